@@ -1,0 +1,64 @@
+"""Hypothesis profiles shared by gradspec's tests, its pytest plugin and its CLI.
+
+``dev`` is the default (quick, for a laptop), ``ci`` is derandomized with no deadline and is
+chosen automatically when the ``CI`` environment variable is set, ``thorough`` is for nightly runs.
+``GRADSPEC_PROFILE`` (or ``HYPOTHESIS_PROFILE``) names a profile explicitly.
+"""
+
+from __future__ import annotations
+
+import os
+
+from hypothesis import HealthCheck, settings
+
+PROFILES: dict[str, dict] = {
+    "dev": dict(max_examples=15, deadline=None),
+    "ci": dict(
+        max_examples=25,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        print_blob=True,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    ),
+    "thorough": dict(
+        max_examples=300,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    ),
+}
+
+_registered = False
+
+
+def register_profiles() -> None:
+    """Register every gradspec profile with Hypothesis (idempotent)."""
+    global _registered
+    if _registered:
+        return
+    for name, kwargs in PROFILES.items():
+        settings.register_profile(name, **kwargs)
+    _registered = True
+
+
+def default_profile_name() -> str:
+    """The profile to use when none is asked for: env override, else ``ci`` under CI, else ``dev``."""
+    for var in ("GRADSPEC_PROFILE", "HYPOTHESIS_PROFILE"):
+        name = os.environ.get(var)
+        if name:
+            if name not in PROFILES:
+                raise ValueError(
+                    f"{var}={name!r} names no gradspec profile; choose one of {sorted(PROFILES)}"
+                )
+            return name
+    return "ci" if os.environ.get("CI") else "dev"
+
+
+def load_profile(name: str | None = None) -> str:
+    """Register the profiles and load ``name`` (or the default); returns the name loaded."""
+    register_profiles()
+    name = name or default_profile_name()
+    if name not in PROFILES:
+        raise ValueError(f"unknown profile {name!r}; choose one of {sorted(PROFILES)}")
+    settings.load_profile(name)
+    return name
