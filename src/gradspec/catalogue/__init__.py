@@ -144,7 +144,7 @@ def _load_file(path: Path) -> list[Behaviour]:
     return out
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _load(directory: str) -> dict[str, Behaviour]:
     by_id: dict[str, Behaviour] = {}
     for path in sorted(Path(directory).glob("*.toml")):
