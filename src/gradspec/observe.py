@@ -253,12 +253,8 @@ def messages_agree(a: str, b: str, prefix: str | None = None) -> bool:
 
 
 def _fmt_scalar(v: Any) -> str:
-    if isinstance(v, float):
-        return repr(v)
-    if isinstance(v, complex):
-        return repr(v)
-    if isinstance(v, (np.floating, np.complexfloating, np.integer, np.bool_)):
-        return repr(v.item())
+    if isinstance(v, (np.generic, np.ndarray)):
+        v = v.item()
     return repr(v)
 
 

@@ -47,8 +47,15 @@ class Scenario:
         return st.fixed_dictionaries(dict(self.draws))
 
     def run(self, T: Any, example: Mapping[str, Any] | None = None) -> Observation:
-        """Run the scenario on namespace ``T`` with one drawn example; return the observation."""
-        return observe(self.func, T, **dict(example or {}))
+        """Run the scenario on namespace ``T`` with one drawn example; return the observation.
+
+        The namespace's grad mode is restored afterwards, whatever the scenario did to it.
+        """
+        enabled = T.is_grad_enabled()
+        try:
+            return observe(self.func, T, **dict(example or {}))
+        finally:
+            T.set_grad_enabled(enabled)
 
     def compare_options(self, names: tuple[str, str] = ("torch", "gradref")) -> CompareOptions:
         b = self.behaviour
