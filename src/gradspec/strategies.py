@@ -1,0 +1,285 @@
+"""Hypothesis strategies for autograd tests: shapes, dtypes, devices, memory layouts, examples.
+
+Values are drawn from a NumPy generator seeded by a Hypothesis-drawn integer: continuous values
+almost surely avoid the kinks (non-differentiable points) that shrinking floats towards 0 would
+hit, and drawing large arrays stays cheap. Shapes, layouts, dtypes, devices and which inputs
+require grad are drawn and shrunk by Hypothesis.
+
+The same drawn data becomes a torch tensor and a reference-namespace tensor bit for bit: values
+are kept as float64 NumPy arrays already rounded to the example's dtype.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import array_shapes, mutually_broadcastable_shapes
+
+from .signature import Signature
+
+#: Memory layouts gradspec can give a tensor. ``expanded`` changes the values (they are constant
+#: along the expanded dimension), the others only change strides and storage offset.
+LAYOUTS: tuple[str, ...] = (
+    "contiguous",
+    "transposed",
+    "offset",
+    "strided",
+    "expanded",
+    "channels_last",
+)
+
+FLOAT_DTYPES: tuple[str, ...] = ("float32", "float64", "float16", "bfloat16")
+
+
+def torch_dtype(name: str):
+    import torch
+
+    return getattr(torch, name)
+
+
+def shapes(
+    *, min_dims: int = 0, max_dims: int = 4, min_side: int = 0, max_side: int = 5
+) -> st.SearchStrategy[tuple[int, ...]]:
+    """Shapes including 0-d, size-1 and (when ``min_side`` is 0) zero-size dimensions."""
+    return array_shapes(min_dims=min_dims, max_dims=max_dims, min_side=min_side, max_side=max_side)
+
+
+def dtypes(names=("float32", "float64")) -> st.SearchStrategy[str]:
+    """Floating dtype names; shrinks towards the first."""
+    return st.sampled_from(tuple(names))
+
+
+def devices() -> st.SearchStrategy[str]:
+    """The devices available here (``cpu``, and ``cuda`` when it works)."""
+    from .devices import available_devices
+
+    return st.sampled_from(available_devices())
+
+
+def layouts(names=LAYOUTS) -> st.SearchStrategy[str]:
+    """Memory layouts; shrinks towards ``contiguous``."""
+    return st.sampled_from(tuple(names))
+
+
+def requires_grad_masks(n: int, present=None) -> st.SearchStrategy[tuple[bool, ...]]:
+    """Which of ``n`` inputs require grad: at least one of the present ones does."""
+    present = tuple(present) if present is not None else (True,) * n
+
+    def ok(mask):
+        return any(m and p for m, p in zip(mask, present))
+
+    return (
+        st.tuples(*[st.booleans() for _ in range(n)])
+        .map(lambda m: tuple(not b for b in m))  # shrink towards "all require grad"
+        .filter(ok)
+    )
+
+
+def round_to_dtype(values: np.ndarray, dtype: str) -> np.ndarray:
+    """``values`` rounded to ``dtype`` and returned as float64 (exactly representable)."""
+    import torch
+
+    if dtype == "float64":
+        return np.asarray(values, dtype=np.float64)
+    t = torch.from_numpy(np.array(values, dtype=np.float64)).to(torch_dtype(dtype))
+    return t.to(torch.float64).numpy()
+
+
+def expand_values(values: np.ndarray, seed: int) -> tuple[np.ndarray, int | None]:
+    """Values made constant along one dimension of size > 1 (so they can be a stride-0 expand)."""
+    dims = [d for d, s in enumerate(values.shape) if s > 1]
+    if not dims:
+        return values, None
+    dim = dims[0]
+    index = [slice(None)] * values.ndim
+    index[dim] = slice(0, 1)
+    return np.broadcast_to(values[tuple(index)], values.shape).copy(), dim
+
+
+def materialize(values, layout: str, dtype, device="cpu", requires_grad: bool = False):
+    """A torch tensor holding ``values`` (a NumPy array) with the given memory ``layout``.
+
+    contiguous: a fresh tensor; transposed: the transpose of a contiguous tensor (for 0-d and
+    1-d, as ``strided``); offset: a view into a larger storage with a non-zero storage offset;
+    strided: every other element of a twice-as-long last dimension; expanded: a stride-0 view
+    along the first dimension of size > 1 on which the values are constant (else contiguous);
+    channels_last: torch.channels_last for 4-d, last-dimension-moved-to-front for 3-d, else as
+    transposed. The result is a leaf, requiring grad when ``requires_grad``.
+    """
+    import torch
+
+    if isinstance(dtype, str):
+        dtype = torch_dtype(dtype)
+    values = np.asarray(values, dtype=np.float64)
+    base = torch.from_numpy(np.array(values, dtype=np.float64)).to(dtype=dtype, device=device)
+    shape = tuple(values.shape)
+    ndim = len(shape)
+    if layout == "transposed" and ndim < 2:
+        layout = "strided"
+    if layout == "channels_last" and ndim < 3:
+        layout = "transposed" if ndim == 2 else "strided"
+    if layout == "contiguous":
+        t = base.clone()
+    elif layout == "transposed":
+        t = base.transpose(-1, -2).contiguous().transpose(-1, -2)
+    elif layout == "offset":
+        storage = torch.zeros(base.numel() + 3, dtype=dtype, device=device)
+        t = storage[3:].view(shape) if shape else storage[3:4].view(())
+        t.copy_(base)
+    elif layout == "strided":
+        if ndim == 0:
+            storage = torch.zeros(2, dtype=dtype, device=device)
+            t = storage[1:].view(())
+        else:
+            storage = torch.zeros(shape[:-1] + (2 * shape[-1],), dtype=dtype, device=device)
+            t = storage[..., ::2]
+        t.copy_(base)
+    elif layout == "expanded":
+        dims = [d for d, s in enumerate(shape) if s > 1]
+        if dims and bool((base == base.narrow(dims[0], 0, 1)).all()):
+            t = base.narrow(dims[0], 0, 1).clone().expand(shape)
+        else:
+            t = base.clone()
+    elif layout == "channels_last":
+        if ndim == 4:
+            t = base.contiguous(memory_format=torch.channels_last)
+        else:
+            perm = (ndim - 1,) + tuple(range(ndim - 1))
+            inverse = tuple(int(i) for i in np.argsort(perm))
+            t = base.permute(perm).contiguous().permute(inverse)
+    else:
+        raise ValueError(f"unknown layout {layout!r}; choose one of {LAYOUTS}")
+    t = t.detach()
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+@dataclass(frozen=True)
+class Example:
+    """One drawn test case for an op: everything needed to rebuild its inputs and cotangents."""
+
+    dtype: str
+    device: str
+    shapes: tuple  # per input: a shape, or None for an omitted optional input
+    requires_grad: tuple[bool, ...]
+    layouts: tuple[str, ...]
+    grad_layouts: tuple[str, ...]
+    seed: int
+    bounds: tuple = ()
+    values: tuple = field(default=(), compare=False, repr=False)
+    expanded: tuple = field(default=(), compare=False, repr=False)
+    #: every derived array handed out (cotangents, directions), so reproducers can freeze them
+    recorded: dict = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def present(self) -> tuple[bool, ...]:
+        return tuple(s is not None for s in self.shapes)
+
+    def with_values(self) -> Example:
+        """This example with its input values drawn (idempotent)."""
+        if self.values or not self.shapes:
+            return self
+        rng = np.random.default_rng(self.seed)
+        values, expanded = [], []
+        for i, shape in enumerate(self.shapes):
+            if shape is None:
+                values.append(None)
+                expanded.append(None)
+                continue
+            low, high = self.bounds[i] if self.bounds else (-2.0, 2.0)
+            v = rng.uniform(low, high, size=shape)
+            dim = None
+            if self.layouts[i] == "expanded":
+                v, dim = expand_values(v, self.seed + i)
+            values.append(round_to_dtype(v, self.dtype))
+            expanded.append(dim)
+        return replace(self, values=tuple(values), expanded=tuple(expanded))
+
+    def cotangent(self, k: int, shape, dtype: str | None = None) -> np.ndarray:
+        """The cotangent (grad_output) values for output ``k`` of the given shape."""
+        key = ("cotangent", k, tuple(shape))
+        if key not in self.recorded:
+            rng = np.random.default_rng([self.seed, 1000 + k])
+            v = rng.standard_normal(size=tuple(shape))
+            if self.grad_layout(k) == "expanded":
+                v, _ = expand_values(v, self.seed + k)
+            self.recorded[key] = round_to_dtype(v, self.dtype)
+        return self.recorded[key]
+
+    def direction(self, i: int, shape) -> np.ndarray:
+        """A random direction for input ``i`` (finite-difference tests)."""
+        key = ("direction", i, tuple(shape))
+        if key not in self.recorded:
+            rng = np.random.default_rng([self.seed, 2000 + i])
+            self.recorded[key] = rng.standard_normal(size=tuple(shape))
+        return self.recorded[key]
+
+    def second(self, j: int, shape) -> np.ndarray:
+        """The cotangent for first-order gradient ``j`` in double-backward tests."""
+        key = ("second", j, tuple(shape))
+        if key not in self.recorded:
+            rng = np.random.default_rng([self.seed, 3000 + j])
+            self.recorded[key] = round_to_dtype(rng.standard_normal(size=tuple(shape)), self.dtype)
+        return self.recorded[key]
+
+    def grad_layout(self, k: int) -> str:
+        return self.grad_layouts[k % len(self.grad_layouts)] if self.grad_layouts else "contiguous"
+
+    def describe(self) -> dict:
+        """A JSON-able description: shapes, dtype, device, layouts, which inputs require grad."""
+        return {
+            "dtype": self.dtype,
+            "device": self.device,
+            "shapes": [None if s is None else list(s) for s in self.shapes],
+            "requires_grad": list(self.requires_grad),
+            "layouts": list(self.layouts),
+            "grad_layouts": list(self.grad_layouts),
+            "seed": self.seed,
+        }
+
+
+@st.composite
+def examples(
+    draw,
+    signature: Signature,
+    dtype: str,
+    device: str,
+    *,
+    broadcast: bool = False,
+    bounds=None,
+    max_side: int = 4,
+    allow_empty: bool = True,
+    layout_names=LAYOUTS,
+):
+    """Examples for an op with ``signature``: shapes (with broadcast loop dimensions when
+    ``broadcast``), optional inputs present or omitted, requires-grad masks, layouts and a seed."""
+    min_side = draw(st.sampled_from((1, 0))) if allow_empty else 1
+    drawn = draw(
+        mutually_broadcastable_shapes(
+            signature=signature.hypothesis_signature(),
+            min_side=min_side,
+            max_side=max_side,
+            max_dims=3 if broadcast else 0,
+        )
+    )
+    n = signature.n_inputs
+    present = tuple((not draw(st.booleans())) if signature.optional[i] else True for i in range(n))
+    input_shapes = tuple(s if p else None for s, p in zip(drawn.input_shapes, present))
+    mask = draw(requires_grad_masks(n, present))
+    mask = tuple(m and p for m, p in zip(mask, present))
+    in_layouts = tuple(draw(layouts(layout_names)) for _ in range(n))
+    out_layouts = tuple(draw(layouts(layout_names)) for _ in range(max(1, signature.n_outputs)))
+    seed = draw(st.integers(0, 2**31 - 1))
+    return Example(
+        dtype=dtype,
+        device=device,
+        shapes=input_shapes,
+        requires_grad=mask,
+        layouts=in_layouts,
+        grad_layouts=out_layouts,
+        seed=seed,
+        bounds=tuple(bounds) if bounds else (),
+    ).with_values()
