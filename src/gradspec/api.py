@@ -25,11 +25,14 @@ class _Found(Exception):
 
 
 def resolve_namespace(namespace=None):
-    """The reference namespace: a module, a module name, or (default) ``gradref``."""
+    """The reference namespace: a module, a module name, or (default) ``$GRADSPEC_NAMESPACE``
+    or else ``gradref``."""
     import importlib
 
     if namespace is None:
-        namespace = "gradref"
+        import os
+
+        namespace = os.environ.get("GRADSPEC_NAMESPACE") or "gradref"
     if isinstance(namespace, str):
         try:
             return importlib.import_module(namespace)

@@ -41,3 +41,12 @@ def checks_for(reference_given: bool, names=None) -> list[Check]:
 
 
 from . import backward, forward, higher, lifetime, mutation  # noqa: E402,F401
+
+#: the order checks run and are listed in: cheap, basic ones first
+ORDER = (
+    "forward", "output-requires-grad", "vjp", "vjp-fd", "backward-returns", "needs-input-grad",
+    "layouts", "edge-shapes", "output-subsets", "grad-output-unmodified", "inputs-unmodified",
+    "saved-tensors-version", "graph-freed", "deterministic", "double-backward", "no-grad",
+    "gradcheck",
+)  # fmt: skip
+CHECKS = {n: CHECKS[n] for n in sorted(CHECKS, key=lambda n: (ORDER + (n,)).index(n))}

@@ -1,0 +1,1 @@
+"""Subcommands of the ``gradspec`` CLI, one module each (see :mod:`gradspec.cli`)."""

@@ -1,0 +1,96 @@
+"""pytest plugin (``pytest11`` entry point ``gradspec``): turn a spec into tests.
+
+In a test file::
+
+    from gradspec.pytest_plugin import spec_tests
+    from mypkg.specs import linear_spec
+    test_linear = spec_tests(linear_spec)
+
+gives one test per check x device x dtype, in a deterministic order (safe under pytest-xdist);
+a failing test shows the behaviour violated, the shrunk example and a reproducer; cases for a
+device that is absent here (e.g. CUDA) are skipped with the reason. When the session has not
+loaded a Hypothesis profile, the plugin loads gradspec's default one.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+#: devices every spec is parametrized over unless it names its own (absent ones are skipped)
+DEFAULT_DEVICES = ("cpu", "cuda")
+
+
+def pytest_configure(config) -> None:
+    config.addinivalue_line("markers", "gradspec: a test generated from a gradspec spec")
+    from hypothesis import settings
+
+    if getattr(settings, "_current_profile", None) in (None, "default"):
+        from .profiles import load_profile
+
+        load_profile()
+
+
+def spec_params(spec, checks=None, devices=None, dtypes=None) -> list:
+    """``pytest.param(check, device, dtype)`` for every test ``spec`` gives, in a fixed order."""
+    from .checks import checks_for
+
+    s = spec.validate()
+    names = checks or s.checks
+    selected = [c.name for c in checks_for(s.reference is not None, names)]
+    devices = tuple(devices or s.devices or DEFAULT_DEVICES)
+    dtypes = tuple(dtypes or s.dtypes or ("float32", "float64"))
+    params = []
+    for check in selected:
+        for device in devices:
+            for dtype in dtypes:
+                marks = [pytest.mark.gradspec]
+                if device.startswith("cuda"):
+                    marks.append(pytest.mark.cuda)
+                params.append(
+                    pytest.param(check, device, dtype, id=f"{check}-{device}-{dtype}", marks=marks)
+                )
+    return params
+
+
+def spec_tests(spec, *, checks=None, devices=None, dtypes=None, max_examples=None, namespace=None):
+    """A test function parametrized over the spec's checks, devices and dtypes."""
+
+    @pytest.mark.parametrize(
+        ("check", "device", "dtype"), spec_params(spec, checks, devices, dtypes)
+    )
+    def test(check, device, dtype):
+        run_one(spec, check, device, dtype, max_examples=max_examples, namespace=namespace)
+
+    test.__name__ = f"test_{spec.label}".replace(".", "_")
+    return test
+
+
+def run_one(spec, check: str, device: str, dtype: str, max_examples=None, namespace=None) -> None:
+    """Run one check of ``spec`` on one device and dtype: pass, ``pytest.fail`` or ``skip``."""
+    from .api import run
+    from .devices import available_devices
+
+    if device not in available_devices():
+        pytest.skip(f"{device} is not available here")
+    report = run(
+        spec,
+        checks=[check],
+        devices=[device],
+        dtypes=[dtype],
+        max_examples=max_examples,
+        namespace=namespace,
+    )
+    for f in report.failures:
+        import json
+
+        pytest.fail(
+            f"{f.check} [{f.behaviour}]: {f.message}\n"
+            f"behaviour: {f.sentence}\n"
+            f"example: {json.dumps(f.example)}\n"
+            f"--- reproducer ---\n{f.reproducer}",
+            pytrace=False,
+        )
+    for e in report.errors:
+        pytest.fail(f"{e.check}: could not run: {e.detail}", pytrace=False)
+    if report.outcomes and all(o.status == "skipped" for o in report.outcomes):
+        pytest.skip(report.outcomes[0].detail or "not applicable")
