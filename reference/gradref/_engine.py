@@ -1,0 +1,517 @@
+"""The backward engine: graph nodes, saved tensors, hooks, and the dependency-counting executor.
+
+A backward pass is the chain rule run over a DAG of nodes:
+
+1. count, for every node reachable from the roots, how many edges point at it;
+2. start from a virtual root that emits the root gradients;
+3. run a ready node (all its incoming gradients have arrived, summed in its input buffer): tensor
+   pre-hooks, retain_grad updates, node pre-hooks, the node, post-hooks;
+4. check each gradient it returns against the metadata of the input it flows to (sum-to-size,
+   cast to dtype: the engine's silent repairs) and add it into that node's buffer.
+
+Ready nodes run latest-created first (torch's sequence numbers); AccumulateGrad nodes first of all.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import re
+import warnings
+import weakref
+from collections import OrderedDict
+
+from . import _grad_mode
+from ._dtypes import legacy_type_name
+
+_seq = itertools.count()
+
+FREED_MESSAGE = (
+    "Trying to backward through the graph a second time (or directly access saved tensors after "
+    "they have already been freed). Saved intermediate values of the graph are freed when you call "
+    ".backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the "
+    "graph a second time or if you need to access saved tensors after calling backward."
+)
+
+CREATE_GRAPH_WARNING = (
+    "Using backward() with create_graph=True will create a reference cycle between the parameter "
+    "and its gradient which can cause a memory leak. We recommend using autograd.grad when "
+    "creating the graph to avoid this. If you have to use this function, make sure to reset the "
+    ".grad fields of your parameters to None after use to break the cycle and avoid the leak."
+)
+
+
+class RemovableHandle:
+    """What ``register_hook`` returns: ``remove()`` unregisters the hook (idempotent)."""
+
+    _ids = itertools.count()
+
+    def __init__(self, hooks_dict) -> None:
+        self._hooks = weakref.ref(hooks_dict) if hooks_dict is not None else None
+        self.id = next(RemovableHandle._ids)
+
+    def remove(self) -> None:
+        hooks = self._hooks() if self._hooks is not None else None
+        if hooks is not None and self.id in hooks:
+            del hooks[self.id]
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.remove()
+
+
+class _HookDict(OrderedDict):
+    """OrderedDict that can be weak-referenced (handles hold weak references)."""
+
+
+def add_hook(hooks: _HookDict, fn) -> RemovableHandle:
+    handle = RemovableHandle(hooks)
+    hooks[handle.id] = fn
+    return handle
+
+
+def hook_name(fn) -> str:
+    return getattr(fn, "__name__", None) or type(fn).__name__
+
+
+class InputMetadata:
+    """Shape, dtype and device of a forward tensor: what a gradient flowing to it must have."""
+
+    __slots__ = ("shape", "dtype", "device")
+
+    def __init__(self, tensor) -> None:
+        self.shape = tuple(tensor.shape)
+        self.dtype = tensor.dtype
+        self.device = tensor.device
+
+
+class Node:
+    """A backward function in the graph (``grad_fn``).
+
+    ``next_functions`` pairs each forward input with the node its gradient flows to and which of
+    that node's inputs it is; ``None`` marks an input that needs no gradient.
+    """
+
+    def __init__(self, name: str, next_edges=()) -> None:
+        self._name = name
+        self._next_edges = tuple(next_edges)
+        self._sequence_nr = next(_seq)
+        self._pre_hooks = _HookDict()
+        self._post_hooks = _HookDict()
+        self._tensor_pre_hooks: dict[int, _HookDict] = {}
+        self._retains_grad: dict[int, weakref.ref] = {}
+        self._input_metadata: list[InputMetadata] = []
+        self.metadata: dict = {}
+
+    # -- public surface ---------------------------------------------------------------------
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def next_functions(self):
+        return tuple((fn, nr) for fn, nr in self._next_edges)
+
+    def register_hook(self, fn) -> RemovableHandle:
+        """``fn(grad_inputs, grad_outputs) -> tuple | None`` runs after the node."""
+        return add_hook(self._post_hooks, fn)
+
+    def register_prehook(self, fn) -> RemovableHandle:
+        """``fn(grad_outputs) -> tuple | None`` runs before the node."""
+        return add_hook(self._pre_hooks, fn)
+
+    def _register_hook_dict(self, tensor):  # torch-internal name, kept for parity
+        raise NotImplementedError
+
+    def __call__(self, *grads):
+        return self.apply(*grads)
+
+    def apply(self, *grads):
+        """Run the backward function directly on ``grads`` (one per forward output)."""
+        with _grad_mode.set_grad_enabled(_grad_mode.is_grad_enabled()):
+            out = self._apply(list(grads))
+        return tuple(out) if len(out) != 1 else out[0]
+
+    def __repr__(self) -> str:
+        return f"<{self._name} object at {hex(id(self))}>"
+
+    # -- engine interface -------------------------------------------------------------------
+    @property
+    def num_inputs(self) -> int:
+        return len(self._input_metadata)
+
+    def _apply(self, grads: list):
+        raise NotImplementedError
+
+    def _release_variables(self) -> None:
+        pass
+
+    def _tensor_hooks(self, nr: int) -> _HookDict:
+        return self._tensor_pre_hooks.setdefault(nr, _HookDict())
+
+
+class GraphRoot(Node):
+    def __init__(self, edges, grads) -> None:
+        super().__init__("GraphRoot", edges)
+        self._grads = grads
+
+    def _apply(self, grads):
+        return list(self._grads)
+
+
+class AccumulateGrad(Node):
+    """Sink of a leaf: adds the incoming gradient into ``variable.grad``."""
+
+    def __init__(self, variable) -> None:
+        super().__init__("torch::autograd::AccumulateGrad", ())
+        self._sequence_nr = float("inf")
+        self._variable = weakref.ref(variable)
+        self._input_metadata = [InputMetadata(variable)]
+
+    @property
+    def variable(self):
+        return self._variable()
+
+    def _apply(self, grads):
+        (grad,) = grads
+        var = self._variable()
+        if var is None or grad is None:
+            return []
+        accumulate_into(var, grad)
+        for hook in list(var._post_acc_hooks.values()):
+            hook(var)
+        return []
+
+
+def accumulate_into(var, grad) -> None:
+    """torch's AccumulateGrad::accumulateGrad: steal or copy the first grad, then add into it
+    in place (no graph) or out of place (when the pass records a graph)."""
+    from ._tensor import Tensor
+
+    recording = _grad_mode.is_grad_enabled()
+    if grad.dtype is not var.dtype:
+        grad = grad.to(var.dtype)
+    if var._grad is None:
+        var._grad = (
+            grad if recording else Tensor._from_array(grad._data.copy(), var.dtype, var.device)
+        )
+    elif not recording:
+        existing = var._grad
+        existing._data[...] = (existing._data + grad._data).astype(existing._data.dtype)
+        existing._vc.bump()
+    else:
+        var._grad = var._grad + grad
+
+
+class SavedTensor:
+    """A tensor saved for backward: checks its version on unpack, freed after backward."""
+
+    __slots__ = (
+        "_tensor",
+        "_version",
+        "_is_output",
+        "_node",
+        "_freed",
+        "_was_leaf",
+        "_grad_fn_name",
+        "_output_nr",
+    )
+
+    def __init__(self, tensor, node=None, is_output: bool = False) -> None:
+        if tensor._is_inference:
+            raise RuntimeError(
+                "Inference tensors cannot be saved for backward. Please do not use Tensors "
+                "created in inference mode in computation tracked by autograd. To work around "
+                "this, you can make a clone to get a normal tensor and use it in autograd, or use "
+                "`torch.no_grad()` instead of `torch.inference_mode()`."
+            )
+        self._tensor = tensor
+        self._version = tensor._vc.value
+        self._is_output = is_output
+        self._node = weakref.ref(node) if node is not None else None
+        self._freed = False
+        self._output_nr = tensor._output_nr
+
+    def unpack(self):
+        if self._freed:
+            raise RuntimeError(FREED_MESSAGE)
+        t = self._tensor
+        current = t._vc.value
+        if current != self._version:
+            if self._is_output and self._node is not None and self._node() is not None:
+                owner = self._node().name()
+            elif t.grad_fn is not None:
+                owner = t.grad_fn.name()
+            else:
+                owner = None
+            shape = "[" + ", ".join(str(s) for s in t.shape) + "]"
+            where = (
+                f", which is output {self._output_nr} of {_strip_backward(owner)},"
+                if owner is not None
+                else ""
+            )
+            raise RuntimeError(
+                "one of the variables needed for gradient computation has been modified by an "
+                f"inplace operation: [{legacy_type_name(t.dtype, t.device.type)} {shape}]{where} "
+                f"is at version {current}; expected version {self._version} instead. Hint: enable "
+                "anomaly detection to find the operation that failed to compute its gradient, "
+                "with torch.autograd.set_detect_anomaly(True, check_nan=False)."
+            )
+        return t
+
+    def free(self) -> None:
+        self._freed = True
+        self._tensor = None
+
+
+def _strip_backward(name: str) -> str:
+    return re.sub(r"Backward\d*$", "", name)
+
+
+# -----------------------------------------------------------------------------------------------
+# gradient validation: the engine's silent repairs and its loud errors
+
+
+def validate_gradient(node_name: str, index: int, grad, meta: InputMetadata):
+    """Make ``grad`` fit the input it flows to, as torch's validate_outputs does."""
+    from ._tensor import Tensor
+
+    if not isinstance(grad, Tensor):
+        raise TypeError(
+            f"function {node_name} returned a gradient of type {type(grad).__name__} at index "
+            f"{index}, expected a Tensor or None"
+        )
+    if tuple(grad.shape) != meta.shape:
+        if _expandable(meta.shape, tuple(grad.shape)):
+            grad = grad.sum_to_size(meta.shape)
+        else:
+            raise RuntimeError(
+                f"Function {node_name} returned an invalid gradient at index {index} - got "
+                f"{_shape_str(grad.shape)} but expected shape compatible with "
+                f"{_shape_str(meta.shape)}"
+            )
+    if grad.dtype is not meta.dtype:
+        if grad.dtype.is_complex and not meta.dtype.is_complex:
+            grad = grad.real
+        grad = grad.to(meta.dtype)
+    if grad.device != meta.device:
+        raise RuntimeError(
+            f"Function {node_name} returned an invalid gradient at index {index} - expected "
+            f"device {meta.device} but got {grad.device}"
+        )
+    return grad
+
+
+def _shape_str(shape) -> str:
+    return "[" + ", ".join(str(s) for s in shape) + "]"
+
+
+def _expandable(target, shape) -> bool:
+    """Can a tensor of ``target`` shape be expanded to ``shape``?"""
+    if len(target) > len(shape):
+        return False
+    for t, s in zip(reversed(target), reversed(shape)):
+        if t != s and t != 1:
+            return False
+    return True
+
+
+# -----------------------------------------------------------------------------------------------
+# the executor
+
+_warned_create_graph = False
+
+
+def gradient_edge(tensor):
+    """The (node, input_nr) a gradient for ``tensor`` flows into."""
+    fn = tensor.grad_fn
+    if fn is not None:
+        return fn, tensor._output_nr
+    if tensor._requires_grad:
+        return tensor._grad_accumulator(), 0
+    return None, 0
+
+
+def execute(
+    roots,
+    grad_roots,
+    *,
+    retain_graph: bool,
+    create_graph: bool,
+    inputs=None,
+    capture: bool = False,
+    warn_create_graph: bool = False,
+):
+    """Run backward from ``roots`` seeded with ``grad_roots``.
+
+    With ``capture`` the gradients reaching ``inputs`` are returned and nothing is accumulated
+    (autograd.grad); otherwise leaves accumulate, only those in ``inputs`` when it is given.
+    """
+    global _warned_create_graph
+    root_edges = []
+    for i, t in enumerate(roots):
+        edge = gradient_edge(t)
+        if edge[0] is None:
+            raise RuntimeError(
+                f"element {i} of tensors does not require grad and does not have a grad_fn"
+            )
+        root_edges.append(edge)
+    root = GraphRoot(root_edges, grad_roots)
+
+    captures: dict[Node, list[tuple[int, int]]] = {}
+    needed = None
+    if inputs is not None:
+        targets = set()
+        for k, t in enumerate(inputs):
+            node, nr = gradient_edge(t)
+            if node is None:
+                raise RuntimeError("One of the differentiated Tensors does not require grad")
+            if capture:
+                captures.setdefault(node, []).append((nr, k))
+            else:
+                t.retain_grad()  # backward(inputs=[non-leaf]) fills its .grad, as torch does
+            targets.add(node)
+        needed = _needed_nodes(root, targets, capture)
+
+    def executes(node) -> bool:
+        return needed is None or node in needed or node in captures
+
+    # dependencies: number of edges pointing at each node that will execute
+    deps: dict[Node, int] = {}
+    seen = {root}
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        for nxt, _ in node._next_edges:
+            if nxt is None or not executes(nxt):
+                continue
+            deps[nxt] = deps.get(nxt, 0) + 1
+            if nxt not in seen:
+                seen.add(nxt)
+                stack.append(nxt)
+
+    if create_graph and warn_create_graph and not _warned_create_graph:
+        _warned_create_graph = True
+        warnings.warn(CREATE_GRAPH_WARNING, UserWarning, stacklevel=3)
+
+    captured = [None] * (len(inputs) if inputs is not None else 0)
+    buffers: dict[Node, list] = {}
+    tick = itertools.count()
+    ready: list = [(0, next(tick), root)]
+    with _grad_mode.set_grad_enabled(create_graph):
+        while ready:
+            _, _, node = heapq.heappop(ready)
+            grads = buffers.pop(node, None) or [None] * node.num_inputs
+            if node is not root:
+                runs = needed is None or node in needed
+                if node in captures and runs:
+                    for nr, k in captures[node]:
+                        captured[k] = grads[nr]
+                grads = _call_tensor_pre_hooks(node, grads)
+                if node in captures and not runs:
+                    for nr, k in captures[node]:
+                        captured[k] = grads[nr]
+                if not runs:
+                    continue
+                grads = _call_pre_hooks(node, grads)
+            outputs = node._apply(list(grads))
+            outputs = _call_post_hooks(node, outputs, grads)
+            if not retain_graph:
+                node._release_variables()
+            _route(node, outputs, buffers, deps, ready, tick, executes)
+    return captured
+
+
+def _needed_nodes(root, targets, capture):
+    """Nodes that must run: those from which a target is reachable, and the targets themselves
+    when they accumulate (backward with inputs=) rather than capture (autograd.grad)."""
+    order = []
+    visited = {root}
+    stack = [(root, iter(root._next_edges))]
+    while stack:  # iterative post-order
+        node, it = stack[-1]
+        for nxt, _ in it:
+            if nxt is not None and nxt not in visited:
+                visited.add(nxt)
+                stack.append((nxt, iter(nxt._next_edges)))
+                break
+        else:
+            stack.pop()
+            order.append(node)
+    reaches: dict[Node, bool] = {}
+    needed = set()
+    for node in order:  # children before parents
+        below = any(reaches[nxt] for nxt, _ in node._next_edges if nxt is not None)
+        reaches[node] = below or node in targets
+        if below or (node in targets and not capture):
+            needed.add(node)
+    return needed
+
+
+def _call_tensor_pre_hooks(node, grads):
+    grads = list(grads)
+    for nr, hooks in list(node._tensor_pre_hooks.items()):
+        for hook in list(hooks.values()):
+            if grads[nr] is None:
+                continue
+            new = hook(grads[nr])
+            if new is not None:
+                _check_hook_result(hook, grads[nr], new)
+                grads[nr] = new
+    for nr, ref in list(node._retains_grad.items()):
+        t = ref()
+        if t is not None and grads[nr] is not None:
+            new = grads[nr] if _grad_mode.is_grad_enabled() else grads[nr].detach()
+            t._grad = new.clone() if t._grad is None else t._grad + new
+    return grads
+
+
+def _check_hook_result(hook, old, new) -> None:
+    from ._tensor import Tensor
+
+    if not isinstance(new, Tensor):
+        raise TypeError(f"expected Tensor, but hook returned '{type(new).__name__}'")
+    if tuple(new.shape) != tuple(old.shape):
+        raise RuntimeError(f"hook '{hook_name(hook)}' has changed the size of value")
+
+
+def _call_pre_hooks(node, grads):
+    for hook in list(node._pre_hooks.values()):
+        new = hook(tuple(grads))
+        if new is not None:
+            grads = _hook_values(hook, new, len(grads))
+    return grads
+
+
+def _call_post_hooks(node, outputs, grads):
+    for hook in list(node._post_hooks.values()):
+        new = hook(tuple(outputs), tuple(grads))
+        if new is not None:
+            outputs = _hook_values(hook, new, len(outputs))
+    return outputs
+
+
+def _hook_values(hook, new, expected: int) -> list:
+    new = list(new)
+    if len(new) != expected:
+        raise RuntimeError(
+            f"hook '{hook_name(hook)}' has returned an incorrect number of values "
+            f"(got {len(new)}, but expected {expected})"
+        )
+    return new
+
+
+def _route(node, outputs, buffers, deps, ready, tick, executes) -> None:
+    edges = node._next_edges
+    for i, (nxt, nr) in enumerate(edges):
+        if nxt is None or not executes(nxt):
+            continue
+        grad = outputs[i] if i < len(outputs) else None
+        if grad is not None:
+            grad = validate_gradient(node.name(), i, grad, nxt._input_metadata[nr])
+            buf = buffers.setdefault(nxt, [None] * nxt.num_inputs)
+            buf[nr] = grad if buf[nr] is None else buf[nr] + grad
+        deps[nxt] -= 1
+        if deps[nxt] == 0:
+            heapq.heappush(ready, (-nxt._sequence_nr, next(tick), nxt))

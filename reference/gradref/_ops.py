@@ -1,0 +1,414 @@
+"""The op layer: how an op computes, records its node, saves tensors, runs in place, makes views.
+
+An op is a NumPy forward plus, per differentiable input, a VJP written with gradref ops (so that
+double backward records a graph when ``create_graph=True``) and the names of the saved values the
+VJP uses. Only what the inputs that require grad need is saved, as in torch's generated code, so
+version-counter errors fire exactly when torch's do. Broadcasting and dtype are undone centrally
+by the engine (``_engine.validate_gradient``), as torch's ``validate_outputs`` does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from . import _dtypes, _engine, _grad_mode
+from ._device import as_device
+from ._tensor import Tensor
+
+# -----------------------------------------------------------------------------------------------
+# arguments, dtypes, devices
+
+
+def compute_np_dtype(d) -> np.dtype:
+    """Floating ops compute in float64 (complex128) and round once to the result dtype."""
+    if d.is_complex:
+        return np.dtype(np.complex128)
+    if d.is_floating_point:
+        return np.dtype(np.float64)
+    return d.np
+
+
+def is_scalar(x) -> bool:
+    return isinstance(x, (bool, int, float, complex, np.number, np.bool_))
+
+
+def common_device(*args):
+    """The device of the tensor arguments; 0-dim CPU tensors may mix with any device."""
+    dev = None
+    cpu_scalar = None
+    for a in args:
+        if not isinstance(a, Tensor):
+            continue
+        if a.dim() == 0 and a.device.type == "cpu":
+            cpu_scalar = a.device
+            continue
+        if dev is None:
+            dev = a.device
+        elif a.device != dev:
+            raise RuntimeError(
+                "Expected all tensors to be on the same device, but found at least two devices, "
+                f"{_dev_order(dev, a.device)}!"
+            )
+    return dev if dev is not None else (cpu_scalar or as_device(None))
+
+
+def _dev_order(a, b) -> str:
+    first, second = (a, b) if a.type != "cpu" else (b, a)
+    return f"{first}, {second}"
+
+
+def wrap(x, dtype, device) -> Tensor:
+    """A Python scalar (or tensor) as a tensor of ``dtype`` for computing; no graph."""
+    if isinstance(x, Tensor):
+        return x
+    return Tensor._from_array(np.asarray(x).astype(dtype.np), dtype, device)
+
+
+def arrays(args, cdt: np.dtype):
+    out = []
+    for a in args:
+        if isinstance(a, Tensor):
+            out.append(a._data.astype(cdt, copy=False))
+        else:
+            out.append(np.asarray(a).astype(cdt))
+    return out
+
+
+def finish(result, dtype, device) -> Tensor:
+    """Wrap a computed NumPy result as a fresh tensor of ``dtype`` (rounded once)."""
+    result = np.asarray(result)
+    if dtype is _dtypes.bool:
+        result = result.astype(np.bool_)
+    elif dtype.category == 1 and result.dtype.kind in "fc":
+        result = np.trunc(result)
+    with np.errstate(all="ignore"):
+        return Tensor._from_array(np.array(result, dtype=dtype.np, copy=True), dtype, device)
+
+
+def compute(fn: Callable, args, cdtype, out_dtype, device, **params) -> Tensor:
+    cdt = compute_np_dtype(cdtype)
+    with np.errstate(all="ignore"):
+        result = fn(*arrays(args, cdt), **params)
+    return finish(result, out_dtype, device)
+
+
+# -----------------------------------------------------------------------------------------------
+# recording
+
+
+class Ctx:
+    """What a VJP sees: unpacked saved tensors and values by name, and needs_input_grad."""
+
+    def __init__(self, values: dict, needs_input_grad: tuple) -> None:
+        self.__dict__.update(values)
+        self.needs_input_grad = needs_input_grad
+
+
+class OpNode(_engine.Node):
+    """The grad_fn of a built-in op: one VJP per differentiable input."""
+
+    def __init__(self, name, edges, vjps, saved: dict, values: dict, needs) -> None:
+        super().__init__(name, edges)
+        self._vjps = vjps
+        self._saved = saved
+        self._values = values
+        self._needs = needs
+
+    def _apply(self, grads):
+        if all(g is None for g in grads):
+            return [None] * len(self._next_edges)
+        values = dict(self._values)
+        for name, st in self._saved.items():
+            values[name] = st.unpack()
+        if len(grads) == 1:
+            g = grads[0]
+        else:
+            g = tuple(
+                gr if gr is not None else _zeros_for(meta)
+                for gr, meta in zip(grads, self._input_metadata)
+            )
+        ctx = Ctx(values, self._needs)
+        return [vjp(g, ctx) if need else None for vjp, need in zip(self._vjps, self._needs)]
+
+    def _release_variables(self) -> None:
+        for st in self._saved.values():
+            st.free()
+
+    # Saved values are visible as attributes, as in torch (``_saved_self``, ``_saved_other``...).
+    def __getattr__(self, item):
+        if item.startswith("_saved_"):
+            key = item[len("_saved_") :]
+            saved = self.__dict__.get("_saved", {})
+            if key in saved:
+                return saved[key].unpack()
+            values = self.__dict__.get("_values", {})
+            if key in values:
+                return values[key]
+        raise AttributeError(item)
+
+
+def _zeros_for(meta) -> Tensor:
+    return Tensor._from_array(np.zeros(meta.shape, meta.dtype.np), meta.dtype, meta.device)
+
+
+def needs_grad(*tensors) -> bool:
+    if not _grad_mode.is_grad_enabled():
+        return False
+    return any(isinstance(t, Tensor) and t.requires_grad for t in tensors)
+
+
+def record(
+    name: str,
+    inputs: Sequence,
+    outputs: Sequence[Tensor],
+    vjps: Sequence,
+    uses: Sequence[Sequence[str]] = (),
+    values: dict | None = None,
+) -> None:
+    """Attach a node called ``name`` to ``outputs`` if grad mode is on and an input requires grad.
+
+    ``inputs``: the differentiable inputs (Tensor or None), one per VJP. ``vjps[i](g, ctx)``
+    returns the gradient for ``inputs[i]``. ``uses[i]`` names the entries of ``values`` that
+    ``vjps[i]`` reads; those that are tensors are saved (version-checked, freed after backward).
+    """
+    if not needs_grad(*inputs):
+        return
+    needs = tuple(isinstance(t, Tensor) and t.requires_grad for t in inputs)
+    edges = [_engine.gradient_edge(t) if need else (None, 0) for t, need in zip(inputs, needs)]
+    values = values or {}
+    wanted: set[str] = set()
+    for need, names in zip(needs, uses or [()] * len(inputs)):
+        if need:
+            wanted.update(names)
+    node = OpNode(name, edges, tuple(vjps), {}, {}, needs)
+    diff_outputs = [o for o in outputs if _dtypes.is_differentiable_dtype(o.dtype)]
+    for key in wanted:
+        v = values.get(key)
+        if isinstance(v, Tensor):
+            is_out = any(v is o for o in outputs)
+            node._saved[key] = _engine.SavedTensor(v, node, is_output=is_out)
+        else:
+            node._values[key] = v
+    for i, o in enumerate(outputs):
+        if o in diff_outputs:
+            o._grad_fn = node
+            o._output_nr = i
+    node._input_metadata = [_engine.InputMetadata(o) for o in outputs]
+
+
+# -----------------------------------------------------------------------------------------------
+# in-place
+
+
+def check_inplace(self: Tensor, *others) -> None:
+    """torch's checks before an in-place write into ``self``."""
+    if self._is_inference and not _grad_mode.is_inference_mode_enabled():
+        raise RuntimeError(
+            "Inplace update to inference tensor outside InferenceMode is not allowed.You can make "
+            "a clone to get a normal tensor before doing inplace update.See "
+            "https://github.com/pytorch/rfcs/pull/17 for more details."
+        )
+    if _grad_mode.is_grad_enabled():
+        if self._base is None and self._requires_grad and self._grad_fn is None:
+            raise RuntimeError(
+                "a leaf Variable that requires grad is being used in an in-place operation."
+            )
+        base = self._base
+        if base is not None:
+            meta = self._creation_meta
+            if meta == "no_grad":
+                raise RuntimeError(
+                    "A view was created in no_grad mode and is being modified inplace with grad "
+                    "mode enabled. Given that this use case is ambiguous and error-prone, it is "
+                    "forbidden. You can clarify your code by moving both the view and the inplace "
+                    "either both inside the no_grad block (if you don't want the inplace to be "
+                    "tracked) or both outside (if you want the inplace to be tracked)."
+                )
+            if meta == "inference" and not _grad_mode.is_inference_mode_enabled():
+                raise RuntimeError(
+                    "A view was created in inference mode and is being modified inplace in normal "
+                    "mode. Given that this use case is ambiguous and error-prone, it is forbidden. "
+                    "You can clarify your code by moving both the view and the inplace either both "
+                    "inside the inference_mode block (if you don't want the inplace to be tracked) "
+                    "or both outside (if you want the inplace to be tracked)."
+                )
+            if base._requires_grad and base._grad_fn is None:
+                raise RuntimeError(
+                    "a view of a leaf Variable that requires grad is being used in an in-place "
+                    "operation."
+                )
+            if (
+                isinstance(meta, tuple)
+                and meta[0] == "multi_output"
+                and (self.requires_grad or needs_grad(*others))
+            ):
+                raise RuntimeError(
+                    f"Output {meta[2]} of {meta[1]} is a view and is being modified inplace. This "
+                    "view is the output of a function that returns multiple views. Such functions "
+                    "do not allow the output views to be modified inplace. You should replace the "
+                    "inplace operation by an out-of-place one."
+                )
+    if any(st == 0 and n > 1 for st, n in zip(self._data.strides, self._data.shape)):
+        raise RuntimeError(
+            "unsupported operation: more than one element of the written-to tensor refers to a "
+            "single memory location. Please clone() the tensor before performing the operation."
+        )
+
+
+def check_cast(result_dtype, self_dtype) -> None:
+    """In-place results must be castable to the destination (no category demotion)."""
+    if result_dtype.category > self_dtype.category:
+        raise RuntimeError(
+            f"result type {_dtypes.scalar_type_name(result_dtype)} can't be cast to the desired "
+            f"output type {_dtypes.scalar_type_name(self_dtype)}"
+        )
+
+
+def snapshot(self: Tensor) -> Tensor:
+    """A copy of ``self``'s values that keeps ``self``'s place in the graph (torch saves the
+    original self of an in-place op this way when the formula needs it)."""
+    s = Tensor._from_array(self._data.copy(), self._dtype, self._device)
+    s._grad_fn = self.grad_fn
+    s._output_nr = self._output_nr
+    s._requires_grad = self._requires_grad
+    s._accumulator = self._accumulator
+    if self._requires_grad and self._grad_fn is None:
+        s._accumulator = self._grad_accumulator()
+    return s
+
+
+def inplace(self: Tensor, fn: Callable, *args, check_dtype: bool = True, **kwargs) -> Tensor:
+    """Run the out-of-place ``fn(self, *args, **kwargs)`` and write its result into ``self``,
+    bumping the version counter and rebasing ``self``'s history (CopySlices for views)."""
+    tensors = [a for a in args if isinstance(a, Tensor)]
+    check_inplace(self, *tensors)
+    recording = needs_grad(self, *tensors)
+    if recording:
+        result = fn(snapshot(self), *args, **kwargs)
+    else:
+        with _grad_mode.no_grad():
+            result = fn(self.detach(), *args, **kwargs)
+    if check_dtype:
+        check_cast(result.dtype, self._dtype)
+    if tuple(result.shape) != tuple(self.shape):
+        try:
+            np.broadcast_to(result._data, self._data.shape)
+        except ValueError:
+            raise RuntimeError(
+                f"output with shape {list(self.shape)} doesn't match the broadcast shape "
+                f"{list(result.shape)}"
+            ) from None
+    with np.errstate(all="ignore"):
+        self._data[...] = result._data.astype(self._dtype.np)
+    self._vc.bump()
+    if recording:
+        rebase_history(self, result)
+    return self
+
+
+def rebase_history(self: Tensor, result: Tensor) -> None:
+    """Make ``result``'s node the history of ``self`` (which now holds its values)."""
+    node = result._grad_fn
+    if node is None:
+        return
+    node._input_metadata = [_engine.InputMetadata(self)]
+    for st in getattr(node, "_saved", {}).values():
+        if st._tensor is result:  # a saved output is ``self`` at its new version
+            st._tensor = self
+            st._version = self._vc.value
+    if self._base is None:
+        old = self._grad_fn
+        self._grad_fn = node
+        self._output_nr = 0
+        if old is not None and self._retains_grad:
+            ref = old._retains_grad.pop(self._output_nr, None)
+            if ref is not None:
+                node._retains_grad[0] = ref
+        return
+    base = self._base
+    cs = CopySlices(base, self._view_fn, node)
+    base._grad_fn = cs
+    base._output_nr = 0
+    self._regenerate_view_grad_fn()
+
+
+class CopySlices(_engine.Node):
+    """History of a base whose view was modified in place: the view's region gets the in-place
+    op's gradient, the rest passes through."""
+
+    def __init__(self, base: Tensor, view_fn, fn: _engine.Node) -> None:
+        edges = [_engine.gradient_edge(base)] + list(fn._next_edges[1:])
+        super().__init__("torch::autograd::CopySlices", edges)
+        self._fn = fn
+        self._index = np.array(view_fn(np.arange(base.numel()).reshape(base.shape)))
+        self._input_metadata = [_engine.InputMetadata(base)]
+
+    def _apply(self, grads):
+        from .ops.indexing import _index_gather, _index_put
+
+        (g,) = grads
+        if g is None:
+            return [None] * len(self._next_edges)
+        g_slice = _index_gather(g, self._index)
+        res = self._fn._apply([g_slice])
+        first = res[0]
+        if first is None:
+            first = g_slice * 0
+        elif tuple(first.shape) != tuple(g_slice.shape):
+            first = first.sum_to_size(g_slice.shape)
+        return [_index_put(g, self._index, first)] + list(res[1:])
+
+    def _release_variables(self) -> None:
+        self._fn._release_variables()
+
+
+# -----------------------------------------------------------------------------------------------
+# views
+
+
+def index_map_node(name: str, x: Tensor, np_view_fn, out_shape) -> _engine.Node:
+    """A node whose backward scatters the gradient of ``np_view_fn(x)`` back into ``x``'s shape,
+    adding where elements repeat. Works for every view and for advanced indexing alike."""
+    from .ops.indexing import _index_scatter
+
+    index = np.array(np_view_fn(np.arange(x.numel()).reshape(x.shape)))
+    shape = tuple(x.shape)
+    node = OpNode(
+        name,
+        [_engine.gradient_edge(x)],
+        (lambda g, ctx: _index_scatter(g, ctx.index, ctx.shape),),
+        {},
+        {"index": index, "shape": shape},
+        (True,),
+    )
+    meta = _engine.InputMetadata.__new__(_engine.InputMetadata)
+    meta.shape, meta.dtype, meta.device = tuple(out_shape), x.dtype, x.device
+    node._input_metadata = [meta]
+    return node
+
+
+def make_view(
+    x: Tensor, name: str, np_view_fn, *, multi_output: tuple | None = None, dtype=None
+) -> Tensor:
+    """A tensor sharing ``x``'s memory through ``np_view_fn``, with torch's view bookkeeping."""
+    data = np_view_fn(x._data)
+    if not np.shares_memory(data, x._data) and data.size > 0 and x._data.size > 0:
+        raise AssertionError(f"{name}: view function copied")  # a gradref bug, not a user error
+    out = Tensor._from_array(data, dtype or x._dtype, x._device)
+    out._vc = x._vc
+    out._is_inference = x._is_inference
+    parent_fn = x._view_fn
+    out._base = x._base if x._base is not None else x
+    out._view_fn = (lambda a: np_view_fn(parent_fn(a))) if parent_fn is not None else np_view_fn
+    out._attr_version = x._vc.value
+    if _grad_mode.is_inference_mode_enabled():
+        out._creation_meta = "inference" if not x._is_inference else None
+    elif x.requires_grad and not _grad_mode.is_grad_enabled():
+        out._creation_meta = "no_grad"
+    elif multi_output is not None:
+        out._creation_meta = ("multi_output",) + multi_output
+    if needs_grad(x):
+        out._grad_fn = index_map_node(name, x, np_view_fn, out.shape)
+    return out

@@ -1,0 +1,331 @@
+"""Custom autograd Functions: ``Function.apply``, the ctx (which is also the backward node, as in
+torch), both styles (``forward(ctx, ...)`` and ``forward(...)`` + ``setup_context``), and the
+checks torch applies to what ``backward`` returns."""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from .. import _dtypes, _engine, _grad_mode
+from .._ops import CopySlices
+from .._tensor import Tensor
+
+ONCE_DIFFERENTIABLE_MESSAGE = (
+    "trying to differentiate twice a function that was marked with @once_differentiable"
+)
+
+
+class FunctionCtx:
+    """What ``forward``/``setup_context`` and ``backward`` receive as ``ctx``."""
+
+    def save_for_backward(self, *tensors) -> None:
+        for i, t in enumerate(tensors):
+            if t is not None and not isinstance(t, Tensor):
+                raise TypeError(
+                    f"save_for_backward can only save variables, but argument {i} is of type "
+                    f"{type(t).__name__}"
+                )
+        self.to_save = tensors
+
+    def save_for_forward(self, *tensors) -> None:
+        self.saved_for_forward = tensors
+
+    def mark_dirty(self, *args) -> None:
+        self.dirty_tensors = args
+
+    def mark_shared_storage(self, *pairs) -> None:
+        raise RuntimeError(
+            "mark_shared_storage is deprecated. Tensors with shared storages are automatically "
+            "tracked. Note that calls to `set_()` are not tracked"
+        )
+
+    def mark_non_differentiable(self, *args) -> None:
+        self.non_differentiable = args
+
+    def set_materialize_grads(self, value: bool) -> None:
+        self.materialize_grads = value
+
+
+class BackwardCFunction(_engine.Node, FunctionCtx):
+    """The node of one ``apply`` call; it is the ``ctx`` the user's code sees."""
+
+    def __init__(self, cls, edges, is_tensor_input) -> None:
+        _engine.Node.__init__(self, f"{cls.__name__}Backward", edges)
+        self._forward_cls = cls
+        self._is_tensor_input = is_tensor_input
+        self._saved = None
+        self._freed = False
+        self.to_save = ()
+        self.dirty_tensors = ()
+        self.non_differentiable = ()
+        self.materialize_grads = True
+        self.needs_input_grad = ()
+
+    @property
+    def saved_tensors(self):
+        if self._freed:
+            raise RuntimeError(_engine.FREED_MESSAGE)
+        if self._saved is None:
+            return tuple(self.to_save)
+        return tuple(s.unpack() if isinstance(s, _engine.SavedTensor) else s for s in self._saved)
+
+    saved_variables = saved_tensors
+
+    def _release_variables(self) -> None:
+        if self._saved is not None:
+            for s in self._saved:
+                if isinstance(s, _engine.SavedTensor):
+                    s.free()
+        self._freed = True
+
+    def _apply(self, grads):
+        cls = self._forward_cls
+        if self.materialize_grads:
+            grads = [
+                g
+                if g is not None or meta is None
+                else Tensor._from_array(
+                    np.zeros(meta.shape, meta.dtype.np), meta.dtype, meta.device
+                )
+                for g, meta in zip(grads, self._input_metadata)
+            ]
+        result = cls.backward(self, *grads)
+        if not isinstance(result, tuple):
+            result = (result,)
+        n = len(self._is_tensor_input)
+        name = self.name()
+        if len(result) != n:
+            if len(result) > n and all(r is None for r in result[n:]):
+                result = result[:n]
+            else:
+                raise RuntimeError(
+                    f"function {name} returned an incorrect number of gradients (expected {n}, "
+                    f"got {len(result)})"
+                )
+        out = []
+        for i, (r, is_tensor) in enumerate(zip(result, self._is_tensor_input)):
+            if not is_tensor:
+                if r is not None:
+                    raise RuntimeError(
+                        f"function {name} returned a gradient different than None at position "
+                        f"{i + 1}, but the corresponding forward input was not a Variable"
+                    )
+                continue
+            out.append(r)
+        return out
+
+    def apply(self, *grads):
+        """Call the user's backward on ``grads`` and return exactly what it returned
+        (one entry per tensor input), without the engine's repairs."""
+        return tuple(self._apply(list(grads)))
+
+
+def _is_overridden(cls, name: str) -> bool:
+    return getattr(cls, name) is not getattr(Function, name)
+
+
+class Function(FunctionCtx):
+    """Base class for custom differentiable operations; use ``MyFunction.apply(...)``."""
+
+    generate_vmap_rule = False
+
+    def __init__(self, *args, **kwargs) -> None:
+        pass
+
+    def __call__(self, *args, **kwargs):
+        raise RuntimeError(
+            "Legacy autograd function with non-static forward method is deprecated. Please use "
+            "new-style autograd function with static forward method. (Example: "
+            "https://pytorch.org/docs/stable/autograd.html#torch.autograd.Function)"
+        )
+
+    @staticmethod
+    def forward(*args, **kwargs):
+        raise NotImplementedError(
+            "You must implement the forward function for custom autograd.Function."
+        )
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        raise NotImplementedError("setup_context is not implemented.")
+
+    @staticmethod
+    def backward(ctx, *grad_outputs):
+        raise NotImplementedError(
+            "You must implement either the backward or vjp method for your custom "
+            "autograd.Function to use it with backward mode AD."
+        )
+
+    vjp = backward
+
+    @staticmethod
+    def jvp(ctx, *grad_inputs):
+        raise NotImplementedError(
+            "You must implement the jvp function for custom autograd.Function to use it with "
+            "forward mode AD."
+        )
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        if kwargs:
+            import inspect
+
+            sig = inspect.signature(cls.forward)
+            uses_ctx = not _is_overridden(cls, "setup_context")
+            bound = sig.bind(*((None,) if uses_ctx else ()), *args, **kwargs)
+            bound.apply_defaults()
+            args = tuple(bound.arguments.values())[1 if uses_ctx else 0 :]
+        tensor_inputs = [a for a in args if isinstance(a, Tensor)]
+        is_tensor_input = tuple(isinstance(a, Tensor) for a in args)
+        executable = _grad_mode.is_grad_enabled() and any(t.requires_grad for t in tensor_inputs)
+        edges = [
+            _engine.gradient_edge(t) if executable and t.requires_grad else (None, 0)
+            for t in tensor_inputs
+        ]
+        ctx = BackwardCFunction(cls, edges, is_tensor_input)
+        ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
+        with _grad_mode.no_grad():
+            if _is_overridden(cls, "setup_context"):
+                output = cls.forward(*args)
+                cls.setup_context(ctx, args, output)
+            else:
+                output = cls.forward(ctx, *args)
+        return _wrap_outputs(ctx, args, tensor_inputs, output, executable)
+
+
+def _wrap_outputs(ctx, args, tensor_inputs, output, executable):
+    is_tuple = isinstance(output, tuple)
+    outs = list(output) if is_tuple else [output]
+    dirty = list(ctx.dirty_tensors)
+    non_diff = list(ctx.non_differentiable)
+
+    def contains(seq, t) -> bool:
+        return any(t is s for s in seq)
+
+    for d in dirty:
+        if not contains(outs, d):
+            raise RuntimeError(
+                "Some elements marked as dirty during the forward method were not returned as "
+                "output. The inputs that are modified inplace must all be outputs of the "
+                "Function."
+            )
+    wrapped = []
+    for i, o in enumerate(outs):
+        if not isinstance(o, Tensor):
+            wrapped.append(o)
+            continue
+        is_input = contains(tensor_inputs, o)
+        is_dirty = contains(dirty, o)
+        differentiable = not contains(non_diff, o) and _dtypes.is_differentiable_dtype(o.dtype)
+        if is_input and not is_dirty:
+            o = _alias(o)
+        if is_dirty:
+            o._vc.bump()
+        if executable and differentiable:
+            if is_dirty:
+                _rebase_dirty(o, ctx, i)
+            else:
+                o._grad_fn = ctx
+                o._output_nr = i
+                o._requires_grad = False
+        elif executable and not differentiable and not is_dirty:
+            o._grad_fn = None
+            o._requires_grad = False
+        wrapped.append(o)
+    ctx._input_metadata = [
+        _engine.InputMetadata(o) if isinstance(o, Tensor) else None for o in wrapped
+    ]
+    if executable:
+        saved = []
+        for t in ctx.to_save:
+            if t is None:
+                saved.append(None)
+                continue
+            idx = next((k for k, o in enumerate(outs) if o is t), None)
+            if idx is not None:
+                saved.append(_engine.SavedTensor(wrapped[idx], ctx, is_output=True))
+            else:
+                saved.append(_engine.SavedTensor(t, None))
+        ctx._saved = saved
+    return tuple(wrapped) if is_tuple else wrapped[0]
+
+
+def _alias(t: Tensor) -> Tensor:
+    """A returned input comes back as a new tensor viewing the same memory (torch: view_as)."""
+    out = Tensor._from_array(t._data.view(), t.dtype, t.device)
+    out._vc = t._vc
+    out._base = t._base if t._base is not None else t
+    parent = t._view_fn
+    out._view_fn = (lambda a: parent(a)[...]) if parent is not None else (lambda a: a[...])
+    out._attr_version = t._vc.value
+    out._is_inference = t._is_inference
+    return out
+
+
+def _rebase_dirty(t: Tensor, ctx, i: int) -> None:
+    if t._base is None and t._requires_grad and t._grad_fn is None:
+        raise RuntimeError(
+            "a leaf Variable that requires grad has been used in an in-place operation."
+        )
+    if t._base is not None:
+        if t._base._requires_grad and t._base._grad_fn is None:
+            raise RuntimeError(
+                "a view of a leaf Variable that requires grad has been used in an in-place "
+                "operation."
+            )
+        base = t._base
+        base._grad_fn = CopySlices(base, t._view_fn, ctx)
+        base._output_nr = 0
+        t._regenerate_view_grad_fn()
+        return
+    t._grad_fn = ctx
+    t._output_nr = i
+
+
+def once_differentiable(fn):
+    """Run ``backward`` without recording; differentiating its result again raises."""
+
+    @functools.wraps(fn)
+    def wrapper(ctx, *args):
+        with _grad_mode.no_grad():
+            outputs = fn(ctx, *args)
+        if not _grad_mode.is_grad_enabled():
+            return outputs
+        if not any(isinstance(a, Tensor) and a.requires_grad for a in args):
+            return outputs
+        single = not isinstance(outputs, tuple)
+        outs = (outputs,) if single else outputs
+        inputs = [a for a in args if isinstance(a, Tensor) and a.requires_grad]
+        edges = [_engine.gradient_edge(a) for a in inputs]
+        node = _DelayedError(edges)
+        wrapped = []
+        for o in outs:
+            if isinstance(o, Tensor):
+                o = o.detach()
+                o._grad_fn = node
+                node._input_metadata.append(_engine.InputMetadata(o))
+                o._output_nr = len(node._input_metadata) - 1
+            wrapped.append(o)
+        return wrapped[0] if single else tuple(wrapped)
+
+    return wrapper
+
+
+class _DelayedError(_engine.Node):
+    def __init__(self, edges) -> None:
+        super().__init__("torch::autograd::DelayedError", edges)
+
+    def _apply(self, grads):
+        raise RuntimeError(ONCE_DIFFERENTIABLE_MESSAGE)
+
+
+class InplaceFunction(Function):
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = inplace
+
+
+class NestedIOFunction(Function):
+    pass

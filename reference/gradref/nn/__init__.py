@@ -1,0 +1,5 @@
+"""gradref.nn: the functional namespace only (``gradref.nn.functional``)."""
+
+from . import functional
+
+__all__ = ["functional"]

@@ -1,0 +1,17 @@
+"""The op table (see ``_table.OPS``); importing this package registers every op."""
+
+from . import complex, indexing, linalg, mutation, operators, pointwise, reductions, shape
+from ._table import OPS, register
+
+__all__ = [
+    "OPS",
+    "register",
+    "complex",
+    "indexing",
+    "linalg",
+    "mutation",
+    "operators",
+    "pointwise",
+    "reductions",
+    "shape",
+]

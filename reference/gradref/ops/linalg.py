@@ -1,0 +1,226 @@
+"""Matrix products. ``matmul`` dispatches by rank exactly as torch's composite does, so its
+grad_fn names match (DotBackward0, MvBackward0, MmBackward0, UnsafeViewBackward0, ...)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import _dtypes
+from .._ops import common_device, compute, record
+from .._tensor import Tensor
+from ._table import register
+
+
+def _same_dtype(name: str, a: Tensor, b: Tensor) -> None:
+    if a.dtype is not b.dtype:
+        raise RuntimeError(
+            f"expected m1 and m2 to have the same dtype, but got: "
+            f"{_dtypes.type_meta_name(a.dtype)} != {_dtypes.type_meta_name(b.dtype)}"
+        )
+
+
+def _check_floating_or_int(a: Tensor) -> None:
+    if a.dtype is _dtypes.bool:
+        raise RuntimeError("\"addmm_impl_cpu_\" not implemented for 'Bool'")
+
+
+@register("mm", node="MmBackward0")
+def mm(input: Tensor, mat2: Tensor) -> Tensor:
+    """2-D matrix product; MmBackward0: grad_a = g @ b^H, grad_b = a^H @ g."""
+    if input.dim() != 2:
+        raise RuntimeError("self must be a matrix")
+    if mat2.dim() != 2:
+        raise RuntimeError("mat2 must be a matrix")
+    if input.shape[1] != mat2.shape[0]:
+        raise RuntimeError(
+            f"mat1 and mat2 shapes cannot be multiplied ({input.shape[0]}x{input.shape[1]} and "
+            f"{mat2.shape[0]}x{mat2.shape[1]})"
+        )
+    _same_dtype("mm", input, mat2)
+    _check_floating_or_int(input)
+    dev = common_device(input, mat2)
+    y = compute(np.matmul, [input, mat2], input.dtype, input.dtype, dev)
+    record(
+        "MmBackward0",
+        [input, mat2],
+        [y],
+        [lambda g, c: mm(g, c.mat2.t().conj()), lambda g, c: mm(c.self.t().conj(), g)],
+        [("mat2",), ("self",)],
+        {"self": input, "mat2": mat2},
+    )
+    return y
+
+
+@register("mv", node="MvBackward0")
+def mv(input: Tensor, vec: Tensor) -> Tensor:
+    if input.dim() != 2 or vec.dim() != 1:
+        raise RuntimeError(f"vector + matrix @ vector expected, got 1, {input.dim()}, {vec.dim()}")
+    if input.shape[1] != vec.shape[0]:
+        raise RuntimeError(
+            f"size mismatch, got input ({input.shape[0]}), mat ({input.shape[0]}x"
+            f"{input.shape[1]}), vec ({vec.shape[0]})"
+        )
+    _same_dtype("mv", input, vec)
+    dev = common_device(input, vec)
+    y = compute(np.matmul, [input, vec], input.dtype, input.dtype, dev)
+    record(
+        "MvBackward0",
+        [input, vec],
+        [y],
+        [lambda g, c: outer(g, c.vec.conj()), lambda g, c: mv(c.self.t().conj(), g)],
+        [("vec",), ("self",)],
+        {"self": input, "vec": vec},
+    )
+    return y
+
+
+@register("dot", node="DotBackward0")
+def dot(input: Tensor, tensor: Tensor) -> Tensor:
+    if input.dim() != 1 or tensor.dim() != 1:
+        raise RuntimeError(
+            f"1D tensors expected, but got {input.dim()}D and {tensor.dim()}D tensors"
+        )
+    if input.shape[0] != tensor.shape[0]:
+        raise RuntimeError(
+            "inconsistent tensor size, expected tensor ["
+            + str(input.shape[0])
+            + "] and src ["
+            + str(tensor.shape[0])
+            + "] to have the same number of elements, but got "
+            + f"{input.shape[0]} and {tensor.shape[0]} elements respectively"
+        )
+    if input.dtype is not tensor.dtype:
+        raise RuntimeError(
+            "dot : expected both vectors to have same dtype, but found "
+            f"{_dtypes.scalar_type_name(input.dtype)} and {_dtypes.scalar_type_name(tensor.dtype)}"
+        )
+    dev = common_device(input, tensor)
+    y = compute(lambda a, b: np.sum(a * b), [input, tensor], input.dtype, input.dtype, dev)
+    record(
+        "DotBackward0",
+        [input, tensor],
+        [y],
+        [lambda g, c: g * c.tensor.conj(), lambda g, c: g * c.self.conj()],
+        [("tensor",), ("self",)],
+        {"self": input, "tensor": tensor},
+    )
+    return y
+
+
+@register("outer", node="OuterBackward0", aliases=("ger",))
+def outer(input: Tensor, vec2: Tensor) -> Tensor:
+    return input.reshape(-1, 1) * vec2.reshape(1, -1)
+
+
+@register("bmm", node="BmmBackward0")
+def bmm(input: Tensor, mat2: Tensor) -> Tensor:
+    if input.dim() != 3:
+        raise RuntimeError("batch1 must be a 3D tensor")
+    if mat2.dim() != 3:
+        raise RuntimeError("batch2 must be a 3D tensor")
+    if input.shape[0] != mat2.shape[0] or input.shape[2] != mat2.shape[1]:
+        raise RuntimeError(
+            f"Expected size for first two dimensions of batch2 tensor to be: "
+            f"[{input.shape[0]}, {input.shape[2]}] but got: [{mat2.shape[0]}, {mat2.shape[1]}]."
+        )
+    _same_dtype("bmm", input, mat2)
+    dev = common_device(input, mat2)
+    y = compute(np.matmul, [input, mat2], input.dtype, input.dtype, dev)
+    record(
+        "BmmBackward0",
+        [input, mat2],
+        [y],
+        [
+            lambda g, c: bmm(g, c.mat2.transpose(1, 2).conj()),
+            lambda g, c: bmm(c.self.transpose(1, 2).conj(), g),
+        ],
+        [("mat2",), ("self",)],
+        {"self": input, "mat2": mat2},
+    )
+    return y
+
+
+@register("matmul")
+def matmul(input: Tensor, other: Tensor) -> Tensor:
+    """torch.matmul's rank dispatch: dot, mv, mm, 1-D @ 2-D via unsqueeze/squeeze, and batched
+    products as one broadcasting product (UnsafeViewBackward0), sum-reduced by the engine."""
+    if not isinstance(other, Tensor):
+        raise TypeError(
+            f"matmul(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}"
+        )
+    da, db = input.dim(), other.dim()
+    if da == 0 or db == 0:
+        raise RuntimeError(
+            f"both arguments to matmul need to be at least 1D, but they are {da}D and {db}D"
+        )
+    if da == 1 and db == 1:
+        return dot(input, other)
+    if da == 2 and db == 1:
+        return mv(input, other)
+    if da == 1 and db == 2:
+        out = mm(input.unsqueeze(0), other).squeeze(0)
+        if out.grad_fn is not None:
+            out.grad_fn._name = "SqueezeBackward4"
+        return out
+    if da == 2 and db == 2:
+        return mm(input, other)
+    return _batched_matmul(input, other)
+
+
+def _batched_matmul(a: Tensor, b: Tensor) -> Tensor:
+    ka = a.shape[-1]
+    kb = b.shape[-2] if b.dim() > 1 else b.shape[0]
+    if ka != kb:
+        sa = "x".join(
+            str(s) for s in (a.shape if a.dim() <= 2 else (int(np.prod(a.shape[:-1])), a.shape[-1]))
+        )
+        sb = "x".join(str(s) for s in b.shape[-2:])
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({sa} and {sb})")
+    if a.dtype is not b.dtype:
+        _same_dtype("matmul", a, b)
+    dev = common_device(a, b)
+    a2 = a.unsqueeze(0) if a.dim() == 1 else a
+    b2 = b.unsqueeze(-1) if b.dim() == 1 else b
+    y = compute(np.matmul, [a2, b2], a.dtype, a.dtype, dev)
+    if a.dim() == 1:
+        y._data = y._data.squeeze(-2)
+    if b.dim() == 1:
+        y._data = y._data.squeeze(-1)
+
+    def grad_a(g, c):
+        g2 = g.unsqueeze(-1) if c.b.dim() == 1 else g
+        g2 = g2.unsqueeze(-2) if c.a.dim() == 1 else g2
+        r = matmul(g2, _mT(c.b2).conj())
+        return r.squeeze(-2) if c.a.dim() == 1 else r
+
+    def grad_b(g, c):
+        g2 = g.unsqueeze(-1) if c.b.dim() == 1 else g
+        g2 = g2.unsqueeze(-2) if c.a.dim() == 1 else g2
+        r = matmul(_mT(c.a2).conj(), g2)
+        return r.squeeze(-1) if c.b.dim() == 1 else r
+
+    record(
+        "UnsafeViewBackward0",
+        [a, b],
+        [y],
+        [grad_a, grad_b],
+        [("b", "b2", "a"), ("a", "a2", "b")],
+        {"a": a, "b": b, "a2": a2, "b2": b2},
+    )
+    return y
+
+
+def _mT(x: Tensor) -> Tensor:
+    return x.transpose(-2, -1)
+
+
+def _matmul_op(self, other):
+    return matmul(self, other)
+
+
+def _rmatmul_op(self, other):
+    return matmul(other, self)
+
+
+Tensor.__matmul__ = _matmul_op
+Tensor.__rmatmul__ = _rmatmul_op

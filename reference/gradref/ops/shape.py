@@ -1,0 +1,493 @@
+"""Shape ops. Views share memory with their input (NumPy views), bump one version counter, and
+get their gradient from the index map of the view (see ``_ops.index_map_node``)."""
+
+from __future__ import annotations
+
+import builtins
+
+import numpy as np
+
+from .. import _dtypes
+from .._device import as_device
+from .._ops import common_device, finish, make_view, record
+from .._tensor import Size, Tensor, _wrap_dim
+from ._table import register
+
+
+def _shape_arg(args) -> tuple:
+    if len(args) == 1 and isinstance(args[0], (tuple, list, Size)):
+        args = tuple(args[0])
+    return tuple(int(a) for a in args)
+
+
+def infer_size(shape, numel: int) -> tuple:
+    shape = list(shape)
+    neg = [i for i, s in enumerate(shape) if s == -1]
+    if len(neg) > 1:
+        raise RuntimeError("only one dimension can be inferred")
+    known = 1
+    for s in shape:
+        if s != -1:
+            if s < 0:
+                raise RuntimeError(f"invalid shape dimension {s}")
+            known *= s
+    if neg:
+        if known == 0 or numel % known:
+            raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+        shape[neg[0]] = numel // known
+    elif known != numel:
+        raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+    return tuple(shape)
+
+
+def _np_view_reshape(a: np.ndarray, shape) -> np.ndarray | None:
+    """``a`` reshaped without copying, or None when its strides don't allow it."""
+    v = a.view()
+    try:
+        v.shape = shape
+    except AttributeError:
+        return None
+    return v
+
+
+@register("view", node="ViewBackward0")
+def view(input: Tensor, *shape) -> Tensor:
+    if len(shape) == 1 and isinstance(shape[0], _dtypes.dtype):
+        return _view_dtype(input, shape[0])
+    shape = infer_size(_shape_arg(shape), input.numel())
+    if _np_view_reshape(input._data, shape) is None:
+        raise RuntimeError(
+            "view size is not compatible with input tensor's size and stride (at least one "
+            "dimension spans across two contiguous subspaces). Use .reshape(...) instead."
+        )
+    return make_view(input, "ViewBackward0", lambda a: _np_view_reshape(a, shape))
+
+
+def _view_dtype(input: Tensor, dtype) -> Tensor:
+    if dtype.itemsize != input.dtype.itemsize:
+        raise RuntimeError("gradref supports view(dtype) only between dtypes of equal size")
+    out = Tensor._from_array(input._data.view(dtype.np), dtype, input.device)
+    out._vc = input._vc
+    return out
+
+
+@register("reshape", node="ViewBackward0")
+def reshape(input: Tensor, *shape) -> Tensor:
+    """A view when strides allow (ViewBackward0), else a copy (UnsafeViewBackward0)."""
+    shape = infer_size(_shape_arg(shape), input.numel())
+    if _np_view_reshape(input._data, shape) is not None:
+        return make_view(input, "ViewBackward0", lambda a: _np_view_reshape(a, shape))
+    y = finish(input._data.reshape(shape), input.dtype, input.device)
+    record(
+        "UnsafeViewBackward0",
+        [input],
+        [y],
+        [lambda g, c: g.reshape(c.shape)],
+        [("shape",)],
+        {"shape": tuple(input.shape)},
+    )
+    return y
+
+
+@register("view_as")
+def view_as(input: Tensor, other: Tensor) -> Tensor:
+    return view(input, tuple(other.shape))
+
+
+@register("reshape_as")
+def reshape_as(input: Tensor, other: Tensor) -> Tensor:
+    return reshape(input, tuple(other.shape))
+
+
+@register("flatten")
+def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    if input.dim() == 0:
+        return reshape(input, (1,))
+    s = _wrap_dim(start_dim, input.dim())
+    e = _wrap_dim(end_dim, input.dim())
+    if s > e:
+        raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+    if s == e:
+        return input
+    shape = tuple(input.shape)
+    n = 1
+    for d in shape[s : e + 1]:
+        n *= d
+    return reshape(input, shape[:s] + (n,) + shape[e + 1 :])
+
+
+@register("unflatten")
+def unflatten(input: Tensor, dim: int, sizes) -> Tensor:
+    d = _wrap_dim(dim, input.dim())
+    shape = tuple(input.shape)
+    sizes = infer_size(tuple(sizes), shape[d])
+    return view(input, shape[:d] + tuple(sizes) + shape[d + 1 :])
+
+
+@register("squeeze", node="SqueezeBackward0")
+def squeeze(input: Tensor, dim=None) -> Tensor:
+    if dim is None:
+        shape = tuple(s for s in input.shape if s != 1)
+        return make_view(input, "SqueezeBackward0", lambda a: a.reshape(shape))
+    dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    dims = {_wrap_dim(d, input.dim()) for d in dims} if input.dim() else set()
+    shape = tuple(s for i, s in enumerate(input.shape) if not (i in dims and s == 1))
+    name = "SqueezeBackward1" if isinstance(dim, int) else "SqueezeBackward2"
+    return make_view(input, name, lambda a: a.reshape(shape))
+
+
+@register("unsqueeze", node="UnsqueezeBackward0")
+def unsqueeze(input: Tensor, dim: int) -> Tensor:
+    d = _wrap_dim(dim, input.dim() + 1)
+    return make_view(input, "UnsqueezeBackward0", lambda a: np.expand_dims(a, d))
+
+
+@register("t", node="TBackward0")
+def t(input: Tensor) -> Tensor:
+    if input.dim() > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {input.dim()}D")
+    return make_view(input, "TBackward0", lambda a: a.T)
+
+
+@register("transpose", node="TransposeBackward0", aliases=("swapaxes", "swapdims"))
+def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
+    n = input.dim()
+    if n == 0:
+        d0 = _wrap_dim(dim0, 0)
+        _wrap_dim(dim1, 0)
+        return make_view(input, "TransposeBackward0", lambda a: a[...])
+    d0, d1 = _wrap_dim(dim0, n), _wrap_dim(dim1, n)
+    return make_view(input, "TransposeBackward0", lambda a: np.swapaxes(a, d0, d1))
+
+
+@register("permute", node="PermuteBackward0")
+def permute(input: Tensor, *dims) -> Tensor:
+    dims = _shape_arg(dims)
+    n = input.dim()
+    if len(dims) != n:
+        raise RuntimeError(
+            "permute(sparse_coo): number of dimensions in the tensor input does not match the "
+            f"length of the desired ordering of dimensions i.e. input.dim() = {n} is not equal "
+            f"to len(dims) = {len(dims)}"
+        )
+    dims = tuple(_wrap_dim(d, n) for d in dims)
+    if len(set(dims)) != n:
+        raise RuntimeError("permute(): duplicate dims are not allowed.")
+    return make_view(input, "PermuteBackward0", lambda a: np.transpose(a, dims))
+
+
+@register("movedim")
+def movedim(input: Tensor, source, destination) -> Tensor:
+    src = (source,) if isinstance(source, int) else tuple(source)
+    dst = (destination,) if isinstance(destination, int) else tuple(destination)
+    n = input.dim()
+    src = [_wrap_dim(d, n) for d in src]
+    dst = [_wrap_dim(d, n) for d in dst]
+    axes = [-1] * n
+    for s_, d_ in zip(src, dst):
+        axes[d_] = s_
+    rest = iter(i for i in range(n) if i not in src)
+    axes = [a if a != -1 else next(rest) for a in axes]
+    return permute(input, axes)
+
+
+@register("expand", node="ExpandBackward0")
+def expand(input: Tensor, *sizes) -> Tensor:
+    sizes = _shape_arg(sizes)
+    n = input.dim()
+    if len(sizes) < n:
+        raise RuntimeError(
+            f"expand({_dtypes.legacy_type_name(input.dtype)}{{{list(input.shape)}}}, "
+            f"size={list(sizes)}): the number of sizes provided ({len(sizes)}) must be greater "
+            f"or equal to the number of dimensions in the tensor ({n})"
+        )
+    shape = list(sizes)
+    lead = len(sizes) - n
+    for i, s in enumerate(sizes):
+        if i < lead:
+            if s < 0:
+                raise RuntimeError(
+                    f"The expanded size of the tensor ({s}) isn't allowed in a leading, "
+                    "non-existing dimension {i}"
+                )
+            continue
+        cur = input.shape[i - lead]
+        if s == -1:
+            shape[i] = cur
+        elif cur != 1 and s != cur:
+            raise RuntimeError(
+                f"The expanded size of the tensor ({s}) must match the existing size ({cur}) at "
+                f"non-singleton dimension {i}.  Target sizes: {list(sizes)}.  Tensor sizes: "
+                f"{list(input.shape)}"
+            )
+    shape = tuple(shape)
+    return make_view(
+        input,
+        "ExpandBackward0",
+        lambda a: np.lib.stride_tricks.as_strided(
+            a, shape, _expand_strides(a, shape), writeable=True
+        ),
+    )
+
+
+def _expand_strides(a: np.ndarray, shape) -> tuple:
+    lead = len(shape) - a.ndim
+    strides = [0] * lead
+    for s, n, st in zip(shape[lead:], a.shape, a.strides):
+        strides.append(st if n == s and n != 1 else (st if s == 1 else 0))
+    return tuple(strides)
+
+
+@register("expand_as")
+def expand_as(input: Tensor, other: Tensor) -> Tensor:
+    return expand(input, tuple(other.shape))
+
+
+@register("broadcast_to", method=True)
+def broadcast_to(input: Tensor, size) -> Tensor:
+    return expand(input, tuple(size))
+
+
+@register("contiguous")
+def contiguous(input: Tensor, memory_format=None) -> Tensor:
+    if input.is_contiguous():
+        return input
+    return clone(input)
+
+
+@register("clone", node="CloneBackward0")
+def clone(input: Tensor, *, memory_format=None) -> Tensor:
+    y = finish(input._data, input.dtype, input.device)
+    record("CloneBackward0", [input], [y], [lambda g, c: g], [()])
+    return y
+
+
+def _unbind_like(input: Tensor, dim: int, pieces, name: str):
+    outs = []
+    for k, (start, stop, squeeze_) in enumerate(pieces):
+        sl = (slice(None),) * dim + ((start if squeeze_ else slice(start, stop)), Ellipsis)
+        base_name = name[: -len("Backward0")] if name.endswith("Backward0") else name
+        outs.append(
+            make_view(input, name, (lambda s: lambda a: a[s])(sl), multi_output=(base_name, k))
+        )
+    return tuple(outs)
+
+
+@register("unbind", node="UnbindBackward0")
+def unbind(input: Tensor, dim: int = 0):
+    if input.dim() == 0:
+        raise IndexError("Dimension specified as 0 but tensor has no dimensions")
+    d = _wrap_dim(dim, input.dim())
+    return _unbind_like(
+        input, d, [(i, i + 1, True) for i in range(input.shape[d])], "UnbindBackward0"
+    )
+
+
+@register("split", node="SplitBackward0")
+def split(input: Tensor, split_size_or_sections, dim: int = 0):
+    d = _wrap_dim(dim, input.dim())
+    size = input.shape[d]
+    if isinstance(split_size_or_sections, int):
+        step = split_size_or_sections
+        if step <= 0 and size > 0:
+            raise RuntimeError(
+                f"split_size can only be 0 if dimension size is 0, but got dimension size of {size}"
+            )
+        bounds = (
+            [(i, builtins.min(i + step, size)) for i in range(0, size, step)] if step else [(0, 0)]
+        )
+        return _unbind_like(input, d, [(a, b, False) for a, b in bounds], "SplitBackward0")
+    sections = list(split_size_or_sections)
+    if sum(sections) != size:
+        raise RuntimeError(
+            f"split_with_sizes expects split_sizes to sum exactly to {size} (input tensor's size "
+            f"at dimension {d}), but got split_sizes={sections}"
+        )
+    bounds, start = [], 0
+    for s in sections:
+        bounds.append((start, start + s, False))
+        start += s
+    return _unbind_like(input, d, bounds, "SplitWithSizesBackward0")
+
+
+@register("chunk", node="SplitBackward0")
+def chunk(input: Tensor, chunks: int, dim: int = 0):
+    if chunks <= 0:
+        raise RuntimeError("chunk expects `chunks` to be greater than 0, got: " + str(chunks))
+    d = _wrap_dim(dim, input.dim())
+    size = input.shape[d]
+    step = -(-size // chunks) if size else 1
+    return split(input, step, d)
+
+
+@register("cat", node="CatBackward0", method=False, aliases=("concat", "concatenate"))
+def cat(tensors, dim: int = 0) -> Tensor:
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
+    dt = _dtypes.result_type(*[t for t in tensors if t.dim() > 0] or tensors)
+    for t in tensors:
+        dt = _dtypes.promote_types(dt, t.dtype)
+    dev = common_device(*tensors)
+    parts = [t for t in tensors if not (t.dim() == 1 and t.shape[0] == 0)]
+    if not parts:
+        return finish(np.zeros((0,)), dt, dev)
+    ref = parts[0]
+    if ref.dim() == 0:
+        raise RuntimeError("zero-dimensional tensor (at position 0) cannot be concatenated")
+    d = _wrap_dim(dim, ref.dim())
+    for i, t in enumerate(parts):
+        if t.dim() != ref.dim():
+            raise RuntimeError(
+                f"Tensors must have same number of dimensions: got {ref.dim()} and {t.dim()}"
+            )
+        for k in range(ref.dim()):
+            if k != d and t.shape[k] != ref.shape[k]:
+                raise RuntimeError(
+                    f"Sizes of tensors must match except in dimension {d}. Expected size "
+                    f"{ref.shape[k]} but got size {t.shape[k]} for tensor number {i} in the list."
+                )
+    y = finish(np.concatenate([t._data.astype(dt.np) for t in parts], axis=d), dt, dev)
+    offsets, start = [], 0
+    for t in tensors:
+        n = t.shape[d] if t in parts else 0
+        offsets.append((start, n))
+        start += n
+
+    def vjp_for(k):
+        def vjp(g, c):
+            if tensors[k] not in parts:
+                return None
+            return g.narrow(d, offsets[k][0], offsets[k][1])
+
+        return vjp
+
+    record(
+        "CatBackward0", tensors, [y], [vjp_for(k) for k in range(len(tensors))], [()] * len(tensors)
+    )
+    return y
+
+
+@register("stack", node="StackBackward0", method=False)
+def stack(tensors, dim: int = 0) -> Tensor:
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError("stack expects a non-empty TensorList")
+    for i, t in enumerate(tensors):
+        if tuple(t.shape) != tuple(tensors[0].shape):
+            raise RuntimeError(
+                f"stack expects each tensor to be equal size, but got {list(tensors[0].shape)} "
+                f"at entry 0 and {list(t.shape)} at entry {i}"
+            )
+    d = _wrap_dim(dim, tensors[0].dim() + 1)
+    y = cat([unsqueeze(t, d) for t in tensors], d)
+    if y.grad_fn is not None:
+        y.grad_fn._name = "StackBackward0"
+    return y
+
+
+@register("sum_to_size")
+def sum_to_size(input: Tensor, *size) -> Tensor:
+    """Sum ``input`` down to ``size`` (which ``input`` must be expandable from)."""
+    size = _shape_arg(size)
+    shape = tuple(input.shape)
+    if shape == size:
+        return input
+    lead = len(shape) - len(size)
+    dims = tuple(range(lead)) + tuple(
+        lead + i for i, s in enumerate(size) if s == 1 and shape[lead + i] != 1
+    )
+    out = input.sum(dims, keepdim=True) if dims else input
+    if lead:
+        out = out.view(size)
+    return out
+
+
+# ------------------------------------------------------------------------------ type / device
+
+
+@register("to", node="ToCopyBackward0")
+def to(input: Tensor, *args, **kwargs) -> Tensor:
+    """``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(other)``; differentiable."""
+    dtype = kwargs.pop("dtype", None)
+    device = kwargs.pop("device", None)
+    copy = kwargs.pop("copy", False)
+    kwargs.pop("non_blocking", None)
+    kwargs.pop("memory_format", None)
+    for a in args:
+        if isinstance(a, _dtypes.dtype):
+            dtype = a
+        elif isinstance(a, Tensor):
+            dtype, device = a.dtype, a.device
+        elif isinstance(a, (str, int)) or type(a).__name__ == "device":
+            device = a
+    dtype = _dtypes.as_dtype(dtype) if dtype is not None else input.dtype
+    device = as_device(device) if device is not None else input.device
+    if dtype is input.dtype and device == input.device and not copy:
+        return input
+    data = input._data
+    if dtype.category < input.dtype.category and input.dtype.is_complex:
+        import warnings
+
+        warnings.warn(
+            "Casting complex values to real discards the imaginary part",
+            UserWarning,
+            stacklevel=2,
+        )
+        data = data.real
+    y = finish(data, dtype, device)
+    record(
+        "ToCopyBackward0",
+        [input],
+        [y],
+        [lambda g, c: _to_like(g, c.dtype, c.device)],
+        [("dtype", "device")],
+        {"dtype": input.dtype, "device": input.device},
+    )
+    return y
+
+
+def _to_like(g: Tensor, dtype, device) -> Tensor:
+    if g.dtype.is_complex and not dtype.is_complex:
+        g = g.real
+    return to(g, dtype=dtype, device=device)
+
+
+def _cast(dtype):
+    def method(self, memory_format=None):
+        return to(self, dtype)
+
+    return method
+
+
+for _name, _dt in (
+    ("float", "float32"),
+    ("double", "float64"),
+    ("half", "float16"),
+    ("bfloat16", "bfloat16"),
+    ("long", "int64"),
+    ("int", "int32"),
+    ("short", "int16"),
+    ("char", "int8"),
+    ("byte", "uint8"),
+    ("bool", "bool"),
+    ("cfloat", "complex64"),
+    ("cdouble", "complex128"),
+):
+    setattr(Tensor, _name, _cast(_dtypes._by_name(_dt)))
+
+
+def _type(self, dtype=None, non_blocking=False):
+    if dtype is None:
+        return _dtypes.legacy_type_name(self.dtype, self.device.type)
+    return to(self, dtype)
+
+
+Tensor.type = _type
+Tensor.type_as = lambda self, other: to(self, other.dtype)
+Tensor.cpu = lambda self, memory_format=None: to(self, device="cpu")
+Tensor.cuda = lambda self, device=None, non_blocking=False, memory_format=None: to(
+    self, device=as_device("cuda" if device is None else device)
+)
+Tensor.T = property(lambda self: permute(self, tuple(reversed(range(self.dim())))))
+Tensor.mT = property(lambda self: transpose(self, -2, -1))
