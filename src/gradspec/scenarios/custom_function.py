@@ -434,8 +434,6 @@ def only_direct_tensor_args(T, x, dtype):
     "custom-function.jvp-missing-raises",
     draws=dict(x=small_arrays(), dtype=float_dtypes(low_precision=False)),
     raises="NotImplementedError",
-    # torch's first use of forward AD emits unrelated FutureWarnings, once per process.
-    compare_warnings=False,
 )
 def jvp_missing(T, x, dtype):
     fwAD = T.autograd.forward_ad

@@ -67,11 +67,9 @@ def hessian_vector(T, xv, dtype):
 # --- forward-mode AD ---------------------------------------------------------------------------
 
 
-# torch's first use of forward AD emits unrelated FutureWarnings, once per process.
 @scenario(
     "forward-ad.jvp",
     draws=dict(xt=_pair(), dtype=float_dtypes(low_precision=False)),
-    compare_warnings=False,
 )
 def jvp(T, xt, dtype):
     fwAD = T.autograd.forward_ad
@@ -85,7 +83,6 @@ def jvp(T, xt, dtype):
     "forward-ad.no-level-raises",
     draws=dict(x=small_arrays(), dtype=float_dtypes(low_precision=False)),
     raises="RuntimeError",
-    compare_warnings=False,
 )
 def no_level(T, x, dtype):
     T.autograd.forward_ad.make_dual(tensor(T, x, dtype), tensor(T, x, dtype))
@@ -95,7 +92,6 @@ def no_level(T, x, dtype):
     "forward-ad.size-mismatch-raises",
     draws=dict(dtype=float_dtypes(low_precision=False)),
     raises="RuntimeError",
-    compare_warnings=False,
 )
 def size_mismatch(T, dtype):
     fwAD = T.autograd.forward_ad
@@ -107,7 +103,6 @@ def size_mismatch(T, dtype):
     "forward-ad.non-float-raises",
     draws=dict(shape=shapes()),
     raises="ValueError",
-    compare_warnings=False,
 )
 def non_float(T, shape):
     fwAD = T.autograd.forward_ad
