@@ -38,7 +38,7 @@ class Case:
         self.T = T
         self.memo: dict = {} if memo is None else memo
         self.frozen = memo is not None and T is None
-        self._outputs_meta = None
+        self._leaves: dict[int, object] = {}
 
     # -- inputs and outputs --------------------------------------------------------------
     @property
@@ -67,10 +67,17 @@ class Case:
                 continue
             t = materialize(v, layout, dtype, ex.device, requires_grad=bool(rg))
             if nonleaf:
+                leaf = t
                 with torch.set_grad_enabled(bool(rg)):
                     t = t.clone()
+                self._leaves[id(t)] = leaf
             out.append(t)
         return out
+
+    def leaf(self, x):
+        """The leaf behind input ``x`` (``x`` itself unless it was passed as a clone): gradients
+        are taken with respect to it, since an op that modifies ``x`` in place rebases it."""
+        return self._leaves.get(id(x), x)
 
     def call(self, inputs) -> tuple:
         return as_tuple(self.spec.fn(*inputs))
@@ -142,7 +149,7 @@ class Case:
         import torch
 
         diff = [o for k, o in self.diff_outputs(outs) if only is None or k in only]
-        wrt = [x for x in inputs if x is not None and x.requires_grad]
+        wrt = [self.leaf(x) for x in inputs if x is not None and x.requires_grad]
         if not diff or not wrt:
             return [None] * len(inputs)
         grads = iter(torch.autograd.grad(diff, wrt, cots, allow_unused=True, **kwargs))

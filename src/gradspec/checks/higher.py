@@ -68,7 +68,7 @@ def double_backward(case: Case):
     if not diff:
         raise NotApplicable("no differentiable output")
     cots = [c.requires_grad_(True) for c in case.cotangents(outs)]
-    wrt = [x for x in inputs if x is not None and x.requires_grad]
+    wrt = [case.leaf(x) for x in inputs if x is not None and x.requires_grad]
     refused = None
     try:
         grads = torch.autograd.grad(
