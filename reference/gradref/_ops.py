@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from . import _dtypes, _engine, _grad_mode
+from . import _dtypes, _engine, _forward, _grad_mode
 from ._device import as_device
 from ._tensor import Tensor
 
@@ -173,6 +173,8 @@ def record(
     returns the gradient for ``inputs[i]``. ``uses[i]`` names the entries of ``values`` that
     ``vjps[i]`` reads; those that are tensors are saved (version-checked, freed after backward).
     """
+    if _forward.current_level() is not None:
+        _forward.propagate(inputs, outputs, vjps, values or {})
     if not needs_grad(*inputs):
         return
     needs = tuple(isinstance(t, Tensor) and t.requires_grad for t in inputs)
@@ -250,7 +252,9 @@ def check_inplace(self: Tensor, *others) -> None:
                     "do not allow the output views to be modified inplace. You should replace the "
                     "inplace operation by an out-of-place one."
                 )
-    if any(st == 0 and n > 1 for st, n in zip(self._data.strides, self._data.shape)):
+    if self._data.size > 1 and any(
+        st == 0 and n > 1 for st, n in zip(self._data.strides, self._data.shape)
+    ):
         raise RuntimeError(
             "unsupported operation: more than one element of the written-to tensor refers to a "
             "single memory location. Please clone() the tensor before performing the operation."
@@ -276,6 +280,9 @@ def snapshot(self: Tensor) -> Tensor:
     s._accumulator = self._accumulator
     if self._requires_grad and self._grad_fn is None:
         s._accumulator = self._grad_accumulator()
+    tangent = _forward.get_tangent(self)
+    if tangent is not None:
+        _forward.set_tangent(s, tangent)
     return s
 
 
@@ -289,7 +296,7 @@ def inplace(self: Tensor, fn: Callable, *args, check_dtype: bool = True, **kwarg
         result = fn(snapshot(self), *args, **kwargs)
     else:
         with _grad_mode.no_grad():
-            result = fn(self.detach(), *args, **kwargs)
+            result = fn(snapshot(self), *args, **kwargs)
     if check_dtype:
         check_cast(result.dtype, self._dtype)
     if tuple(result.shape) != tuple(self.shape):
@@ -305,6 +312,9 @@ def inplace(self: Tensor, fn: Callable, *args, check_dtype: bool = True, **kwarg
     self._vc.bump()
     if recording:
         rebase_history(self, result)
+    tangent = _forward.get_tangent(result)
+    if tangent is not None:
+        _forward.set_tangent(self, tangent)
     return self
 
 
@@ -411,4 +421,9 @@ def make_view(
         out._creation_meta = ("multi_output",) + multi_output
     if needs_grad(x):
         out._grad_fn = index_map_node(name, x, np_view_fn, out.shape)
+    tangent = _forward.get_tangent(x)
+    if tangent is not None:
+        _forward.set_tangent(
+            out, Tensor._from_array(np_view_fn(tangent._data), tangent.dtype, tangent.device)
+        )
     return out

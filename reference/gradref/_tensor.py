@@ -89,6 +89,7 @@ class Tensor:
         t._post_acc_hooks = _engine._HookDict()
         t._accumulator = None
         t._is_inference = _grad_mode.is_inference_mode_enabled()
+        t._fw_grads = None
         return t
 
     # -- basic metadata ---------------------------------------------------------------------

@@ -16,7 +16,7 @@ from .._grad_mode import (
     set_grad_enabled,
 )
 from .._tensor import Tensor
-from . import function, graph
+from . import forward_ad, function, graph
 from .function import Function, FunctionCtx, once_differentiable
 
 Variable = Tensor

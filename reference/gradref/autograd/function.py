@@ -8,7 +8,7 @@ import functools
 
 import numpy as np
 
-from .. import _dtypes, _engine, _grad_mode
+from .. import _dtypes, _engine, _forward, _grad_mode
 from .._ops import CopySlices
 from .._tensor import Tensor
 
@@ -192,7 +192,10 @@ class Function(FunctionCtx):
                 cls.setup_context(ctx, args, output)
             else:
                 output = cls.forward(ctx, *args)
-        return _wrap_outputs(ctx, args, tensor_inputs, output, executable)
+        result = _wrap_outputs(ctx, args, tensor_inputs, output, executable)
+        if _forward.active_tangents(tensor_inputs) is not None:
+            _forward_jvp(cls, ctx, args, result)
+        return result
 
 
 def _wrap_outputs(ctx, args, tensor_inputs, output, executable):
@@ -250,6 +253,24 @@ def _wrap_outputs(ctx, args, tensor_inputs, output, executable):
                 saved.append(_engine.SavedTensor(t, None))
         ctx._saved = saved
     return tuple(wrapped) if is_tuple else wrapped[0]
+
+
+def _forward_jvp(cls, ctx, args, result) -> None:
+    """Forward mode through a custom Function: its ``jvp`` maps input tangents to outputs'."""
+    if not _is_overridden(cls, "jvp"):
+        raise NotImplementedError(
+            "You must implement the jvp function for custom autograd.Function to use it with "
+            "forward mode AD."
+        )
+    tangents = [_forward.get_tangent(a) if isinstance(a, Tensor) else None for a in args]
+    with _grad_mode.no_grad():
+        out_tangents = cls.jvp(ctx, *tangents)
+    outs = result if isinstance(result, tuple) else (result,)
+    if not isinstance(out_tangents, tuple):
+        out_tangents = (out_tangents,)
+    for o, t in zip(outs, out_tangents):
+        if isinstance(o, Tensor) and t is not None:
+            _forward.set_tangent(o, t)
 
 
 def _alias(t: Tensor) -> Tensor:

@@ -1,0 +1,121 @@
+"""Forward-mode AD state and tangent propagation.
+
+Tangents live on tensors per dual level. gradref derives every op's JVP from its VJP, with no
+second table to keep in step: a VJP ``u -> g(u)`` is linear in ``u``, so ``J t`` is the gradient
+with respect to ``u`` of ``<g(u), t>``, computed by one small backward through the VJP (which is
+written in gradref ops). Views map tangents through the same view function as their values.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+
+from . import _grad_mode
+
+_state = threading.local()
+
+
+def current_level() -> int | None:
+    return getattr(_state, "level", None)
+
+
+def set_level(level: int | None) -> None:
+    _state.level = level
+
+
+def _registry() -> list:
+    reg = getattr(_state, "duals", None)
+    if reg is None:
+        reg = _state.duals = []
+    return reg
+
+
+def get_tangent(t, level: int | None = None):
+    if level is None:
+        level = current_level()
+    if level is None:
+        return None
+    grads = getattr(t, "_fw_grads", None)
+    return grads.get(level) if grads else None
+
+
+def set_tangent(t, tangent, level: int | None = None) -> None:
+    if level is None:
+        level = current_level()
+    if not hasattr(t, "_fw_grads") or t._fw_grads is None:
+        t._fw_grads = {}
+    t._fw_grads[level] = tangent
+    _registry().append(t)
+
+
+def clear_level(level: int) -> None:
+    for t in _registry():
+        grads = getattr(t, "_fw_grads", None)
+        if grads:
+            grads.pop(level, None)
+    _registry().clear()
+
+
+def active_tangents(inputs) -> list | None:
+    """Tangents of ``inputs`` at the current level, or None when none has one."""
+    if current_level() is None:
+        return None
+    tangents = [get_tangent(t) if hasattr(t, "_data") else None for t in inputs]
+    return tangents if any(t is not None for t in tangents) else None
+
+
+def propagate(inputs, outputs, vjps, values) -> None:
+    """Set the tangents of ``outputs`` of an op whose ``inputs`` carry tangents."""
+    tangents = active_tangents(inputs)
+    if tangents is None:
+        return
+    from . import _dtypes
+    from ._ops import Ctx
+    from ._tensor import Tensor
+
+    if any(t is not None and t.dtype.is_complex for t in tangents) or any(
+        o.dtype.is_complex for o in outputs
+    ):
+        raise NotImplementedError("gradref's forward-mode AD covers real dtypes only")
+    level = current_level()
+    set_level(None)  # the JVP computation itself is plain (no tangents)
+    try:
+        with _grad_mode.enable_grad():
+            plain = {k: (v.detach() if isinstance(v, Tensor) else v) for k, v in values.items()}
+            needs = tuple(t is not None for t in tangents)
+            for k, out in enumerate(outputs):
+                if not _dtypes.is_differentiable_dtype(out.dtype):
+                    continue
+                us = [
+                    Tensor._from_array(
+                        np.zeros(o.shape, o.dtype.np), o.dtype, o.device, requires_grad=(j == k)
+                    )
+                    for j, o in enumerate(outputs)
+                ]
+                g = us[0] if len(outputs) == 1 else tuple(us)
+                ctx = Ctx(plain, needs)
+                total = None
+                for inp, vjp, t in zip(inputs, vjps, tangents):
+                    if t is None:
+                        continue
+                    gi = vjp(g, ctx)
+                    if gi is None:
+                        continue
+                    if tuple(gi.shape) != tuple(inp.shape):
+                        gi = gi.sum_to_size(tuple(inp.shape))
+                    term = (gi * t).sum()
+                    total = term if total is None else total + term
+                tangent = None
+                if total is not None and total.requires_grad:
+                    from .autograd import grad
+
+                    (tangent,) = grad(total, us[k], allow_unused=True)
+                if tangent is None:
+                    tangent = Tensor._from_array(
+                        np.zeros(out.shape, out.dtype.np), out.dtype, out.device
+                    )
+                set_tangent(out, tangent.detach(), level)
+    finally:
+        set_level(level)
