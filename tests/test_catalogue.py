@@ -44,10 +44,20 @@ def test_behaviour_well_formed(b):
         assert b.message is not None, "a prefix match needs a message"
 
 
-def test_every_behaviour_has_a_scenario():
+def test_every_autograd_behaviour_has_a_scenario():
+    # ``contract.*`` ids describe what a user's custom Function must do; gradspec.checks
+    # exercises them (see the next test). Every other id is a torch behaviour with a scenario.
     covered = {s.behaviour_id for s in all_scenarios()}
-    missing = [b.id for b in BEHAVIOURS if b.id not in covered]
+    missing = [b.id for b in BEHAVIOURS if b.area != "contract" and b.id not in covered]
     assert not missing, f"catalogue ids without a scenario: {missing}"
+
+
+def test_every_contract_behaviour_has_a_check():
+    from gradspec.checks import CHECKS
+
+    checked = {c.behaviour for c in CHECKS.values()}
+    missing = [b.id for b in BEHAVIOURS if b.area == "contract" and b.id not in checked]
+    assert not missing, f"contract ids without a check: {missing}"
 
 
 def test_every_scenario_names_a_catalogued_behaviour():
