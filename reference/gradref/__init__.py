@@ -75,8 +75,11 @@ from ._grad_mode import (
     no_grad,
     set_grad_enabled,
 )
+from ._nondiff import NONDIFF as _NONDIFF
 from ._tensor import Size, Tensor
 from .ops import OPS as _OPS
+
+globals().update(_NONDIFF)
 
 for _name, _entry in _OPS.items():
     globals().setdefault(_name, _entry.fn)

@@ -252,7 +252,9 @@ def broadcast_to(input: Tensor, size) -> Tensor:
 def contiguous(input: Tensor, memory_format=None) -> Tensor:
     if input.is_contiguous():
         return input
-    return clone(input)
+    y = clone(input)
+    y._data = np.ascontiguousarray(y._data)
+    return y
 
 
 @register("clone", node="CloneBackward0")
@@ -350,13 +352,13 @@ def cat(tensors, dim: int = 0) -> Tensor:
     y = finish(np.concatenate([t._data.astype(dt.np) for t in parts], axis=d), dt, dev)
     offsets, start = [], 0
     for t in tensors:
-        n = t.shape[d] if t in parts else 0
+        n = t.shape[d] if any(t is p for p in parts) else 0
         offsets.append((start, n))
         start += n
 
     def vjp_for(k):
         def vjp(g, c):
-            if tensors[k] not in parts:
+            if not any(tensors[k] is p for p in parts):
                 return None
             return g.narrow(d, offsets[k][0], offsets[k][1])
 
@@ -491,3 +493,93 @@ Tensor.cuda = lambda self, device=None, non_blocking=False, memory_format=None: 
 )
 Tensor.T = property(lambda self: permute(self, tuple(reversed(range(self.dim())))))
 Tensor.mT = property(lambda self: transpose(self, -2, -1))
+
+
+# ------------------------------------------------------------------------- repeat, flip, pad
+
+
+@register("repeat", node="RepeatBackward0")
+def repeat(input: Tensor, *sizes) -> Tensor:
+    """Tile ``input`` ``sizes`` times (leading sizes add dims); the gradient sums the tiles."""
+    sizes = _shape_arg(sizes)
+    n = input.dim()
+    if len(sizes) < n:
+        raise RuntimeError(
+            "Number of dimensions of repeat dims can not be smaller than number of dimensions of "
+            "tensor"
+        )
+    if any(s < 0 for s in sizes):
+        raise RuntimeError(f"Trying to create tensor with negative dimension {builtins.min(sizes)}: {list(sizes)}")
+    lead = len(sizes) - n
+    src_shape = (1,) * lead + tuple(input.shape)
+    y = finish(np.tile(input._data.reshape(src_shape), sizes), input.dtype, input.device)
+
+    def vjp(g, c):
+        # (r0, s0, r1, s1, ...) then sum the repeat axes
+        split = []
+        for r, s in zip(sizes, src_shape):
+            split += [r, s]
+        summed = g.reshape(split).sum(tuple(range(0, 2 * len(sizes), 2))) if sizes else g
+        return summed.reshape(tuple(input.shape))
+
+    record("RepeatBackward0", [input], [y], [vjp], [()])
+    return y
+
+
+@register("flip", node="FlipBackward0")
+def flip(input: Tensor, *dims) -> Tensor:
+    """Reverse the order along ``dims`` (a copy); the gradient is flipped back."""
+    dims = _shape_arg(dims)
+    n = input.dim()
+    ds = tuple(_wrap_dim(d, n) for d in dims)
+    if len(set(ds)) != len(ds):
+        raise RuntimeError(f"dims has duplicates, original flip dims size={len(ds)}, but unique flip dims size={len(set(ds))}")
+    y = finish(np.flip(input._data, ds) if n else input._data, input.dtype, input.device)
+    record("FlipBackward0", [input], [y], [lambda g, c: flip(g, ds)], [()])
+    return y
+
+
+@register("constant_pad_nd", node="ConstantPadNdBackward0", method=False)
+def constant_pad_nd(input: Tensor, pad, value=0) -> Tensor:
+    """Pad (or crop, for negative amounts) the last dims: ``pad`` is (left, right) pairs from the
+    last dim backwards. The gradient is the opposite crop (or pad), so double backward works."""
+    pad = tuple(int(p) for p in pad)
+    if len(pad) % 2:
+        raise RuntimeError("Length of pad must be even but instead it equals " + str(len(pad)))
+    n = input.dim()
+    if len(pad) // 2 > n:
+        raise RuntimeError(
+            f"Length of pad should be no more than twice the number of dimensions of the input. "
+            f"Pad length is {len(pad)} while the input has {n} dimensions."
+        )
+    shape = list(input.shape)
+    widths = [(0, 0)] * n
+    for k in range(len(pad) // 2):
+        d = n - 1 - k
+        lo, hi = pad[2 * k], pad[2 * k + 1]
+        new = shape[d] + lo + hi
+        if new < 0:
+            raise RuntimeError(
+                f"The input size {shape[d]}, plus negative padding {lo} and {hi} resulted in a "
+                f"negative output size, which is invalid. Check dimension {d} of your input."
+            )
+        widths[d] = (lo, hi)
+    data = input._data
+    crop = tuple(
+        slice(-lo if lo < 0 else 0, shape[d] + hi if hi < 0 else shape[d])
+        for d, (lo, hi) in enumerate(widths)
+    )
+    data = data[crop]
+    out = np.pad(
+        data, [(builtins.max(lo, 0), builtins.max(hi, 0)) for lo, hi in widths],
+        mode="constant", constant_values=value,
+    ) if n else data
+    y = finish(out, input.dtype, input.device)
+    record(
+        "ConstantPadNdBackward0",
+        [input],
+        [y],
+        [lambda g, c: constant_pad_nd(g, tuple(-p for p in pad))],
+        [()],
+    )
+    return y
