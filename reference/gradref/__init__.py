@@ -124,3 +124,7 @@ class _Cuda:
 
 
 cuda = _Cuda()
+
+is_anomaly_enabled = autograd.anomaly_mode.is_anomaly_enabled
+is_anomaly_check_nan_enabled = autograd.anomaly_mode.is_anomaly_check_nan_enabled
+set_anomaly_enabled = autograd.anomaly_mode.set_detect_anomaly

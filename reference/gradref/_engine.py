@@ -17,6 +17,8 @@ from __future__ import annotations
 import heapq
 import itertools
 import re
+import threading
+import traceback
 import warnings
 import weakref
 from collections import OrderedDict
@@ -104,6 +106,8 @@ class Node:
         self._retains_grad: dict[int, weakref.ref] = {}
         self._input_metadata: list[InputMetadata] = []
         self.metadata: dict = {}
+        if anomaly_mode()[0]:
+            self.metadata["traceback_"] = _user_stack()
 
     # -- public surface ---------------------------------------------------------------------
     def name(self) -> str:
@@ -149,6 +153,15 @@ class Node:
 
     def _tensor_hooks(self, nr: int) -> _HookDict:
         return self._tensor_pre_hooks.setdefault(nr, _HookDict())
+
+
+_PACKAGE_DIR = __file__.rsplit("/", 1)[0]
+
+
+def _user_stack() -> str:
+    """The current stack without gradref's own frames (what anomaly mode reports)."""
+    frames = [f for f in traceback.extract_stack() if not f.filename.startswith(_PACKAGE_DIR)]
+    return "".join(traceback.format_list(frames))
 
 
 class GraphRoot(Node):
@@ -213,9 +226,8 @@ class SavedTensor:
         "_is_output",
         "_node",
         "_freed",
-        "_was_leaf",
-        "_grad_fn_name",
         "_output_nr",
+        "_hooks",
     )
 
     def __init__(self, tensor, node=None, is_output: bool = False) -> None:
@@ -232,10 +244,19 @@ class SavedTensor:
         self._node = weakref.ref(node) if node is not None else None
         self._freed = False
         self._output_nr = tensor._output_nr
+        self._hooks = None
+        hooks = current_saved_tensors_hooks()
+        if hooks is not None:
+            pack, unpack = hooks
+            self._hooks = (pack(tensor), unpack)
+            self._tensor = None
 
     def unpack(self):
         if self._freed:
             raise RuntimeError(FREED_MESSAGE)
+        if self._hooks is not None:
+            packed, unpack = self._hooks
+            return unpack(packed)
         t = self._tensor
         current = t._vc.value
         if current != self._version:
@@ -263,6 +284,44 @@ class SavedTensor:
     def free(self) -> None:
         self._freed = True
         self._tensor = None
+        self._hooks = None
+
+
+# -----------------------------------------------------------------------------------------------
+# saved-tensor hooks and anomaly mode (thread-local state)
+
+_local = threading.local()
+
+
+def _hook_stack() -> list:
+    stack = getattr(_local, "saved_hooks", None)
+    if stack is None:
+        stack = _local.saved_hooks = []
+    return stack
+
+
+def current_saved_tensors_hooks():
+    stack = _hook_stack()
+    return stack[-1] if stack else None
+
+
+def push_saved_tensors_hooks(pack, unpack) -> None:
+    message = getattr(_local, "hooks_disabled", None)
+    if message is not None:
+        raise RuntimeError(message)
+    _hook_stack().append((pack, unpack))
+
+
+def pop_saved_tensors_hooks() -> None:
+    _hook_stack().pop()
+
+
+def anomaly_mode() -> tuple[bool, bool]:
+    return getattr(_local, "anomaly", (False, True))
+
+
+def set_anomaly_mode(enabled: bool, check_nan: bool = True) -> None:
+    _local.anomaly = (bool(enabled), bool(check_nan))
 
 
 def _strip_backward(name: str) -> str:
@@ -415,12 +474,38 @@ def execute(
                 if not runs:
                     continue
                 grads = _call_pre_hooks(node, grads)
-            outputs = node._apply(list(grads))
+            outputs = _run_node(node, grads)
             outputs = _call_post_hooks(node, outputs, grads)
             if not retain_graph:
                 node._release_variables()
             _route(node, outputs, buffers, deps, ready, tick, executes)
     return captured
+
+
+def _run_node(node, grads):
+    enabled, check_nan = anomaly_mode()
+    if not enabled:
+        return node._apply(list(grads))
+    try:
+        outputs = node._apply(list(grads))
+        if check_nan:
+            import numpy as np
+
+            for i, out in enumerate(outputs):
+                if out is not None and np.isnan(out._data.astype(np.complex128)).any():
+                    raise RuntimeError(
+                        f"Function '{node.name()}' returned nan values in its {i}th output."
+                    )
+        return outputs
+    except Exception:
+        stack = node.metadata.get("traceback_", "")
+        warnings.warn(
+            f"Error detected in {node.name()}. Traceback of forward call that caused the "
+            f"error:\n{stack}",
+            UserWarning,
+            stacklevel=4,
+        )
+        raise
 
 
 def _needed_nodes(root, targets, capture):

@@ -63,7 +63,9 @@ def wrap(x, dtype, device) -> Tensor:
     """A Python scalar (or tensor) as a tensor of ``dtype`` for computing; no graph."""
     if isinstance(x, Tensor):
         return x
-    return Tensor._from_array(np.asarray(x).astype(dtype.np), dtype, device)
+    t = Tensor._from_array(np.asarray(x).astype(dtype.np), dtype, device)
+    t._wrapped_number = True  # saved by value, as torch saves a Scalar
+    return t
 
 
 def arrays(args, cdt: np.dtype):
@@ -138,6 +140,10 @@ class OpNode(_engine.Node):
 
     # Saved values are visible as attributes, as in torch (``_saved_self``, ``_saved_other``...).
     def __getattr__(self, item):
+        if item.startswith("_raw_saved_"):
+            saved = self.__dict__.get("_saved", {})
+            if item[len("_raw_saved_") :] in saved:
+                return saved[item[len("_raw_saved_") :]]
         if item.startswith("_saved_"):
             key = item[len("_saved_") :]
             saved = self.__dict__.get("_saved", {})
@@ -180,15 +186,15 @@ def record(
     needs = tuple(isinstance(t, Tensor) and t.requires_grad for t in inputs)
     edges = [_engine.gradient_edge(t) if need else (None, 0) for t, need in zip(inputs, needs)]
     values = values or {}
-    wanted: set[str] = set()
+    wanted: list[str] = []  # in declaration order: saved-tensor pack hooks see this order
     for need, names in zip(needs, uses or [()] * len(inputs)):
         if need:
-            wanted.update(names)
+            wanted.extend(n for n in names if n not in wanted)
     node = OpNode(name, edges, tuple(vjps), {}, {}, needs)
     diff_outputs = [o for o in outputs if _dtypes.is_differentiable_dtype(o.dtype)]
     for key in wanted:
         v = values.get(key)
-        if isinstance(v, Tensor):
+        if isinstance(v, Tensor) and not getattr(v, "_wrapped_number", False):
             is_out = any(v is o for o in outputs)
             node._saved[key] = _engine.SavedTensor(v, node, is_output=is_out)
         else:

@@ -16,7 +16,8 @@ from .._grad_mode import (
     set_grad_enabled,
 )
 from .._tensor import Tensor
-from . import forward_ad, function, graph
+from . import anomaly_mode, forward_ad, function, functional, graph
+from .anomaly_mode import detect_anomaly, set_detect_anomaly
 from .function import Function, FunctionCtx, once_differentiable
 
 Variable = Tensor

@@ -24,4 +24,107 @@ def get_gradient_edge(tensor) -> GradientEdge:
     return GradientEdge(node, nr)
 
 
-__all__ = ["Node", "GradientEdge", "get_gradient_edge"]
+__all__ = [
+    "Node",
+    "GradientEdge",
+    "get_gradient_edge",
+    "saved_tensors_hooks",
+    "save_on_cpu",
+    "disable_saved_tensors_hooks",
+    "register_multi_grad_hook",
+]
+
+
+class saved_tensors_hooks:
+    """Pack/unpack hooks for tensors saved for backward while the context is active."""
+
+    def __init__(self, pack_hook, unpack_hook) -> None:
+        self.pack_hook = pack_hook
+        self.unpack_hook = unpack_hook
+
+    def __enter__(self):
+        from .._engine import push_saved_tensors_hooks
+
+        push_saved_tensors_hooks(self.pack_hook, self.unpack_hook)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        from .._engine import pop_saved_tensors_hooks
+
+        pop_saved_tensors_hooks()
+
+
+class save_on_cpu(saved_tensors_hooks):
+    """Saved tensors are kept as host copies and moved back to their device on unpack."""
+
+    def __init__(self, pin_memory: bool = False, device_type: str = "cuda") -> None:
+        def pack(t):
+            return (t.device, t.detach().cpu().clone())
+
+        def unpack(packed):
+            device, t = packed
+            return t.to(device)
+
+        super().__init__(pack, unpack)
+
+
+class disable_saved_tensors_hooks:
+    """Entering ``saved_tensors_hooks`` inside this context raises ``error_message``."""
+
+    def __init__(self, error_message: str) -> None:
+        self.error_message = error_message
+        self.prev = None
+
+    def __enter__(self):
+        from .. import _engine
+
+        self.prev = getattr(_engine._local, "hooks_disabled", None)
+        _engine._local.hooks_disabled = self.error_message
+        return self
+
+    def __exit__(self, *exc) -> None:
+        from .. import _engine
+
+        _engine._local.hooks_disabled = self.prev
+
+
+def register_multi_grad_hook(tensors, fn, *, mode: str = "all"):
+    """Call ``fn`` once per backward pass after the gradients of ``tensors`` are computed
+    (``mode="all"``: with all of them, None for those not reached; ``"any"``: with the first)."""
+    from .._engine import RemovableHandle
+
+    tensors = tuple(tensors)
+    if mode not in ("all", "any"):
+        raise ValueError(f"Expects mode to be one of ('all', 'any') but got {mode}")
+    state = {"grads": [None] * len(tensors), "count": 0, "fired": False}
+    expected = sum(1 for t in tensors if t.requires_grad)
+    handles = []
+
+    def make(i):
+        def hook(grad):
+            if mode == "any":
+                if not state["fired"]:
+                    state["fired"] = True
+                    fn(grad)
+                return None
+            state["grads"][i] = grad
+            state["count"] += 1
+            if state["count"] == expected:
+                grads = state["grads"]
+                state["grads"] = [None] * len(tensors)
+                state["count"] = 0
+                fn(grads)
+            return None
+
+        return hook
+
+    for i, t in enumerate(tensors):
+        if t.requires_grad:
+            handles.append(t.register_hook(make(i)))
+
+    class _Multi(RemovableHandle):
+        def remove(self_inner) -> None:
+            for h in handles:
+                h.remove()
+
+    return _Multi(None)
