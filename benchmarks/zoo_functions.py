@@ -168,7 +168,7 @@ ExpDetachedDouble = exp_function(lambda ctx, g, r, x: g * r.detach())
 ExpNumpyBackward = exp_function(
     lambda ctx, g, r, x: torch.from_numpy(np.asarray(g.detach().cpu().numpy() * r.detach().numpy()))
 )
-ExpNoisy = exp_function(lambda ctx, g, r, x: g * r + torch.randn_like(g) * 1e-9 * r.abs())
+ExpNoisy = exp_function(lambda ctx, g, r, x: g * r + torch.randn_like(g) * 1e-6 * r.abs())
 ExpOnce = exp_function(lambda ctx, g, r, x: g * r, once=True)
 ExpWrongDtypeForward = exp_function(
     lambda ctx, g, r, x: g * r.to(g.dtype), forward=lambda x: x.double().exp()

@@ -57,16 +57,22 @@ def import_source(obj, what: str) -> str | None:
     target = owner if isinstance(owner, type) else obj
     module = getattr(target, "__module__", None)
     qual = getattr(target, "__qualname__", "")
-    if not module or module == "__main__" or "<" in qual:
+    if not module or module == "__main__":
         return None
     try:
-        found = importlib.import_module(module)
-        for part in qual.split("."):
-            found = getattr(found, part)
+        mod = importlib.import_module(module)
     except Exception:
         return None
-    if found is not target:
-        return None
+    found = mod
+    try:
+        for part in qual.split("."):
+            found = getattr(found, part)
+    except AttributeError:
+        found = None
+    if found is not target:  # e.g. a class made by a factory: look for a module attribute
+        qual = next((k for k, v in vars(mod).items() if v is target), None)
+        if qual is None:
+            return None
     top = qual.split(".")[0]
     src = f"from {module} import {top}\n{what} = {qual}"
     if target is not obj:

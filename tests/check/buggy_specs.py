@@ -1,0 +1,24 @@
+"""Specs used by the CLI and plugin tests: one correct, one with a planted bug."""
+
+import gradspec
+from benchmarks import zoo_functions as z
+
+sin_ok = gradspec.spec(
+    z.Sin.apply,
+    lambda x: x.sin(),
+    "()->()",
+    broadcast=True,
+    name="Sin",
+    dtypes=["float64"],
+    max_examples=4,
+)
+exp_bad = gradspec.spec(
+    z.ExpDoubleGrad.apply,
+    lambda x: x.exp(),
+    "()->()",
+    broadcast=True,
+    name="ExpDoubleGrad",
+    dtypes=["float32"],
+    max_examples=4,
+    checks=["backward-returns"],
+)

@@ -1,0 +1,119 @@
+"""gradspec.check's API: contract, defaults, reports, bad input."""
+
+import json
+
+import pytest
+
+import gradspec
+from benchmarks import zoo_functions as z
+from examples import seeds
+from gradspec.checks import CHECKS
+
+FAST = dict(dtypes=["float64"], max_examples=4)
+
+
+@pytest.mark.parametrize("spec", seeds.SPECS, ids=lambda s: s.label)
+def test_seed_specs_pass(spec):
+    report = gradspec.run(spec, max_examples=4)
+    assert report.ok, str(report)
+    assert any(o.status == "passed" for o in report.outcomes)
+
+
+def test_check_signature_and_report_shape():
+    report = gradspec.check(z.Sin.apply, lambda x: x.sin(), "()->()", broadcast=True, **FAST)
+    assert report.ok
+    data = json.loads(report.to_json())
+    assert data["ok"] is True
+    assert {o["check"] for o in data["outcomes"]} >= {"forward", "vjp", "backward-returns"}
+    text = str(report)
+    assert "check" in text and "forward" in text and "OK" in text
+
+
+def test_failure_carries_check_example_and_reproducer():
+    report = gradspec.check(
+        z.ExpDoubleGrad.apply,
+        lambda x: x.exp(),
+        "()->()",
+        broadcast=True,
+        checks=["backward-returns"],
+        dtypes=["float32"],
+        max_examples=4,
+    )
+    assert not report.ok
+    (f,) = report.failures
+    assert f.check == "backward-returns"
+    assert f.behaviour == CHECKS["backward-returns"].behaviour
+    assert "dtype" in f.message and "float64" in f.message
+    assert {"shapes", "dtype", "requires_grad", "layouts", "inputs"} <= set(f.example)
+    assert "from benchmarks.zoo_functions import" in f.reproducer
+    compile(f.reproducer, "<reproducer>", "exec")
+    assert json.loads(report.to_json())["failures"][0]["check"] == "backward-returns"
+
+
+def test_finite_difference_mode_without_reference():
+    ok = gradspec.check(z.Sin.apply, None, "()->()", broadcast=True, **FAST)
+    assert ok.ok, str(ok)
+    assert any(o.check == "gradcheck" and o.status == "passed" for o in ok.outcomes)
+    bad = gradspec.check(z.SinWrongSign.apply, None, "()->()", broadcast=True, **FAST)
+    assert {"vjp-fd", "gradcheck"} & bad.failed_checks()
+
+
+def test_optional_input_via_signature_and_keyword():
+    for sig, opt in (("(n,i),(o,i),(o)?->(n,o)", ()), ("(n,i),(o,i),(o)->(n,o)", (2,))):
+        r = gradspec.check(
+            seeds.LinearFunction.apply, seeds._linear_ref, sig, optional=opt, checks=["vjp"], **FAST
+        )
+        assert r.ok, str(r)
+
+
+def test_torch_as_reference_namespace():
+    r = gradspec.check(
+        z.Sin.apply,
+        lambda x: x.sin(),
+        "()->()",
+        namespace="torch",
+        checks=["vjp", "forward"],
+        **FAST,
+    )
+    assert r.ok, str(r)
+
+
+def test_unavailable_device_is_skipped_not_failed():
+    r = gradspec.check(
+        z.Sin.apply, lambda x: x.sin(), "()->()", devices=["cuda:7"], checks=["forward"], **FAST
+    )
+    assert r.ok
+    assert all(o.status == "skipped" for o in r.outcomes)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "needle"),
+    [
+        (dict(fn=3), "fn must be callable"),
+        (dict(signature="(n)(n)"), "'->'"),
+        (dict(signature="(n,->(n)"), "cannot read"),
+        (dict(reference=lambda x, y: x), "takes 2 positional"),
+        (dict(reference="sin"), "reference must be a callable"),
+        (dict(checks=["vjp", "nonsense"]), "unknown check"),
+        (dict(bounds=(1, 0)), "low must be below high"),
+        (dict(bounds=[(0, 1), (0, 1)]), "bounds has 2 pairs"),
+        (dict(dtypes=["int64"]), "dtype 'int64'"),
+        (dict(claims={"fast": True}), "unknown claim"),
+        (dict(max_examples=0), "max_examples"),
+    ],
+)
+def test_bad_input_gives_clear_error(kwargs, needle):
+    args = dict(fn=z.Sin.apply, reference=lambda x: x.sin(), signature="()->()")
+    args.update(kwargs)
+    with pytest.raises(gradspec.SpecError) as info:
+        gradspec.check(args.pop("fn"), args.pop("reference"), args.pop("signature"), **args)
+    assert needle in str(info.value)
+
+
+def test_reference_failure_is_an_error_not_a_pass():
+    def broken(x):
+        raise ValueError("no such op")
+
+    r = gradspec.check(z.Sin.apply, broken, "()->()", checks=["forward"], **FAST)
+    assert not r.ok
+    assert r.errors and "no such op" in r.errors[0].detail

@@ -1,0 +1,143 @@
+"""Each check catches its bug class, and the correct Function passes it."""
+
+import pytest
+
+import gradspec
+from benchmarks import zoo_functions as z
+from examples import seeds
+
+EW = "()->()"
+LIN = "(n,i),(o,i),(o)?->(n,o)"
+exp_ref = lambda x: x.exp()  # noqa: E731
+sin_ref = lambda x: x.sin()  # noqa: E731
+sincos_ref = lambda x: (x.sin(), x.cos())  # noqa: E731
+
+
+def lin_ref(x, w, b=None):
+    out = x @ w.t()
+    return out if b is None else out + b
+
+
+# (check, buggy fn, correct fn, reference, signature, extra spec kwargs)
+CASES = [
+    ("forward", z.ExpWrongDtypeForward.apply, seeds.Exp.apply, exp_ref, EW, {}),
+    ("vjp", z.SinWrongSign.apply, z.Sin.apply, sin_ref, EW, {}),
+    ("vjp", z.LinearWrongWeightGrad.apply, seeds.LinearFunction.apply, lin_ref, LIN, {}),
+    ("backward-returns", z.LinearBiasUnsummed.apply, seeds.LinearFunction.apply, lin_ref, LIN, {}),
+    ("backward-returns", z.ExpDoubleGrad.apply, seeds.Exp.apply, exp_ref, EW, {}),
+    (
+        "backward-returns",
+        z.MulAddUnreduced.apply,
+        seeds.MulAdd.apply,
+        lambda x, y, w: x * y + w,
+        "(),(),()->()",
+        {"broadcast": True},
+    ),
+    ("needs-input-grad", z.LinearIgnoresNeeds.apply, seeds.LinearFunction.apply, lin_ref, LIN, {}),
+    ("needs-input-grad", z.LinearMisindexed.apply, seeds.LinearFunction.apply, lin_ref, LIN, {}),
+    ("layouts", z.LinearStridesIgnored.apply, seeds.LinearFunction.apply, lin_ref, LIN, {}),
+    ("layouts", z.ExpViewGrad.apply, seeds.Exp.apply, exp_ref, "(n,m)->(n,m)", {}),
+    ("edge-shapes", z.ExpRowLoop.apply, seeds.Exp.apply, exp_ref, "(n,m)->(n,m)", {}),
+    (
+        "grad-output-unmodified",
+        z.ReluModifiesGradOutput.apply,
+        seeds.MyReLU.apply,
+        lambda x: x.relu(),
+        EW,
+        {},
+    ),
+    ("inputs-unmodified", z.SinModifiesInput.apply, z.Sin.apply, sin_ref, EW, {}),
+    ("saved-tensors-version", z.SinAttrInput.apply, z.Sin.apply, sin_ref, EW, {}),
+    ("graph-freed", z.SinSelfCycle.apply, z.Sin.apply, sin_ref, EW, {}),
+    ("graph-freed", z.ExpAttrResult.apply, seeds.Exp.apply, exp_ref, EW, {}),
+    (
+        "output-subsets",
+        z.SinCosAssumesBothGrads.apply,
+        z.SinCos.apply,
+        sincos_ref,
+        "(n)->(n),(n)",
+        {},
+    ),
+    ("deterministic", z.ExpNoisy.apply, seeds.Exp.apply, exp_ref, EW, {}),
+    ("double-backward", z.ExpDetachedDouble.apply, seeds.Exp.apply, exp_ref, EW, {}),
+    ("double-backward", z.ExpNumpyBackward.apply, seeds.Exp.apply, exp_ref, EW, {}),
+    ("no-grad", z.gelu_like_no_grad_bug, z.Softplus.apply, lambda x: (x.exp() + 1).log(), EW, {}),
+]
+
+
+@pytest.mark.parametrize(
+    ("check", "bad", "good", "ref", "sig", "kw"),
+    CASES,
+    ids=[f"{c[0]}-{getattr(c[1], '__self__', c[1]).__name__}" for c in CASES],
+)
+def test_check_catches_its_bug_class(check, bad, good, ref, sig, kw):
+    common = dict(checks=[check], dtypes=["float32"], max_examples=6, **kw)
+    caught = gradspec.check(bad, ref, sig, **common)
+    assert check in caught.failed_checks(), str(caught)
+    fine = gradspec.check(good, ref, sig, **common)
+    assert fine.ok, str(fine)
+
+
+def test_double_backward_claims_checked_both_ways():
+    common = dict(checks=["double-backward"], dtypes=["float64"], max_examples=3)
+    once = gradspec.check(z.ExpOnce.apply, exp_ref, EW, claims={"double_backward": True}, **common)
+    assert "double-backward" in once.failed_checks()
+    assert gradspec.check(z.ExpOnce.apply, exp_ref, EW, **common).ok  # refused loudly: fine
+    works = gradspec.check(
+        seeds.Exp.apply, exp_ref, EW, claims={"double_backward": False}, **common
+    )
+    assert "double-backward" in works.failed_checks()
+
+
+def test_no_false_alarm_on_myrelu_at_kinks():
+    # expanded layouts and zero-size shapes put many values on the kink at 0 too
+    r = gradspec.check(
+        seeds.MyReLU.apply, lambda x: x.relu(), EW, broadcast=True, bounds=(-1, 1), max_examples=10
+    )
+    assert r.ok, str(r)
+
+
+def test_kink_subgradient_accepted_directly():
+    import numpy as np
+
+    from gradspec.case import Case
+    from gradspec.strategies import Example
+
+    s = gradspec.spec(seeds.MyReLU.apply, lambda x: x.relu(), EW)
+    ex = Example(
+        "float64",
+        "cpu",
+        ((3,),),
+        (True,),
+        ("contiguous",),
+        ("contiguous",),
+        0,
+        values=(np.array([0.0, 1.0, -1.0]),),
+    )
+    case = Case(s, s.parsed(), ex, __import__("gradref"))
+    g = np.array(ex.cotangent(0, (3,)))
+    assert case.within_subgradients(0, g * np.array([1.0, 1.0, 0.0]), "base")  # 1 at the kink
+    assert case.within_subgradients(0, g * np.array([0.0, 1.0, 0.0]), "base")  # 0 at the kink
+    assert not case.within_subgradients(0, g * np.array([1.0, 1.0, 1.0]), "base")
+
+
+def test_inplace_function_with_mark_dirty_passes():
+    r = gradspec.check(
+        z.ScaleInplace.apply,
+        lambda x: x * 2,
+        EW,
+        dtypes=["float64"],
+        max_examples=4,
+        claims={"modifies_inputs": True},
+    )
+    assert r.ok, str(r)
+    bad = gradspec.check(
+        z.InplaceUnmarked.apply,
+        lambda x: x * 2,
+        EW,
+        dtypes=["float64"],
+        max_examples=4,
+        claims={"modifies_inputs": True},
+        checks=["inputs-unmodified"],
+    )
+    assert "inputs-unmodified" in bad.failed_checks()

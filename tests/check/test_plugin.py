@@ -1,0 +1,56 @@
+"""The pytest plugin turns a spec into parametrized tests."""
+
+import os
+
+import pytest
+
+pytest_plugins = ["pytester"]
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+TEST_FILE = """
+from gradspec.pytest_plugin import spec_tests
+from buggy_specs import sin_ok, exp_bad
+test_sin = spec_tests(sin_ok, checks=["forward", "vjp"])
+test_exp = spec_tests(exp_bad)
+"""
+
+
+@pytest.fixture
+def env(pytester, monkeypatch):
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([ROOT, HERE]))
+    monkeypatch.syspath_prepend(HERE)
+    monkeypatch.syspath_prepend(ROOT)
+    return pytester
+
+
+def test_spec_becomes_one_test_per_check_device_dtype(env):
+    env.makepyfile(test_user=TEST_FILE)
+    result = env.runpytest("-p", "gradspec", "-q", "-rs")
+    # sin: 2 checks x (cpu, cuda) x float64; exp: 1 check x (cpu, cuda) x float64
+    result.assert_outcomes(passed=2, failed=1, skipped=3)
+    result.stdout.fnmatch_lines(["*backward-returns*contract.backward-returns-exact-grads*"])
+    result.stdout.fnmatch_lines(["*cuda is not available*"])
+
+
+def test_collection_order_is_deterministic(env):
+    env.makepyfile(test_user=TEST_FILE)
+    first = env.runpytest("-p", "gradspec", "--collect-only", "-q").stdout.lines
+    second = env.runpytest("-p", "gradspec", "--collect-only", "-q").stdout.lines
+    ids = [line for line in first if "::" in line]
+    assert ids and ids == [line for line in second if "::" in line]
+    assert "test_user.py::test_sin[forward-cpu-float64]" in ids
+
+
+def test_plugin_does_not_clobber_a_loaded_profile(env):
+    env.makeconftest(
+        "from hypothesis import settings\n"
+        "settings.register_profile('mine', max_examples=3)\n"
+        "settings.load_profile('mine')\n"
+    )
+    env.makepyfile(
+        test_p="from hypothesis import settings\n"
+        "def test_profile():\n    assert settings.default.max_examples == 3\n"
+    )
+    env.runpytest("-p", "gradspec").assert_outcomes(passed=1)
