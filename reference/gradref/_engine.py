@@ -207,7 +207,9 @@ def accumulate_into(var, grad) -> None:
         grad = grad.to(var.dtype)
     if var._grad is None:
         var._grad = (
-            grad if recording else Tensor._from_array(grad._data.copy(), var.dtype, var.device)
+            grad
+            if recording
+            else Tensor._from_array(_like_layout(grad._data, var._data), var.dtype, var.device)
         )
     elif not recording:
         existing = var._grad
@@ -215,6 +217,20 @@ def accumulate_into(var, grad) -> None:
         existing._vc.bump()
     else:
         var._grad = var._grad + grad
+
+
+def _like_layout(values, like):
+    """A copy of ``values`` laid out like ``like`` when ``like`` is dense and non-overlapping
+    (torch's layout contract for a new ``.grad``), else contiguous."""
+    import numpy as np
+
+    dense = like.size > 0 and all(st != 0 or n == 1 for st, n in zip(like.strides, like.shape))
+    if dense:
+        span = sum((n - 1) * abs(st) for st, n in zip(like.strides, like.shape)) + like.itemsize
+        dense = span == like.size * like.itemsize
+    out = np.empty_like(like, order="K") if dense else np.empty(like.shape, like.dtype)
+    out[...] = values
+    return out
 
 
 class SavedTensor:

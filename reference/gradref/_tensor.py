@@ -262,26 +262,9 @@ class Tensor:
         return repr(self)
 
     def __repr__(self) -> str:
-        body = np.array2string(
-            np.asarray(
-                self._data.astype(np.float32) if self._dtype is _dtypes.bfloat16 else self._data
-            ),
-            separator=", ",
-            prefix="tensor(",
-        )
-        extras = []
-        if self._device.type != "cpu":
-            extras.append(f"device='{self._device}'")
-        if (
-            self._dtype not in (_dtypes.get_default_dtype(), _dtypes.int64, _dtypes.bool)
-            or self.numel() == 0
-        ):
-            extras.append(f"dtype=torch.{self._dtype.name}")
-        if self._grad_fn is not None:
-            extras.append(f"grad_fn=<{self._grad_fn.name()}>")
-        elif self._requires_grad:
-            extras.append("requires_grad=True")
-        return "tensor(" + body + "".join(", " + e for e in extras) + ")"
+        from ._repr import tensor_repr
+
+        return tensor_repr(self)
 
     __str__ = __repr__
 
