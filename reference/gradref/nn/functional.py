@@ -1,13 +1,273 @@
-"""gradref.nn.functional: activations and losses with torch's signatures."""
+"""gradref.nn.functional: activations, losses, linear, convolution, layer_norm, pad, dropout,
+with torch.nn.functional's signatures and defaults."""
 
 from __future__ import annotations
 
-from ..ops.pointwise import relu as _relu
-from ..ops.pointwise import sigmoid, tanh
+import warnings
+
+import numpy as np
+
+from .. import _dtypes
+from .._tensor import Tensor
+from ..ops import nn as _nn
+from ..ops import pointwise as _pw
+from ..ops import reductions as _red
+from ..ops.nn import conv1d, conv2d, layer_norm, linear
+from ..ops.pointwise import gelu, logsigmoid, sigmoid, silu, softplus, tanh
+from ..ops.shape import constant_pad_nd
+
+__all__ = [
+    "relu",
+    "leaky_relu",
+    "elu",
+    "gelu",
+    "silu",
+    "softplus",
+    "logsigmoid",
+    "sigmoid",
+    "tanh",
+    "softmax",
+    "log_softmax",
+    "mse_loss",
+    "l1_loss",
+    "smooth_l1_loss",
+    "huber_loss",
+    "cross_entropy",
+    "nll_loss",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "layer_norm",
+    "conv1d",
+    "conv2d",
+    "dropout",
+    "linear",
+    "pad",
+]
 
 
-def relu(input, inplace: bool = False):
-    return input.relu_() if inplace else _relu(input)
+def _inplace_or(input, inplace, fn, *args):
+    if inplace:
+        from .._ops import inplace as run_inplace
+
+        return run_inplace(input, fn, *args)
+    return fn(input, *args)
 
 
-__all__ = ["relu", "sigmoid", "tanh"]
+def relu(input: Tensor, inplace: bool = False) -> Tensor:
+    return _inplace_or(input, inplace, _pw.relu)
+
+
+def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    return _inplace_or(input, inplace, _pw.leaky_relu, negative_slope)
+
+
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    return _inplace_or(input, inplace, _pw.elu, alpha)
+
+
+def softmax(input: Tensor, dim=None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    if dim is None:
+        dim = _implicit_dim("softmax", input)
+    return _red.softmax(input, dim, dtype=dtype)
+
+
+def log_softmax(input: Tensor, dim=None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    if dim is None:
+        dim = _implicit_dim("log_softmax", input)
+    return _red.log_softmax(input, dim, dtype=dtype)
+
+
+def _implicit_dim(name: str, input: Tensor) -> int:
+    warnings.warn(
+        f"Implicit dimension choice for {name} has been deprecated. Change the call to include "
+        "dim=X as an argument.",
+        UserWarning,
+        stacklevel=3,
+    )
+    return 0 if input.dim() in (0, 1, 3) else 1
+
+
+def _legacy_reduction(size_average, reduce, reduction: str) -> str:
+    if size_average is None and reduce is None:
+        return reduction
+    warnings.warn(
+        "size_average and reduce args will be deprecated, please use reduction='"
+        + ("none" if reduce is False else ("mean" if size_average in (None, True) else "sum"))
+        + "' instead.",
+        UserWarning,
+        stacklevel=3,
+    )
+    size_average = True if size_average is None else size_average
+    reduce = True if reduce is None else reduce
+    if not reduce:
+        return "none"
+    return "mean" if size_average else "sum"
+
+
+def _warn_size(input: Tensor, target: Tensor) -> None:
+    if tuple(target.shape) != tuple(input.shape):
+        warnings.warn(
+            f"Using a target size ({target.shape}) that is different to the input size "
+            f"({input.shape}). This will likely lead to incorrect results due to broadcasting. "
+            "Please ensure they have the same size.",
+            UserWarning,
+            stacklevel=3,
+        )
+
+
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    _warn_size(input, target)
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    if weight is not None:
+        raise NotImplementedError("gradref: mse_loss(weight=...) is not implemented")
+    return _nn.mse_loss(input, target, reduction)
+
+
+def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    """torch composes it: (input - target).abs() then the reduction (AbsBackward0 /
+    MeanBackward0 / SumBackward0)."""
+    _warn_size(input, target)
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    return _nn._reduce((input - target).abs(), reduction)
+
+
+def smooth_l1_loss(
+    input, target, size_average=None, reduce=None, reduction="mean", beta: float = 1.0
+):
+    _warn_size(input, target)
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    if beta < 0:
+        raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
+    if beta == 0:
+        return l1_loss(input, target, reduction=reduction)
+    return _nn.smooth_l1_loss(input, target, reduction, beta)
+
+
+def huber_loss(input, target, reduction="mean", delta: float = 1.0, weight=None):
+    _warn_size(input, target)
+    return _nn.huber_loss(input, target, reduction, delta)
+
+
+def nll_loss(
+    input,
+    target,
+    weight=None,
+    size_average=None,
+    ignore_index=-100,
+    reduce=None,
+    reduction="mean",
+):
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    return _nn.nll_loss(input, target, weight, ignore_index, reduction)
+
+
+def cross_entropy(
+    input,
+    target,
+    weight=None,
+    size_average=None,
+    ignore_index=-100,
+    reduce=None,
+    reduction="mean",
+    label_smoothing: float = 0.0,
+):
+    """log_softmax over the class dim, then nll_loss (class indices) or the weighted sum with
+    the target probabilities, with label smoothing, following torch's composite exactly."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+    c_dim = 1 if input.dim() >= 2 else 0
+    n_classes = input.shape[c_dim]
+    logp = _red.log_softmax(input, c_dim)
+    if target.dtype.category >= 2:  # class probabilities
+        if tuple(target.shape) != tuple(input.shape):
+            raise RuntimeError(
+                "Expected target size "
+                + str(list(input.shape))
+                + ", got "
+                + str(list(target.shape))
+            )
+        if label_smoothing > 0:
+            target = target * (1 - label_smoothing) + label_smoothing / n_classes
+        wshape = [1] * input.dim()
+        wshape[c_dim] = n_classes
+        prod = logp * target if weight is None else logp * target * weight.reshape(wshape)
+        loss = -prod.sum(c_dim)
+        if reduction == "none":
+            return loss
+        if reduction == "sum":
+            return loss.sum()
+        n = input.numel() // n_classes if n_classes else 0
+        return _div_scalar(loss.sum(), n)
+    nll = _nn.nll_loss(logp, target, weight, ignore_index, reduction)
+    if label_smoothing <= 0:
+        return nll
+    ignore = target == ignore_index
+    if weight is not None:
+        wshape = [1] * input.dim()
+        wshape[c_dim] = n_classes
+        smooth = -(logp * weight.reshape(wshape)).sum(c_dim)
+    else:
+        smooth = -logp.sum(c_dim)
+    smooth = smooth.masked_fill(ignore, 0.0)
+    if reduction == "mean":
+        if weight is not None:
+            kept = target._data[~ignore._data].reshape(-1)
+            denom = float(weight._data.astype(np.float64)[kept].sum())
+        else:
+            denom = float((~ignore._data).sum())
+        ret = smooth.sum() / denom
+    elif reduction == "sum":
+        ret = smooth.sum()
+    else:
+        ret = smooth
+    return (1 - label_smoothing) * nll + ret * (label_smoothing / n_classes)
+
+
+def _div_scalar(t: Tensor, n) -> Tensor:
+    """Division by a number as torch's C++ composites do it (div.Scalar, DivBackward1)."""
+    y = t / n
+    if y.grad_fn is not None:
+        y.grad_fn._name = "DivBackward1"
+    return y
+
+
+def binary_cross_entropy(
+    input, target, weight=None, size_average=None, reduce=None, reduction="mean"
+):
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    return _nn.binary_cross_entropy(input, target, weight, reduction)
+
+
+def binary_cross_entropy_with_logits(
+    input, target, weight=None, size_average=None, reduce=None, reduction="mean", pos_weight=None
+):
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    return _nn.binary_cross_entropy_with_logits(input, target, weight, reduction, pos_weight)
+
+
+def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False):
+    """Identity when ``p == 0`` or not training (the input itself, as torch returns it);
+    otherwise zeroes elements with probability ``p`` (gradref's own RNG) and scales by 1/(1-p)."""
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if not training or p == 0:
+        return input
+    from .._factories import rand_like
+
+    keep = rand_like(input, dtype=input.dtype if input.dtype.category >= 2 else None) >= p
+    scale = 0.0 if p == 1 else 1.0 / (1.0 - p)
+    out = input * keep * scale
+    if inplace:
+        input.copy_(out)
+        return input
+    return out
+
+
+def pad(input: Tensor, pad, mode: str = "constant", value=None) -> Tensor:
+    if mode != "constant":
+        raise NotImplementedError(f"gradref: pad mode {mode!r} is not implemented")
+    return constant_pad_nd(input, pad, 0 if value is None else value)
+
+
+_ = _dtypes

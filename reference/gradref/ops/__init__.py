@@ -1,6 +1,6 @@
 """The op table (see ``_table.OPS``); importing this package registers every op."""
 
-from . import complex, indexing, linalg, mutation, operators, pointwise, reductions, shape
+from . import complex, indexing, linalg, mutation, nn, operators, pointwise, reductions, shape
 from ._table import OPS, register
 
 __all__ = [
@@ -9,6 +9,7 @@ __all__ = [
     "complex",
     "indexing",
     "linalg",
+    "nn",
     "mutation",
     "operators",
     "pointwise",

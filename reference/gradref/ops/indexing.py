@@ -272,3 +272,201 @@ def nonzero(input: Tensor, *, as_tuple: bool = False):
             Tensor._from_array(a.astype(np.int64), _dtypes.int64, input.device) for a in nz
         )
     return Tensor._from_array(np.stack(nz, axis=-1).astype(np.int64), _dtypes.int64, input.device)
+
+
+# ------------------------------------------------------------- gather, scatter_add, index_select
+
+
+def _index_tensor(name: str, index) -> np.ndarray:
+    if not isinstance(index, Tensor) or index.dtype is not _dtypes.int64:
+        raise RuntimeError(f"{name}(): Expected dtype int64 for index")
+    return index._data
+
+
+def _along(index: np.ndarray, dim: int) -> tuple:
+    """Full NumPy index tuples for torch's gather/scatter: position, with ``index`` at ``dim``."""
+    grids = list(np.indices(index.shape, sparse=True)) if index.ndim else []
+    if index.ndim == 0:
+        return (index,)
+    grids[dim] = index
+    return tuple(grids)
+
+
+def _check_gather(name, input: Tensor, dim: int, idx: np.ndarray, other_shape=None) -> None:
+    nd = max(input.dim(), 1)
+    if max(idx.ndim, 1) != nd:
+        raise RuntimeError(
+            "Index tensor must have the same number of dimensions as "
+            f"{'input' if name == 'gather' else 'self'} tensor"
+        )
+    size = input.shape[dim] if input.dim() else 1
+    if idx.size and (idx.min() < -size or idx.max() >= size):
+        bad = int(idx.max() if idx.max() >= size else idx.min())
+        raise RuntimeError(f"index {bad} is out of bounds for dimension {dim} with size {size}")
+
+
+@register("gather", node="GatherBackward0")
+def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False) -> Tensor:
+    """out[i][j] = input[index[i][j]][j] (dim 0); the gradient is a scatter_add into zeros."""
+    from .._tensor import _wrap_dim
+
+    idx = _index_tensor("gather", index)
+    d = _wrap_dim(dim, input.dim())
+    _check_gather("gather", input, d, idx)
+    data = input._data.reshape(input.shape if input.dim() else (1,))
+    key = _along(idx.reshape(idx.shape if idx.ndim else (1,)) % max(data.shape[d], 1), d)
+    out = data[key].reshape(idx.shape)
+    y = finish(out, input.dtype, input.device)
+    shape = tuple(input.shape)
+
+    def vjp(g, c):
+        zeros = Tensor._from_array(np.zeros(shape, g.dtype.np), g.dtype, g.device)
+        return scatter_add(zeros, d, c.index, g)
+
+    record("GatherBackward0", [input], [y], [vjp], [("index",)], {"index": index})
+    return y
+
+
+@register("scatter_add", node="ScatterAddBackward0", inplace=True)
+def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
+    """input with src[i][j] added at [index[i][j]][j] (dim 0), repeats adding up; gradients:
+    ``grad`` for input, ``grad.gather(dim, index)`` for src."""
+    from .._tensor import _wrap_dim
+
+    idx = _index_tensor("scatter_add", index)
+    d = _wrap_dim(dim, input.dim())
+    _check_gather("scatter_add", input, d, idx)
+    if src.dtype is not input.dtype:
+        raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
+    shape = tuple(input.shape)
+    cdt = compute_np_dtype(input.dtype)
+    data = input._data.astype(cdt).reshape(shape if shape else (1,)).copy()
+    if idx.size:
+        i2 = idx.reshape(idx.shape if idx.ndim else (1,))
+        key = _along(i2 % data.shape[d], d)
+        region = tuple(slice(0, s) for s in i2.shape)
+        s_data = src._data.astype(cdt).reshape(src.shape if src.dim() else (1,))[region]
+        np.add.at(data, key, s_data)
+    y = finish(data.reshape(shape), input.dtype, input.device)
+    record(
+        "ScatterAddBackward0",
+        [input, src],
+        [y],
+        [lambda g, c: g, lambda g, c: gather(g, d, c.index)],
+        [(), ("index",)],
+        {"index": index},
+    )
+    return y
+
+
+def _index_vector(name: str, index) -> np.ndarray:
+    if not isinstance(index, Tensor) or index.dtype not in (_dtypes.int64, _dtypes.int32):
+        raise RuntimeError(f"{name}(): Expected dtype int32/int64 for index")
+    if index.dim() > 1:
+        raise IndexError(f"{name}(): Index is supposed to be a vector")
+    return index._data.reshape(-1).astype(np.int64)
+
+
+@register("index_select", node="IndexSelectBackward0")
+def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
+    """The slices at ``index`` along ``dim`` (a copy); the gradient is an index_add into zeros,
+    so repeated indices accumulate."""
+    from .._tensor import _wrap_dim
+
+    idx = _index_vector("index_select", index)
+    d = _wrap_dim(dim, input.dim())
+    size = input.shape[d] if input.dim() else 1
+    if idx.size and (idx.min() < -size or idx.max() >= size):
+        raise IndexError("index out of range in self")
+    data = input._data if input.dim() else input._data.reshape(1)
+    out = np.take(data, idx, axis=d)
+    if input.dim() == 0:
+        out = out.reshape(())
+    y = finish(out, input.dtype, input.device)
+    shape = tuple(input.shape)
+
+    def vjp(g, c):
+        zeros = Tensor._from_array(np.zeros(shape, g.dtype.np), g.dtype, g.device)
+        return index_add(zeros, d, c.index, g)
+
+    record("IndexSelectBackward0", [input], [y], [vjp], [("index",)], {"index": index})
+    return y
+
+
+@register("index_add", node="IndexAddBackward0", inplace=True)
+def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1) -> Tensor:
+    """input with alpha * source's slices added at ``index`` along ``dim``."""
+    from .._tensor import _wrap_dim
+
+    idx = _index_vector("index_add", index)
+    d = _wrap_dim(dim, input.dim())
+    cdt = compute_np_dtype(input.dtype)
+    shape = tuple(input.shape)
+    data = input._data.astype(cdt).reshape(shape if shape else (1,)).copy()
+    src = source._data.astype(cdt).reshape(source.shape if source.dim() else (1,))
+    moved = np.moveaxis(data, d, 0)
+    np.add.at(moved, idx, np.moveaxis(src, d, 0) * alpha)
+    y = finish(data.reshape(shape), input.dtype, input.device)
+    record(
+        "IndexAddBackward0",
+        [input, source],
+        [y],
+        [
+            lambda g, c: g,
+            lambda g, c: (
+                index_select(g, d, c.index) * alpha if alpha != 1 else index_select(g, d, c.index)
+            ),
+        ],
+        [(), ("index",)],
+        {"index": index},
+    )
+    return y
+
+
+@register("masked_fill", node="MaskedFillBackward0", inplace=True)
+def masked_fill(input: Tensor, mask: Tensor, value) -> Tensor:
+    """input with ``value`` where ``mask``; MaskedFillBackward0 (number) / MaskedFillBackward1
+    (0-dim tensor value, which gets the sum of the gradient where ``mask``)."""
+    if not isinstance(mask, Tensor) or mask.dtype is not _dtypes.bool:
+        raise RuntimeError(
+            "masked_fill_ only supports boolean masks, but got mask with dtype "
+            f"{_dtypes.scalar_type_name(getattr(mask, 'dtype', _dtypes.float32))}"
+        )
+    from .pointwise import broadcast_shapes, where
+
+    out_shape = broadcast_shapes(tuple(input.shape), tuple(mask.shape))
+    if isinstance(value, Tensor):
+        if value.dim() != 0:
+            raise RuntimeError(
+                "masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
+                f"{value.dim()} dimension(s)."
+            )
+        v = value._data
+    else:
+        v = value
+    cdt = compute_np_dtype(input.dtype)
+    with np.errstate(all="ignore"):
+        out = np.where(mask._data, np.asarray(v).astype(cdt), input._data.astype(cdt))
+    y = finish(np.broadcast_to(out, out_shape), input.dtype, input.device)
+    if isinstance(value, Tensor):
+        record(
+            "MaskedFillBackward1",
+            [input, value],
+            [y],
+            [
+                lambda g, c: g.masked_fill(c.mask, 0),
+                lambda g, c: where(c.mask, g, 0.0).sum(),
+            ],
+            [("mask",), ("mask",)],
+            {"mask": mask},
+        )
+    else:
+        record(
+            "MaskedFillBackward0",
+            [input],
+            [y],
+            [lambda g, c: g.masked_fill(c.mask, 0)],
+            [("mask",)],
+            {"mask": mask},
+        )
+    return y

@@ -224,3 +224,133 @@ def _rmatmul_op(self, other):
 
 Tensor.__matmul__ = _matmul_op
 Tensor.__rmatmul__ = _rmatmul_op
+
+
+# ------------------------------------------------------------------------------------- einsum
+
+
+def _parse_einsum(equation: str, operands) -> tuple[list[str], str]:
+    """Operand and output subscripts with ``...`` replaced by capital letters (aligned from the
+    right across operands, as broadcasting is); the implicit output when there is no ``->``."""
+    eq = equation.replace(" ", "")
+    lhs, arrow, rhs = eq.partition("->")
+    subs = lhs.split(",")
+    if len(subs) != len(operands):
+        raise RuntimeError(
+            "einsum(): more operands were provided than specified in the equation"
+            if len(operands) > len(subs)
+            else "einsum(): fewer operands were provided than specified in the equation"
+        )
+    ell_dims = 0
+    out_subs = []
+    for s, op in zip(subs, operands):
+        n_named = len(s.replace("...", ""))
+        if "..." in s:
+            ell_dims = max_int(ell_dims, op.dim() - n_named)
+        elif n_named != op.dim():
+            raise RuntimeError(
+                f"einsum(): the number of subscripts in the equation ({n_named}) does not match "
+                f"the number of dimensions ({op.dim()}) for operand {len(out_subs)} and no "
+                "ellipsis was given"
+            )
+        out_subs.append(s)
+    letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    ell = letters[:ell_dims]
+    resolved = []
+    for s, op in zip(out_subs, operands):
+        if "..." in s:
+            k = op.dim() - len(s.replace("...", ""))
+            s = s.replace("...", ell[ell_dims - k :])
+        resolved.append(s)
+    if arrow:
+        out = rhs.replace("...", ell)
+    else:
+        counts: dict[str, int] = {}
+        for s in resolved:
+            for ch in s:
+                counts[ch] = counts.get(ch, 0) + 1
+        out = ell + "".join(sorted(ch for ch, k in counts.items() if k == 1 and ch not in ell))
+    return resolved, out
+
+
+def max_int(a: int, b: int) -> int:
+    return a if a >= b else b
+
+
+def _einsum_raw(subs: list[str], out: str, tensors) -> Tensor:
+    """One einsum node: NumPy forward; per operand, the VJP is an einsum of the gradient with the
+    other operands, broadcast over letters only that operand has, placed on the diagonal where
+    the operand repeats a letter."""
+    dt = tensors[0].dtype
+    for t in tensors[1:]:
+        dt = _dtypes.promote_types(dt, t.dtype)
+    dev = common_device(*tensors)
+    eq = ",".join(subs) + "->" + out
+    y = compute(lambda *arrs: np.einsum(eq, *arrs), list(tensors), dt, dt, dev)
+
+    def vjp_for(k):
+        def vjp(g, c):
+            ops = [getattr(c, f"op{j}") for j in range(len(subs))]
+            target = subs[k]
+            uniq = "".join(dict.fromkeys(target))
+            avail = set(out) | {ch for j, s in enumerate(subs) if j != k for ch in s}
+            keep = "".join(ch for ch in uniq if ch in avail)
+            others = [ops[j].conj() for j in range(len(ops)) if j != k]
+            other_subs = [subs[j] for j in range(len(ops)) if j != k]
+            r = _einsum_raw([out] + other_subs, keep, [g] + others)
+            sizes = {ch: ops[k].shape[i] for i, ch in enumerate(target)}
+            if keep != uniq:  # letters summed out within this operand alone: broadcast
+                for i, ch in enumerate(uniq):
+                    if ch not in keep:
+                        r = r.unsqueeze(i)
+                r = r.expand(tuple(sizes[ch] for ch in uniq))
+            if uniq != target:  # repeated letters: put the values on the diagonal
+                from .indexing import getitem
+
+                grids = np.indices(tuple(ops[k].shape))
+                pos = {}
+                for i, ch in enumerate(target):
+                    pos.setdefault(ch, i)
+                key = tuple(grids[pos[ch]] for ch in uniq)
+                on_diag = np.ones(tuple(ops[k].shape), np.bool_)
+                for i, ch in enumerate(target):
+                    on_diag &= grids[i] == grids[pos[ch]]
+                mask = Tensor._from_array(on_diag, _dtypes.bool, r.device)
+                r = getitem(r, key) * mask
+            return r
+
+        return vjp
+
+    record(
+        "EinsumBackward0",
+        list(tensors),
+        [y],
+        [vjp_for(k) for k in range(len(tensors))],
+        [tuple(f"op{j}" for j in range(len(tensors)))] * len(tensors),
+        {f"op{j}": t for j, t in enumerate(tensors)},
+    )
+    return y
+
+
+@register("einsum", method=False)
+def einsum(equation: str, *operands) -> Tensor:
+    """torch.einsum: any equation NumPy accepts, with ``...``. Single-operand equations without
+    repeated letters are a sum and a permute (SumBackward1 / PermuteBackward0, as in torch)."""
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    subs, out = _parse_einsum(equation, operands)
+    for s, op in zip(subs, operands):
+        if len(s) != op.dim():
+            raise RuntimeError(
+                f"einsum(): the number of subscripts in the equation ({len(s)}) is more than the "
+                f"number of dimensions ({op.dim()}) for operand 0"
+            )
+    if len(operands) == 1 and len(set(subs[0])) == len(subs[0]):
+        x, s = operands[0], subs[0]
+        summed = tuple(i for i, ch in enumerate(s) if ch not in out)
+        if summed:
+            x = x.sum(summed)
+            s = "".join(ch for ch in s if ch in out)
+        perm = tuple(s.index(ch) for ch in out)
+        return x.permute(perm) if perm != tuple(range(len(perm))) else x
+    return _einsum_raw(subs, out, operands)

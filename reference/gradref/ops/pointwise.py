@@ -259,7 +259,7 @@ def div(input, other, *, rounding_mode=None):
         raise RuntimeError("ZeroDivisionError")
     fn = np.floor_divide if rounding_mode == "floor" else (lambda x, z: np.trunc(x / z))
     y = compute(fn, [a, b], dt, dt, dev)
-    record("DivBackward1", [a, b], [y], [lambda g, c: g * 0, lambda g, c: g * 0], [(), ()])
+    record("DivBackward2", [a, b], [y], [_zero_grad, _zero_grad], [(), ()])
     return y
 
 
@@ -532,3 +532,390 @@ def _tensor_where(self, condition, y):
 
 
 Tensor.where = _tensor_where
+
+
+# ------------------------------------------------------------------------- more unary (math)
+# One line per op: forward in NumPy, VJP in gradref ops (derivatives.yaml's formula, conjugated
+# for complex inputs), the saved values it uses.
+
+_LN2 = float(np.log(2.0))
+_LN10 = float(np.log(10.0))
+_SQRT_PI = float(np.sqrt(np.pi))
+
+
+def _np_erf(x):
+    """erf in float64 (NumPy has none; math.erf is exact to double precision)."""
+    import math
+
+    return np.vectorize(math.erf, otypes=[np.float64])(x) if x.size else x.astype(np.float64)
+
+
+def _zero_grad(g, c):
+    """The gradient of a piecewise-constant op: zeros, not connected to ``g`` (as torch's
+    ``zeros_like(grad)``), so a second derivative finds no graph."""
+    from .._factories import zeros_like
+
+    return zeros_like(g)
+
+
+exp2 = unary(
+    "exp2", "Exp2Backward0", np.exp2, lambda g, c: g * (c.result * _LN2).conj(), ("result",)
+)
+expm1 = unary(
+    "expm1", "Expm1Backward0", np.expm1, lambda g, c: g * (c.result + 1).conj(), ("result",)
+)
+log2 = unary("log2", "Log2Backward0", np.log2, lambda g, c: g / (c.self * _LN2).conj())
+log10 = unary("log10", "Log10Backward0", np.log10, lambda g, c: g / (c.self * _LN10).conj())
+log1p = unary("log1p", "Log1PBackward0", np.log1p, lambda g, c: g / (c.self + 1).conj())
+rsqrt = unary(
+    "rsqrt",
+    "RsqrtBackward0",
+    lambda x: 1 / np.sqrt(x),
+    lambda g, c: g * (-0.5 * c.result * c.result * c.result).conj(),
+    ("result",),
+)
+tan = unary(
+    "tan", "TanBackward0", np.tan, lambda g, c: g * (1 + c.result * c.result).conj(), ("result",)
+)
+asin = unary(
+    "asin",
+    "AsinBackward0",
+    np.arcsin,
+    lambda g, c: g * (1 - c.self * c.self).rsqrt().conj(),
+    aliases=("arcsin",),
+)
+acos = unary(
+    "acos",
+    "AcosBackward0",
+    np.arccos,
+    lambda g, c: g * -(1 - c.self * c.self).rsqrt().conj(),
+    aliases=("arccos",),
+)
+atan = unary(
+    "atan",
+    "AtanBackward0",
+    np.arctan,
+    lambda g, c: g / (1 + c.self * c.self).conj(),
+    aliases=("arctan",),
+)
+sinh = unary("sinh", "SinhBackward0", np.sinh, lambda g, c: g * c.self.cosh().conj())
+cosh = unary("cosh", "CoshBackward0", np.cosh, lambda g, c: g * c.self.sinh().conj())
+erf = unary(
+    "erf",
+    "ErfBackward0",
+    _np_erf,
+    lambda g, c: g * (2.0 / _SQRT_PI) * (-(c.self * c.self)).exp(),
+)
+floor = unary("floor", "FloorBackward0", np.floor, _zero_grad, (), to_float=False)
+ceil = unary("ceil", "CeilBackward0", np.ceil, _zero_grad, (), to_float=False)
+trunc = unary("trunc", "TruncBackward0", np.trunc, _zero_grad, (), to_float=False, aliases=("fix",))
+frac = unary("frac", "FracBackward0", lambda x: x - np.trunc(x), lambda g, c: g, (), to_float=False)
+_round0 = unary("round", "RoundBackward0", np.round, _zero_grad, (), to_float=False)
+
+
+@register("round", node="RoundBackward0", inplace=True)
+def round(input, *, decimals: int = 0):  # noqa: A001 - torch's name
+    """Round half to even (``decimals`` places); zero gradient (RoundBackward0 / RoundBackward1)."""
+    if decimals == 0:
+        return _round0(input)
+    x = _check_tensor("round", input)
+    y = compute(lambda a: np.round(a, decimals), [x], x.dtype, x.dtype, x.device)
+    record("RoundBackward1", [x], [y], [_zero_grad], [()])
+    return y
+
+
+@register("square")
+def square(input):
+    """input * input, as torch: ``pow(input, 2)`` (PowBackward0)."""
+    return pow(input, 2)
+
+
+@register("logsigmoid", method=False)
+def logsigmoid(input):
+    """log(sigmoid(x)) computed stably; LogSigmoidBackward0 with gradient ``g * sigmoid(-x)``."""
+    x = _check_tensor("log_sigmoid", input)
+    if x.dtype.category < _FLOAT:
+        raise NotImplementedError(
+            f"\"log_sigmoid_forward\" not implemented for '{_dtypes.scalar_type_name(x.dtype)}'"
+        )
+    y = compute(lambda a: -np.logaddexp(0.0, -a), [x], x.dtype, x.dtype, x.device)
+    record(
+        "LogSigmoidBackward0",
+        [x],
+        [y],
+        [lambda g, c: g * (-c.self).sigmoid()],
+        [("self",)],
+        {"self": x},
+    )
+    return y
+
+
+def _activation_input(name: str, input) -> Tensor:
+    x = _check_tensor(name, input)
+    if x.dtype.category < _FLOAT:
+        raise RuntimeError(f"\"{name}\" not implemented for '{_dtypes.scalar_type_name(x.dtype)}'")
+    return x
+
+
+@register("leaky_relu", method=False)
+def leaky_relu(input, negative_slope: float = 0.01):
+    """x if x > 0 else slope * x; the gradient at 0 is ``slope`` (torch tests ``x > 0``)."""
+    x = _activation_input("leaky_relu_cpu", input)
+    y = compute(lambda a: np.where(a > 0, a, a * negative_slope), [x], x.dtype, x.dtype, x.device)
+    record(
+        "LeakyReluBackward0",
+        [x],
+        [y],
+        [lambda g, c: g * where(c.self > 0, 1.0, negative_slope)],
+        [("self",)],
+        {"self": x},
+    )
+    return y
+
+
+@register("elu", method=False)
+def elu(input, alpha: float = 1.0):
+    """x if x > 0 else alpha * (exp(x) - 1); the gradient at 0 is ``alpha`` (x <= 0 branch)."""
+    x = _activation_input("elu", input)
+    y = compute(lambda a: np.where(a > 0, a, alpha * np.expm1(a)), [x], x.dtype, x.dtype, x.device)
+    record(
+        "EluBackward0",
+        [x],
+        [y],
+        [lambda g, c: g * where(c.self > 0, 1.0, alpha * c.self.exp())],
+        [("self",)],
+        {"self": x},
+    )
+    return y
+
+
+_INV_SQRT2 = float(1 / np.sqrt(2.0))
+_INV_SQRT_2PI = float(1 / np.sqrt(2 * np.pi))
+_SQRT_2_OVER_PI = float(np.sqrt(2 / np.pi))
+
+
+def _gelu_np(a, approximate):
+    if approximate == "tanh":
+        return 0.5 * a * (1 + np.tanh(_SQRT_2_OVER_PI * (a + 0.044715 * a**3)))
+    return 0.5 * a * (1 + _np_erf(a * _INV_SQRT2))
+
+
+def _gelu_grad(x: Tensor, approximate: str) -> Tensor:
+    if approximate == "tanh":
+        inner = _SQRT_2_OVER_PI * (x + 0.044715 * x * x * x)
+        t = inner.tanh()
+        d_inner = _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x)
+        return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * d_inner
+    return 0.5 * (1 + (x * _INV_SQRT2).erf()) + x * _INV_SQRT_2PI * (-0.5 * x * x).exp()
+
+
+@register("gelu", method=False)
+def gelu(input, approximate: str = "none"):
+    """x * Phi(x) (``approximate='none'``) or its tanh approximation; GeluBackward0."""
+    if approximate not in ("none", "tanh"):
+        raise RuntimeError("approximate argument must be either none or tanh.")
+    x = _activation_input("GeluKernelImpl", input)
+    y = compute(lambda a: _gelu_np(a, approximate), [x], x.dtype, x.dtype, x.device)
+    record(
+        "GeluBackward0",
+        [x],
+        [y],
+        [lambda g, c: g * _gelu_grad(c.self, approximate)],
+        [("self",)],
+        {"self": x},
+    )
+    return y
+
+
+@register("silu", method=False)
+def silu(input):
+    """x * sigmoid(x); SiluBackward0."""
+    x = _activation_input("silu", input)
+    y = compute(lambda a: a / (1 + np.exp(-a)), [x], x.dtype, x.dtype, x.device)
+
+    def vjp(g, c):
+        s = c.self.sigmoid()
+        return g * (s * (1 + c.self * (1 - s))).conj()
+
+    record("SiluBackward0", [x], [y], [vjp], [("self",)], {"self": x})
+    return y
+
+
+@register("softplus", method=False)
+def softplus(input, beta: float = 1.0, threshold: float = 20.0):
+    """log(1 + exp(beta x)) / beta, linear where beta * x > threshold; SoftplusBackward0."""
+    x = _activation_input("softplus", input)
+    y = compute(
+        lambda a: np.where(a * beta > threshold, a, np.logaddexp(0.0, a * beta) / beta),
+        [x],
+        x.dtype,
+        x.dtype,
+        x.device,
+    )
+    record(
+        "SoftplusBackward0",
+        [x],
+        [y],
+        [lambda g, c: where(c.self * beta > threshold, g, g * (c.self * beta).sigmoid())],
+        [("self",)],
+        {"self": x},
+    )
+    return y
+
+
+# ------------------------------------------------------------------------- more binary
+
+
+def _tie_split(g, mask_win, mask_tie):
+    """The gradient of maximum/minimum for one side: all of it where it wins, half at a tie."""
+    return g * (mask_win + 0.5 * mask_tie)
+
+
+@register("maximum", node="MaximumBackward0")
+def maximum(input, other):
+    """Elementwise max; at a tie each side gets half the gradient (torch's convention)."""
+    a, b, dt, dev = binary_args(input, other)
+    _no_complex("maximum", dt)
+    y = compute(np.maximum, [a, b], dt, dt, dev)
+    record(
+        "MaximumBackward0",
+        [a, b],
+        [y],
+        [
+            lambda g, c: _tie_split(g, (c.self > c.other), (c.self == c.other)),
+            lambda g, c: _tie_split(g, (c.other > c.self), (c.self == c.other)),
+        ],
+        [("self", "other"), ("self", "other")],
+        {"self": a, "other": b},
+    )
+    return y
+
+
+@register("minimum", node="MinimumBackward0")
+def minimum(input, other):
+    """Elementwise min; at a tie each side gets half the gradient (torch's convention)."""
+    a, b, dt, dev = binary_args(input, other)
+    _no_complex("minimum", dt)
+    y = compute(np.minimum, [a, b], dt, dt, dev)
+    record(
+        "MinimumBackward0",
+        [a, b],
+        [y],
+        [
+            lambda g, c: _tie_split(g, (c.self < c.other), (c.self == c.other)),
+            lambda g, c: _tie_split(g, (c.other < c.self), (c.self == c.other)),
+        ],
+        [("self", "other"), ("self", "other")],
+        {"self": a, "other": b},
+    )
+    return y
+
+
+def _no_complex(name, dt):
+    if dt.is_complex:
+        raise RuntimeError(f"{name} not implemented for complex tensors.")
+
+
+@register("atan2", node="Atan2Backward0", inplace=True, aliases=("arctan2",))
+def atan2(input, other):
+    """atan2(input, other); d/dinput = other / r^2, d/dother = -input / r^2."""
+    if not isinstance(other, Tensor):
+        raise TypeError(
+            f"atan2(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}"
+        )
+    a, b, dt, dev = binary_args(input, other)
+    rdt = _float_result(dt)
+    y = compute(np.arctan2, [a, b], rdt, rdt, dev)
+
+    def r2(c):
+        return c.self * c.self + c.other * c.other
+
+    record(
+        "Atan2Backward0",
+        [a, b],
+        [y],
+        [lambda g, c: g * c.other / r2(c), lambda g, c: g * -c.self / r2(c)],
+        [("self", "other"), ("self", "other")],
+        {"self": a, "other": b},
+    )
+    return y
+
+
+@register("hypot", node="HypotBackward0", inplace=True)
+def hypot(input, other):
+    """sqrt(input^2 + other^2); gradients input / result and other / result."""
+    a, b, dt, dev = binary_args(input, other)
+    if dt.category < _FLOAT:
+        raise RuntimeError(f"\"hypot_cpu\" not implemented for '{_dtypes.scalar_type_name(dt)}'")
+    y = compute(np.hypot, [a, b], dt, dt, dev)
+    record(
+        "HypotBackward0",
+        [a, b],
+        [y],
+        [lambda g, c: g * c.self / c.result, lambda g, c: g * c.other / c.result],
+        [("self", "result"), ("other", "result")],
+        {"self": a, "other": b, "result": y},
+    )
+    return y
+
+
+@register("lerp", node="LerpBackward0", inplace=True)
+def lerp(input, end, weight):
+    """input + weight * (end - input); LerpBackward0 (scalar weight) / LerpBackward1 (tensor)."""
+    if not isinstance(end, Tensor):
+        raise TypeError(
+            f"lerp(): argument 'end' (position 2) must be Tensor, not {type(end).__name__}"
+        )
+    if input.dtype is not end.dtype:
+        raise RuntimeError(
+            f"expected dtype {_dtypes.scalar_type_name(input.dtype)} for `end` but got dtype "
+            f"{_dtypes.scalar_type_name(end.dtype)}"
+        )
+    dev = common_device(input, end, weight)
+    dt = input.dtype
+    if not isinstance(weight, Tensor):
+        broadcast_shapes(tuple(input.shape), tuple(end.shape))
+        w = weight
+        y = compute(lambda a, b: a + w * (b - a), [input, end], dt, dt, dev)
+        record(
+            "LerpBackward0",
+            [input, end],
+            [y],
+            [lambda g, c: g * np.conj(1 - w), lambda g, c: g * np.conj(w)],
+            [(), ()],
+        )
+        return y
+    if weight.dtype is not dt:
+        raise RuntimeError(
+            f"expected dtype {_dtypes.scalar_type_name(dt)} for `weight` but got dtype "
+            f"{_dtypes.scalar_type_name(weight.dtype)}"
+        )
+    broadcast_shapes(tuple(input.shape), tuple(end.shape), tuple(weight.shape))
+    y = compute(lambda a, b, w: a + w * (b - a), [input, end, weight], dt, dt, dev)
+    record(
+        "LerpBackward1",
+        [input, end, weight],
+        [y],
+        [
+            lambda g, c: g * (1 - c.weight).conj(),
+            lambda g, c: g * c.weight.conj(),
+            lambda g, c: g * (c.end - c.self).conj(),
+        ],
+        [("weight",), ("weight",), ("self", "end")],
+        {"self": input, "end": end, "weight": weight},
+    )
+    return y
+
+
+def _predicate(name, fn):
+    def op(input):
+        x = _check_tensor(name, input)
+        return compute(fn, [x], x.dtype, _dtypes.bool, x.device)
+
+    op.__doc__ = f"{name}(input) -> bool Tensor (not differentiable)."
+    return register(name, inplace=False)(op)
+
+
+isnan = _predicate("isnan", np.isnan)
+isinf = _predicate("isinf", np.isinf)
+isfinite = _predicate("isfinite", np.isfinite)

@@ -94,3 +94,597 @@ def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tenso
     name = "MeanBackward0" if dim is None else "MeanBackward1"
     record(name, [input], [y], [lambda g, c: expand_back(g, shape, dims, keepdim) / count], [()])
     return y
+
+
+# --------------------------------------------------------------------------------------- helpers
+
+
+def _numel_over(shape, dims) -> int:
+    dims = range(len(shape)) if dims is None else dims
+    n = 1
+    for d in dims:
+        n *= shape[d]
+    return n
+
+
+def _keep(t: Tensor, input_shape, dims, keepdim: bool) -> Tensor:
+    """A reduced tensor (or its gradient) with the reduced dims restored as size 1."""
+    if keepdim:
+        return t
+    dims = tuple(range(len(input_shape))) if dims is None else dims
+    shape = list(input_shape)
+    for d in dims:
+        shape[d] = 1
+    return t.reshape(shape)
+
+
+def _require_nonempty(name: str, input: Tensor, dims) -> None:
+    if dims is None:
+        if input.numel() == 0:
+            raise RuntimeError(
+                f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
+                "Specify the reduction dim with the 'dim' argument."
+            )
+        return
+    for d in dims:
+        if input.shape[d] == 0:
+            raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
+
+
+def _no_complex(name: str, input: Tensor) -> None:
+    if input.dtype.is_complex:
+        raise RuntimeError(f"{name}(): does not support complex input")
+
+
+# ------------------------------------------------------------------------------------ prod
+
+
+def _exclusive_cumprod(x: Tensor, d: int) -> Tensor:
+    """[1, x0, x0 x1, ...] along ``d``: products of the elements strictly before each one."""
+    from .shape import cat
+
+    n = x.shape[d]
+    shape = list(x.shape)
+    shape[d] = 1
+    one = Tensor._from_array(np.ones(shape, x.dtype.np), x.dtype, x.device)
+    return cat([one, x.narrow(d, 0, n - 1)], d).cumprod(d)
+
+
+def _prod_others(x: Tensor, d: int) -> Tensor:
+    """For each element, the product of all the others along ``d``, exact with zeros (torch's
+    prod_safe_zeros_backward: exclusive cumulative products from both ends)."""
+    left = _exclusive_cumprod(x, d)
+    right = _exclusive_cumprod(x.flip(d), d).flip(d)
+    return left * right
+
+
+@register("prod", node="ProdBackward0")
+def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    """Product over all elements (ProdBackward0) or one dim (ProdBackward1). The gradient is the
+    product of the other elements, also where inputs are zero (one zero: only the zero gets a
+    gradient; several zeros: all gradients are zero)."""
+    if isinstance(dim, _dtypes.dtype):
+        dim, dtype = None, dim
+    if dtype is not None:
+        rdt = _dtypes.as_dtype(dtype)
+    elif input.dtype.category <= 1:
+        rdt = _dtypes.int64
+    else:
+        rdt = input.dtype
+    shape = tuple(input.shape)
+    if dim is None:
+        y = compute(lambda a: np.prod(a), [input], rdt, rdt, input.device)
+
+        def vjp(g, c):
+            if c.self.numel() == 0:
+                return g.expand(c.self.shape)
+            flat = c.self.reshape(-1)
+            return (g * _prod_others(flat, 0).conj()).reshape(shape)
+
+        record("ProdBackward0", [input], [y], [vjp], [("self",)], {"self": input})
+        return y
+    d = _wrap_dim(dim, input.dim())
+    if input.dim() == 0:
+        d = None
+    y = compute(lambda a: np.prod(a, axis=d, keepdims=keepdim), [input], rdt, rdt, input.device)
+
+    def vjp_dim(g, c):
+        if d is None:
+            return g
+        gk = _keep(g, shape, (d,), keepdim)
+        if shape[d] == 0:
+            return gk.expand(shape)
+        return gk * _prod_others(c.self, d).conj()
+
+    record("ProdBackward1", [input], [y], [vjp_dim], [("self",)], {"self": input})
+    return y
+
+
+# ---------------------------------------------------------------------- cumulative sum, product
+
+
+def _cum_dtype(input: Tensor, dtype):
+    if dtype is not None:
+        return _dtypes.as_dtype(dtype)
+    return _dtypes.int64 if input.dtype.category <= 1 else input.dtype
+
+
+@register("cumsum", node="CumsumBackward0", inplace=True)
+def cumsum(input: Tensor, dim: int, *, dtype=None) -> Tensor:
+    """Cumulative sum; the gradient is the reversed cumulative sum of the gradient."""
+    d = _wrap_dim(dim, input.dim())
+    rdt = _cum_dtype(input, dtype)
+    axis = d if input.dim() else None
+    y = compute(lambda a: np.cumsum(a, axis=axis).reshape(a.shape), [input], rdt, rdt, input.device)
+
+    def vjp(g, c):
+        if g.dim() == 0:
+            return g
+        return g.flip(d).cumsum(d).flip(d)
+
+    record("CumsumBackward0", [input], [y], [vjp], [()])
+    return y
+
+
+@register("cumprod", node="CumprodBackward0", inplace=True)
+def cumprod(input: Tensor, dim: int, *, dtype=None) -> Tensor:
+    """Cumulative product. The gradient is exact with zeros: element k gets
+    sum_{i>=k} g_i * prod_{j<=i, j!=k} x_j, built from cumprods with x_k replaced by 1."""
+    d = _wrap_dim(dim, input.dim())
+    rdt = _cum_dtype(input, dtype)
+    axis = d if input.dim() else None
+    y = compute(
+        lambda a: np.cumprod(a, axis=axis).reshape(a.shape), [input], rdt, rdt, input.device
+    )
+
+    def vjp(g, c):
+        x = c.self
+        if x.dim() == 0 or x.numel() == 0:
+            return g
+        n = x.shape[d]
+        xm = x.movedim(d, -1)
+        gm = g.movedim(d, -1)
+        big = xm.unsqueeze(-2).expand(tuple(xm.shape[:-1]) + (n, n))
+        eye = Tensor._from_array(np.eye(n, dtype=np.bool_), _dtypes.bool, x.device)
+        upper = Tensor._from_array(np.triu(np.ones((n, n), np.bool_)), _dtypes.bool, x.device)
+        from .pointwise import where
+
+        partial = where(eye, 1.0, big).cumprod(-1)  # [k, i] = prod_{j<=i, j!=k} x_j
+        gk = (gm.unsqueeze(-2) * where(upper, partial, 0.0).conj()).sum(-1)
+        return gk.movedim(-1, d)
+
+    record("CumprodBackward0", [input], [y], [vjp], [("self",)], {"self": input})
+    return y
+
+
+# ------------------------------------------------------------------------------ max, min, amax
+
+
+class _ReturnType(tuple):
+    """torch.return_types.max / min: a (values, indices) pair with named fields."""
+
+    _name = "max"
+
+    def __new__(cls, values, indices):
+        return super().__new__(cls, (values, indices))
+
+    @property
+    def values(self):
+        return self[0]
+
+    @property
+    def indices(self):
+        return self[1]
+
+    def __repr__(self) -> str:
+        return f"torch.return_types.{self._name}(\nvalues={self[0]!r},\nindices={self[1]!r})"
+
+
+class max_return(_ReturnType):  # noqa: N801 - torch's names
+    _name = "max"
+
+
+class min_return(_ReturnType):  # noqa: N801
+    _name = "min"
+
+
+def _evenly_distribute(g: Tensor, x: Tensor, value: Tensor, dims, keepdim: bool) -> Tensor:
+    """torch's rule for full max/min and amax/amin: ties share the gradient equally."""
+    shape = tuple(x.shape)
+    v = _keep(value, shape, dims, keepdim)
+    gk = _keep(g, shape, dims, keepdim)
+    mask = (x == v) | (x.isnan() & v.isnan())
+    axes = tuple(range(len(shape))) if dims is None else dims
+    count = mask.sum(axes, keepdim=True) if axes else mask.to(x.dtype)
+    return mask * (gk / count)
+
+
+def _extreme(name: str, npfn, argfn, input, dim, keepdim, other):
+    if isinstance(dim, Tensor):
+        dim, other = None, dim
+    if other is not None:
+        from .pointwise import maximum, minimum
+
+        return (maximum if name == "max" else minimum)(input, other)
+    _no_complex(name, input)
+    if dim is None:
+        _require_nonempty(name, input, None)
+        y = compute(lambda a: npfn(a), [input], input.dtype, input.dtype, input.device)
+        node = "MaxBackward1" if name == "max" else "MinBackward1"
+        record(
+            node,
+            [input],
+            [y],
+            [lambda g, c: _evenly_distribute(g, c.self, c.result, None, False)],
+            [("self", "result")],
+            {"self": input, "result": y},
+        )
+        return y
+    d = _wrap_dim(dim, input.dim())
+    if input.dim() == 0:
+        values = compute(lambda a: a, [input], input.dtype, input.dtype, input.device)
+        indices = Tensor._from_array(np.zeros((), np.int64), _dtypes.int64, input.device)
+        record(
+            "MaxBackward0" if name == "max" else "MinBackward0",
+            [input],
+            [values],
+            [lambda g, c: g],
+            [()],
+        )
+        return (max_return if name == "max" else min_return)(values, indices)
+    _require_nonempty(name, input, (d,))
+    idx = argfn(input._data, axis=d, keepdims=True)
+    values = compute(
+        lambda a: (
+            np.take_along_axis(a, idx, axis=d)
+            if keepdim
+            else np.take_along_axis(a, idx, axis=d).squeeze(d)
+        ),
+        [input],
+        input.dtype,
+        input.dtype,
+        input.device,
+    )
+    idx_out = idx if keepdim else idx.squeeze(d)
+    indices = Tensor._from_array(idx_out.astype(np.int64), _dtypes.int64, input.device)
+    shape = tuple(input.shape)
+    index_keep = Tensor._from_array(idx.astype(np.int64), _dtypes.int64, input.device)
+
+    def vjp(g, c):
+        from .indexing import scatter_add
+
+        zeros = Tensor._from_array(np.zeros(shape, g.dtype.np), g.dtype, g.device)
+        return scatter_add(zeros, d, c.indices, _keep(g, shape, (d,), keepdim))
+
+    record(
+        "MaxBackward0" if name == "max" else "MinBackward0",
+        [input],
+        [values],
+        [vjp],
+        [("indices",)],
+        {"indices": index_keep},
+    )
+    return (max_return if name == "max" else min_return)(values, indices)
+
+
+@register("max", node="MaxBackward1")
+def max(input: Tensor, dim=None, keepdim: bool = False, *, other=None):  # noqa: A001
+    """max(input) (ties split evenly), max(input, dim, keepdim) -> (values, indices) with the
+    gradient routed to the returned index, max(input, other) = maximum."""
+    return _extreme("max", np.max, np.argmax, input, dim, keepdim, other)
+
+
+@register("min", node="MinBackward1")
+def min(input: Tensor, dim=None, keepdim: bool = False, *, other=None):  # noqa: A001
+    """min(input), min(input, dim, keepdim) -> (values, indices), min(input, other) = minimum."""
+    return _extreme("min", np.min, np.argmin, input, dim, keepdim, other)
+
+
+def _amax_like(name: str, node: str, npfn, input: Tensor, dim, keepdim: bool) -> Tensor:
+    _no_complex(name, input)
+    dims = reduction_dims(input, dim) if dim not in ((), []) else None
+    if input.dim() == 0:
+        dims = None
+    _require_nonempty(name, input, dims)
+    y = compute(
+        lambda a: npfn(a, axis=_axis(dims), keepdims=keepdim),
+        [input],
+        input.dtype,
+        input.dtype,
+        input.device,
+    )
+    record(
+        node,
+        [input],
+        [y],
+        [lambda g, c: _evenly_distribute(g, c.self, c.result, dims, keepdim)],
+        [("self", "result")],
+        {"self": input, "result": y},
+    )
+    return y
+
+
+@register("amax", node="AmaxBackward0")
+def amax(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
+    """Maximum over dims (all when ``dim=()``); ties share the gradient equally."""
+    return _amax_like("amax", "AmaxBackward0", np.max, input, dim, keepdim)
+
+
+@register("amin", node="AminBackward0")
+def amin(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
+    """Minimum over dims (all when ``dim=()``); ties share the gradient equally."""
+    return _amax_like("amin", "AminBackward0", np.min, input, dim, keepdim)
+
+
+# ------------------------------------------------------------------------------------ var, std
+
+
+def _correction(unbiased, correction) -> float:
+    if unbiased is not None and correction is not None:
+        raise RuntimeError("Cannot pass both unbiased and correction arguments")
+    if correction is not None:
+        return correction
+    return 1 if unbiased is None or unbiased else 0
+
+
+def _var_args(input, dim, unbiased, keepdim, correction):
+    if isinstance(dim, bool):
+        dim, unbiased = None, dim
+    c = _correction(unbiased, correction)
+    if input.dtype.category < 2:
+        raise RuntimeError("std and var only support floating point and complex dtypes")
+    dims = reduction_dims(input, dim)
+    if input.dim() == 0:
+        dims = None
+    return dims, c, keepdim
+
+
+def _var_np(a, dims, c, keepdim):
+    axis = _axis(dims)
+    n = a.size if dims is None else int(np.prod([a.shape[d] for d in dims]))
+    mean = np.sum(a, axis=axis, keepdims=True) / n if n else np.full([1] * a.ndim, np.nan)
+    dev = a - mean
+    ss = np.sum((dev * np.conj(dev)).real, axis=axis, keepdims=keepdim)
+    return ss / np.maximum(n - c, 0)
+
+
+def _var_backward(g: Tensor, x: Tensor, dims, c, keepdim: bool) -> Tensor:
+    shape = tuple(x.shape)
+    n = _numel_over(shape, dims)
+    axes = tuple(range(len(shape))) if dims is None else dims
+    mean = x.mean(axes, keepdim=True) if axes else x
+    return (2.0 / (n - c)) * _keep(g, shape, dims, keepdim) * (x - mean)
+
+
+def _warn_dof(name: str, n: int, c) -> None:
+    if n - c <= 0:
+        import warnings
+
+        warnings.warn(
+            f"{name}(): degrees of freedom is <= 0. Correction should be strictly less than the "
+            "reduction factor (input numel divided by output numel).",
+            UserWarning,
+            stacklevel=3,
+        )
+
+
+@register("var", node="VarBackward0")
+def var(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
+    """Variance with ``correction`` (default 1; ``unbiased=False`` means 0)."""
+    dims, c, keepdim = _var_args(input, dim, unbiased, keepdim, correction)
+    _warn_dof("var", _numel_over(tuple(input.shape), dims), c)
+    rdt = input.dtype.to_real()
+    y = compute(lambda a: _var_np(a, dims, c, keepdim), [input], input.dtype, rdt, input.device)
+    record(
+        "VarBackward0",
+        [input],
+        [y],
+        [lambda g, ctx: _var_backward(g, ctx.self, dims, c, keepdim)],
+        [("self",)],
+        {"self": input},
+    )
+    return y
+
+
+@register("std", node="StdBackward0")
+def std(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
+    """Standard deviation; where it is 0 the gradient is 0 (torch masks ``grad / (2 std)``)."""
+    from .pointwise import where
+
+    dims, c, keepdim = _var_args(input, dim, unbiased, keepdim, correction)
+    _warn_dof("std", _numel_over(tuple(input.shape), dims), c)
+    rdt = input.dtype.to_real()
+    y = compute(
+        lambda a: np.sqrt(_var_np(a, dims, c, keepdim)), [input], input.dtype, rdt, input.device
+    )
+
+    def vjp(g, ctx):
+        gv = where(ctx.result == 0, 0.0, g / (2 * ctx.result))
+        return _var_backward(gv, ctx.self, dims, c, keepdim)
+
+    record("StdBackward0", [input], [y], [vjp], [("self", "result")], {"self": input, "result": y})
+    return y
+
+
+# ----------------------------------------------------------------------------------------- norm
+
+
+def _vector_norm_np(a, p, dims, keepdim):
+    axis = _axis(dims)
+    m = np.abs(a)
+    if p == np.inf:
+        return np.max(m, axis=axis, keepdims=keepdim) if m.size else np.zeros(())
+    if p == -np.inf:
+        return np.min(m, axis=axis, keepdims=keepdim)
+    if p == 0:
+        return np.sum(m != 0, axis=axis, keepdims=keepdim).astype(np.float64)
+    if p == 1:
+        return np.sum(m, axis=axis, keepdims=keepdim)
+    if p == 2:
+        return np.sqrt(np.sum(m * m, axis=axis, keepdims=keepdim))
+    return np.sum(m**p, axis=axis, keepdims=keepdim) ** (1.0 / p)
+
+
+def _vector_norm_backward(g: Tensor, x: Tensor, norm: Tensor, p, dims, keepdim) -> Tensor:
+    """torch's linalg_vector_norm_backward, case by case (see CONVENTIONS for the points)."""
+    from .pointwise import where
+
+    shape = tuple(x.shape)
+    g = _keep(g, shape, dims, keepdim)
+    norm = _keep(norm, shape, dims, keepdim)
+    if p == 0:
+        from .._factories import zeros_like
+
+        return zeros_like(x)
+    if p == 1:
+        return x.sgn() * g
+    if p == 2:
+        return g * where(norm == 0, 0.0, x / norm)
+    if p in (np.inf, -np.inf):
+        a = x.abs()
+        mask = (a == norm) | a.isnan()
+        axes = tuple(range(len(shape))) if dims is None else dims
+        count = mask.sum(axes, keepdim=True) if axes else mask.to(x.dtype)
+        return x.sgn() * ((g / count) * mask)
+    if p < 1:
+        scaled = x.sgn() * where(x == 0, 0.0, x.abs().pow(p - 1))
+        return scaled * g * norm.pow(1 - p)
+    scaled = x.sgn() * x.abs().pow(p - 1) if p < 2 else x * x.abs().pow(p - 2)
+    return scaled * where(norm == 0, 0.0, g / norm.pow(p - 1))
+
+
+@register("norm", node="LinalgVectorNormBackward0")
+def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Tensor:
+    """Vector p-norm over all elements or ``dim`` (p a number, inf, -inf, or 'fro' = 2);
+    LinalgVectorNormBackward0, as torch.norm routes to linalg.vector_norm."""
+    if p is None or p == "fro":
+        p = 2.0
+    if isinstance(p, str):
+        raise NotImplementedError(f"gradref.norm: p={p!r} (matrix norms) is not implemented")
+    p = float(p)
+    if input.dtype.category < 2:
+        raise RuntimeError(
+            "linalg.vector_norm: Expected a floating point or complex tensor as input. Got "
+            f"{_dtypes.scalar_type_name(input.dtype)}"
+        )
+    if dtype is not None:
+        input = input.to(dtype)
+    dims = reduction_dims(input, dim)
+    if input.dim() == 0:
+        dims = None
+    if p < 0 and input.numel() == 0:
+        raise RuntimeError(
+            "linalg.vector_norm cannot compute the -inf norm on an empty tensor because the "
+            "operation does not have an identity"
+        )
+    rdt = input.dtype.to_real()
+    y = compute(
+        lambda a: _vector_norm_np(a, p, dims, keepdim), [input], input.dtype, rdt, input.device
+    )
+    record(
+        "LinalgVectorNormBackward0",
+        [input],
+        [y],
+        [lambda g, c: _vector_norm_backward(g, c.self, c.result, p, dims, keepdim)],
+        [("self", "result")],
+        {"self": input, "result": y},
+    )
+    return y
+
+
+# ----------------------------------------------------------------- logsumexp, softmax, log_softmax
+
+
+@register("logsumexp", node="LogsumexpBackward0")
+def logsumexp(input: Tensor, dim, keepdim: bool = False) -> Tensor:
+    """log(sum(exp(x))) over ``dim``, stable; the gradient is ``g * exp(x - result)``."""
+    dims = reduction_dims(input, dim)
+    if input.dim() == 0:
+        dims = None
+    rdt = input.dtype if input.dtype.category >= 2 else _dtypes.get_default_dtype()
+
+    def fwd(a):
+        axis = _axis(dims)
+        if a.size == 0:
+            return np.log(np.sum(np.exp(a), axis=axis, keepdims=keepdim))
+        m = np.max(a, axis=axis, keepdims=True)
+        m = np.where(np.isfinite(m), m, 0)
+        s = np.log(np.sum(np.exp(a - m), axis=axis, keepdims=True)) + m
+        return s if keepdim else np.squeeze(s, axis=axis)
+
+    y = compute(fwd, [input], rdt, rdt, input.device)
+    shape = tuple(input.shape)
+    record(
+        "LogsumexpBackward0",
+        [input],
+        [y],
+        [
+            lambda g, c: (
+                _keep(g, shape, dims, keepdim)
+                * (c.self - _keep(c.result, shape, dims, keepdim)).exp()
+            )
+        ],
+        [("self", "result")],
+        {"self": input, "result": y},
+    )
+    return y
+
+
+def _softmax_input(input: Tensor, dim, dtype):
+    if dim is None:
+        raise TypeError("softmax(): argument 'dim' must be int, not NoneType")
+    if dtype is not None:
+        input = input.to(dtype)
+    if input.dtype.category < 2:
+        raise RuntimeError(
+            f'"softmax_lastdim_kernel_impl" not implemented for '
+            f"'{_dtypes.scalar_type_name(input.dtype)}'"
+        )
+    return input, _wrap_dim(dim, input.dim())
+
+
+def _np_softmax(a, d, log: bool):
+    if a.ndim == 0:
+        return np.zeros_like(a) if log else np.ones_like(a)
+    if a.size == 0:
+        return a
+    m = np.max(a, axis=d, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0)
+    z = a - m
+    lse = np.log(np.sum(np.exp(z), axis=d, keepdims=True))
+    return z - lse if log else np.exp(z - lse)
+
+
+@register("softmax", node="SoftmaxBackward0")
+def softmax(input: Tensor, dim=None, dtype=None) -> Tensor:
+    """exp(x) / sum(exp(x)) along ``dim``; gradient ``y * (g - sum(g * y))``."""
+    x, d = _softmax_input(input, dim, dtype)
+    y = compute(
+        lambda a: _np_softmax(a, d if x.dim() else None, False), [x], x.dtype, x.dtype, x.device
+    )
+
+    def vjp(g, c):
+        if g.dim() == 0:
+            return g * 0
+        y_ = c.result
+        return y_ * (g - (g * y_).sum(d, keepdim=True))
+
+    record("SoftmaxBackward0", [x], [y], [vjp], [("result",)], {"result": y})
+    return y
+
+
+@register("log_softmax", node="LogSoftmaxBackward0")
+def log_softmax(input: Tensor, dim=None, dtype=None) -> Tensor:
+    """x - logsumexp(x) along ``dim``; gradient ``g - exp(y) * sum(g)``."""
+    x, d = _softmax_input(input, dim, dtype)
+    y = compute(
+        lambda a: _np_softmax(a, d if x.dim() else None, True), [x], x.dtype, x.dtype, x.device
+    )
+
+    def vjp(g, c):
+        if g.dim() == 0:
+            return g * 0
+        return g - c.result.exp() * g.sum(d, keepdim=True)
+
+    record("LogSoftmaxBackward0", [x], [y], [vjp], [("result",)], {"result": y})
+    return y

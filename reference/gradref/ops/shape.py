@@ -509,7 +509,9 @@ def repeat(input: Tensor, *sizes) -> Tensor:
             "tensor"
         )
     if any(s < 0 for s in sizes):
-        raise RuntimeError(f"Trying to create tensor with negative dimension {builtins.min(sizes)}: {list(sizes)}")
+        raise RuntimeError(
+            f"Trying to create tensor with negative dimension {builtins.min(sizes)}: {list(sizes)}"
+        )
     lead = len(sizes) - n
     src_shape = (1,) * lead + tuple(input.shape)
     y = finish(np.tile(input._data.reshape(src_shape), sizes), input.dtype, input.device)
@@ -533,7 +535,10 @@ def flip(input: Tensor, *dims) -> Tensor:
     n = input.dim()
     ds = tuple(_wrap_dim(d, n) for d in dims)
     if len(set(ds)) != len(ds):
-        raise RuntimeError(f"dims has duplicates, original flip dims size={len(ds)}, but unique flip dims size={len(set(ds))}")
+        raise RuntimeError(
+            f"dims has duplicates, original flip dims size={len(ds)}, but unique flip dims "
+            f"size={len(set(ds))}"
+        )
     y = finish(np.flip(input._data, ds) if n else input._data, input.dtype, input.device)
     record("FlipBackward0", [input], [y], [lambda g, c: flip(g, ds)], [()])
     return y
@@ -570,10 +575,16 @@ def constant_pad_nd(input: Tensor, pad, value=0) -> Tensor:
         for d, (lo, hi) in enumerate(widths)
     )
     data = data[crop]
-    out = np.pad(
-        data, [(builtins.max(lo, 0), builtins.max(hi, 0)) for lo, hi in widths],
-        mode="constant", constant_values=value,
-    ) if n else data
+    out = (
+        np.pad(
+            data,
+            [(builtins.max(lo, 0), builtins.max(hi, 0)) for lo, hi in widths],
+            mode="constant",
+            constant_values=value,
+        )
+        if n
+        else data
+    )
     y = finish(out, input.dtype, input.device)
     record(
         "ConstantPadNdBackward0",

@@ -1,0 +1,225 @@
+"""Gradients at non-differentiable points, as data.
+
+torch's "Gradients for non-differentiable functions" notes give the rules in order (use the
+gradient where the function is differentiable nearby; pick a subgradient for convex functions;
+...), and derivatives.yaml fixes each op's choice. Every choice gradref mirrors is one entry here:
+the op, the point, the gradient value there, and the torch versions it is known to hold for
+(``since``/``until``, ``None`` meaning "as far back as gradspec supports" / "still holds").
+``tests/ops`` evaluates every entry against gradref and, where torch is installed and the version
+is in range, against torch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Convention:
+    id: str
+    op: str
+    #: a Python expression in ``T`` (the namespace) building the leaves; the first is checked
+    setup: str
+    #: a Python expression in ``T`` and the leaves ``x``, ``y`` giving the scalar to differentiate
+    expr: str
+    #: the gradient of the first leaf (a nested list), and of the second when there is one
+    grad: tuple
+    doc: str
+    since: str | None = None
+    until: str | None = None
+
+
+def _c(id, op, setup, expr, grad, doc, since=None, until=None):
+    return Convention(id, op, setup, expr, tuple(grad), doc, since, until)
+
+
+_X = "x = T.tensor({}, dtype=T.float64, requires_grad=True)"
+_XY = _X + "; y = T.tensor({}, dtype=T.float64, requires_grad=True)"
+
+CONVENTIONS: tuple[Convention, ...] = (
+    _c(
+        "relu.zero",
+        "relu",
+        _X.format("[0.0]"),
+        "x.relu().sum()",
+        [[0.0]],
+        "relu'(0) = 0 (the gradient of the constant piece).",
+    ),
+    _c(
+        "abs.zero",
+        "abs",
+        _X.format("[0.0]"),
+        "x.abs().sum()",
+        [[0.0]],
+        "abs'(0) = sgn(0) = 0 (a subgradient).",
+    ),
+    _c(
+        "sqrt.zero",
+        "sqrt",
+        _X.format("[0.0]"),
+        "x.sqrt().sum()",
+        [[float("inf")]],
+        "sqrt'(0) = inf: g / (2 * sqrt(0)).",
+    ),
+    _c(
+        "sign.everywhere",
+        "sign",
+        _X.format("[0.0, 2.0]"),
+        "x.sign().sum()",
+        [[0.0, 0.0]],
+        "sign, floor, ceil, round, trunc have gradient 0 everywhere, jumps included.",
+    ),
+    _c(
+        "leaky_relu.zero",
+        "leaky_relu",
+        _X.format("[0.0]"),
+        "T.nn.functional.leaky_relu(x, 0.1).sum()",
+        [[0.1]],
+        "leaky_relu'(0) = negative_slope (torch tests x > 0).",
+    ),
+    _c(
+        "elu.zero",
+        "elu",
+        _X.format("[0.0]"),
+        "T.nn.functional.elu(x, 2.0).sum()",
+        [[2.0]],
+        "elu'(0) = alpha (the x <= 0 branch, alpha * exp(0)).",
+    ),
+    _c(
+        "clamp.bounds",
+        "clamp",
+        _X.format("[0.0, 1.0, 2.0]"),
+        "x.clamp(0.0, 1.0).sum()",
+        [[1.0, 1.0, 0.0]],
+        "clamp passes the gradient at its bounds (min <= x <= max).",
+    ),
+    _c(
+        "clamp.tensor-bounds",
+        "clamp",
+        _XY.format("[1.0]", "[1.0]"),
+        "x.clamp(min=y).sum()",
+        [[1.0], [0.0]],
+        "clamp with a tensor bound: at x == min the gradient goes to x, not min.",
+    ),
+    _c(
+        "maximum.tie",
+        "maximum",
+        _XY.format("[1.0]", "[1.0]"),
+        "T.maximum(x, y).sum()",
+        [[0.5], [0.5]],
+        "maximum/minimum split the gradient in half at a tie.",
+    ),
+    _c(
+        "minimum.tie",
+        "minimum",
+        _XY.format("[1.0]", "[1.0]"),
+        "T.minimum(x, y).sum()",
+        [[0.5], [0.5]],
+        "maximum/minimum split the gradient in half at a tie.",
+    ),
+    _c(
+        "max.full-ties",
+        "max",
+        _X.format("[1.0, 3.0, 3.0]"),
+        "x.max()",
+        [[0.0, 0.5, 0.5]],
+        "max/min over all elements share the gradient evenly between tied maxima.",
+        since="1.7",
+    ),
+    _c(
+        "amax.ties",
+        "amax",
+        _X.format("[[3.0, 3.0, 1.0], [0.0, 2.0, 2.0]]"),
+        "x.amax(1).sum()",
+        [[[0.5, 0.5, 0.0], [0.0, 0.5, 0.5]]],
+        "amax/amin share the gradient evenly between ties.",
+    ),
+    _c(
+        "max.dim-index",
+        "max",
+        _X.format("[[1.0, 3.0, 3.0]]"),
+        "x.max(1).values.sum()",
+        [[[0.0, 1.0, 0.0]]],
+        "max(dim) routes the whole gradient to the returned index (the first maximum on CPU).",
+    ),
+    _c(
+        "prod.one-zero",
+        "prod",
+        _X.format("[2.0, 0.0, 3.0]"),
+        "x.prod()",
+        [[0.0, 6.0, 0.0]],
+        "prod with one zero: only the zero gets a gradient, the product of the others.",
+    ),
+    _c(
+        "prod.two-zeros",
+        "prod",
+        _X.format("[2.0, 0.0, 0.0]"),
+        "x.prod()",
+        [[0.0, 0.0, 0.0]],
+        "prod with several zeros: every gradient is 0.",
+    ),
+    _c(
+        "cumprod.zero",
+        "cumprod",
+        _X.format("[2.0, 0.0, 3.0]"),
+        "x.cumprod(0).sum()",
+        [[1.0, 8.0, 0.0]],
+        "cumprod's gradient is exact through zeros.",
+    ),
+    _c(
+        "norm2.zero",
+        "norm",
+        _X.format("[0.0, 0.0]"),
+        "x.norm()",
+        [[0.0, 0.0]],
+        "The 2-norm at 0 has gradient 0 (torch masks x / norm where norm == 0).",
+    ),
+    _c(
+        "norm1.zero",
+        "norm",
+        _X.format("[0.0, 1.0]"),
+        "x.norm(1)",
+        [[0.0, 1.0]],
+        "The 1-norm has gradient sgn(x): 0 at 0.",
+    ),
+    _c(
+        "norminf.ties",
+        "norm",
+        _X.format("[-2.0, 2.0, 1.0]"),
+        "x.norm(float('inf'))",
+        [[-0.5, 0.5, 0.0]],
+        "The inf-norm splits the gradient evenly between tied |x|.",
+    ),
+    _c(
+        "std.constant",
+        "std",
+        _X.format("[1.0, 1.0]"),
+        "x.std()",
+        [[0.0, 0.0]],
+        "std with zero spread has gradient 0 (torch masks grad / (2 std) where std == 0).",
+    ),
+    _c(
+        "pow.zero-base",
+        "pow",
+        _XY.format("[0.0]", "[2.0]"),
+        "(x ** y).sum()",
+        [[0.0], [0.0]],
+        "pow(0, y) for y >= 0: d/dy is 0 (torch masks result * log(0)).",
+    ),
+    _c(
+        "pow.zero-exponent",
+        "pow",
+        _X.format("[0.0]"),
+        "(x ** 0.0).sum()",
+        [[0.0]],
+        "pow(x, 0) has gradient 0 everywhere, 0 included.",
+    ),
+    _c(
+        "hardtanh-like.clamp-min",
+        "clamp_min",
+        _X.format("[0.0]"),
+        "x.clamp_min(0.0).sum()",
+        [[1.0]],
+        "clamp_min passes the gradient at its bound.",
+    ),
+)

@@ -1,0 +1,587 @@
+"""Neural-network primitives with their own backward nodes: linear's addmm, convolution,
+layer_norm and the fused losses (mse, smooth_l1, huber, nll, binary cross entropy).
+
+Each is one node named as torch's, whose VJPs are written with gradref ops (so double backward
+works); the wrappers with torch's functional signatures live in ``gradref.nn.functional``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import _dtypes, _grad_mode
+from .._ops import common_device, compute, record
+from .._tensor import Tensor
+from ._table import register
+from .indexing import _index_gather, _index_scatter
+from .pointwise import broadcast_shapes, where
+from .shape import constant_pad_nd
+
+# ------------------------------------------------------------------------------------- linear
+
+
+@register("addmm", node="AddmmBackward0")
+def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1) -> Tensor:
+    """beta * input + alpha * (mat1 @ mat2); AddmmBackward0."""
+    from .linalg import mm
+
+    if mat1.dim() != 2 or mat2.dim() != 2:
+        raise RuntimeError("mat1 must be a matrix, got " + f"{mat1.dim()}-D tensor")
+    if mat1.shape[1] != mat2.shape[0]:
+        raise RuntimeError(
+            f"mat1 and mat2 shapes cannot be multiplied ({mat1.shape[0]}x{mat1.shape[1]} and "
+            f"{mat2.shape[0]}x{mat2.shape[1]})"
+        )
+    broadcast_shapes(tuple(input.shape), (mat1.shape[0], mat2.shape[1]))
+    dt = mat1.dtype
+    dev = common_device(input, mat1, mat2)
+    y = compute(lambda b, a, m: beta * b + alpha * (a @ m), [input, mat1, mat2], dt, dt, dev)
+    record(
+        "AddmmBackward0",
+        [input, mat1, mat2],
+        [y],
+        [
+            lambda g, c: g * beta if beta != 1 else g,
+            lambda g, c: (
+                mm(g, c.mat2.t().conj()) * alpha if alpha != 1 else mm(g, c.mat2.t().conj())
+            ),
+            lambda g, c: (
+                mm(c.mat1.t().conj(), g) * alpha if alpha != 1 else mm(c.mat1.t().conj(), g)
+            ),
+        ],
+        [(), ("mat2",), ("mat1",)],
+        {"mat1": mat1, "mat2": mat2},
+    )
+    return y
+
+
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """input @ weight.T + bias, dispatched as torch's composite (AddmmBackward0 for 2-D input
+    with bias, MmBackward0 without, matmul's nodes for other ranks)."""
+    from .linalg import matmul
+
+    if input.dim() == 2 and bias is not None:
+        return addmm(bias, input, weight.t())
+    if input.dim() == 1 and bias is not None:
+        out = addmm(bias, input.unsqueeze(0), weight.t())
+        return out.view(tuple(out.shape[1:]))
+    out = matmul(input, weight.t())
+    return out + bias if bias is not None else out
+
+
+# -------------------------------------------------------------------------------- convolution
+
+
+def _tuple(v, n: int, name: str) -> tuple:
+    if isinstance(v, int):
+        return (v,) * n
+    v = tuple(int(a) for a in v)
+    if len(v) == 1:
+        return v * n
+    if len(v) != n:
+        raise RuntimeError(
+            f"expected {name} to be a single integer value or a list of {n} values to match the "
+            f"convolution dimensions, but got {name}={list(v)}"
+        )
+    return v
+
+
+def _conv_geometry(x_shape, w_shape, stride, padding, dilation):
+    """Pads per spatial dim (left, right), output sizes, and the flat gather index of the
+    patches: shape (B, C, *K, *L), indexing the padded input flattened."""
+    n = len(w_shape) - 2
+    ksize = tuple(w_shape[2:])
+    if padding == "valid":
+        pads = [(0, 0)] * n
+    elif padding == "same":
+        pads = []
+        for k, d in zip(ksize, dilation):
+            total = d * (k - 1)
+            pads.append((total // 2, total - total // 2))
+    else:
+        pads = [(p, p) for p in padding]
+    spatial = tuple(x_shape[2:])
+    padded = tuple(s + lo + hi for s, (lo, hi) in zip(spatial, pads))
+    out = tuple(
+        (p - d * (k - 1) - 1) // s + 1 for p, k, d, s in zip(padded, ksize, dilation, stride)
+    )
+    for o in out:
+        if o <= 0:
+            sizes = " x ".join(str(q) for q in padded)
+            kernel = " x ".join(str((kk - 1) * dd + 1) for kk, dd in zip(ksize, dilation))
+            raise RuntimeError(
+                f"Calculated padded input size per channel: ({sizes}). Kernel size: ({kernel}). "
+                "Kernel size can't be greater than actual input size"
+            )
+    # positions along each spatial dim: o * stride + k * dilation, shape (K_d, L_d)
+    flat = np.zeros(ksize + out, np.int64)
+    mult = 1
+    for d in range(n - 1, -1, -1):
+        pos = np.arange(ksize[d])[:, None] * dilation[d] + np.arange(out[d])[None, :] * stride[d]
+        shape = [1] * (2 * n)
+        shape[d], shape[n + d] = ksize[d], out[d]
+        flat = flat + pos.reshape(shape) * mult
+        mult *= padded[d]
+    b, c = x_shape[0], x_shape[1]
+    sp = int(np.prod(padded))
+    base = (np.arange(b)[:, None] * c + np.arange(c)[None, :]) * sp
+    index = base.reshape((b, c) + (1,) * (2 * n)) + flat
+    pad_arg = tuple(a for lo_hi in reversed(pads) for a in lo_hi)
+    return pad_arg, out, index, (b, c) + padded
+
+
+def _conv_parts(x: Tensor, w: Tensor, geometry, groups: int):
+    pad_arg, out, index, padded_shape = geometry
+    xp = constant_pad_nd(x, pad_arg) if any(pad_arg) else x
+    cols = _index_gather(xp, index)  # (B, C, *K, *L)
+    b, c = x.shape[0], x.shape[1]
+    kflat = int(np.prod(w.shape[2:]))
+    lflat = int(np.prod(out))
+    cols = cols.reshape(b, groups, c // groups, kflat, lflat)
+    wr = w.reshape(groups, w.shape[0] // groups, c // groups, kflat)
+    return cols, wr
+
+
+def _conv_forward(x, w, bias, geometry, groups):
+    from .linalg import einsum
+
+    cols, wr = _conv_parts(x, w, geometry, groups)
+    y = einsum("bgckl,gock->bgol", cols, wr)
+    y = y.reshape((x.shape[0], w.shape[0]) + tuple(geometry[1]))
+    if bias is not None:
+        y = y + bias.reshape((1, -1) + (1,) * len(geometry[1]))
+    return y
+
+
+def _conv_grad_input(g, x_shape, w, geometry, groups):
+    from .linalg import einsum
+
+    pad_arg, out, index, padded_shape = geometry
+    b, c = x_shape[0], x_shape[1]
+    kflat = int(np.prod(w.shape[2:]))
+    wr = w.reshape(groups, w.shape[0] // groups, c // groups, kflat)
+    gr = g.reshape(b, groups, w.shape[0] // groups, int(np.prod(out)))
+    gcols = einsum("gock,bgol->bgckl", wr.conj(), gr).reshape(index.shape)
+    gxp = _index_scatter(gcols, index, padded_shape)
+    return constant_pad_nd(gxp, tuple(-p for p in pad_arg)) if any(pad_arg) else gxp
+
+
+def _conv_grad_weight(g, x, w_shape, geometry, groups):
+    from .linalg import einsum
+
+    out = geometry[1]
+    cols, _ = _conv_parts(x, _ShapeOnly(w_shape), geometry, groups)
+    gr = g.reshape(x.shape[0], groups, w_shape[0] // groups, int(np.prod(out)))
+    return einsum("bgol,bgckl->gock", gr, cols.conj()).reshape(w_shape)
+
+
+class _ShapeOnly:
+    """Stands in for the weight where only its shape is needed."""
+
+    def __init__(self, shape) -> None:
+        self.shape = tuple(shape)
+
+    def reshape(self, *a):
+        return None
+
+
+def convolution(input, weight, bias, stride, padding, dilation, groups, n: int, name: str):
+    """N-d cross-correlation (N = 1, 2) as torch's conv{N}d: batched or unbatched input,
+    padding as ints or 'same'/'valid', stride, dilation, groups; ConvolutionBackward0."""
+    if input.dim() not in (n + 1, n + 2):
+        raise RuntimeError(
+            f"Expected {n + 1}D (unbatched) or {n + 2}D (batched) input to {name}, but got input "
+            f"of size: {list(input.shape)}"
+        )
+    if input.dim() == n + 1:
+        out = convolution(
+            input.unsqueeze(0), weight, bias, stride, padding, dilation, groups, n, name
+        )
+        return out.squeeze(0)
+    if weight.dim() != n + 2:
+        raise RuntimeError("weight should have at least three dimensions")
+    stride = _tuple(stride, n, "stride")
+    dilation = _tuple(dilation, n, "dilation")
+    if isinstance(padding, str):
+        if padding not in ("same", "valid"):
+            raise ValueError(f"Invalid padding string '{padding}'")
+        if padding == "same" and any(s != 1 for s in stride):
+            raise RuntimeError("padding='same' is not supported for strided convolutions")
+    else:
+        padding = _tuple(padding, n, "padding")
+    cin = input.shape[1]
+    if weight.shape[0] % groups:
+        raise RuntimeError(
+            "Given groups=" + str(groups) + ", expected weight to be divisible by "
+            f"{groups} at dimension 0, but got weight of size "
+            f"{list(weight.shape)} instead"
+        )
+    if cin != weight.shape[1] * groups:
+        raise RuntimeError(
+            f"Given groups={groups}, weight of size {list(weight.shape)}, expected "
+            f"input{list(input.shape)} to have {weight.shape[1] * groups} channels, but got "
+            f"{cin} channels instead"
+        )
+    if input.dtype is not weight.dtype:
+        raise RuntimeError(
+            f"Input type ({_dtypes.legacy_type_name(input.dtype)}) and weight type "
+            f"({_dtypes.legacy_type_name(weight.dtype)}) should be the same"
+        )
+    geometry = _conv_geometry(tuple(input.shape), tuple(weight.shape), stride, padding, dilation)
+    with _grad_mode.no_grad():
+        y = _conv_forward(
+            input.detach(),
+            weight.detach(),
+            None if bias is None else bias.detach(),
+            geometry,
+            groups,
+        )
+    x_shape, w_shape = tuple(input.shape), tuple(weight.shape)
+    spatial_axes = (0,) + tuple(range(2, 2 + n))
+    record(
+        "ConvolutionBackward0",
+        [input, weight, bias],
+        [y],
+        [
+            lambda g, c: _conv_grad_input(g, x_shape, c.weight, geometry, groups),
+            lambda g, c: _conv_grad_weight(g, c.input, w_shape, geometry, groups),
+            lambda g, c: g.sum(spatial_axes),
+        ],
+        [("weight",), ("input",), ()],
+        {"input": input, "weight": weight},
+    )
+    return y
+
+
+@register("conv1d", method=False)
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    return convolution(input, weight, bias, stride, padding, dilation, groups, 1, "conv1d")
+
+
+@register("conv2d", method=False)
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    return convolution(input, weight, bias, stride, padding, dilation, groups, 2, "conv2d")
+
+
+# --------------------------------------------------------------------------------- layer_norm
+
+
+def _ln_stats(x: Tensor, axes, eps):
+    mu = x.mean(axes, keepdim=True)
+    xc = x - mu
+    rstd = ((xc * xc).mean(axes, keepdim=True) + eps).rsqrt()
+    return xc, rstd
+
+
+@register("layer_norm", method=False)
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps: float = 1e-5):
+    """Normalise over the trailing ``normalized_shape`` dims (biased variance), then scale and
+    shift; NativeLayerNormBackward0 with the analytic VJP written in gradref ops."""
+    ns = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    k = len(ns)
+    if tuple(input.shape[input.dim() - k :]) != ns or input.dim() < k:
+        raise RuntimeError(
+            f"Given normalized_shape={list(ns)}, expected input with shape [*, "
+            f"{', '.join(str(s) for s in ns)}], but got input of size{list(input.shape)}"
+        )
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and tuple(t.shape) != ns:
+            raise RuntimeError(
+                f"Expected {name} to be of same shape as normalized_shape, but got {name} of "
+                f"shape {list(t.shape)} and normalized_shape = {list(ns)}"
+            )
+    axes = tuple(range(input.dim() - k, input.dim()))
+
+    def fwd(x, *wb):
+        mu = x.mean(axis=axes, keepdims=True) if x.size else x.sum(axis=axes, keepdims=True)
+        var = ((x - mu) ** 2).mean(axis=axes, keepdims=True) if x.size else mu
+        y = (x - mu) / np.sqrt(var + eps)
+        i = 0
+        if weight is not None:
+            y = y * wb[i]
+            i += 1
+        if bias is not None:
+            y = y + wb[i]
+        return y
+
+    args = [input] + [t for t in (weight, bias) if t is not None]
+    y = compute(fwd, args, input.dtype, input.dtype, common_device(*args))
+
+    def vjp_input(g, c):
+        xc, rstd = _ln_stats(c.input, axes, eps)
+        xhat = xc * rstd
+        gw = g * c.weight if c.weight is not None else g
+        return rstd * (
+            gw - gw.mean(axes, keepdim=True) - xhat * (gw * xhat).mean(axes, keepdim=True)
+        )
+
+    def vjp_weight(g, c):
+        xc, rstd = _ln_stats(c.input, axes, eps)
+        return g * xc * rstd
+
+    record(
+        "NativeLayerNormBackward0",
+        [input, weight, bias],
+        [y],
+        [vjp_input, vjp_weight, lambda g, c: g],
+        [("input", "weight"), ("input",), ()],
+        {"input": input, "weight": weight},
+    )
+    return y
+
+
+# --------------------------------------------------------------------------------------- losses
+
+
+def _reduce(loss: Tensor, reduction: str) -> Tensor:
+    if reduction == "none":
+        return loss
+    if reduction == "sum":
+        return loss.sum()
+    if reduction == "mean":
+        return loss.mean()
+    raise ValueError(f"{reduction} is not a valid value for reduction")
+
+
+def _loss_node(name, input, target, fwd, dloss, reduction, saved_extra=None):
+    """A fused pointwise loss: ``fwd(x, t)`` elementwise (NumPy), ``dloss(x, t)`` its derivative
+    in x (gradref ops); the target gets the negative (the losses here depend on x - t)."""
+    if reduction not in ("none", "mean", "sum"):
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    shape = broadcast_shapes(tuple(input.shape), tuple(target.shape))
+    dt = _dtypes.promote_types(input.dtype, target.dtype)
+    n = int(np.prod(shape)) if shape else 1
+
+    def full(x, t):
+        v = fwd(x, t)
+        if reduction == "sum":
+            return v.sum()
+        if reduction == "mean":
+            return v.mean() if v.size else np.float64(np.nan)
+        return v
+
+    y = compute(full, [input, target], dt, dt, common_device(input, target))
+
+    def scale(g):
+        return g / n if reduction == "mean" else g
+
+    record(
+        name,
+        [input, target],
+        [y],
+        [
+            lambda g, c: scale(g) * dloss(c.input, c.target),
+            lambda g, c: -(scale(g) * dloss(c.input, c.target)),
+        ],
+        [("input", "target"), ("input", "target")],
+        {"input": input, "target": target},
+    )
+    return y
+
+
+def mse_loss(input, target, reduction="mean"):
+    return _loss_node(
+        "MseLossBackward0",
+        input,
+        target,
+        lambda x, t: (x - t) ** 2,
+        lambda x, t: 2 * (x - t),
+        reduction,
+    )
+
+
+def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
+    def fwd(x, t):
+        d = np.abs(x - t)
+        return np.where(d < beta, 0.5 * d * d / beta, d - 0.5 * beta)
+
+    def dloss(x, t):
+        d = x - t
+        return where(d.abs() < beta, d / beta, d.sign())
+
+    return _loss_node("SmoothL1LossBackward0", input, target, fwd, dloss, reduction)
+
+
+def huber_loss(input, target, reduction="mean", delta=1.0):
+    def fwd(x, t):
+        d = np.abs(x - t)
+        return np.where(d < delta, 0.5 * d * d, delta * (d - 0.5 * delta))
+
+    def dloss(x, t):
+        d = x - t
+        return where(d.abs() < delta, d, delta * d.sign())
+
+    return _loss_node("HuberLossBackward0", input, target, fwd, dloss, reduction)
+
+
+def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
+    """-weight[t] * input[n, t], reduced; 'mean' divides by the total weight of the targets that
+    are not ``ignore_index``. NllLossBackward0 (linear in input: its VJP is a constant mask)."""
+    if reduction not in ("none", "mean", "sum"):
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    if input.dim() < 1:
+        raise ValueError(f"Expected 1 or more dimensions (got {input.dim()})")
+    if not isinstance(target, Tensor) or target.dtype is not _dtypes.int64:
+        raise RuntimeError(
+            "expected scalar type Long but found "
+            f"{_dtypes.type_meta_name(getattr(target, 'dtype', _dtypes.float32))}"
+        )
+    batched = input.dim() >= 2
+    c_dim = 1 if batched else 0
+    n_classes = input.shape[c_dim]
+    if batched and target.shape[0] != input.shape[0]:
+        raise ValueError(
+            f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
+            f"({target.shape[0]})."
+        )
+    t = target._data
+    valid = t != ignore_index
+    if np.any((t[valid] < 0) | (t[valid] >= n_classes)):
+        bad = int(t[valid][(t[valid] < 0) | (t[valid] >= n_classes)][0])
+        raise IndexError(f"Target {bad} is out of bounds.")
+    w = np.ones(n_classes) if weight is None else weight._data.astype(np.float64)
+    safe_t = np.where(valid, t, 0)
+    wt = np.where(valid, w[safe_t], 0.0)  # per-target weight, target's shape
+    onehot = (
+        np.moveaxis(np.eye(n_classes)[safe_t], -1, c_dim) if batched else np.eye(n_classes)[safe_t]
+    )
+    coef = -onehot * np.expand_dims(wt, c_dim)  # d loss_elem / d input, input's shape
+    x = input._data.astype(np.float64)
+    per = (coef * x).sum(axis=c_dim)
+    if reduction == "none":
+        out, denom = per, None
+    elif reduction == "sum":
+        out, denom = per.sum(), None
+    else:
+        denom = wt.sum()
+        with np.errstate(all="ignore"):
+            out = per.sum() / denom
+    y = compute(lambda a: out, [input], input.dtype, input.dtype, input.device)
+    coef_t = Tensor._from_array(coef if denom is None else coef / denom, input.dtype, input.device)
+
+    def vjp(g, c):
+        gk = g.unsqueeze(c_dim) if reduction == "none" else g
+        return gk * c.coef
+
+    record("NllLossBackward0", [input], [y], [vjp], [("coef",)], {"coef": coef_t})
+    return y
+
+
+def binary_cross_entropy(input, target, weight=None, reduction="mean"):
+    """-w (t log x + (1 - t) log(1 - x)) with the logs clamped at -100, as torch."""
+    if tuple(input.shape) != tuple(target.shape):
+        raise ValueError(
+            f"Using a target size ({target.shape}) that is different to the input size "
+            f"({input.shape}) is deprecated. Please ensure they have the same size."
+        )
+    if weight is not None and weight.requires_grad:
+        raise RuntimeError(
+            "The function 'binary_cross_entropy' is not differentiable with respect to argument "
+            "'weight'. This input cannot have requires_grad True."
+        )
+    if reduction not in ("none", "mean", "sum"):
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    x = input._data.astype(np.float64)
+    if np.any((x < 0) | (x > 1)):
+        raise RuntimeError("all elements of input should be between 0 and 1")
+    w = None if weight is None else np.broadcast_to(weight._data.astype(np.float64), x.shape)
+    n = x.size
+
+    def fwd(a, t):
+        with np.errstate(divide="ignore"):
+            v = -(t * np.maximum(np.log(a), -100) + (1 - t) * np.maximum(np.log1p(-a), -100))
+        if w is not None:
+            v = v * w
+        if reduction == "sum":
+            return v.sum()
+        if reduction == "mean":
+            return v.mean() if v.size else np.float64(np.nan)
+        return v
+
+    y = compute(fwd, [input, target], input.dtype, input.dtype, common_device(input, target))
+    wt = None if weight is None else weight
+
+    def scale(g, c):
+        s = g / n if reduction == "mean" else g
+        return s * c.weight if c.weight is not None else s
+
+    def vjp_input(g, c):
+        x_, t_ = c.input, c.target
+        return scale(g, c) * (x_ - t_) / ((1 - x_) * x_).clamp(min=1e-12)
+
+    def vjp_target(g, c):
+        x_ = c.input
+        return scale(g, c) * ((1 - x_).log().clamp(min=-100) - x_.log().clamp(min=-100))
+
+    record(
+        "BinaryCrossEntropyBackward0",
+        [input, target],
+        [y],
+        [vjp_input, vjp_target],
+        [("input", "target", "weight"), ("input", "weight")],
+        {"input": input, "target": target, "weight": wt},
+    )
+    return y
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean", pos_weight=None):
+    """(1 - t) x + (1 + (pw - 1) t) log(1 + exp(-x)), weighted, stable in x."""
+    if tuple(input.shape) != tuple(target.shape):
+        raise ValueError(
+            f"Target size ({target.shape}) must be the same as input size ({input.shape})"
+        )
+    for name, t in (("weight", weight), ("pos_weight", pos_weight)):
+        if t is not None and t.requires_grad:
+            raise RuntimeError(
+                "The function 'binary_cross_entropy_with_logits' is not differentiable with "
+                f"respect to argument '{name}'. This input cannot have requires_grad True."
+            )
+    if reduction not in ("none", "mean", "sum"):
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    shape = tuple(input.shape)
+    n = int(np.prod(shape)) if shape else 1
+    w = None if weight is None else weight._data.astype(np.float64)
+    pw = None if pos_weight is None else pos_weight._data.astype(np.float64)
+
+    def fwd(x, t):
+        sp = np.logaddexp(0.0, -x)  # log(1 + exp(-x))
+        lw = 1 + (pw - 1) * t if pw is not None else 1.0
+        v = (1 - t) * x + lw * sp
+        if w is not None:
+            v = v * w
+        if reduction == "sum":
+            return v.sum()
+        if reduction == "mean":
+            return v.mean() if v.size else np.float64(np.nan)
+        return v
+
+    y = compute(fwd, [input, target], input.dtype, input.dtype, common_device(input, target))
+
+    def scale(g, c):
+        s = g / n if reduction == "mean" else g
+        return s * c.weight if c.weight is not None else s
+
+    def vjp_input(g, c):
+        x_, t_ = c.input, c.target
+        if c.pos_weight is None:
+            return scale(g, c) * (x_.sigmoid() - t_)
+        lw = 1 + (c.pos_weight - 1) * t_
+        return scale(g, c) * ((1 - t_) - lw * (-x_).sigmoid())
+
+    def vjp_target(g, c):
+        x_ = c.input
+        if c.pos_weight is None:
+            return scale(g, c) * -x_
+        from .pointwise import logsigmoid
+
+        return scale(g, c) * (-x_ - (c.pos_weight - 1) * logsigmoid(x_))
+
+    record(
+        "BinaryCrossEntropyWithLogitsBackward0",
+        [input, target],
+        [y],
+        [vjp_input, vjp_target],
+        [("input", "target", "weight", "pos_weight"), ("input", "weight", "pos_weight")],
+        {"input": input, "target": target, "weight": weight, "pos_weight": pos_weight},
+    )
+    return y

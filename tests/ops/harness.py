@@ -1,0 +1,192 @@
+"""Running one op-table example in a namespace and comparing two namespaces' observations.
+
+Everything here is generic over ``gradspec.opinfo.OPS``: an example is (op, dtype, shapes,
+layouts, which inputs require grad, seed); the same values become torch and gradref tensors
+with the same layout, and forward values, first-order gradients (VJPs) and second-order
+gradients are compared with :func:`gradspec.tolerances.op_tolerance`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from hypothesis import strategies as st
+
+from gradspec.opinfo import (
+    OpInfo,
+    differentiable_outputs,
+    draw_aux,
+    draw_values,
+    materialize,
+    outputs_of,
+)
+from gradspec.tolerances import op_tolerance
+
+LOW_PRECISION = ("float16", "bfloat16")
+
+
+@dataclass(frozen=True)
+class Example:
+    dtype: str
+    shapes: tuple
+    layouts: tuple
+    requires_grad: tuple
+    seed: int
+
+    def describe(self) -> str:
+        return (
+            f"dtype={self.dtype} shapes={list(self.shapes)} layouts={list(self.layouts)} "
+            f"requires_grad={list(self.requires_grad)} seed={self.seed}"
+        )
+
+
+@st.composite
+def examples(draw, info: OpInfo, dtypes=None) -> Example:
+    dtype = draw(st.sampled_from(tuple(dtypes or info.dtypes)))
+    shapes = tuple(tuple(s) for s in draw(info.shapes))
+    n = len(shapes)
+    layouts = tuple(draw(st.sampled_from(info.layouts)) for _ in range(n))
+    diff = [info.is_differentiable(i) for i in range(n)]
+    mask = draw(
+        st.tuples(*[st.booleans() for _ in range(n)])
+        .map(lambda m: tuple(not b and d for b, d in zip(m, diff)))
+        .filter(any)
+    )
+    seed = draw(st.integers(0, 2**31 - 1))
+    return Example(dtype, shapes, layouts, mask, seed)
+
+
+def to_numpy(T, t) -> np.ndarray:
+    t = t.detach()
+    wide = T.complex128 if t.is_complex() else T.float64
+    if t.dtype in (T.bool, T.int64, T.int32):
+        wide = t.dtype
+    return np.asarray(t.to(wide).cpu().numpy())
+
+
+def dtype_name(t) -> str:
+    return str(t.dtype).rsplit(".", 1)[-1]
+
+
+class Run:
+    """One example run in namespace ``T``: leaves, outputs, cotangents, gradients."""
+
+    def __init__(self, T, info: OpInfo, ex: Example, device: str = "cpu") -> None:
+        self.T, self.info, self.ex, self.device = T, info, ex, device
+        values = draw_values(info, ex.shapes, ex.dtype, ex.seed, ex.layouts)
+        self.leaves = [
+            materialize(T, v, ex.dtype, lay, device, rg)
+            for v, lay, rg in zip(values, ex.layouts, ex.requires_grad)
+        ]
+        self.aux = {
+            k: T.tensor(a, device=device) for k, a in draw_aux(info, ex.shapes, ex.seed).items()
+        }
+        self.result = info.call(T, *self.leaves, **self.aux)
+        self.outputs = outputs_of(self.result)
+        self.diff = [o for o in differentiable_outputs(self.result) if o.requires_grad]
+
+    def cotangents(self, requires_grad: bool = False) -> list:
+        """Standard-normal cotangents per differentiable output (complex for complex outputs),
+        rounded to the output dtype; the same in both namespaces."""
+        out = []
+        for k, o in enumerate(self.diff):
+            rng = np.random.default_rng([self.ex.seed, 1000 + k])
+            v = rng.standard_normal(tuple(o.shape))
+            name = dtype_name(o)
+            if name.startswith("complex"):
+                v = v + 1j * rng.standard_normal(tuple(o.shape))
+            from gradspec.opinfo import _round_to
+
+            v = _round_to(v, name)
+            t = self.T.tensor(v, dtype=o.dtype, device=self.device)
+            out.append(t.requires_grad_(requires_grad))
+        return out
+
+    def inputs_requiring_grad(self) -> list:
+        return [t for t in self.leaves if t.requires_grad]
+
+    def vjp(self, create_graph: bool = False):
+        """(cotangents, gradients of the inputs that require grad; None where unused)."""
+        vs = self.cotangents(requires_grad=create_graph)
+        if not self.diff:
+            return vs, [None] * len(self.inputs_requiring_grad())
+        grads = self.T.autograd.grad(
+            self.diff,
+            self.inputs_requiring_grad(),
+            vs,
+            allow_unused=True,
+            create_graph=create_graph,
+        )
+        return vs, list(grads)
+
+    def double_backward(self):
+        """Gradients of ``sum(w * first-order grads)`` w.r.t. the inputs and the cotangents."""
+        vs, grads = self.vjp(create_graph=True)
+        terms = []
+        for j, g in enumerate(grads):
+            if g is None or not g.requires_grad:
+                continue
+            rng = np.random.default_rng([self.ex.seed, 3000 + j])
+            w = rng.standard_normal(tuple(g.shape))
+            if g.is_complex():
+                w = w + 1j * rng.standard_normal(tuple(g.shape))
+            wt = self.T.tensor(w, dtype=g.dtype, device=self.device)
+            terms.append((g * wt.conj()).real.sum() if g.is_complex() else (g * wt).sum())
+        wrt = self.inputs_requiring_grad() + vs
+        if not terms:
+            return None
+        total = terms[0]
+        for t in terms[1:]:
+            total = total + t
+        return list(self.T.autograd.grad(total, wrt, allow_unused=True))
+
+
+def assert_close(
+    T1,
+    got,
+    T2,
+    expected,
+    *,
+    dtype: str,
+    what: str,
+    info: OpInfo,
+    ex: Example,
+    steps: int | None = None,
+) -> None:
+    """``got`` (namespace T1) against ``expected`` (T2): same shape and dtype, values within
+    op_tolerance; None (no gradient) only matches None or all zeros."""
+    if got is None or expected is None:
+        other = expected if got is None else got
+        T = T2 if got is None else T1
+        if other is not None:
+            assert not np.any(to_numpy(T, other)), (
+                f"{info.name} {what}: one side has no gradient, the other a non-zero one\n"
+                f"{ex.describe()}"
+            )
+        return
+    assert tuple(got.shape) == tuple(expected.shape), (
+        f"{info.name} {what}: shape {list(got.shape)} != torch's {list(expected.shape)}\n"
+        f"{ex.describe()}"
+    )
+    assert dtype_name(got) == dtype_name(expected), (
+        f"{info.name} {what}: dtype {dtype_name(got)} != torch's {dtype_name(expected)}\n"
+        f"{ex.describe()}"
+    )
+    a, b = to_numpy(T1, got), to_numpy(T2, expected)
+    if a.dtype.kind in "biu":
+        np.testing.assert_array_equal(a, b, err_msg=f"{info.name} {what}\n{ex.describe()}")
+        return
+    finite = np.isfinite(b)
+    mag = float(np.max(np.abs(b[finite]))) if finite.any() else 1.0
+    red = info.reduction(ex.shapes)
+    rtol, atol = op_tolerance(dtype_name(expected), red, max(mag, 1e-30), steps or info.steps)
+    np.testing.assert_allclose(
+        a,
+        b,
+        rtol=rtol,
+        atol=atol,
+        equal_nan=True,
+        err_msg=f"{info.name} {what} differs from torch (rtol={rtol:.3g}, atol={atol:.3g})\n"
+        f"{ex.describe()}",
+    )
