@@ -384,21 +384,22 @@ class CopySlices(_engine.Node):
 # views
 
 
-def index_map_node(name: str, x: Tensor, np_view_fn, out_shape) -> _engine.Node:
+def index_map_node(name: str, x: Tensor, np_view_fn, out_shape, vjp=None) -> _engine.Node:
     """A node whose backward scatters the gradient of ``np_view_fn(x)`` back into ``x``'s shape,
-    adding where elements repeat. Works for every view and for advanced indexing alike."""
+    adding where elements repeat. Works for every view and for advanced indexing alike.
+
+    A view op may pass its natural ``vjp(g, ctx)`` instead (a transpose's gradient is the
+    transposed gradient, a view of it, as in torch, so layouts match torch's)."""
     from .ops.indexing import _index_scatter
 
-    index = np.array(np_view_fn(np.arange(x.numel()).reshape(x.shape)))
     shape = tuple(x.shape)
-    node = OpNode(
-        name,
-        [_engine.gradient_edge(x)],
-        (lambda g, ctx: _index_scatter(g, ctx.index, ctx.shape),),
-        {},
-        {"index": index, "shape": shape},
-        (True,),
-    )
+    if vjp is None:
+        index = np.array(np_view_fn(np.arange(x.numel()).reshape(x.shape)))
+        values = {"index": index, "shape": shape}
+        vjp = lambda g, ctx: _index_scatter(g, ctx.index, ctx.shape)  # noqa: E731
+    else:
+        values = {"shape": shape}
+    node = OpNode(name, [_engine.gradient_edge(x)], (vjp,), {}, values, (True,))
     meta = _engine.InputMetadata.__new__(_engine.InputMetadata)
     meta.shape, meta.dtype, meta.device = tuple(out_shape), x.dtype, x.device
     node._input_metadata = [meta]
@@ -406,7 +407,13 @@ def index_map_node(name: str, x: Tensor, np_view_fn, out_shape) -> _engine.Node:
 
 
 def make_view(
-    x: Tensor, name: str, np_view_fn, *, multi_output: tuple | None = None, dtype=None
+    x: Tensor,
+    name: str,
+    np_view_fn,
+    *,
+    multi_output: tuple | None = None,
+    dtype=None,
+    vjp=None,
 ) -> Tensor:
     """A tensor sharing ``x``'s memory through ``np_view_fn``, with torch's view bookkeeping."""
     data = np_view_fn(x._data)
@@ -426,7 +433,7 @@ def make_view(
     elif multi_output is not None:
         out._creation_meta = ("multi_output",) + multi_output
     if needs_grad(x):
-        out._grad_fn = index_map_node(name, x, np_view_fn, out.shape)
+        out._grad_fn = index_map_node(name, x, np_view_fn, out.shape, vjp)
     tangent = _forward.get_tangent(x)
     if tangent is not None:
         _forward.set_tangent(
