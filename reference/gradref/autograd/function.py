@@ -177,6 +177,7 @@ class Function(FunctionCtx):
             bound = sig.bind(*((None,) if uses_ctx else ()), *args, **kwargs)
             bound.apply_defaults()
             args = tuple(bound.arguments.values())[1 if uses_ctx else 0 :]
+        _check_transforms(cls)
         tensor_inputs = [a for a in args if isinstance(a, Tensor)]
         is_tensor_input = tuple(isinstance(a, Tensor) for a in args)
         executable = _grad_mode.is_grad_enabled() and any(t.requires_grad for t in tensor_inputs)
@@ -253,6 +254,27 @@ def _wrap_outputs(ctx, args, tensor_inputs, output, executable):
                 saved.append(_engine.SavedTensor(t, None))
         ctx._saved = saved
     return tuple(wrapped) if is_tuple else wrapped[0]
+
+
+def _check_transforms(cls) -> None:
+    """torch.func's rules for a Function used under a function transform."""
+    from ..func import active_transforms
+
+    active = active_transforms()
+    if not active:
+        return
+    if not _is_overridden(cls, "setup_context"):
+        raise RuntimeError(
+            "In order to use an autograd.Function with functorch transforms (vmap, grad, jvp, "
+            "jacrev, ...), it must override the setup_context staticmethod. For more details, "
+            "please see https://pytorch.org/docs/main/notes/extending.func.html"
+        )
+    if "vmap" in active and not cls.generate_vmap_rule and "vmap" not in vars(cls):
+        raise RuntimeError(
+            f"You tried to vmap over {cls.__name__}, but it does not have vmap support. Please "
+            "override and implement the vmap staticmethod or set generate_vmap_rule=True. For "
+            "more details, please see https://pytorch.org/docs/main/notes/extending.func.html"
+        )
 
 
 def _forward_jvp(cls, ctx, args, result) -> None:
