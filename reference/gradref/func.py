@@ -96,7 +96,7 @@ def vmap(func, in_dims=0, out_dims=0, randomness: str = "error", *, chunk_size=N
         with _Transform("vmap"):
             for i in range(sizes[0]):
                 sliced = [
-                    _tree_map(lambda t, d=d: t.select(d, i) if isinstance(t, Tensor) else t, a)
+                    _tree_map(lambda t, d=d, i=i: t.select(d, i) if isinstance(t, Tensor) else t, a)
                     if d is not None
                     else a
                     for a, d in zip(args, dims)
