@@ -114,7 +114,7 @@ def run(
             raise SpecError(f"unknown check(s) {bad}; known: {', '.join(sorted(CHECKS))}")
     selected = checks_for(s.reference is not None, names)
     T = resolve_namespace(namespace) if s.reference is not None else None
-    n = max_examples or s.max_examples or settings.default.max_examples
+    n = max_examples or s.max_examples or _profile_examples()
     report = Report(name=s.label)
     start = time.perf_counter()
     here = set(available_devices())
@@ -129,6 +129,16 @@ def run(
             _run_device_dtype(s, T, device, dtype, selected, n, report)
     report.seconds = time.perf_counter() - start
     return report
+
+
+def _profile_examples() -> int:
+    """The active Hypothesis profile's example count; when no profile was loaded (Hypothesis's
+    own ``default``), that of gradspec's default profile (``dev``, or ``ci`` under CI)."""
+    if getattr(settings, "_current_profile", None) in (None, "default"):
+        from .profiles import PROFILES, default_profile_name
+
+        return PROFILES[default_profile_name()]["max_examples"]
+    return settings.default.max_examples
 
 
 def _run_device_dtype(s: Spec, T, device: str, dtype: str, selected, n: int, report: Report):
