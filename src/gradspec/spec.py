@@ -238,7 +238,13 @@ def collect_specs(obj, origin: str | None = None) -> list[Spec]:
                 and all(isinstance(x, Spec) for x in (v.values() if isinstance(v, dict) else v))
             ):
                 out += collect_specs(v, f"{obj.__name__}:{k}")
-        return out
+        seen: set[int] = set()
+        unique = []
+        for sp in out:  # a spec both exposed alone and listed in SPECS runs once
+            if id(sp.fn) not in seen:
+                seen.add(id(sp.fn))
+                unique.append(sp)
+        return unique
     raise SpecError(f"{origin or obj!r} is not a Spec, a list or dict of Specs, or a module")
 
 
