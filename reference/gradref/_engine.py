@@ -471,7 +471,33 @@ def execute(
         warnings.warn(CREATE_GRAPH_WARNING, UserWarning, stacklevel=3)
 
     captured = [None] * (len(inputs) if inputs is not None else 0)
-    buffers: dict[Node, list] = {}
+    callbacks: list = []
+    _callback_stack().append(callbacks)
+    try:
+        _run(root, {}, deps, captures, needed, captured, retain_graph, create_graph, executes)
+        while callbacks:  # final callbacks run after the pass, in the order they were queued
+            callbacks.pop(0)()
+    finally:
+        _callback_stack().pop()
+    return captured
+
+
+def _callback_stack() -> list:
+    stack = getattr(_local, "callbacks", None)
+    if stack is None:
+        stack = _local.callbacks = []
+    return stack
+
+
+def queue_callback(fn) -> None:
+    """Run ``fn()`` once the current backward pass has finished (torch's queue_callback)."""
+    stack = _callback_stack()
+    if not stack:
+        raise RuntimeError("Final callbacks can only be installed during backward pass.")
+    stack[-1].append(fn)
+
+
+def _run(root, buffers, deps, captures, needed, captured, retain_graph, create_graph, executes):
     tick = itertools.count()
     ready: list = [(0, next(tick), root)]
     with _grad_mode.set_grad_enabled(create_graph):
@@ -495,7 +521,6 @@ def execute(
             if not retain_graph:
                 node._release_variables()
             _route(node, outputs, buffers, deps, ready, tick, executes)
-    return captured
 
 
 def _run_node(node, grads):

@@ -89,34 +89,33 @@ class disable_saved_tensors_hooks:
 
 
 def register_multi_grad_hook(tensors, fn, *, mode: str = "all"):
-    """Call ``fn`` once per backward pass after the gradients of ``tensors`` are computed
-    (``mode="all"``: with all of them, None for those not reached; ``"any"``: with the first)."""
-    from .._engine import RemovableHandle
+    """``mode="all"``: call ``fn(grads)`` once per backward pass that reaches any of ``tensors``,
+    after the pass, with their gradients (None for those not reached); ``mode="any"``: call
+    ``fn(grad)`` with the first of their gradients computed in the pass."""
+    from .._engine import RemovableHandle, queue_callback
 
     tensors = tuple(tensors)
     if mode not in ("all", "any"):
         raise ValueError(f"Expects mode to be one of ('all', 'any') but got {mode}")
-    state = {"grads": [None] * len(tensors), "count": 0, "fired": False}
-    expected = sum(1 for t in tensors if t.requires_grad)
+    state: dict = {"grads": None}
     handles = []
 
     def make(i):
         def hook(grad):
-            if mode == "any":
-                if not state["fired"]:
-                    state["fired"] = True
-                    fn(grad)
-                return None
-            state["grads"][i] = grad
-            state["count"] += 1
-            if state["count"] == expected:
-                grads = state["grads"]
+            if state["grads"] is None:
                 state["grads"] = [None] * len(tensors)
-                state["count"] = 0
-                fn(grads)
+                if mode == "any":
+                    fn(grad)
+                queue_callback(finish)
+            state["grads"][i] = grad
             return None
 
         return hook
+
+    def finish():
+        grads, state["grads"] = state["grads"], None
+        if mode == "all":
+            fn(grads)
 
     for i, t in enumerate(tensors):
         if t.requires_grad:

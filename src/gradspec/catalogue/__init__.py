@@ -40,6 +40,11 @@ KNOWN_AREAS: tuple[str, ...] = (
     "broadcasting",
     "complex",
     "contract",
+    "saved-hooks",
+    "anomaly",
+    "functional",
+    "func",
+    "tensor-repr",
 )
 
 MATCH_MODES = ("exact", "prefix")
