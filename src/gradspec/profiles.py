@@ -42,7 +42,7 @@ def register_profiles() -> None:
 
 
 def default_profile_name() -> str:
-    """The profile to use when none is asked for: env override, else ``ci`` under CI, else ``dev``."""
+    """The profile to use when none is asked for: env override, ``ci`` under CI, else ``dev``."""
     for var in ("GRADSPEC_PROFILE", "HYPOTHESIS_PROFILE"):
         name = os.environ.get(var)
         if name:
