@@ -265,6 +265,13 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
 
 
 def pad(input: Tensor, pad, mode: str = "constant", value=None) -> Tensor:
+    if len(pad) % 2:
+        raise RuntimeError("Padding length must be divisible by 2")
+    if len(pad) // 2 > input.dim():
+        raise RuntimeError(
+            "Padding length should be less than or equal to two times the input dimension but "
+            f"got padding length {len(pad)} and input of dimension {input.dim()}"
+        )
     if mode != "constant":
         raise NotImplementedError(f"gradref: pad mode {mode!r} is not implemented")
     return constant_pad_nd(input, pad, 0 if value is None else value)

@@ -88,18 +88,13 @@ CONVENTIONS: tuple[Convention, ...] = (
     _c(
         "clamp.bounds",
         "clamp",
-        _X.format("[0.0, 1.0, 2.0]"),
+        _X.format("[0.0, 0.5, 1.0, 2.0]"),
         "x.clamp(0.0, 1.0).sum()",
-        [[1.0, 1.0, 0.0]],
-        "clamp passes the gradient at its bounds (min <= x <= max).",
-    ),
-    _c(
-        "clamp.tensor-bounds",
-        "clamp",
-        _XY.format("[1.0]", "[1.0]"),
-        "x.clamp(min=y).sum()",
-        [[1.0], [0.0]],
-        "clamp with a tensor bound: at x == min the gradient goes to x, not min.",
+        [[0.0, 1.0, 0.0, 0.0]],
+        "clamp with number bounds passes the gradient strictly inside (min < x < max): 0 at "
+        "the bounds (observed in torch 2.14.1; older releases passed it at the bounds, "
+        "min <= x <= max, and the release that changed it is not pinned down here).",
+        since="2.14",
     ),
     _c(
         "maximum.tie",
@@ -215,11 +210,23 @@ CONVENTIONS: tuple[Convention, ...] = (
         "pow(x, 0) has gradient 0 everywhere, 0 included.",
     ),
     _c(
-        "hardtanh-like.clamp-min",
+        "clamp_min.bound",
         "clamp_min",
-        _X.format("[0.0]"),
+        _X.format("[0.0, 1.0]"),
         "x.clamp_min(0.0).sum()",
-        [[1.0]],
-        "clamp_min passes the gradient at its bound.",
+        [[0.0, 1.0]],
+        "clamp_min / clamp(min=) give 0 at the bound (as clamp.bounds).",
+        since="2.14",
+    ),
+    _c(
+        "clamp.tensor-bounds",
+        "clamp",
+        _XY.format("[1.0, 2.0]", "[1.0, 1.0]"),
+        "x.clamp(min=y).sum()",
+        [[0.5, 1.0], [0.5, 0.0]],
+        "clamp with a tensor bound: at x == min the gradient is split in half between x and "
+        "the bound, as maximum does (observed in torch 2.14.1). Not mirrored: the degenerate "
+        "x == min == max, where torch gives x the whole gradient.",
+        since="2.14",
     ),
 )

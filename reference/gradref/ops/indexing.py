@@ -130,6 +130,11 @@ def getitem(self: Tensor, key):
             out = out.unsqueeze(dim)
             dim += 1
         elif isinstance(k, (int, np.integer)):
+            size = out.shape[dim] if dim < out.dim() else 0
+            if not -size <= int(k) < size:
+                raise IndexError(
+                    f"index {int(k)} is out of bounds for dimension {dim} with size {size}"
+                )
             out = select(out, dim, int(k))
         elif isinstance(k, slice):
             out = _slice(out, dim, k)
@@ -197,7 +202,10 @@ def select(input: Tensor, dim: int, index: int) -> Tensor:
     d = _wrap_dim(dim, input.dim())
     size = input.shape[d]
     if not -size <= index < size:
-        raise IndexError(f"index {index} is out of bounds for dimension {d} with size {size}")
+        raise IndexError(
+            f"select(): index {index} out of range for tensor of size {list(input.shape)} at "
+            f"dimension {d}"
+        )
     i = index % size
     sl = (slice(None),) * d + (i, Ellipsis)
     return make_view(input, "SelectBackward0", lambda a: a[sl])
@@ -430,7 +438,7 @@ def masked_fill(input: Tensor, mask: Tensor, value) -> Tensor:
     if not isinstance(mask, Tensor) or mask.dtype is not _dtypes.bool:
         raise RuntimeError(
             "masked_fill_ only supports boolean masks, but got mask with dtype "
-            f"{_dtypes.scalar_type_name(getattr(mask, 'dtype', _dtypes.float32))}"
+            f"{_dtypes.type_meta_name(getattr(mask, 'dtype', _dtypes.float32))}"
         )
     from .pointwise import broadcast_shapes, where
 

@@ -22,14 +22,15 @@ def _copy_values(self: Tensor, src) -> Tensor:
                 stacklevel=3,
             )
             data = data.real
-        try:
-            data = np.broadcast_to(data, self._data.shape)
-        except ValueError:
+        from .pointwise import broadcast_shapes
+
+        shape = broadcast_shapes(tuple(self.shape), tuple(src.shape))
+        if shape != tuple(self.shape):
             raise RuntimeError(
-                f"The size of tensor a ({self.shape[-1] if self.dim() else 1}) must match the "
-                f"size of tensor b ({src.shape[-1] if src.dim() else 1}) at non-singleton "
-                f"dimension {max(self.dim() - 1, 0)}"
-            ) from None
+                f"output with shape {list(self.shape)} doesn't match the broadcast shape "
+                f"{list(shape)}"
+            )
+        data = np.broadcast_to(data, self._data.shape)
     else:
         data = np.broadcast_to(np.asarray(src), self._data.shape)
     y = finish(data, self.dtype, self.device)
@@ -72,7 +73,7 @@ def _fill_values(self: Tensor, value) -> Tensor:
 
 
 def fill_(self: Tensor, value) -> Tensor:
-    return inplace(self, _fill_values, value, check_dtype=False)
+    return inplace(self, _fill_values, value, check_dtype=False, check_internal_overlap=False)
 
 
 def _zero_values(self: Tensor) -> Tensor:
@@ -82,7 +83,7 @@ def _zero_values(self: Tensor) -> Tensor:
 
 
 def zero_(self: Tensor) -> Tensor:
-    return inplace(self, _zero_values)
+    return inplace(self, _zero_values, check_internal_overlap=False)
 
 
 Tensor.copy_ = copy_

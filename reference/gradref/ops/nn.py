@@ -62,9 +62,11 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 
     if input.dim() == 2 and bias is not None:
         return addmm(bias, input, weight.t())
-    if input.dim() == 1 and bias is not None:
-        out = addmm(bias, input.unsqueeze(0), weight.t())
-        return out.view(tuple(out.shape[1:]))
+    if bias is not None and (input.numel() == 0 or input.is_contiguous()):
+        # torch's _flatten_nd_linear: addmm on the flattened input, viewed back
+        batch = tuple(input.shape[:-1])
+        out = addmm(bias, input.reshape(-1, input.shape[-1]), weight.t())
+        return out.view(batch + (weight.shape[0],))
     out = matmul(input, weight.t())
     return out + bias if bias is not None else out
 

@@ -139,8 +139,17 @@ def _np_sgn(x):
     return np.sign(x)
 
 
-sgn = unary("sgn", "SgnBackward0", _np_sgn, lambda g, c: g * 0, (), to_float=False)
-sign = unary("sign", "SignBackward0", np.sign, lambda g, c: g * 0, (), to_float=False)
+def _sgn_backward(g, c):
+    """Real: zero. Complex: sgn(z) = z / |z| has VJP (g - s Re(conj(s) g)) / |z|, 0 at 0."""
+    if not c.self.dtype.is_complex:
+        return _zero_grad(g, c)
+    a = c.self.abs()
+    s = c.result
+    return where(a == 0, 0.0, (g - s * (s.conj() * g).real) / a)
+
+
+sgn = unary("sgn", "SgnBackward0", _np_sgn, _sgn_backward, ("self", "result"), to_float=False)
+sign = unary("sign", "SignBackward0", np.sign, lambda g, c: _zero_grad(g, c), (), to_float=False)
 abs = unary(
     "abs",
     "AbsBackward0",
@@ -408,7 +417,9 @@ bitwise_xor = _bitwise("bitwise_xor", np.bitwise_xor)
 
 @register("clamp", node="ClampBackward1", inplace=True, aliases=("clip",))
 def clamp(input, min=None, max=None):  # noqa: A002 - torch's names
-    """Clamp to [min, max]; the gradient passes where min <= input <= max (bounds included)."""
+    """Clamp to [min, max]. The gradient passes strictly inside (min < input < max): at a scalar
+    bound it is 0; with tensor bounds a tie splits it in half between input and bound, as
+    maximum/minimum do (torch 2.14's convention, see CONVENTIONS)."""
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
@@ -430,9 +441,9 @@ def clamp(input, min=None, max=None):  # noqa: A002 - torch's names
     def vjp(g, c):
         mask = ones_mask(c.self)
         if min is not None:
-            mask = mask & (c.self >= min)
+            mask = mask & (c.self > min)
         if max is not None:
-            mask = mask & (c.self <= max)
+            mask = mask & (c.self < max)
         return g * mask
 
     record("ClampBackward1", [input], [y], [vjp], [("self",)], {"self": input})
@@ -464,26 +475,33 @@ def _clamp_tensor(input, min, max):  # noqa: A002
 
     y = compute(fwd, args, dt, dt, dev)
 
+    def _inner(c):
+        return c.self if c.min is None else maximum(c.self, c.min)
+
+    def _through_max(g, c):
+        # each bound acts as maximum(x, min) then minimum(., max): ties share the gradient
+        if c.max is None:
+            return g
+        inner = _inner(c)
+        return _tie_split(g, inner < c.max, inner == c.max)
+
     def vjp_self(g, c):
-        mask = ones_mask(c.self)
-        if c.min is not None:
-            mask = mask & (c.self >= c.min)
-        if c.max is not None:
-            mask = mask & (c.self <= c.max)
-        return g * mask
+        w = _through_max(g, c)
+        return w if c.min is None else _tie_split(w, c.self > c.min, c.self == c.min)
 
     def vjp_min(g, c):
-        return g * (c.self < c.min)
+        return _tie_split(_through_max(g, c), c.self < c.min, c.self == c.min)
 
     def vjp_max(g, c):
-        return g * (c.self > c.max)
+        inner = _inner(c)
+        return _tie_split(g, inner > c.max, inner == c.max)
 
     record(
         "ClampBackward0",
         [x, lo, hi],
         [y],
         [vjp_self, vjp_min, vjp_max],
-        [("self", "min", "max"), ("self", "min"), ("self", "max")],
+        [("self", "min", "max"), ("self", "min", "max"), ("self", "min", "max")],
         {"self": x, "min": lo, "max": hi},
     )
     return y
@@ -491,12 +509,20 @@ def _clamp_tensor(input, min, max):  # noqa: A002
 
 @register("clamp_min", node="ClampMinBackward0", inplace=True)
 def clamp_min(input, min):  # noqa: A002
-    return clamp(input, min=min)
+    node = "ClampMinBackward1" if isinstance(min, Tensor) else "ClampMinBackward0"
+    return _renamed(clamp(input, min=min), node)
+
+
+def _renamed(y, node: str):
+    if y.grad_fn is not None:
+        y.grad_fn._name = node
+    return y
 
 
 @register("clamp_max", node="ClampMaxBackward0", inplace=True)
 def clamp_max(input, max):  # noqa: A002
-    return clamp(input, max=max)
+    node = "ClampMaxBackward1" if isinstance(max, Tensor) else "ClampMaxBackward0"
+    return _renamed(clamp(input, max=max), node)
 
 
 @register("where", node="WhereBackward0", method=False)
@@ -666,7 +692,7 @@ def leaky_relu(input, negative_slope: float = 0.01):
         "LeakyReluBackward0",
         [x],
         [y],
-        [lambda g, c: g * where(c.self > 0, 1.0, negative_slope)],
+        [lambda g, c: where(c.self > 0, g, g * negative_slope)],
         [("self",)],
         {"self": x},
     )

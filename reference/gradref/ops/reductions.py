@@ -453,7 +453,9 @@ def _var_backward(g: Tensor, x: Tensor, dims, c, keepdim: bool) -> Tensor:
     n = _numel_over(shape, dims)
     axes = tuple(range(len(shape))) if dims is None else dims
     mean = x.mean(axes, keepdim=True) if axes else x
-    return (2.0 / (n - c)) * _keep(g, shape, dims, keepdim) * (x - mean)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        factor = float(np.float64(2.0) / np.float64(n - c))
+    return factor * _keep(g, shape, dims, keepdim) * (x - mean)
 
 
 def _warn_dof(name: str, n: int, c) -> None:

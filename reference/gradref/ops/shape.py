@@ -73,10 +73,12 @@ def _view_dtype(input: Tensor, dtype) -> Tensor:
 
 @register("reshape", node="ViewBackward0")
 def reshape(input: Tensor, *shape) -> Tensor:
-    """A view when strides allow (ViewBackward0), else a copy (UnsafeViewBackward0)."""
+    """A view when strides allow (ViewBackward0 for a contiguous input, ReshapeAliasBackward0
+    otherwise), else a copy (UnsafeViewBackward0)."""
     shape = infer_size(_shape_arg(shape), input.numel())
     if _np_view_reshape(input._data, shape) is not None:
-        return make_view(input, "ViewBackward0", lambda a: _np_view_reshape(a, shape))
+        name = "ViewBackward0" if input.is_contiguous() else "ReshapeAliasBackward0"
+        return make_view(input, name, lambda a: _np_view_reshape(a, shape))
     y = finish(input._data.reshape(shape), input.dtype, input.device)
     record(
         "UnsafeViewBackward0",
@@ -296,7 +298,9 @@ def split(input: Tensor, split_size_or_sections, dim: int = 0):
                 f"split_size can only be 0 if dimension size is 0, but got dimension size of {size}"
             )
         bounds = (
-            [(i, builtins.min(i + step, size)) for i in range(0, size, step)] if step else [(0, 0)]
+            [(i, builtins.min(i + step, size)) for i in range(0, size, step)]
+            if step and size
+            else [(0, 0)]
         )
         return _unbind_like(input, d, [(a, b, False) for a, b in bounds], "SplitBackward0")
     sections = list(split_size_or_sections)
@@ -318,7 +322,9 @@ def chunk(input: Tensor, chunks: int, dim: int = 0):
         raise RuntimeError("chunk expects `chunks` to be greater than 0, got: " + str(chunks))
     d = _wrap_dim(dim, input.dim())
     size = input.shape[d]
-    step = -(-size // chunks) if size else 1
+    if size == 0:  # torch gives ``chunks`` empty pieces
+        return split(input, [0] * chunks, d)
+    step = -(-size // chunks)
     return split(input, step, d)
 
 
@@ -535,10 +541,8 @@ def flip(input: Tensor, *dims) -> Tensor:
     n = input.dim()
     ds = tuple(_wrap_dim(d, n) for d in dims)
     if len(set(ds)) != len(ds):
-        raise RuntimeError(
-            f"dims has duplicates, original flip dims size={len(ds)}, but unique flip dims "
-            f"size={len(set(ds))}"
-        )
+        dup = next(d for d in ds if ds.count(d) > 1)
+        raise RuntimeError(f"dim {dup} appears multiple times in the list of dims")
     y = finish(np.flip(input._data, ds) if n else input._data, input.dtype, input.device)
     record("FlipBackward0", [input], [y], [lambda g, c: flip(g, ds)], [()])
     return y
