@@ -861,6 +861,8 @@ op(
     lambda T, x, w, b: F(T).linear(x, w, b),
     _LIN.map(lambda t: ((2, t[0], t[1]), (t[2], t[1]), (t[2],))),
     node=None,
+    check_node=False,
+    note="torch picks addmm + view or matmul + add_ by layout and size (not mirrored)",
     reduction=lambda s: s[0][-1],
 )
 op(
@@ -868,6 +870,8 @@ op(
     lambda T, x, w, b: F(T).linear(x, w, b),
     _LIN.map(lambda t: ((t[1],), (t[2], t[1]), (t[2],))),
     node=None,
+    check_node=False,
+    note="torch picks addmm + view or matmul + add_ by layout and size (not mirrored)",
     reduction=lambda s: s[0][-1],
 )
 

@@ -77,7 +77,9 @@ def reshape(input: Tensor, *shape) -> Tensor:
     otherwise), else a copy (UnsafeViewBackward0)."""
     shape = infer_size(_shape_arg(shape), input.numel())
     if _np_view_reshape(input._data, shape) is not None:
-        name = "ViewBackward0" if input.is_contiguous() else "ReshapeAliasBackward0"
+        # torch counts every tensor without elements as contiguous
+        contiguous = input.numel() == 0 or input.is_contiguous()
+        name = "ViewBackward0" if contiguous else "ReshapeAliasBackward0"
         return make_view(input, name, lambda a: _np_view_reshape(a, shape))
     y = finish(input._data.reshape(shape), input.dtype, input.device)
     record(
