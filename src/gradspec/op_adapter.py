@@ -22,6 +22,11 @@ from typing import Any
 
 import numpy as np
 
+from .shrink_budget import ShrinkBudget
+
+#: Seconds Hypothesis may spend shrinking one failure (see gradspec.shrink_budget).
+SHRINK_SECONDS = 3.0
+
 SUBCHECKS = ("forward", "node", "vjp", "double-backward")
 
 _SENTENCES = {
@@ -118,9 +123,9 @@ class OpTable:
         crashed: dict[str, str] = {}
         compared = {"n": 0}
         while active:
-            test = settings(
-                given(_examples(info))(_body(self.module, info, device, active, compared))
-            )
+            budget = ShrinkBudget(SHRINK_SECONDS, key=lambda ex: ex)
+            body = _body(self.module, info, device, active, compared)
+            test = settings(given(_examples(info))(budget.wrap(body)))
             try:
                 test()
             except _Mismatch as m:

@@ -18,6 +18,7 @@ derandomized profile they do not depend on the number of workers.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import platform
 import random
@@ -31,6 +32,7 @@ from typing import Any
 
 from . import __version__ as GRADSPEC_VERSION
 from . import expectations as expectations_mod
+from .shrink_budget import ShrinkBudget
 
 #: Result statuses, in the order tables list them.
 STATUSES = ("passed", "failed", "skipped", "expected", "stale")
@@ -38,6 +40,9 @@ STATUSES = ("passed", "failed", "skipped", "expected", "stale")
 #: Areas outside the catalogue, listed after its areas.
 OPS_AREA = "ops"
 EXAMPLES_AREA = "examples"
+
+#: Seconds Hypothesis may spend shrinking one failure before the smallest so far is reported.
+SHRINK_SECONDS = 3.0
 
 #: Where ``examples/`` lives in a source checkout (``src/gradspec/runner.py`` -> repository root).
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -358,7 +363,10 @@ def _run_scenario(item: Item, options: RunOptions) -> list[Result]:
             )  # fmt: skip
             raise _Mismatch(dict(example), problems, details)
 
-    test = _hypothesis_settings(options, sc.max_examples)(given(example=sc.strategy())(check))
+    budget = ShrinkBudget(SHRINK_SECONDS, key=describe_example)
+    test = _hypothesis_settings(options, sc.max_examples)(
+        given(example=sc.strategy())(budget.wrap(check))
+    )
     try:
         test()
     except _Mismatch as m:
@@ -518,6 +526,26 @@ def _init_worker(options: RunOptions) -> None:
     _examples_importable()
 
 
+@contextlib.contextmanager
+def _process_state():
+    """Restore what :func:`_init_worker` changes (Hypothesis profile and seed, torch threads)
+    when items ran in this process, so calling the runner from Python leaves no trace."""
+    import hypothesis.core
+    import torch
+    from hypothesis import settings
+
+    profile = getattr(settings, "_current_profile", None)
+    seed = getattr(hypothesis.core, "global_force_seed", None)
+    threads = torch.get_num_threads()
+    try:
+        yield
+    finally:
+        if profile is not None:
+            settings.load_profile(profile)
+        hypothesis.core.global_force_seed = seed
+        torch.set_num_threads(threads)
+
+
 def _worker_run(item: Item, options: RunOptions) -> list[Result]:
     return run_item(item, options)
 
@@ -530,11 +558,12 @@ def execute(
     """Run every item (serially, or in ``options.workers`` processes); results in item order."""
     done: dict[int, list[Result]] = {}
     if options.workers <= 1 or len(items) <= 1:
-        _init_worker(options)
-        for i, it in enumerate(items):
-            done[i] = run_item(it, options)
-            if on_done:
-                on_done(it, done[i])
+        with _process_state():
+            _init_worker(options)
+            for i, it in enumerate(items):
+                done[i] = run_item(it, options)
+                if on_done:
+                    on_done(it, done[i])
     else:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -595,7 +624,7 @@ def validate_devices(devices: Iterable[str]) -> tuple[str, ...]:
             dev = torch.device(d)
         except (RuntimeError, TypeError, ValueError):
             raise UsageError(f"{d!r} is not a torch device (try cpu, cuda, cuda:1)") from None
-        name = dev.type if dev.index is None else f"{dev.type}:{dev.index}"
+        name = dev.type if dev.index is None or dev.type == "cpu" else f"{dev.type}:{dev.index}"
         if name not in out:
             out.append(name)
     return tuple(out)
@@ -613,12 +642,13 @@ def make_options(
     from hypothesis import settings
 
     from .devices import available_devices
-    from .profiles import PROFILES, load_profile
+    from .profiles import PROFILES, default_profile_name, register_profiles
 
     if profile is not None and profile not in PROFILES:
         raise UsageError(f"unknown profile {profile!r}; choose one of {', '.join(PROFILES)}")
+    register_profiles()  # registers only: the profile is loaded where the items run
     try:
-        profile = load_profile(profile)
+        profile = profile or default_profile_name()
     except ValueError as e:
         raise UsageError(str(e)) from None
     if max_examples is not None and max_examples < 1:

@@ -8,12 +8,25 @@ import os
 import sys
 
 
-def _one_line_error(parser):
+def one_line_errors(parser, command: str) -> None:
+    """Make ``parser`` (a subcommand's) report bad usage as one line on stderr and exit 2,
+    unrecognized arguments included (argparse would leave those to the top-level parser, which
+    prints its usage too)."""
+
     def error(message: str):
-        print(f"gradspec {parser.prog.split()[-1]}: error: {message}", file=sys.stderr)
+        print(f"gradspec {command}: error: {message}", file=sys.stderr)
         raise SystemExit(2)
 
-    return error
+    parse_known_args = parser.parse_known_args
+
+    def strict(args=None, namespace=None):
+        ns, extras = parse_known_args(args, namespace)
+        if extras:
+            error(f"unrecognized arguments: {' '.join(extras)}")
+        return ns, extras
+
+    parser.error = error
+    parser.parse_known_args = strict
 
 
 def register(subparsers) -> None:
@@ -25,7 +38,7 @@ def register(subparsers) -> None:
         "device, under the active Hypothesis profile. Prints a table per area, then each "
         "failure with its shrunk example and a reproducer.",
     )
-    p.error = _one_line_error(p)
+    one_line_errors(p, "run")
     p.add_argument("--profile", help="Hypothesis profile: dev, ci or thorough")
     p.add_argument("--max-examples", type=int, metavar="N", help="examples per behaviour")
     p.add_argument(

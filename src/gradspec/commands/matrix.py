@@ -1,0 +1,20 @@
+"""``gradspec matrix REPORT.json...``: merge ``gradspec run`` reports into a behaviour x torch
+version table (see :mod:`gradspec.matrix`)."""
+
+from __future__ import annotations
+
+
+def register(subparsers) -> None:
+    from .. import matrix
+    from .run import one_line_errors
+
+    p = subparsers.add_parser(
+        "matrix",
+        help="merge gradspec run --json reports into a behaviour x torch version table",
+        description="Merge gradspec run --json reports into a result x torch version (x device) "
+        "table, as Markdown and HTML; rows whose status changes between versions are "
+        "highlighted, stale expected differences listed.",
+    )
+    one_line_errors(p, "matrix")
+    matrix.add_arguments(p)
+    p.set_defaults(func=matrix.run_cli)

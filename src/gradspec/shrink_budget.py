@@ -1,0 +1,41 @@
+"""A time limit on Hypothesis's shrinking, for runs that must finish in a known time.
+
+Hypothesis shrinks a failing example as far as it can, which for an op with several inputs can
+take minutes. :class:`ShrinkBudget` wraps a test body: once the first failure is older than
+``seconds``, new examples pass without running and only the failing examples already seen fail
+again, so the shrinker stops at once and reports the smallest failure found so far.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+
+class ShrinkBudget:
+    def __init__(self, seconds: float, key: Callable[[Any], Any] = repr):
+        self.seconds = seconds
+        self.key = key
+        self.first_failure: float | None = None
+        self.known: dict[Any, BaseException] = {}
+
+    def wrap(self, body: Callable[[Any], Any]) -> Callable[[Any], Any]:
+        def bounded(example):
+            if (
+                self.first_failure is not None
+                and time.perf_counter() - self.first_failure > self.seconds
+            ):
+                seen = self.known.get(self.key(example))
+                if seen is not None:
+                    raise seen
+                return None
+            try:
+                return body(example)
+            except Exception as e:
+                if self.first_failure is None:
+                    self.first_failure = time.perf_counter()
+                self.known[self.key(example)] = e
+                raise
+
+        return bounded

@@ -1,0 +1,81 @@
+"""Expected differences: the data file, version ranges, globs, devices, conventions."""
+
+from __future__ import annotations
+
+import fnmatch
+
+import pytest
+
+from gradspec import catalogue, expectations
+from gradspec.expectations import ExpectationsError, Expected
+from gradspec.runner import Result, apply_expectations
+
+
+def test_shipped_expectations_load_and_each_names_something_real():
+    from gradspec import op_adapter
+    from gradspec.scenarios import all_scenarios, scenario_id
+
+    entries = expectations.load()
+    names = {b.id for b in catalogue.behaviours()}
+    names |= {scenario_id(s) for s in all_scenarios()}
+    table = op_adapter.load()
+    for op in table.ops():
+        names |= {f"ops.{op.name}/{c}" for c in table.subchecks(op.name)}
+        names |= {f"convention.{c}" for c in op.conventions}
+    names |= {"examples.*"}
+    for e in entries:
+        assert e.reason.strip(), e
+        if e.id.startswith("ops.") and table.absent:
+            continue  # the op table is not installed here
+        assert any(fnmatch.fnmatchcase(n, e.id) for n in names), f"{e.id} names nothing"
+
+
+@pytest.mark.parametrize(
+    "version, applies",
+    [("2.1.9", False), ("2.2.0", True), ("2.3.1+cu121", True), ("2.4.0", False), ("2.14", False)],
+)
+def test_since_is_inclusive_and_until_exclusive(version, applies):
+    e = Expected(id="hooks.order", reason="r", since="2.2", until="2.4")
+    assert e.applies("hooks.order", "hooks.order", "cpu", version) is applies
+
+
+def test_matching_by_glob_behaviour_device_and_tag():
+    e = Expected(id="ops.max*", reason="r", devices=("cuda",))
+    assert e.applies("ops.max.dim/vjp", "ops.max.dim", "cuda:1", "2.5")
+    assert not e.applies("ops.max.dim/vjp", "ops.max.dim", "cpu", "2.5")
+    by_behaviour = Expected(id="hooks.order", reason="r")
+    assert by_behaviour.applies("hooks.order/second_scenario", "hooks.order", "cpu", "2.5")
+    conv = Expected(id="convention.relu.zero", reason="r")
+    assert conv.applies("ops.relu/vjp", "ops.relu", "cpu", "2.5", tags=["convention.relu.zero"])
+    assert not conv.applies("ops.relu/vjp", "ops.relu", "cpu", "2.5")
+
+
+def test_apply_expectations_maps_failed_to_expected_and_passed_to_stale():
+    def res(rid, status):
+        return Result(rid, "hooks", "cpu", status, rid, "s")
+
+    entries = [Expected(id="hooks.*", reason="because", since="2.0", file="f.toml")]
+    out = apply_expectations(
+        [res("hooks.a", "failed"), res("hooks.b", "passed"), res("hooks.c", "skipped"),
+         res("leaves.d", "failed")],
+        entries,
+        "2.5.1",
+    )  # fmt: skip
+    assert [r.status for r in out] == ["expected", "stale", "skipped", "failed"]
+    assert out[0].expectation == "because (torch >= 2.0; f.toml)"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '[[expected]]\nid = "x"\n',  # no reason
+        '[[expected]]\nid = "x"\nreason = "r"\nsince = "two"\n',
+        '[[expected]]\nid = "x"\nreason = "r"\ncolour = "red"\n',
+        '[[nope]]\nid = "x"\n',
+        "not toml [",
+    ],
+)
+def test_malformed_files_are_rejected(tmp_path, text):
+    (tmp_path / "bad.toml").write_text(text)
+    with pytest.raises(ExpectationsError):
+        expectations.load(tmp_path)

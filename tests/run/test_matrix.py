@@ -1,0 +1,168 @@
+"""``gradspec matrix``: merging run reports, changed rows, stale expectations, Markdown and HTML."""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from gradspec import matrix
+from gradspec.cli import main
+
+MATRIX_PY = Path(matrix.__file__)
+
+
+def report(torch: str, statuses: dict[str, str], device: str = "cpu", **extra) -> dict:
+    """A minimal gradspec run report with one result per id."""
+    results = [
+        {
+            "id": rid,
+            "area": rid.split(".")[0],
+            "device": device,
+            "status": st,
+            "behaviour": rid.split("/")[0],
+            "sentence": f"sentence of {rid}",
+            "message": f"why {rid} is {st} on {torch}" if st != "passed" else "",
+            "expectation": "planted reason (torch >= 2.0)" if st in ("expected", "stale") else "",
+        }
+        for rid, st in statuses.items()
+    ]
+    return {
+        "format": "gradspec-run/1",
+        "torch": torch,
+        "python": "3.11.7",
+        "profile": "ci",
+        "devices": [device],
+        "areas": {r["area"]: {} for r in results},
+        "results": results,
+        **extra,
+    }
+
+
+STEADY = "hooks.order"
+CHANGES = "retain-graph.second-backward-raises"
+STALE = "inplace.leaf-raises"
+NEW = "hooks.post-accumulate-grad"
+
+REPORTS = [
+    report("2.5.1", {STEADY: "passed", CHANGES: "passed", STALE: "stale", NEW: "passed"}),
+    report("2.2.2", {STEADY: "passed", CHANGES: "failed", STALE: "expected", NEW: "skipped"}),
+    report("2.11.0+cpu", {STEADY: "passed", CHANGES: "passed", STALE: "stale", NEW: "passed"}),
+]
+
+
+def write(tmp_path: Path, reports: list[dict]) -> list[str]:
+    paths = []
+    for i, r in enumerate(reports):
+        p = tmp_path / f"r{i}.json"
+        p.write_text(json.dumps(r))
+        paths.append(str(p))
+    return paths
+
+
+def test_columns_are_sorted_by_version_not_text():
+    m = matrix.merge(REPORTS)
+    assert [c.torch for c in m.columns] == ["2.2.2", "2.5.1", "2.11.0+cpu"]
+    assert [c.label(m.with_device) for c in m.columns] == ["2.2.2", "2.5.1", "2.11.0"]
+
+
+def test_changed_rows_are_those_whose_status_differs():
+    m = matrix.merge(REPORTS)
+    assert {r.id for r in m.changed_rows()} == {CHANGES, STALE, NEW}
+    row = next(r for r in m.rows if r.id == CHANGES)
+    assert row.statuses(m.columns) == ["failed", "passed", "passed"]
+
+
+def test_a_row_missing_from_one_report_is_not_a_change_by_itself():
+    m = matrix.merge([report("2.2", {STEADY: "passed"}), report("2.5", {"other.id": "passed"})])
+    assert m.changed_rows() == []
+
+
+def test_stale_expected_differences_are_listed():
+    m = matrix.merge(REPORTS)
+    assert sorted((r.id, c.torch) for r, c, _ in m.stale()) == [
+        (STALE, "2.11.0+cpu"),
+        (STALE, "2.5.1"),
+    ]
+
+
+def test_devices_become_columns_when_reports_cover_several():
+    m = matrix.merge([report("2.5", {STEADY: "passed"}), report("2.5", {STEADY: "failed"}, "cuda")])
+    assert [c.label(m.with_device) for c in m.columns] == ["2.5 cpu", "2.5 cuda"]
+    assert [r.id for r in m.changed_rows()] == [STEADY]
+
+
+def test_markdown_bolds_changed_rows_only_and_lists_stale():
+    text = matrix.markdown(matrix.merge(REPORTS))
+    all_rows = text.split("## All rows", 1)[1]
+    for rid in (CHANGES, STALE, NEW):
+        assert f"| **`{rid}`** |" in all_rows
+    assert f"| `{STEADY}` |" in all_rows and f"**`{STEADY}`**" not in text
+    stale = text.split("## Stale expected differences", 1)[1].split("##", 1)[0]
+    assert f"`{STALE}` on torch 2.5.1" in stale and f"`{STALE}` on torch 2.11.0" in stale
+    # the change is explained with the message of the first differing column
+    assert f"- `{CHANGES}` on torch 2.5.1: pass" in text
+    assert f"- `{STALE}` on torch 2.5.1: stale - why {STALE} is stale on 2.5.1" in text
+
+
+def test_html_marks_exactly_the_changed_rows():
+    page = matrix.html_page(matrix.merge(REPORTS))
+    changed = set(re.findall(r'<tr class="changed"><td class="id"[^>]*>([^<]+)</td>', page))
+    plain = set(re.findall(r'<tr><td class="id"[^>]*>([^<]+)</td>', page))
+    assert changed == {CHANGES, STALE, NEW}
+    assert STEADY in plain
+    assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")
+
+
+def test_cli_writes_markdown_and_html_from_files_and_directories(tmp_path, capsys):
+    paths = write(tmp_path, REPORTS)
+    (tmp_path / "notes.json").write_text("{}")  # not a report: skipped inside a directory
+    md, page = tmp_path / "m.md", tmp_path / "m.html"
+    rc = main(["matrix", str(tmp_path), "--markdown", str(md), "--html", str(page)])
+    out = capsys.readouterr().out
+    assert rc == 0
+    assert md.read_text() == matrix.markdown(matrix.merge(matrix.read_reports(paths)))
+    assert page.read_text() == matrix.html_page(matrix.merge(matrix.read_reports(paths)))
+    assert "3 row(s) change between torch versions" in out
+
+
+@pytest.mark.parametrize("bad", ["missing", "notjson", "notreport"])
+def test_cli_rejects_unusable_input_with_one_line(tmp_path, capsys, bad):
+    p = tmp_path / "x.json"
+    if bad == "notjson":
+        p.write_text("{nope")
+    elif bad == "notreport":
+        p.write_text(json.dumps({"hello": 1}))
+    rc = main(["matrix", str(p)])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert rc == 2 and len(err) == 1 and err[0].startswith("gradspec matrix: error:")
+
+
+def test_matrix_module_is_standard_library_only():
+    tree = ast.parse(MATRIX_PY.read_text())
+    imported = {
+        (n.module if isinstance(n, ast.ImportFrom) else a.name).split(".")[0]
+        for n in ast.walk(tree)
+        if isinstance(n, (ast.Import, ast.ImportFrom)) and not getattr(n, "level", 0)
+        for a in n.names
+    }
+    if hasattr(sys, "stdlib_module_names"):
+        assert imported <= set(sys.stdlib_module_names) | {"__future__"}
+
+
+def test_matrix_runs_as_a_script(tmp_path):
+    paths = write(tmp_path, REPORTS)
+    md = tmp_path / "m.md"
+    proc = subprocess.run(
+        [sys.executable, "-I", str(MATRIX_PY), *paths, "--markdown", str(md)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert f"**`{CHANGES}`**" in md.read_text()
