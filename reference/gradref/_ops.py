@@ -78,22 +78,88 @@ def arrays(args, cdt: np.dtype):
     return out
 
 
-def finish(result, dtype, device) -> Tensor:
-    """Wrap a computed NumPy result as a fresh tensor of ``dtype`` (rounded once)."""
+def finish(result, dtype, device, layout=None) -> Tensor:
+    """Wrap a computed NumPy result as a fresh tensor of ``dtype`` (rounded once), laid out as
+    ``layout`` (dimensions from slowest to fastest moving) when given, else as NumPy did."""
     result = np.asarray(result)
     if dtype is _dtypes.bool:
         result = result.astype(np.bool_)
     elif dtype.category == 1 and result.dtype.kind in "fc":
         result = np.trunc(result)
     with np.errstate(all="ignore"):
-        return Tensor._from_array(np.array(result, dtype=dtype.np, copy=True), dtype, device)
+        if layout is None:
+            out = np.array(result, dtype=dtype.np, copy=True)
+        else:  # ``layout``: the dimensions from slowest to fastest moving
+            out = np.empty([result.shape[d] for d in layout], dtype=dtype.np)
+            out = out.transpose(np.argsort(layout))
+            out[...] = result
+        return Tensor._from_array(out, dtype, device)
+
+
+def iterator_layout(shape: tuple, operands) -> list | None:
+    """The dimension order (slowest to fastest) torch's TensorIterator gives an elementwise
+    result: dimensions ordered by the operands' strides, broadcast dimensions ignored, ties to
+    the smaller dimension, C order when nothing decides (ATen's reorder_dimensions)."""
+    ndim = len(shape)
+    if ndim < 2:
+        return None
+    if all(a.shape == tuple(shape) and _contiguous(a) for a in operands):
+        return None  # torch's fast path: every operand contiguous, so is the result
+    strides = []
+    for a in operands:  # a broadcast dimension counts as stride 0; size-1 dims keep theirs
+        lead = ndim - a.ndim
+        strides.append(
+            (0,) * lead
+            + tuple(
+                0 if n == 1 and shape[lead + i] != 1 else st
+                for i, (n, st) in enumerate(zip(a.shape, a.strides))
+            )
+        )
+    perm = list(range(ndim - 1, -1, -1))  # fastest-moving dimension first
+
+    def should_swap(d0: int, d1: int) -> int:
+        for st in strides:
+            s0, s1 = st[d0], st[d1]
+            if s0 == 0 or s1 == 0:
+                continue
+            if s0 < s1:
+                return -1
+            if s0 > s1:
+                return 1
+            if shape[d0] > shape[d1]:
+                return 1
+        return 0
+
+    for i in range(1, ndim):
+        d1 = i
+        for d0 in range(i - 1, -1, -1):
+            c = should_swap(perm[d0], perm[d1])
+            if c > 0:
+                perm[d0], perm[d1] = perm[d1], perm[d0]
+                d1 = d0
+            elif c < 0:
+                break
+    return perm[::-1]
 
 
 def compute(fn: Callable, args, cdtype, out_dtype, device, **params) -> Tensor:
     cdt = compute_np_dtype(cdtype)
+    inputs = arrays(args, cdt)
     with np.errstate(all="ignore"):
-        result = fn(*arrays(args, cdt), **params)
-    return finish(result, out_dtype, device)
+        result = np.asarray(fn(*inputs, **params))
+    tensors = [a._data for a in args if isinstance(a, Tensor) and a.dim() > 0]
+    layout = None
+    if tensors and all(
+        t.shape == result.shape or _broadcasts(t.shape, result.shape) for t in tensors
+    ):
+        layout = iterator_layout(result.shape, tensors)
+    return finish(result, out_dtype, device, layout)
+
+
+def _broadcasts(shape: tuple, target: tuple) -> bool:
+    if len(shape) > len(target):
+        return False
+    return all(s in (1, t) for s, t in zip(shape[::-1], target[::-1]))
 
 
 # -----------------------------------------------------------------------------------------------
@@ -258,13 +324,61 @@ def check_inplace(self: Tensor, *others) -> None:
                     "do not allow the output views to be modified inplace. You should replace the "
                     "inplace operation by an out-of-place one."
                 )
-    if self._data.size > 1 and any(
-        st == 0 and n > 1 for st, n in zip(self._data.strides, self._data.shape)
+
+
+def check_overlap(self: Tensor, *others, internal: bool = True) -> None:
+    """torch's memory-overlap checks for a write into ``self`` reading ``others``."""
+    if (
+        internal
+        and self._data.size > 1
+        and any(st == 0 and n > 1 for st, n in zip(self._data.strides, self._data.shape))
     ):
         raise RuntimeError(
             "unsupported operation: more than one element of the written-to tensor refers to a "
             "single memory location. Please clone() the tensor before performing the operation."
         )
+    for other in others:
+        if other is not self and _overlap_status(self._data, other._data) == "partial":
+            raise RuntimeError(
+                "unsupported operation: some elements of the input tensor and the written-to "
+                "tensor refer to a single memory location. Please clone() the tensor before "
+                "performing the operation."
+            )
+
+
+def _contiguous(a: np.ndarray) -> bool:
+    """C-contiguous in torch's sense: strides of size-1 dimensions don't matter."""
+    expected = a.itemsize
+    for n, st in zip(a.shape[::-1], a.strides[::-1]):
+        if n != 1:
+            if st != expected:
+                return False
+            expected *= n
+    return True
+
+
+def _dense(a: np.ndarray) -> bool:
+    span = sum((n - 1) * abs(st) for st, n in zip(a.strides, a.shape)) + a.itemsize
+    return all(st != 0 or n == 1 for st, n in zip(a.strides, a.shape)) and span == a.nbytes
+
+
+def _overlap_status(a: np.ndarray, b: np.ndarray) -> str:
+    """ATen's get_overlap_status: "full" (same memory, same layout), "partial", "none", or
+    "too hard" (either is not dense and non-overlapping; then torch does not check)."""
+    if a.size == 0 or b.size == 0:
+        return "none"
+    if not (_dense(a) and _dense(b)):
+        return "too hard"
+    a0 = a.__array_interface__["data"][0] + sum(
+        (n - 1) * st for st, n in zip(a.strides, a.shape) if st < 0
+    )
+    b0 = b.__array_interface__["data"][0] + sum(
+        (n - 1) * st for st, n in zip(b.strides, b.shape) if st < 0
+    )
+    a1, b1 = a0 + a.nbytes, b0 + b.nbytes
+    if a0 == b0 and a1 == b1:
+        return "full" if a.strides == b.strides else "partial"
+    return "partial" if a0 < b1 and b0 < a1 else "none"
 
 
 def check_cast(result_dtype, self_dtype) -> None:
@@ -292,11 +406,21 @@ def snapshot(self: Tensor) -> Tensor:
     return s
 
 
-def inplace(self: Tensor, fn: Callable, *args, check_dtype: bool = True, **kwargs) -> Tensor:
+def inplace(
+    self: Tensor,
+    fn: Callable,
+    *args,
+    check_dtype: bool = True,
+    check_internal_overlap: bool = True,
+    **kwargs,
+) -> Tensor:
     """Run the out-of-place ``fn(self, *args, **kwargs)`` and write its result into ``self``,
-    bumping the version counter and rebasing ``self``'s history (CopySlices for views)."""
+    bumping the version counter and rebasing ``self``'s history (CopySlices for views).
+    Filling ops pass ``check_internal_overlap=False``: writing one value to an expanded tensor is
+    allowed, as in torch."""
     tensors = [a for a in args if isinstance(a, Tensor)]
     check_inplace(self, *tensors)
+    check_overlap(self, *tensors, internal=check_internal_overlap)
     recording = needs_grad(self, *tensors)
     if recording:
         result = fn(snapshot(self), *args, **kwargs)

@@ -157,6 +157,8 @@ class Tensor:
                 return False
             perm = self._data.transpose(0, 2, 3, 1)
             return perm.flags["C_CONTIGUOUS"]
+        if self._data.size == 0:
+            return True
         expected = 1
         for size, stride in reversed(list(zip(self._data.shape, self.stride()))):
             if size != 1:

@@ -1,0 +1,27 @@
+"""torch against gradref on random autograd programs (see ``gradspec.programs``).
+
+Each example is a whole program: leaves, ops, views, in-place ops under and outside no_grad,
+hooks, retain_grad, backward and autograd.grad, in random order. Everything observed at the end,
+errors included, must agree between torch and gradref.
+"""
+
+from __future__ import annotations
+
+import gradref
+import torch
+from hypothesis import given, settings
+
+from gradspec.observe import CompareOptions, compare, observe
+from gradspec.programs import programs, run_program
+
+
+@settings(max_examples=150)
+@given(prog=programs())
+def test_random_programs_agree(prog):
+    torch_obs = observe(run_program, torch, prog)
+    gradref_obs = observe(run_program, gradref, prog)
+    # values pass through chains of float32 ops: allow a few roundings' worth of difference
+    diffs = compare(torch_obs, gradref_obs, CompareOptions(reduction_length=16))
+    assert not diffs, (
+        "program:\n  " + "\n  ".join(map(repr, prog)) + "\ndifferences:\n  " + "\n  ".join(diffs)
+    )
