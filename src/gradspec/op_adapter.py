@@ -27,6 +27,9 @@ from .shrink_budget import ShrinkBudget
 #: Seconds Hypothesis may spend shrinking one failure (see gradspec.shrink_budget).
 SHRINK_SECONDS = 3.0
 
+#: a _Mismatch for every sub-check (torch could not run the op on the example)
+ALL = "*"
+
 SUBCHECKS = ("forward", "node", "vjp", "double-backward")
 
 _SENTENCES = {
@@ -129,8 +132,13 @@ class OpTable:
             try:
                 test()
             except _Mismatch as m:
-                failed[m.check] = m
-                active = [c for c in active if c != m.check]
+                # torch failing to run the op at all fails every sub-check still searched
+                names = list(active) if m.check == ALL else [m.check]
+                for c in names:
+                    failed[c] = m
+                if not set(names) & set(active):  # cannot happen; never loop forever
+                    break
+                active = [c for c in active if c not in names]
                 continue
             except Exception as e:  # Hypothesis itself gave up (Flaky, Unsatisfiable, ...)
                 for c in active:
@@ -351,7 +359,7 @@ def _check_example(opinfo, info, ex: OpExample, device: str, checks: tuple[str, 
     try:
         got = _Side(opinfo, torch, info, ex, device)
     except Exception as e:
-        fail("forward", f"torch raised {type(e).__name__}: {str(e).strip().splitlines()[0]}")
+        fail(ALL, f"torch raised {type(e).__name__}: {_line(e)}")
     if "forward" in checks:
         why = _differences("output", got.outputs, ref.outputs, info, ex)
         if why:
