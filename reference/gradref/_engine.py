@@ -261,7 +261,10 @@ class SavedTensor:
         self._freed = False
         self._output_nr = tensor._output_nr
         self._hooks = None
-        hooks = current_saved_tensors_hooks()
+        # a Python number wrapped as a tensor is saved, and freed, but never packed
+        hooks = (
+            None if getattr(tensor, "_wrapped_number", False) else (current_saved_tensors_hooks())
+        )
         if hooks is not None:
             pack, unpack = hooks
             self._hooks = (pack(tensor), unpack)
@@ -284,7 +287,7 @@ class SavedTensor:
                 owner = None
             shape = "[" + ", ".join(str(s) for s in t.shape) + "]"
             where = (
-                f", which is output {self._output_nr} of {_strip_backward(owner)},"
+                f", which is output {self._output_nr} of {forward_name(owner)},"
                 if owner is not None
                 else ""
             )
@@ -340,8 +343,10 @@ def set_anomaly_mode(enabled: bool, check_nan: bool = True) -> None:
     _local.anomaly = (bool(enabled), bool(check_nan))
 
 
-def _strip_backward(name: str) -> str:
-    return re.sub(r"Backward\d*$", "", name)
+def forward_name(name: str) -> str:
+    """The name torch's messages give a node's forward op: ``ExpBackward0`` -> ``Exp``,
+    ``SumBackward1`` -> ``Sum1``, ``FooBackward`` -> ``Foo``."""
+    return re.sub(r"Backward0$", "", name).replace("Backward", "")
 
 
 # -----------------------------------------------------------------------------------------------

@@ -64,7 +64,7 @@ def wrap(x, dtype, device) -> Tensor:
     if isinstance(x, Tensor):
         return x
     t = Tensor._from_array(np.asarray(x).astype(dtype.np), dtype, device)
-    t._wrapped_number = True  # saved by value, as torch saves a Scalar
+    t._wrapped_number = True  # saved for backward like a tensor, but never packed by hooks
     return t
 
 
@@ -260,7 +260,7 @@ def record(
     diff_outputs = [o for o in outputs if _dtypes.is_differentiable_dtype(o.dtype)]
     for key in wanted:
         v = values.get(key)
-        if isinstance(v, Tensor) and not getattr(v, "_wrapped_number", False):
+        if isinstance(v, Tensor):
             is_out = any(v is o for o in outputs)
             node._saved[key] = _engine.SavedTensor(v, node, is_output=is_out)
         else:
@@ -488,6 +488,8 @@ class CopySlices(_engine.Node):
     def _apply(self, grads):
         from .ops.indexing import _index_gather, _index_put
 
+        if self._fn is None:
+            raise RuntimeError(_engine.FREED_MESSAGE)
         (g,) = grads
         if g is None:
             return [None] * len(self._next_edges)
@@ -501,7 +503,10 @@ class CopySlices(_engine.Node):
         return [_index_put(g, self._index, first)] + list(res[1:])
 
     def _release_variables(self) -> None:
-        self._fn._release_variables()
+        # torch drops the in-place op's node itself: a second pass raises backward-twice
+        if self._fn is not None:
+            self._fn._release_variables()
+        self._fn = None
 
 
 # -----------------------------------------------------------------------------------------------

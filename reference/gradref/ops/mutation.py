@@ -46,7 +46,10 @@ def _copy_values(self: Tensor, src) -> Tensor:
 
 def copy_(self: Tensor, src, non_blocking: bool = False) -> Tensor:
     """Copy ``src`` (broadcast, cast) into ``self``; the gradient flows to ``src`` only."""
-    return inplace(self, _copy_values, src, check_dtype=False)
+    # copying a tensor onto itself is a no-op for the data: torch skips the overlap checks
+    return inplace(
+        self, _copy_values, src, check_dtype=False, check_internal_overlap=src is not self
+    )
 
 
 def _fill_values(self: Tensor, value) -> Tensor:

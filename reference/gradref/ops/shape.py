@@ -9,6 +9,7 @@ import numpy as np
 
 from .. import _dtypes
 from .._device import as_device
+from .._engine import forward_name
 from .._ops import common_device, finish, make_view, record
 from .._tensor import Size, Tensor, _wrap_dim
 from ._table import register
@@ -272,7 +273,7 @@ def _unbind_like(input: Tensor, dim: int, pieces, name: str):
     outs = []
     for k, (start, stop, squeeze_) in enumerate(pieces):
         sl = (slice(None),) * dim + ((start if squeeze_ else slice(start, stop)), Ellipsis)
-        base_name = name[: -len("Backward0")] if name.endswith("Backward0") else name
+        base_name = forward_name(name)
         outs.append(
             make_view(input, name, (lambda s: lambda a: a[s])(sl), multi_output=(base_name, k))
         )
