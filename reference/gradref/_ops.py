@@ -284,46 +284,54 @@ def check_inplace(self: Tensor, *others) -> None:
             "a clone to get a normal tensor before doing inplace update.See "
             "https://github.com/pytorch/rfcs/pull/17 for more details."
         )
-    if _grad_mode.is_grad_enabled():
-        if self._base is None and self._requires_grad and self._grad_fn is None:
+    if not _grad_mode.is_grad_enabled():
+        return
+    base = self._base
+    # torch reads the stored grad_fn here: a view whose base gained a history after the view
+    # was made (and whose grad_fn was not regenerated since) still counts as a leaf
+    requires = (
+        self._requires_grad
+        or self._grad_fn is not None
+        or (base is not None and base.requires_grad)
+    )
+    if base is not None:
+        meta = self._creation_meta
+        if meta == "no_grad":
             raise RuntimeError(
-                "a leaf Variable that requires grad is being used in an in-place operation."
+                "A view was created in no_grad mode and is being modified inplace with grad "
+                "mode enabled. Given that this use case is ambiguous and error-prone, it is "
+                "forbidden. You can clarify your code by moving both the view and the inplace "
+                "either both inside the no_grad block (if you don't want the inplace to be "
+                "tracked) or both outside (if you want the inplace to be tracked)."
             )
-        base = self._base
-        if base is not None:
-            meta = self._creation_meta
-            if meta == "no_grad":
-                raise RuntimeError(
-                    "A view was created in no_grad mode and is being modified inplace with grad "
-                    "mode enabled. Given that this use case is ambiguous and error-prone, it is "
-                    "forbidden. You can clarify your code by moving both the view and the inplace "
-                    "either both inside the no_grad block (if you don't want the inplace to be "
-                    "tracked) or both outside (if you want the inplace to be tracked)."
-                )
-            if meta == "inference" and not _grad_mode.is_inference_mode_enabled():
-                raise RuntimeError(
-                    "A view was created in inference mode and is being modified inplace in normal "
-                    "mode. Given that this use case is ambiguous and error-prone, it is forbidden. "
-                    "You can clarify your code by moving both the view and the inplace either both "
-                    "inside the inference_mode block (if you don't want the inplace to be tracked) "
-                    "or both outside (if you want the inplace to be tracked)."
-                )
-            if base._requires_grad and base._grad_fn is None:
-                raise RuntimeError(
-                    "a view of a leaf Variable that requires grad is being used in an in-place "
-                    "operation."
-                )
-            if (
-                isinstance(meta, tuple)
-                and meta[0] == "multi_output"
-                and (self.requires_grad or needs_grad(*others))
-            ):
-                raise RuntimeError(
-                    f"Output {meta[2]} of {meta[1]} is a view and is being modified inplace. This "
-                    "view is the output of a function that returns multiple views. Such functions "
-                    "do not allow the output views to be modified inplace. You should replace the "
-                    "inplace operation by an out-of-place one."
-                )
+        if meta == "inference" and not _grad_mode.is_inference_mode_enabled():
+            raise RuntimeError(
+                "A view was created in inference mode and is being modified inplace in normal "
+                "mode. Given that this use case is ambiguous and error-prone, it is forbidden. "
+                "You can clarify your code by moving both the view and the inplace either both "
+                "inside the inference_mode block (if you don't want the inplace to be tracked) "
+                "or both outside (if you want the inplace to be tracked)."
+            )
+        if (
+            isinstance(meta, tuple)
+            and meta[0] == "multi_output"
+            and (requires or needs_grad(*others))
+        ):
+            raise RuntimeError(
+                f"Output {meta[2]} of {meta[1]} is a view and is being modified inplace. This "
+                "view is the output of a function that returns multiple views. Such functions "
+                "do not allow the output views to be modified inplace. You should replace the "
+                "inplace operation by an out-of-place one."
+            )
+        if requires and base._requires_grad and base._grad_fn is None:
+            raise RuntimeError(
+                "a view of a leaf Variable that requires grad is being used in an in-place "
+                "operation."
+            )
+    if requires and self._grad_fn is None:
+        raise RuntimeError(
+            "a leaf Variable that requires grad is being used in an in-place operation."
+        )
 
 
 def check_overlap(self: Tensor, *others, internal: bool = True) -> None:
@@ -459,19 +467,22 @@ def rebase_history(self: Tensor, result: Tensor) -> None:
             st._tensor = self
             st._version = self._vc.value
     if self._base is None:
-        old = self._grad_fn
-        self._grad_fn = node
-        self._output_nr = 0
-        if old is not None and self._retains_grad:
-            ref = old._retains_grad.pop(self._output_nr, None)
-            if ref is not None:
-                node._retains_grad[0] = ref
+        _set_history(self, node)
         return
     base = self._base
-    cs = CopySlices(base, self._view_fn, node)
-    base._grad_fn = cs
-    base._output_nr = 0
+    _set_history(base, CopySlices(base, self._view_fn, node))
     self._regenerate_view_grad_fn()
+
+
+def _set_history(t: Tensor, node) -> None:
+    """Give ``t`` a new grad_fn; a retain_grad registration moves along (torch's behaviour)."""
+    old, old_nr = t._grad_fn, t._output_nr
+    t._grad_fn = node
+    t._output_nr = 0
+    if old is not None and t._retains_grad:
+        ref = old._retains_grad.pop(old_nr, None)
+        if ref is not None:
+            node._retains_grad[0] = ref
 
 
 class CopySlices(_engine.Node):

@@ -9,7 +9,7 @@ import functools
 import numpy as np
 
 from .. import _dtypes, _engine, _forward, _grad_mode
-from .._ops import CopySlices
+from .._ops import CopySlices, _set_history
 from .._tensor import Tensor
 
 ONCE_DIFFERENTIABLE_MESSAGE = (
@@ -319,11 +319,10 @@ def _rebase_dirty(t: Tensor, ctx, i: int) -> None:
                 "operation."
             )
         base = t._base
-        base._grad_fn = CopySlices(base, t._view_fn, ctx)
-        base._output_nr = 0
+        _set_history(base, CopySlices(base, t._view_fn, ctx))
         t._regenerate_view_grad_fn()
         return
-    t._grad_fn = ctx
+    _set_history(t, ctx)
     t._output_nr = i
 
 
