@@ -346,7 +346,7 @@ def set_anomaly_mode(enabled: bool, check_nan: bool = True) -> None:
 def forward_name(name: str) -> str:
     """The name torch's messages give a node's forward op: ``ExpBackward0`` -> ``Exp``,
     ``SumBackward1`` -> ``Sum1``, ``FooBackward`` -> ``Foo``."""
-    return re.sub(r"Backward0$", "", name).replace("Backward", "")
+    return re.sub(r"Backward(\d*)$", lambda m: "" if m.group(1) in ("", "0") else m.group(1), name)
 
 
 # -----------------------------------------------------------------------------------------------

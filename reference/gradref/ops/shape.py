@@ -51,6 +51,11 @@ def _np_view_reshape(a: np.ndarray, shape) -> np.ndarray | None:
     return v
 
 
+def _reshape_back(g: Tensor, c) -> Tensor:
+    """The gradient of a reshaping view: the gradient reshaped back (a view when possible)."""
+    return g.reshape(c.shape)
+
+
 @register("view", node="ViewBackward0")
 def view(input: Tensor, *shape) -> Tensor:
     if len(shape) == 1 and isinstance(shape[0], _dtypes.dtype):
@@ -61,7 +66,9 @@ def view(input: Tensor, *shape) -> Tensor:
             "view size is not compatible with input tensor's size and stride (at least one "
             "dimension spans across two contiguous subspaces). Use .reshape(...) instead."
         )
-    return make_view(input, "ViewBackward0", lambda a: _np_view_reshape(a, shape))
+    return make_view(
+        input, "ViewBackward0", lambda a: _np_view_reshape(a, shape), vjp=_reshape_back
+    )
 
 
 def _view_dtype(input: Tensor, dtype) -> Tensor:
@@ -81,7 +88,7 @@ def reshape(input: Tensor, *shape) -> Tensor:
         # torch counts every tensor without elements as contiguous
         contiguous = input.numel() == 0 or input.is_contiguous()
         name = "ViewBackward0" if contiguous else "ReshapeAliasBackward0"
-        return make_view(input, name, lambda a: _np_view_reshape(a, shape))
+        return make_view(input, name, lambda a: _np_view_reshape(a, shape), vjp=_reshape_back)
     y = finish(input._data.reshape(shape), input.dtype, input.device)
     record(
         "UnsafeViewBackward0",
@@ -133,25 +140,27 @@ def unflatten(input: Tensor, dim: int, sizes) -> Tensor:
 def squeeze(input: Tensor, dim=None) -> Tensor:
     if dim is None:
         shape = tuple(s for s in input.shape if s != 1)
-        return make_view(input, "SqueezeBackward0", lambda a: a.reshape(shape))
+        return make_view(input, "SqueezeBackward0", lambda a: a.reshape(shape), vjp=_reshape_back)
     dims = (dim,) if isinstance(dim, int) else tuple(dim)
     dims = {_wrap_dim(d, input.dim()) for d in dims} if input.dim() else set()
     shape = tuple(s for i, s in enumerate(input.shape) if not (i in dims and s == 1))
     name = "SqueezeBackward1" if isinstance(dim, int) else "SqueezeBackward2"
-    return make_view(input, name, lambda a: a.reshape(shape))
+    return make_view(input, name, lambda a: a.reshape(shape), vjp=_reshape_back)
 
 
 @register("unsqueeze", node="UnsqueezeBackward0")
 def unsqueeze(input: Tensor, dim: int) -> Tensor:
     d = _wrap_dim(dim, input.dim() + 1)
-    return make_view(input, "UnsqueezeBackward0", lambda a: np.expand_dims(a, d))
+    return make_view(
+        input, "UnsqueezeBackward0", lambda a: np.expand_dims(a, d), vjp=lambda g, c: g.squeeze(d)
+    )
 
 
 @register("t", node="TBackward0")
 def t(input: Tensor) -> Tensor:
     if input.dim() > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {input.dim()}D")
-    return make_view(input, "TBackward0", lambda a: a.T)
+    return make_view(input, "TBackward0", lambda a: a.T, vjp=lambda g, c: g.t())
 
 
 @register("transpose", node="TransposeBackward0", aliases=("swapaxes", "swapdims"))
@@ -162,7 +171,12 @@ def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
         _wrap_dim(dim1, 0)
         return make_view(input, "TransposeBackward0", lambda a: a[...])
     d0, d1 = _wrap_dim(dim0, n), _wrap_dim(dim1, n)
-    return make_view(input, "TransposeBackward0", lambda a: np.swapaxes(a, d0, d1))
+    return make_view(
+        input,
+        "TransposeBackward0",
+        lambda a: np.swapaxes(a, d0, d1),
+        vjp=lambda g, c: g.transpose(d0, d1),
+    )
 
 
 @register("permute", node="PermuteBackward0")
@@ -178,7 +192,13 @@ def permute(input: Tensor, *dims) -> Tensor:
     dims = tuple(_wrap_dim(d, n) for d in dims)
     if len(set(dims)) != n:
         raise RuntimeError("permute(): duplicate dims are not allowed.")
-    return make_view(input, "PermuteBackward0", lambda a: np.transpose(a, dims))
+    inverse = tuple(int(i) for i in np.argsort(dims))
+    return make_view(
+        input,
+        "PermuteBackward0",
+        lambda a: np.transpose(a, dims),
+        vjp=lambda g, c: g.permute(inverse),
+    )
 
 
 @register("movedim")
@@ -232,6 +252,7 @@ def expand(input: Tensor, *sizes) -> Tensor:
         lambda a: np.lib.stride_tricks.as_strided(
             a, shape, _expand_strides(a, shape), writeable=True
         ),
+        vjp=lambda g, c: g.sum_to_size(c.shape),
     )
 
 
