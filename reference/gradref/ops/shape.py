@@ -43,12 +43,28 @@ def infer_size(shape, numel: int) -> tuple:
 
 def _np_view_reshape(a: np.ndarray, shape) -> np.ndarray | None:
     """``a`` reshaped without copying, or None when its strides don't allow it."""
-    v = a.view()
+    if _RESHAPE_HAS_COPY:
+        try:
+            return np.reshape(a, shape, copy=False)
+        except ValueError:
+            return None
+    v = a.view()  # NumPy < 2.1: assigning .shape never copies
     try:
         v.shape = shape
     except AttributeError:
         return None
     return v
+
+
+def _reshape_has_copy() -> bool:
+    try:
+        np.reshape(np.zeros(1), (1,), copy=False)
+    except TypeError:
+        return False
+    return True
+
+
+_RESHAPE_HAS_COPY = _reshape_has_copy()
 
 
 def _reshape_back(g: Tensor, c) -> Tensor:
