@@ -12,7 +12,9 @@ import os
 from hypothesis import HealthCheck, settings
 
 PROFILES: dict[str, dict] = {
-    "dev": dict(max_examples=15, deadline=None),
+    # derandomize is explicit: under CI, Hypothesis's own default (which the profiles inherit
+    # from) is derandomized
+    "dev": dict(max_examples=15, deadline=None, derandomize=False),
     "ci": dict(
         max_examples=25,
         deadline=None,
@@ -24,6 +26,7 @@ PROFILES: dict[str, dict] = {
     "thorough": dict(
         max_examples=300,
         deadline=None,
+        derandomize=False,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
     ),
 }

@@ -21,9 +21,62 @@ from hypothesis import strategies as st
 SHAPES = ((), (3,), (2, 3), (1, 3), (2, 1))
 DTYPES = ("float32", "float64")
 
-UNARY = ("exp", "tanh", "sigmoid", "sin", "neg", "square", "abs", "relu", "sqrt1p", "clone")
-BINARY = ("add", "sub", "mul", "div")
-REDUCE = ("sum", "mean", "sum0", "sumlast", "meankeep")
+# unary ops: name -> f(T, x); all defined and smooth enough on values in [-2, 2] (kinks at 0
+# included on purpose: torch's conventions there are part of what must agree)
+UNARY_OPS = {
+    "exp": lambda T, x: x.exp(),
+    "tanh": lambda T, x: x.tanh(),
+    "sigmoid": lambda T, x: x.sigmoid(),
+    "sin": lambda T, x: x.sin(),
+    "neg": lambda T, x: -x,
+    "square": lambda T, x: x * x,
+    "abs": lambda T, x: x.abs(),
+    "relu": lambda T, x: T.relu(x),
+    "sqrt1p": lambda T, x: (x * x + 1.0).sqrt(),
+    "clone": lambda T, x: x.clone(),
+    "log1p_abs": lambda T, x: x.abs().log1p(),
+    "expm1": lambda T, x: x.expm1(),
+    "atan": lambda T, x: x.atan(),
+    "erf": lambda T, x: x.erf(),
+    "softplus": lambda T, x: T.nn.functional.softplus(x),
+    "gelu": lambda T, x: T.nn.functional.gelu(x),
+    "silu": lambda T, x: T.nn.functional.silu(x),
+    "elu": lambda T, x: T.nn.functional.elu(x),
+    "leaky_relu": lambda T, x: T.nn.functional.leaky_relu(x, 0.1),
+    "clamp": lambda T, x: x.clamp(-0.5, 0.5),
+    "pow3": lambda T, x: x.pow(3),
+    "softmax": lambda T, x: x.softmax(-1) if x.dim() else x * 1.0,
+    "cumsum": lambda T, x: x.cumsum(-1) if x.dim() else x * 1.0,
+    "flip": lambda T, x: x.flip(-1) if x.dim() else x * 1.0,
+}
+UNARY = tuple(UNARY_OPS)
+BINARY_OPS = {
+    "add": lambda T, a, b: a + b,
+    "sub": lambda T, a, b: a - b,
+    "mul": lambda T, a, b: a * b,
+    "div": lambda T, a, b: a / (b * b + 1.0),
+    "maximum": lambda T, a, b: T.maximum(a, b),
+    "minimum": lambda T, a, b: T.minimum(a, b),
+    "atan2": lambda T, a, b: T.atan2(a, b * b + 1.0),
+    "pow": lambda T, a, b: (a * a + 1.0).pow(b),
+    "where": lambda T, a, b: T.where(a > b, a, b),
+    "lerp": lambda T, a, b: T.lerp(a, b, 0.25),
+}
+BINARY = tuple(BINARY_OPS)
+REDUCE_OPS = {
+    "sum": lambda x: x.sum(),
+    "mean": lambda x: x.mean(),
+    "sum0": lambda x: x.sum(0),
+    "sumlast": lambda x: x.sum(-1),
+    "meankeep": lambda x: x.mean(-1, keepdim=True),
+    "prod": lambda x: x.prod(),
+    "amax": lambda x: x.amax(),
+    "max0": lambda x: x.max(0).values,
+    "logsumexp": lambda x: x.logsumexp(-1),
+    "var": lambda x: x.var(-1),
+    "norm": lambda x: x.norm(),
+}
+REDUCE = tuple(REDUCE_OPS)
 VIEWS = ("t", "select0", "slice", "unsqueeze", "flatten", "expand", "detach", "view_as")
 INPLACE = ("add_", "mul_", "exp_", "neg_", "copy_", "zero_", "setitem")
 
@@ -99,35 +152,17 @@ def programs(draw, min_len: int = 3, max_len: int = 14) -> list[tuple]:
 
 
 def _unary(T, name: str, x):
-    if name == "square":
-        return x * x
-    if name == "sqrt1p":
-        return (x * x + 1.0).sqrt()
-    if name == "clone":
-        return x.clone()
-    if name == "relu":
-        return T.relu(x)
-    return getattr(x, name)()
+    return UNARY_OPS[name](T, x)
 
 
-def _binary(name: str, a, b):
-    if name == "div":
-        return a / (b * b + 1.0)
-    return {"add": a + b, "sub": a - b, "mul": a * b}[name]
+def _binary(T, name: str, a, b):
+    return BINARY_OPS[name](T, a, b)
 
 
 def _reduce(name: str, x):
-    if name == "sum":
-        return x.sum()
-    if name == "mean":
-        return x.mean()
-    if x.dim() == 0:
+    if x.dim() == 0 and name not in ("sum", "mean", "prod", "amax", "norm"):
         return x * 1.0
-    if name == "sum0":
-        return x.sum(0)
-    if name == "sumlast":
-        return x.sum(-1)
-    return x.mean(-1, keepdim=True)
+    return REDUCE_OPS[name](x)
 
 
 def _view(name: str, x):
@@ -204,7 +239,7 @@ def run_program(T: Any, prog: list[tuple]) -> dict:
             elif kind == "unary":
                 tensors.append(_unary(T, ins[1], tensors[ins[2]]))
             elif kind == "binary":
-                tensors.append(_binary(ins[1], tensors[ins[2]], tensors[ins[3]]))
+                tensors.append(_binary(T, ins[1], tensors[ins[2]], tensors[ins[3]]))
             elif kind == "reduce":
                 tensors.append(_reduce(ins[1], tensors[ins[2]]))
             elif kind == "view":

@@ -15,9 +15,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from gradspec.opcheck import Run, examples, to_numpy
 from gradspec.opinfo import OPS
-
-from .harness import Run, examples, to_numpy
 
 EPS = 1e-6
 EXAMPLES = max(2, settings.default.max_examples // 5)

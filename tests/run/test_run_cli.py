@@ -6,11 +6,12 @@ import platform
 
 import pytest
 import torch
-from conftest import HOST, SMALL, SMALL_K, read_json, run_cli
 
 import gradspec
 from gradspec import catalogue
 from gradspec.runner import STATUSES
+
+from .conftest import HOST, SMALL, SMALL_K, read_json, run_cli
 
 
 def test_small_run_writes_consistent_table_json_and_markdown(capsys, tmp_path):

@@ -7,11 +7,12 @@ import math
 
 import numpy as np
 import pytest
-from conftest import HOST, SMALL_K
 
 from gradspec import op_adapter, runner
 from gradspec.literal import py_literal
 from gradspec.progress import Progress
+
+from .conftest import HOST, SMALL_K
 
 
 def _essence(results):

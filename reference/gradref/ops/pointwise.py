@@ -894,8 +894,8 @@ def lerp(input, end, weight):
         )
     if input.dtype is not end.dtype:
         raise RuntimeError(
-            f"expected dtype {_dtypes.scalar_type_name(input.dtype)} for `end` but got dtype "
-            f"{_dtypes.scalar_type_name(end.dtype)}"
+            f"expected dtype {_dtypes.type_meta_name(input.dtype)} for `end` but got dtype "
+            f"{_dtypes.type_meta_name(end.dtype)}"
         )
     dev = common_device(input, end, weight)
     dt = input.dtype
@@ -913,8 +913,8 @@ def lerp(input, end, weight):
         return y
     if weight.dtype is not dt:
         raise RuntimeError(
-            f"expected dtype {_dtypes.scalar_type_name(dt)} for `weight` but got dtype "
-            f"{_dtypes.scalar_type_name(weight.dtype)}"
+            f"expected dtype {_dtypes.type_meta_name(dt)} for `weight` but got dtype "
+            f"{_dtypes.type_meta_name(weight.dtype)}"
         )
     broadcast_shapes(tuple(input.shape), tuple(end.shape), tuple(weight.shape))
     y = compute(lambda a, b, w: a + w * (b - a), [input, end, weight], dt, dt, dev)
