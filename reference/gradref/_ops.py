@@ -188,8 +188,8 @@ class OpNode(_engine.Node):
         if all(g is None for g in grads):
             return [None] * len(self._next_edges)
         values = dict(self._values)
-        for name, st in self._saved.items():
-            values[name] = st.unpack()
+        for name in sorted(self._saved):  # torch's generated nodes unpack in name order
+            values[name] = self._saved[name].unpack()
         if len(grads) == 1:
             g = grads[0]
         else:
@@ -252,10 +252,15 @@ def record(
     needs = tuple(isinstance(t, Tensor) and t.requires_grad for t in inputs)
     edges = [_engine.gradient_edge(t) if need else (None, 0) for t, need in zip(inputs, needs)]
     values = values or {}
-    wanted: list[str] = []  # in declaration order: saved-tensor pack hooks see this order
+    # torch's generated code saves an input only when a gradient that needs it will be
+    # computed, but saves an output (``result``) whenever any formula uses it; in declaration
+    # order, which is the order saved-tensor pack hooks see
+    wanted: list[str] = []
     for need, names in zip(needs, uses or [()] * len(inputs)):
-        if need:
-            wanted.extend(n for n in names if n not in wanted)
+        for n in names:
+            is_output = any(values.get(n) is o for o in outputs)
+            if (need or is_output) and n not in wanted:
+                wanted.append(n)
     node = OpNode(name, edges, tuple(vjps), {}, {}, needs)
     diff_outputs = [o for o in outputs if _dtypes.is_differentiable_dtype(o.dtype)]
     for key in wanted:

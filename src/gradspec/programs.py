@@ -93,9 +93,10 @@ def programs(draw, min_len: int = 3, max_len: int = 14) -> list[tuple]:
     for _ in range(draw(st.integers(1, 3))):
         shape = draw(st.sampled_from(range(len(SHAPES))))
         size = int(np.prod(SHAPES[shape], dtype=np.int64))
-        values = draw(
-            st.lists(st.floats(-2, 2, allow_nan=False, width=32), min_size=size, max_size=size)
-        )
+        # three decimals: ties and zeros stay likely, float32 subnormals (where torch's float32
+        # arithmetic and gradref's float64-then-round part ways) do not occur
+        value = st.floats(-2, 2, allow_nan=False, width=32).map(lambda v: round(v, 3))
+        values = draw(st.lists(value, min_size=size, max_size=size))
         prog.append(("leaf", shape, draw(st.sampled_from(DTYPES)), draw(st.booleans()), values))
         n += 1
     for _ in range(draw(st.integers(min_len, max_len))):

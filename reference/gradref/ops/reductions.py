@@ -458,6 +458,11 @@ def _var_backward(g: Tensor, x: Tensor, dims, c, keepdim: bool) -> Tensor:
     return factor * _keep(g, shape, dims, keepdim) * (x - mean)
 
 
+def _reduction_factor(input: Tensor, dims) -> int:
+    """torch's "input numel divided by output numel" (0 for an empty input)."""
+    return 0 if input.numel() == 0 else _numel_over(tuple(input.shape), dims)
+
+
 def _warn_dof(name: str, n: int, c) -> None:
     if n - c <= 0:
         import warnings
@@ -474,7 +479,7 @@ def _warn_dof(name: str, n: int, c) -> None:
 def var(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
     """Variance with ``correction`` (default 1; ``unbiased=False`` means 0)."""
     dims, c, keepdim = _var_args(input, dim, unbiased, keepdim, correction)
-    _warn_dof("var", _numel_over(tuple(input.shape), dims), c)
+    _warn_dof("var", _reduction_factor(input, dims), c)
     rdt = input.dtype.to_real()
     y = compute(lambda a: _var_np(a, dims, c, keepdim), [input], input.dtype, rdt, input.device)
     record(
@@ -494,7 +499,7 @@ def std(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correc
     from .pointwise import where
 
     dims, c, keepdim = _var_args(input, dim, unbiased, keepdim, correction)
-    _warn_dof("std", _numel_over(tuple(input.shape), dims), c)
+    _warn_dof("std", _reduction_factor(input, dims), c)
     rdt = input.dtype.to_real()
     y = compute(
         lambda a: np.sqrt(_var_np(a, dims, c, keepdim)), [input], input.dtype, rdt, input.device
