@@ -445,13 +445,12 @@ class Tensor:
     # -- views ------------------------------------------------------------------------------
     def _regenerate_view_grad_fn(self) -> None:
         """A view whose base changed in place gets a fresh AsStridedBackward0 from the base."""
-        from ._ops import index_map_node
+        from ._ops import _set_history, index_map_node
 
         base = self._base
         view_fn = self._view_fn
         node = index_map_node("AsStridedBackward0", base, lambda a: view_fn(a), self.shape)
-        self._grad_fn = node
-        self._output_nr = 0
+        _set_history(self, node)  # a retain_grad registration moves to the new node
         self._attr_version = self._vc.value
 
     # -- misc -------------------------------------------------------------------------------

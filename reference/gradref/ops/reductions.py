@@ -181,7 +181,10 @@ def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tenso
             flat = c.self.reshape(-1)
             return (g * _prod_others(flat, 0).conj()).reshape(shape)
 
-        record("ProdBackward0", [input], [y], [vjp], [("self",)], {"self": input})
+        # torch saves the result too (prod_backward reads it): its version is checked
+        record(
+            "ProdBackward0", [input], [y], [vjp], [("self", "result")], {"self": input, "result": y}
+        )
         return y
     d = _wrap_dim(dim, input.dim())
     if input.dim() == 0:
@@ -196,7 +199,10 @@ def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tenso
             return gk.expand(shape)
         return gk * _prod_others(c.self, d).conj()
 
-    record("ProdBackward1", [input], [y], [vjp_dim], [("self",)], {"self": input})
+    # torch saves the result too (prod_backward reads it): its version is checked
+    record(
+        "ProdBackward1", [input], [y], [vjp_dim], [("self", "result")], {"self": input, "result": y}
+    )
     return y
 
 
