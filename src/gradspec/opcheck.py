@@ -216,3 +216,23 @@ def assert_close(T1, got, T2, expected, **kw) -> None:
     """:func:`difference` as an assertion (the message also names the example)."""
     why = difference(T1, got, T2, expected, **kw)
     assert why is None, f"{why}\n{kw['ex'].describe()}"
+
+
+def saved_tensor_names(node) -> list[str] | None:
+    """The names under which ``node`` holds saved tensors (torch: its ``_saved_<name>``
+    attributes that are tensors; gradref: the same, through its saved-tensor table)."""
+    if node is None:
+        return None
+    saved = getattr(node, "_saved", None)
+    if isinstance(saved, dict):  # gradref's OpNode
+        return sorted(saved)
+    names = []
+    for attr in dir(node):
+        if attr.startswith("_saved_"):
+            try:
+                value = getattr(node, attr)
+            except RuntimeError:  # freed
+                continue
+            if hasattr(value, "detach") and hasattr(value, "dtype"):
+                names.append(attr[len("_saved_") :])
+    return sorted(names)

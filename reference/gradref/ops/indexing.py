@@ -331,7 +331,9 @@ def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False)
         zeros = Tensor._from_array(np.zeros(shape, g.dtype.np), g.dtype, g.device)
         return scatter_add(zeros, d, c.index, g)
 
-    record("GatherBackward0", [input], [y], [vjp], [("index",)], {"index": index})
+    record(
+        "GatherBackward0", [input], [y], [vjp], [("index", "self")], {"index": index, "self": input}
+    )
     return y
 
 

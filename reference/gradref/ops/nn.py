@@ -372,11 +372,11 @@ def _loss_node(name, input, target, fwd, dloss, reduction, saved_extra=None):
         [input, target],
         [y],
         [
-            lambda g, c: scale(g) * dloss(c.input, c.target),
-            lambda g, c: -(scale(g) * dloss(c.input, c.target)),
+            lambda g, c: scale(g) * dloss(c.self, c.target),
+            lambda g, c: -(scale(g) * dloss(c.self, c.target)),
         ],
-        [("input", "target"), ("input", "target")],
-        {"input": input, "target": target},
+        [("self", "target"), ("self", "target")],
+        {"self": input, "target": target},
     )
     return y
 
@@ -508,11 +508,11 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
         return s * c.weight if c.weight is not None else s
 
     def vjp_input(g, c):
-        x_, t_ = c.input, c.target
+        x_, t_ = c.self, c.target
         return scale(g, c) * (x_ - t_) / ((1 - x_) * x_).clamp(min=1e-12)
 
     def vjp_target(g, c):
-        x_ = c.input
+        x_ = c.self
         return scale(g, c) * ((1 - x_).log().clamp(min=-100) - x_.log().clamp(min=-100))
 
     record(
@@ -520,8 +520,8 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
         [input, target],
         [y],
         [vjp_input, vjp_target],
-        [("input", "target", "weight"), ("input", "weight")],
-        {"input": input, "target": target, "weight": wt},
+        [("self", "target", "weight"), ("self", "target", "weight")],
+        {"self": input, "target": target, "weight": wt},
     )
     return y
 
@@ -564,14 +564,14 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
         return s * c.weight if c.weight is not None else s
 
     def vjp_input(g, c):
-        x_, t_ = c.input, c.target
+        x_, t_ = c.self, c.target
         if c.pos_weight is None:
             return scale(g, c) * (x_.sigmoid() - t_)
         lw = 1 + (c.pos_weight - 1) * t_
         return scale(g, c) * ((1 - t_) - lw * (-x_).sigmoid())
 
     def vjp_target(g, c):
-        x_ = c.input
+        x_ = c.self
         if c.pos_weight is None:
             return scale(g, c) * -x_
         from .pointwise import logsigmoid
@@ -583,7 +583,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
         [input, target],
         [y],
         [vjp_input, vjp_target],
-        [("input", "target", "weight", "pos_weight"), ("input", "weight", "pos_weight")],
-        {"input": input, "target": target, "weight": weight, "pos_weight": pos_weight},
+        [("self", "target", "weight", "pos_weight"), ("self", "target", "weight", "pos_weight")],
+        {"self": input, "target": target, "weight": weight, "pos_weight": pos_weight},
     )
     return y

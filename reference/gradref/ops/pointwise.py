@@ -268,7 +268,15 @@ def div(input, other, *, rounding_mode=None):
         raise RuntimeError("ZeroDivisionError")
     fn = np.floor_divide if rounding_mode == "floor" else (lambda x, z: np.trunc(x / z))
     y = compute(fn, [a, b], dt, dt, dev)
-    record("DivBackward2", [a, b], [y], [_zero_grad, _zero_grad], [(), ()])
+    # zero gradients, but torch saves both operands (version-checked) all the same
+    record(
+        "DivBackward2",
+        [a, b],
+        [y],
+        [_zero_grad, _zero_grad],
+        [("other",), ("other", "self")],
+        {"self": a, "other": b},
+    )
     return y
 
 
@@ -927,7 +935,8 @@ def lerp(input, end, weight):
             lambda g, c: g * c.weight.conj(),
             lambda g, c: g * (c.end - c.self).conj(),
         ],
-        [("weight",), ("weight",), ("self", "end")],
+        # torch saves weight whenever any gradient is needed, end and self for weight's
+        [("weight",), ("weight",), ("end", "self", "weight")],
         {"self": input, "end": end, "weight": weight},
     )
     return y

@@ -259,7 +259,9 @@ def cumprod(input: Tensor, dim: int, *, dtype=None) -> Tensor:
         gk = (gm.unsqueeze(-2) * where(upper, partial, 0.0).conj()).sum(-1)
         return gk.movedim(-1, d)
 
-    record("CumprodBackward0", [input], [y], [vjp], [("self",)], {"self": input})
+    record(
+        "CumprodBackward0", [input], [y], [vjp], [("self", "result")], {"self": input, "result": y}
+    )
     return y
 
 
