@@ -10,10 +10,7 @@ import functools
 from dataclasses import dataclass
 from pathlib import Path
 
-try:
-    import tomllib
-except ModuleNotFoundError:  # Python 3.10
-    import tomli as tomllib
+from gradspec._toml import entries
 
 CATALOGUE_DIR = Path(__file__).parent
 
@@ -114,23 +111,8 @@ def parse_version(text: str) -> tuple[int, ...]:
 
 
 def _load_file(path: Path) -> list[Behaviour]:
-    with path.open("rb") as fh:
-        try:
-            data = tomllib.load(fh)
-        except tomllib.TOMLDecodeError as exc:
-            raise CatalogueError(f"{path.name}: not valid TOML: {exc}") from exc
-    unknown_top = set(data) - {"behaviour"}
-    if unknown_top:
-        raise CatalogueError(f"{path.name}: unknown top-level keys {sorted(unknown_top)}")
     out = []
-    for i, entry in enumerate(data.get("behaviour", [])):
-        where = f"{path.name}: behaviour #{i + 1} ({entry.get('id', '?')})"
-        missing = _REQUIRED - set(entry)
-        if missing:
-            raise CatalogueError(f"{where}: missing {sorted(missing)}")
-        unknown = set(entry) - _FIELDS
-        if unknown:
-            raise CatalogueError(f"{where}: unknown fields {sorted(unknown)}")
+    for where, entry in entries(path, "behaviour", _REQUIRED, _FIELDS, CatalogueError, "behaviour"):
         match = entry.get("match", "exact")
         if match not in MATCH_MODES:
             raise CatalogueError(f"{where}: match must be one of {MATCH_MODES}, got {match!r}")

@@ -19,11 +19,7 @@ import fnmatch
 from dataclasses import dataclass
 from pathlib import Path
 
-try:
-    import tomllib
-except ModuleNotFoundError:  # Python 3.10
-    import tomli as tomllib
-
+from gradspec._toml import entries
 from gradspec.catalogue import parse_version
 
 EXPECTATIONS_DIR = Path(__file__).parent
@@ -81,23 +77,8 @@ class Expected:
 
 
 def _load_file(path: Path) -> list[Expected]:
-    with path.open("rb") as fh:
-        try:
-            data = tomllib.load(fh)
-        except tomllib.TOMLDecodeError as exc:
-            raise ExpectationsError(f"{path.name}: not valid TOML: {exc}") from exc
-    unknown_top = set(data) - {"expected"}
-    if unknown_top:
-        raise ExpectationsError(f"{path.name}: unknown top-level keys {sorted(unknown_top)}")
     out = []
-    for i, entry in enumerate(data.get("expected", [])):
-        where = f"{path.name}: entry #{i + 1} ({entry.get('id', '?')})"
-        missing = {"id", "reason"} - set(entry)
-        if missing:
-            raise ExpectationsError(f"{where}: missing {sorted(missing)}")
-        unknown = set(entry) - _FIELDS
-        if unknown:
-            raise ExpectationsError(f"{where}: unknown fields {sorted(unknown)}")
+    for where, entry in entries(path, "expected", {"id", "reason"}, _FIELDS, ExpectationsError):
         for key in ("since", "until"):
             if key in entry:
                 try:

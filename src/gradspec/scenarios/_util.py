@@ -19,3 +19,20 @@ def leaf(T: Any, array: Any, dtype: str = "float32", **kw: Any):
 
 def node_name(node: Any) -> str | None:
     return None if node is None else node.name()
+
+
+def square_function(T: Any):
+    """``x * x`` as a custom Function that saves its input (the docs' pattern), for namespace T."""
+
+    class Square(T.autograd.Function):
+        @staticmethod
+        def forward(ctx, a):
+            ctx.save_for_backward(a)
+            return a * a
+
+        @staticmethod
+        def backward(ctx, g):
+            (a,) = ctx.saved_tensors
+            return 2.0 * a * g
+
+    return Square

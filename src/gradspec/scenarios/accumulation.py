@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 
 from gradspec.scenarios._draws import arrays, devices, float_dtypes, small_arrays
 from gradspec.scenarios._registry import scenario
-from gradspec.scenarios._util import leaf, tensor
+from gradspec.scenarios._util import leaf, square_function, tensor
 
 # --- accumulation ------------------------------------------------------------------------------
 
@@ -188,17 +188,7 @@ def no_saved_tensors_allows_second(T, x, dtype):
     raises="RuntimeError",
 )
 def saved_tensors_after_free(T, x, dtype):
-    class Square(T.autograd.Function):
-        @staticmethod
-        def forward(ctx, a):
-            ctx.save_for_backward(a)
-            return a * a
-
-        @staticmethod
-        def backward(ctx, g):
-            (a,) = ctx.saved_tensors
-            return 2.0 * a * g
-
+    Square = square_function(T)
     w = leaf(T, x, dtype)
     y = Square.apply(w)
     y.sum().backward()

@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 
 from gradspec.scenarios._draws import arrays, float_dtypes, scalars, small_arrays
 from gradspec.scenarios._registry import scenario
-from gradspec.scenarios._util import leaf, tensor
+from gradspec.scenarios._util import leaf, square_function, tensor
 
 
 def _exp(T):
@@ -146,17 +146,7 @@ def save_non_tensor(T, x, dtype, k):
     raises="RuntimeError",
 )
 def saved_tensor_version_check(T, x, dtype):
-    class Square(T.autograd.Function):
-        @staticmethod
-        def forward(ctx, a):
-            ctx.save_for_backward(a)
-            return a * a
-
-        @staticmethod
-        def backward(ctx, g):
-            (a,) = ctx.saved_tensors
-            return 2.0 * a * g
-
+    Square = square_function(T)
     h = leaf(T, x, dtype) * 1.0
     out = Square.apply(h)
     h.add_(1.0)
