@@ -47,7 +47,30 @@ def build_parser() -> argparse.ArgumentParser:
         register = getattr(module, "register", None)
         if register is not None:
             register(sub)
+    for command, subparser in sub.choices.items():
+        one_line_errors(subparser, command)
     return parser
+
+
+def one_line_errors(parser: argparse.ArgumentParser, command: str) -> None:
+    """Make a subcommand's parser report bad usage as one line on stderr and exit 2,
+    unrecognized arguments included (argparse would leave those to the top-level parser, which
+    prints its own usage too)."""
+
+    def error(message: str):
+        print(f"gradspec {command}: error: {message}", file=sys.stderr)
+        raise SystemExit(2)
+
+    parse_known_args = parser.parse_known_args
+
+    def strict(args=None, namespace=None):
+        ns, extras = parse_known_args(args, namespace)
+        if extras:
+            error(f"unrecognized arguments: {' '.join(extras)}")
+        return ns, extras
+
+    parser.error = error
+    parser.parse_known_args = strict
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -67,6 +90,11 @@ def main(argv: list[str] | None = None) -> int:
     except SpecError as e:
         print(f"gradspec {args.command}: error: {e}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # output piped into a reader that stopped (| head): no traceback
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 def register(subparsers) -> None:
     from .. import matrix
-    from .run import one_line_errors
 
     p = subparsers.add_parser(
         "matrix",
@@ -15,6 +14,5 @@ def register(subparsers) -> None:
         "table, as Markdown and HTML; rows whose status changes between versions are "
         "highlighted, stale expected differences listed.",
     )
-    one_line_errors(p, "matrix")
     matrix.add_arguments(p)
     p.set_defaults(func=matrix.run_cli)

@@ -8,27 +8,6 @@ import os
 import sys
 
 
-def one_line_errors(parser, command: str) -> None:
-    """Make ``parser`` (a subcommand's) report bad usage as one line on stderr and exit 2,
-    unrecognized arguments included (argparse would leave those to the top-level parser, which
-    prints its usage too)."""
-
-    def error(message: str):
-        print(f"gradspec {command}: error: {message}", file=sys.stderr)
-        raise SystemExit(2)
-
-    parse_known_args = parser.parse_known_args
-
-    def strict(args=None, namespace=None):
-        ns, extras = parse_known_args(args, namespace)
-        if extras:
-            error(f"unrecognized arguments: {' '.join(extras)}")
-        return ns, extras
-
-    parser.error = error
-    parser.parse_known_args = strict
-
-
 def register(subparsers) -> None:
     p = subparsers.add_parser(
         "run",
@@ -38,7 +17,6 @@ def register(subparsers) -> None:
         "device, under the active Hypothesis profile. Prints a table per area, then each "
         "failure with its shrunk example and a reproducer.",
     )
-    one_line_errors(p, "run")
     p.add_argument("--profile", help="Hypothesis profile: dev, ci or thorough")
     p.add_argument("--max-examples", type=int, metavar="N", help="examples per behaviour")
     p.add_argument(
