@@ -188,7 +188,8 @@ class OpNode(_engine.Node):
         if all(g is None for g in grads):
             return [None] * len(self._next_edges)
         values = dict(self._values)
-        for name in sorted(self._saved):  # torch's generated nodes unpack in name order
+        # torch's generated nodes unpack saved inputs in name order, then saved outputs
+        for name in sorted(self._saved, key=lambda k: (self._saved[k]._is_output, k)):
             values[name] = self._saved[name].unpack()
         if len(grads) == 1:
             g = grads[0]
