@@ -125,16 +125,12 @@ class Node:
         """``fn(grad_outputs) -> tuple | None`` runs before the node."""
         return add_hook(self._pre_hooks, fn)
 
-    def _register_hook_dict(self, tensor):  # torch-internal name, kept for parity
-        raise NotImplementedError
-
     def __call__(self, *grads):
         return self.apply(*grads)
 
     def apply(self, *grads):
         """Run the backward function directly on ``grads`` (one per forward output)."""
-        with _grad_mode.set_grad_enabled(_grad_mode.is_grad_enabled()):
-            out = self._apply(list(grads))
+        out = self._apply(list(grads))
         return tuple(out) if len(out) != 1 else out[0]
 
     def __repr__(self) -> str:
@@ -203,8 +199,6 @@ def accumulate_into(var, grad) -> None:
     from ._tensor import Tensor
 
     recording = _grad_mode.is_grad_enabled()
-    if grad.dtype is not var.dtype:
-        grad = grad.to(var.dtype)
     if var._grad is None:
         var._grad = (
             grad

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import builtins
 import warnings
 
 import numpy as np
@@ -73,16 +72,12 @@ def _to_array(data):
 
         data = conv(data)
         try:
-            return np.array(data, dtype=object if _has_big(data) else None)
+            return np.array(data)
         except ValueError:
             raise ValueError(
                 f"expected sequence of length {len(data[0])} at dim 1 (got {len(data[-1])})"
             ) from None
     return np.asarray(data)
-
-
-def _has_big(data) -> bool:
-    return False
 
 
 def _check_requires_grad(dtype, requires_grad) -> None:
@@ -106,7 +101,7 @@ def tensor(
     _check_requires_grad(dt, requires_grad)
     arr = _to_array(data)
     if arr.dtype.kind == "c" and not dt.is_complex:
-        raise TypeError("can't convert complex to float") if dt.category < 3 else None
+        raise TypeError("must be real number, not complex")
     with np.errstate(all="ignore"):
         arr = np.array(arr, dtype=dt.np, copy=True)
     dev = as_device(device if device is not None else getattr(data, "device", None))
@@ -285,6 +280,3 @@ def is_floating_point(input: Tensor) -> bool:
 
 def is_complex(input: Tensor) -> bool:
     return input.is_complex()
-
-
-_ = builtins

@@ -149,17 +149,9 @@ def compute(fn: Callable, args, cdtype, out_dtype, device, **params) -> Tensor:
         result = np.asarray(fn(*inputs, **params))
     tensors = [a._data for a in args if isinstance(a, Tensor) and a.dim() > 0]
     layout = None
-    if tensors and all(
-        t.shape == result.shape or _broadcasts(t.shape, result.shape) for t in tensors
-    ):
+    if tensors and all(_engine._expandable(t.shape, result.shape) for t in tensors):
         layout = iterator_layout(result.shape, tensors)
     return finish(result, out_dtype, device, layout)
-
-
-def _broadcasts(shape: tuple, target: tuple) -> bool:
-    if len(shape) > len(target):
-        return False
-    return all(s in (1, t) for s, t in zip(shape[::-1], target[::-1]))
 
 
 # -----------------------------------------------------------------------------------------------

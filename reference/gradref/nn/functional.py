@@ -7,7 +7,6 @@ import warnings
 
 import numpy as np
 
-from .. import _dtypes
 from .._tensor import Tensor
 from ..ops import nn as _nn
 from ..ops import pointwise as _pw
@@ -275,6 +274,3 @@ def pad(input: Tensor, pad, mode: str = "constant", value=None) -> Tensor:
     if mode != "constant":
         raise NotImplementedError(f"gradref: pad mode {mode!r} is not implemented")
     return constant_pad_nd(input, pad, 0 if value is None else value)
-
-
-_ = _dtypes

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import _dtypes
 from .._ops import finish, inplace, is_scalar, record
 from .._tensor import Tensor
 
@@ -92,4 +91,3 @@ def zero_(self: Tensor) -> Tensor:
 Tensor.copy_ = copy_
 Tensor.fill_ = fill_
 Tensor.zero_ = zero_
-_ = _dtypes
