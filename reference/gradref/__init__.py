@@ -89,6 +89,11 @@ from . import autograd, func, nn  # noqa: E402
 
 __version__ = "0.1.0"
 
+#: The torch release gradref mirrors: its behaviour, node names, error types and messages.
+#: Where another torch release differs, the difference is data in gradspec's expectations
+#: (``src/gradspec/expectations/``), named by result id and version range.
+TORCH_TARGET = "2.15"
+
 
 class _MemoryFormat:
     def __init__(self, name: str) -> None:

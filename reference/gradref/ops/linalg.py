@@ -9,6 +9,7 @@ from .. import _dtypes
 from .._ops import common_device, compute, record
 from .._tensor import Tensor
 from ._table import register
+from .pointwise import broadcast_shapes
 
 
 def _same_dtype(name: str, a: Tensor, b: Tensor) -> None:
@@ -16,6 +17,20 @@ def _same_dtype(name: str, a: Tensor, b: Tensor) -> None:
         raise RuntimeError(
             f"expected m1 and m2 to have the same dtype, but got: "
             f"{_dtypes.type_meta_name(a.dtype)} != {_dtypes.type_meta_name(b.dtype)}"
+        )
+
+
+def check_matrix_product(op: str, mat1: Tensor, mat2: Tensor) -> None:
+    """torch's checks of a 2-D product (mm, addmm), worded as torch >= 2.15 words them: the
+    first operand is called ``self``, and every message starts with the op's name."""
+    if mat1.dim() != 2:
+        raise RuntimeError(f"{op}: self must be a matrix, got {mat1.dim()}-D tensor")
+    if mat2.dim() != 2:
+        raise RuntimeError(f"{op}: mat2 must be a matrix, got {mat2.dim()}-D tensor")
+    if mat1.shape[1] != mat2.shape[0]:
+        raise RuntimeError(
+            f"{op}: mat1 and mat2 shapes cannot be multiplied ({mat1.shape[0]}x{mat1.shape[1]} "
+            f"and {mat2.shape[0]}x{mat2.shape[1]})"
         )
 
 
@@ -27,15 +42,7 @@ def _check_floating_or_int(a: Tensor) -> None:
 @register("mm", node="MmBackward0")
 def mm(input: Tensor, mat2: Tensor) -> Tensor:
     """2-D matrix product; MmBackward0: grad_a = g @ b^H, grad_b = a^H @ g."""
-    if input.dim() != 2:
-        raise RuntimeError("self must be a matrix")
-    if mat2.dim() != 2:
-        raise RuntimeError("mat2 must be a matrix")
-    if input.shape[1] != mat2.shape[0]:
-        raise RuntimeError(
-            f"mat1 and mat2 shapes cannot be multiplied ({input.shape[0]}x{input.shape[1]} and "
-            f"{mat2.shape[0]}x{mat2.shape[1]})"
-        )
+    check_matrix_product("mm", input, mat2)
     _same_dtype("mm", input, mat2)
     _check_floating_or_int(input)
     dev = common_device(input, mat2)
@@ -167,15 +174,53 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
     return _batched_matmul(input, other)
 
 
-def _batched_matmul(a: Tensor, b: Tensor) -> Tensor:
-    ka = a.shape[-1]
-    kb = b.shape[-2] if b.dim() > 1 else b.shape[0]
-    if ka != kb:
-        sa = "x".join(
-            str(s) for s in (a.shape if a.dim() <= 2 else (int(np.prod(a.shape[:-1])), a.shape[-1]))
+def _folds(a: Tensor, b: Tensor) -> bool:
+    """Whether torch's matmul folds the larger operand into a matrix and calls mm/mv (True) or
+    broadcasts both to a bmm (False): ``should_fold`` in aten's LinearAlgebra.cpp. Only the
+    error messages depend on it here (the values do not)."""
+    a_larger = a.dim() >= b.dim()
+    shape = list(a.shape) if a_larger else [*b.shape[:-2], b.shape[-1], b.shape[-2]]
+    strides = list(a.stride()) if a_larger else [*b.stride()[:-2], b.stride()[-1], b.stride()[-2]]
+    if not (len(shape) >= 3 and (b.dim() if a_larger else a.dim()) <= 2):
+        return False
+    if (b if a_larger else a).requires_grad:
+        return True
+    if a.dim() == 2:
+        return False
+    if 0 in shape:
+        return True
+    return all(strides[i] == strides[i + 1] * shape[i + 1] for i in range(len(shape) - 2))
+
+
+def _check_batched_shapes(a: Tensor, b: Tensor) -> None:
+    """torch's shape errors for a batched matmul, on the path torch takes (see _folds)."""
+    if _folds(a, b):
+        big, small = (a, b) if a.dim() >= b.dim() else (_mT(b), _mT(a) if a.dim() == 2 else a)
+        rows = int(np.prod(big.shape[:-1], dtype=np.int64))
+        k = big.shape[-1]
+        if small.dim() == 1 and k != small.shape[0]:
+            raise RuntimeError(
+                f"size mismatch, got input ({rows}), mat ({rows}x{k}), vec ({small.shape[0]})"
+            )
+        if small.dim() == 2 and k != small.shape[0]:
+            raise RuntimeError(
+                f"mm: mat1 and mat2 shapes cannot be multiplied ({rows}x{k} and "
+                f"{small.shape[0]}x{small.shape[1]})"
+            )
+        return
+    m1 = a.shape[-1]
+    m2 = b.shape[-2] if b.dim() > 1 else b.shape[0]
+    batch = broadcast_shapes(tuple(a.shape[:-2]), tuple(b.shape[:-2]))
+    if m1 != m2:
+        n = int(np.prod(batch, dtype=np.int64))
+        raise RuntimeError(
+            "Expected size for first two dimensions of batch2 tensor to be: "
+            f"[{n}, {m1}] but got: [{n}, {m2}]."
         )
-        sb = "x".join(str(s) for s in b.shape[-2:])
-        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({sa} and {sb})")
+
+
+def _batched_matmul(a: Tensor, b: Tensor) -> Tensor:
+    _check_batched_shapes(a, b)
     if a.dtype is not b.dtype:
         _same_dtype("matmul", a, b)
     dev = common_device(a, b)

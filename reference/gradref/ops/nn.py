@@ -23,16 +23,10 @@ from .shape import constant_pad_nd
 @register("addmm", node="AddmmBackward0")
 def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1) -> Tensor:
     """beta * input + alpha * (mat1 @ mat2); AddmmBackward0."""
-    from .linalg import mm
+    from .linalg import check_matrix_product, mm
 
-    if mat1.dim() != 2 or mat2.dim() != 2:
-        raise RuntimeError("mat1 must be a matrix, got " + f"{mat1.dim()}-D tensor")
-    if mat1.shape[1] != mat2.shape[0]:
-        raise RuntimeError(
-            f"mat1 and mat2 shapes cannot be multiplied ({mat1.shape[0]}x{mat1.shape[1]} and "
-            f"{mat2.shape[0]}x{mat2.shape[1]})"
-        )
-    broadcast_shapes(tuple(input.shape), (mat1.shape[0], mat2.shape[1]))
+    check_matrix_product("addmm", mat1, mat2)
+    input.expand(mat1.shape[0], mat2.shape[1])  # torch's message when the bias does not fit
     dt = mat1.dtype
     dev = common_device(input, mat1, mat2)
     y = compute(lambda b, a, m: beta * b + alpha * (a @ m), [input, mat1, mat2], dt, dt, dev)

@@ -69,7 +69,7 @@ def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tenso
     """Mean over all elements or dims; floating and complex inputs only."""
     rdt = _dtypes.as_dtype(dtype) if dtype is not None else input.dtype
     if rdt.category < 2:
-        raise RuntimeError(
+        raise NotImplementedError(
             "mean(): could not infer output dtype. Input dtype must be either a floating point "
             f"or complex dtype. Got: {_dtypes.scalar_type_name(input.dtype)}"
         )
