@@ -122,4 +122,38 @@ def lookup(
     return None
 
 
-__all__ = ["EXPECTATIONS_DIR", "Expected", "ExpectationsError", "load", "lookup"]
+def target() -> str:
+    """The torch release gradref mirrors (``gradref.TORCH_TARGET``)."""
+    import gradref
+
+    return gradref.TORCH_TARGET
+
+
+def unexpected(torch_version: str) -> str:
+    """What an unexpected difference on ``torch_version`` means, in one phrase: a change in a
+    torch newer than gradref's target, a difference of an older torch nobody recorded, or a
+    gradref bug (on the target itself)."""
+    t = target()
+    now, aim = parse_version(torch_version)[:2], parse_version(t)[:2]
+    if now > aim:
+        return (
+            f"new in torch {torch_version} (gradref mirrors torch {t}): update gradref, or add "
+            "an expected difference"
+        )
+    if now < aim:
+        return (
+            f"differs on torch {torch_version} (gradref mirrors torch {t}) and no expected "
+            "difference covers it"
+        )
+    return f"gradref disagrees with torch {torch_version}, the release it mirrors"
+
+
+__all__ = [
+    "EXPECTATIONS_DIR",
+    "Expected",
+    "ExpectationsError",
+    "load",
+    "lookup",
+    "target",
+    "unexpected",
+]
