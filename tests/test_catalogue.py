@@ -6,9 +6,9 @@ import re
 
 import pytest
 
-from gradspec import catalogue
-from gradspec.catalogue import KNOWN_AREAS, CatalogueError, parse_version
-from gradspec.scenarios import all_scenarios
+from gradspec.behaviours import catalogue
+from gradspec.behaviours.catalogue import KNOWN_AREAS, CatalogueError, parse_version
+from gradspec.behaviours.scenarios import all_scenarios
 
 ID = re.compile(r"^[a-z][a-z0-9-]*(\.[a-z0-9][a-z0-9-]*)+$")
 BEHAVIOURS = catalogue.behaviours()
@@ -45,7 +45,7 @@ def test_behaviour_well_formed(b):
 
 
 def test_every_autograd_behaviour_has_a_scenario():
-    # ``contract.*`` ids describe what a user's custom Function must do; gradspec.checks
+    # ``contract.*`` ids describe what a user's custom Function must do; gradspec.functions.checks
     # exercises them (see the next test). Every other id is a torch behaviour with a scenario.
     covered = {s.behaviour_id for s in all_scenarios()}
     missing = [b.id for b in BEHAVIOURS if b.area != "contract" and b.id not in covered]
@@ -53,7 +53,7 @@ def test_every_autograd_behaviour_has_a_scenario():
 
 
 def test_every_contract_behaviour_has_a_check():
-    from gradspec.checks import CHECKS
+    from gradspec.functions.checks import CHECKS
 
     checked = {c.behaviour for c in CHECKS.values()}
     missing = [b.id for b in BEHAVIOURS if b.area == "contract" and b.id not in checked]

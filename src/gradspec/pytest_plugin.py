@@ -25,14 +25,14 @@ def pytest_configure(config) -> None:
     from hypothesis import settings
 
     if getattr(settings, "_current_profile", None) in (None, "default"):
-        from .profiles import load_profile
+        from gradspec.profiles import load_profile
 
         load_profile()
 
 
 def spec_params(spec, checks=None, devices=None, dtypes=None) -> list:
     """``pytest.param(check, device, dtype)`` for every test ``spec`` gives, in a fixed order."""
-    from .checks import checks_for
+    from gradspec.functions.checks import checks_for
 
     s = spec.validate()
     names = checks or s.checks
@@ -67,8 +67,8 @@ def spec_tests(spec, *, checks=None, devices=None, dtypes=None, max_examples=Non
 
 def run_one(spec, check: str, device: str, dtype: str, max_examples=None, namespace=None) -> None:
     """Run one check of ``spec`` on one device and dtype: pass, ``pytest.fail`` or ``skip``."""
-    from .api import run
-    from .devices import available_devices
+    from gradspec.devices import available_devices
+    from gradspec.functions.checker import run
 
     if device not in available_devices():
         pytest.skip(f"{device} is not available here")

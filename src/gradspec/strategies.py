@@ -17,7 +17,7 @@ import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes, mutually_broadcastable_shapes
 
-from .signature import Signature
+from gradspec.functions.signature import Signature
 
 #: Memory layouts gradspec can give a tensor. ``expanded`` changes the values (they are constant
 #: along the expanded dimension), the others only change strides and storage offset.
@@ -53,7 +53,7 @@ def dtypes(names=("float32", "float64")) -> st.SearchStrategy[str]:
 
 def devices() -> st.SearchStrategy[str]:
     """The devices available here (``cpu``, and ``cuda`` when it works)."""
-    from .devices import available_devices
+    from gradspec.devices import available_devices
 
     return st.sampled_from(available_devices())
 

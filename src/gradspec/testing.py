@@ -21,7 +21,7 @@ import contextlib
 import functools
 import warnings
 
-from . import expectations
+from gradspec import expectations
 
 
 class StaleExpectation(UserWarning):

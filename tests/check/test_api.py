@@ -7,7 +7,7 @@ import pytest
 import gradspec
 from benchmarks import zoo_functions as z
 from examples import seeds
-from gradspec.checks import CHECKS
+from gradspec.functions.checks import CHECKS
 
 FAST = dict(dtypes=["float64"], max_examples=4)
 

@@ -100,7 +100,7 @@ def test_no_false_alarm_on_myrelu_at_kinks():
 def test_kink_subgradient_accepted_directly():
     import numpy as np
 
-    from gradspec.case import Case
+    from gradspec.functions.case import Case
     from gradspec.strategies import Example
 
     s = gradspec.spec(seeds.MyReLU.apply, lambda x: x.relu(), EW)

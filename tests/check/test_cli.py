@@ -2,8 +2,8 @@
 
 import json
 
-from gradspec.checks import CHECKS
 from gradspec.cli import main
+from gradspec.functions.checks import CHECKS
 
 
 def test_list_prints_checks_and_behaviour_ids(capsys):

@@ -11,8 +11,8 @@ import pytest
 import torch
 from hypothesis import given, settings
 
-from gradspec.observe import compare
-from gradspec.scenarios import all_scenarios, scenario_id
+from gradspec.behaviours.observe import compare
+from gradspec.behaviours.scenarios import all_scenarios, scenario_id
 
 SCENARIOS = all_scenarios()
 

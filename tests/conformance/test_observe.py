@@ -1,4 +1,5 @@
-"""Observation capture and comparison (gradspec.observe), exercised with torch and NumPy."""
+"""Observation capture and comparison (gradspec.behaviours.observe), exercised with torch and
+NumPy."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from gradspec.observe import (
+from gradspec.behaviours.observe import (
     CompareOptions,
     DTypeRecord,
     Observation,

@@ -1,4 +1,4 @@
-"""torch against gradref on random autograd programs (see ``gradspec.programs``).
+"""torch against gradref on random autograd programs (see ``gradspec.behaviours.programs``).
 
 Each example is a whole program: leaves, ops, views, in-place ops under and outside no_grad,
 hooks, retain_grad, backward and autograd.grad, in random order. Everything observed at the end,
@@ -11,8 +11,8 @@ import gradref
 import torch
 from hypothesis import given, settings
 
-from gradspec.observe import CompareOptions, compare, observe
-from gradspec.programs import programs, run_program
+from gradspec.behaviours.observe import CompareOptions, compare, observe
+from gradspec.behaviours.programs import programs, run_program
 
 
 @settings(max_examples=150)

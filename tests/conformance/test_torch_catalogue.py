@@ -11,7 +11,7 @@ import pytest
 import torch
 from hypothesis import given, settings
 
-from gradspec.scenarios import all_scenarios, scenario_id
+from gradspec.behaviours.scenarios import all_scenarios, scenario_id
 
 SCENARIOS = all_scenarios()
 

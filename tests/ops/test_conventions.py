@@ -59,7 +59,7 @@ def test_torch_follows_convention(cid):
 
 
 def test_every_convention_named_in_the_op_table_exists():
-    from gradspec.opinfo import OPS
+    from gradspec.ops.table import OPS
 
     named = {cid for o in OPS.values() for cid in o.conventions}
     assert named <= set(IDS), sorted(named - set(IDS))

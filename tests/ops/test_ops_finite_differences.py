@@ -15,8 +15,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gradspec.opcheck import Run, examples, to_numpy
-from gradspec.opinfo import OPS
+from gradspec.ops.compare import Run, examples, to_numpy
+from gradspec.ops.table import OPS
 
 EPS = 1e-6
 EXAMPLES = max(2, settings.default.max_examples // 5)
@@ -54,7 +54,7 @@ class _Shifted(Run):
                 if d is not None:
                     leaf += t * gradref.tensor(d, dtype=leaf.dtype)
         self.result = info.call(gradref, *self.leaves, **self.aux)
-        from gradspec.opinfo import differentiable_outputs, outputs_of
+        from gradspec.ops.table import differentiable_outputs, outputs_of
 
         self.outputs = outputs_of(self.result)
         self.diff = [o for o in differentiable_outputs(self.result) if o.requires_grad]

@@ -13,8 +13,8 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gradspec.opcheck import Run, assert_close, double_backward_dtypes, examples
-from gradspec.opinfo import OPS
+from gradspec.ops.compare import Run, assert_close, double_backward_dtypes, examples
+from gradspec.ops.table import OPS
 
 DEVICES = [
     "cpu",

@@ -15,8 +15,8 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gradspec.opcheck import Run, examples, saved_tensor_names
-from gradspec.opinfo import OPS
+from gradspec.ops.compare import Run, examples, saved_tensor_names
+from gradspec.ops.table import OPS
 
 #: ops whose saved tensors are not compared, and why
 NOT_COMPARED = {

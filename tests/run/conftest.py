@@ -9,9 +9,9 @@ import sys
 import pytest
 from hypothesis import strategies as st
 
+from gradspec.behaviours.scenarios import _registry
+from gradspec.behaviours.scenarios._registry import Scenario
 from gradspec.cli import main
-from gradspec.scenarios import _registry
-from gradspec.scenarios._registry import Scenario
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 if ROOT not in sys.path:

@@ -6,14 +6,15 @@ import fnmatch
 
 import pytest
 
-from gradspec import catalogue, expectations
+from gradspec import expectations
+from gradspec.behaviours import catalogue
 from gradspec.expectations import ExpectationsError, Expected
-from gradspec.runner import Result, apply_expectations
+from gradspec.runner.session import Result, apply_expectations
 
 
 def test_shipped_expectations_load_and_each_names_something_real():
-    from gradspec import op_adapter
-    from gradspec.scenarios import all_scenarios, scenario_id
+    from gradspec.behaviours.scenarios import all_scenarios, scenario_id
+    from gradspec.runner import ops as op_adapter
 
     entries = expectations.load()
     names = {b.id for b in catalogue.behaviours()}

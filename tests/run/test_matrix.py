@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from gradspec import matrix
 from gradspec.cli import main
+from gradspec.runner import matrix
 
 MATRIX_PY = Path(matrix.__file__)
 

@@ -8,8 +8,8 @@ import pytest
 import torch
 
 import gradspec
-from gradspec import catalogue
-from gradspec.runner import STATUSES
+from gradspec.behaviours import catalogue
+from gradspec.runner.session import STATUSES
 
 from .conftest import HOST, SMALL, SMALL_K, read_json, run_cli
 

@@ -8,9 +8,10 @@ import math
 import numpy as np
 import pytest
 
-from gradspec import op_adapter, runner
-from gradspec.literal import py_literal
-from gradspec.progress import Progress
+from gradspec.runner import ops as op_adapter
+from gradspec.runner import session as runner
+from gradspec.runner.literals import py_literal
+from gradspec.runner.progress import Progress
 
 from .conftest import HOST, SMALL_K
 
@@ -55,7 +56,7 @@ def test_max_examples_and_seed_reach_the_report(planted):
 
 
 def test_absent_op_table_and_examples_are_reported_not_run(monkeypatch, capsys):
-    from gradspec import run_output
+    from gradspec.runner import output as run_output
 
     monkeypatch.setattr(op_adapter, "load", lambda: op_adapter.OpTable(absent="no table here"))
     monkeypatch.setattr(runner, "_examples_importable", lambda: "no examples here")

@@ -19,8 +19,8 @@ import fnmatch
 from dataclasses import dataclass
 from pathlib import Path
 
-from gradspec._toml import entries
-from gradspec.catalogue import parse_version
+from gradspec.behaviours.catalogue import parse_version
+from gradspec.datafiles import entries
 
 EXPECTATIONS_DIR = Path(__file__).parent
 

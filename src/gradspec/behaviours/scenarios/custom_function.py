@@ -1,0 +1,432 @@
+"""Scenarios for custom autograd.Function: both styles, ctx API, and backward's return rules."""
+
+from __future__ import annotations
+
+from hypothesis import strategies as st
+
+from gradspec.behaviours.scenarios._draws import arrays, float_dtypes, scalars, small_arrays
+from gradspec.behaviours.scenarios._registry import scenario
+from gradspec.behaviours.scenarios._util import leaf, square_function, tensor
+
+
+def _exp(T):
+    class Exp(T.autograd.Function):
+        @staticmethod
+        def forward(ctx, a):
+            result = a.exp()
+            ctx.save_for_backward(result)
+            return result
+
+        @staticmethod
+        def backward(ctx, g):
+            (result,) = ctx.saved_tensors
+            return g * result
+
+    return Exp
+
+
+@scenario("custom-function.apply", draws=dict(x=small_arrays(bound=2.0), dtype=float_dtypes()))
+def apply(T, x, dtype):
+    w = leaf(T, x, dtype)
+    out = _exp(T).apply(w)
+    out.sum().backward()
+    return out, w.grad
+
+
+@scenario(
+    "custom-function.setup-context-style",
+    draws=dict(x=small_arrays(), dtype=float_dtypes(), k=scalars()),
+)
+def setup_context_style(T, x, dtype, k):
+    class Scale(T.autograd.Function):
+        @staticmethod
+        def forward(a, factor):
+            return a * factor
+
+        @staticmethod
+        def setup_context(ctx, inputs, output):
+            _, factor = inputs
+            ctx.factor = factor
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * ctx.factor, None
+
+    w = leaf(T, x, dtype)
+    out = Scale.apply(w, k)
+    out.sum().backward()
+    return out, w.grad, out.grad_fn.name()
+
+
+@scenario("custom-function.node-name", draws=dict(x=small_arrays(), dtype=float_dtypes()))
+def node_name(T, x, dtype):
+    w = leaf(T, x, dtype)
+
+    class MyReLU(T.autograd.Function):
+        @staticmethod
+        def forward(ctx, a):
+            return a.relu()
+
+        @staticmethod
+        def backward(ctx, g):
+            return g
+
+    return _exp(T).apply(w).grad_fn.name(), MyReLU.apply(w).grad_fn.name()
+
+
+@scenario(
+    "custom-function.needs-input-grad",
+    draws=dict(x=small_arrays(), dtype=float_dtypes(), rg=st.tuples(st.booleans(), st.booleans())),
+)
+def needs_input_grad(T, x, dtype, rg):
+    seen = []
+
+    class Mul3(T.autograd.Function):
+        @staticmethod
+        def forward(ctx, a, b, k):
+            seen.append(tuple(ctx.needs_input_grad))
+            return a * b * k
+
+        @staticmethod
+        def backward(ctx, g):
+            seen.append(tuple(ctx.needs_input_grad))
+            return g, g, None
+
+    a = tensor(T, x, dtype, requires_grad=rg[0])
+    b = tensor(T, x, dtype, requires_grad=rg[1])
+    out = Mul3.apply(a, b, 2.0)
+    if out.requires_grad:
+        out.sum().backward()
+    return seen, out.requires_grad
+
+
+@scenario("custom-function.save-for-backward", draws=dict(x=small_arrays(), dtype=float_dtypes()))
+def save_for_backward(T, x, dtype):
+    seen = []
+
+    class Square(T.autograd.Function):
+        @staticmethod
+        def forward(ctx, a):
+            ctx.save_for_backward(a, None)
+            return a * a
+
+        @staticmethod
+        def backward(ctx, g):
+            a, nothing = ctx.saved_tensors
+            seen.append((a, nothing))
+            return 2.0 * a * g
+
+    w = leaf(T, x, dtype)
+    Square.apply(w).sum().backward()
+    return seen, w.grad
+
+
+@scenario(
+    "custom-function.save-non-tensor-raises",
+    draws=dict(x=small_arrays(), dtype=float_dtypes(), k=st.integers(-5, 5)),
+    raises="TypeError",
+)
+def save_non_tensor(T, x, dtype, k):
+    class Foo(T.autograd.Function):
+        @staticmethod
+        def forward(ctx, a, factor):
+            ctx.save_for_backward(a, factor)
+            return a * factor
+
+        @staticmethod
+        def backward(ctx, g):
+            return g, None
+
+    Foo.apply(leaf(T, x, dtype), k)
+
+
+@scenario(
+    "custom-function.saved-tensor-version-check",
+    draws=dict(x=small_arrays(), dtype=float_dtypes()),
+    raises="RuntimeError",
+)
+def saved_tensor_version_check(T, x, dtype):
+    Square = square_function(T)
+    h = leaf(T, x, dtype) * 1.0
+    out = Square.apply(h)
+    h.add_(1.0)
+    out.sum().backward()
+
+
+def _returning(T, name, grads):
+    """A Function called ``name`` whose backward returns ``grads(g)``."""
+
+    def forward(ctx, *args):
+        return args[0] * 2.0
+
+    def backward(ctx, g):
+        return grads(g)
+
+    return type(
+        name,
+        (T.autograd.Function,),
+        {"forward": staticmethod(forward), "backward": staticmethod(backward)},
+    )
+
+
+@scenario(
+    "custom-function.too-few-grads-raises",
+    draws=dict(x=small_arrays(), dtype=float_dtypes()),
+    raises="RuntimeError",
+)
+def too_few_grads(T, x, dtype):
+    Foo = _returning(T, "Foo", lambda g: (g,))
+    w = leaf(T, x, dtype)
+    Foo.apply(w, w).sum().backward()
+
+
+@scenario(
+    "custom-function.extra-none-grads-ok",
+    draws=dict(x=small_arrays(), dtype=float_dtypes(), extra=st.integers(1, 3)),
+)
+def extra_none_grads(T, x, dtype, extra):
+    Foo = _returning(T, "Foo", lambda g: (g * 2.0,) + (None,) * extra)
+    w = leaf(T, x, dtype)
+    Foo.apply(w).sum().backward()
+    return w.grad
+
+
+@scenario(
+    "custom-function.extra-tensor-grads-raise",
+    draws=dict(x=small_arrays(), dtype=float_dtypes()),
+    raises="RuntimeError",
+)
+def extra_tensor_grads(T, x, dtype):
+    Foo = _returning(T, "Foo", lambda g: (g, g))
+    Foo.apply(leaf(T, x, dtype)).sum().backward()
+
+
+@scenario(
+    "custom-function.grad-for-non-tensor-raises",
+    draws=dict(x=small_arrays(), dtype=float_dtypes(), k=scalars()),
+    raises="RuntimeError",
+)
+def grad_for_non_tensor(T, x, dtype, k):
+    Foo = _returning(T, "Foo", lambda g: (g, g))
+    Foo.apply(leaf(T, x, dtype), k).sum().backward()
+
+
+@scenario(
+    "custom-function.wrong-shape-raises",
+    draws=dict(x=arrays((3,)), dtype=float_dtypes()),
+    raises="RuntimeError",
+)
+def wrong_shape(T, x, dtype):
+    Foo = _returning(T, "Foo", lambda g: T.ones(4, dtype=getattr(T, dtype)))
+    Foo.apply(leaf(T, x, dtype)).sum().backward()
+
+
+@scenario(
+    "custom-function.expandable-shape-summed",
+    draws=dict(x=arrays((3,)), dtype=float_dtypes(), lead=st.integers(1, 3)),
+)
+def expandable_shape(T, x, dtype, lead):
+    Foo = _returning(T, "Foo", lambda g: T.ones((lead, 3), dtype=getattr(T, dtype)))
+    w = leaf(T, x, dtype)
+    Foo.apply(w).sum().backward()
+    return w.grad
+
+
+@scenario(
+    "custom-function.wrong-dtype-cast",
+    draws=dict(x=small_arrays(), dtype=float_dtypes(), to=float_dtypes()),
+)
+def wrong_dtype_cast(T, x, dtype, to):
+    Foo = _returning(T, "Foo", lambda g: g.to(getattr(T, to)) * 2.0)
+    w = leaf(T, x, dtype)
+    Foo.apply(w).sum().backward()
+    return w.grad
+
+
+@scenario(
+    "custom-function.grads-for-non-requiring-dropped",
+    draws=dict(x=small_arrays(), dtype=float_dtypes()),
+)
+def grads_dropped(T, x, dtype):
+    class Foo(T.autograd.Function):
+        @staticmethod
+        def forward(ctx, a, b):
+            return a * b
+
+        @staticmethod
+        def backward(ctx, g):
+            return g, T.ones(7)
+
+    a, b = leaf(T, x, dtype), tensor(T, x, dtype)
+    Foo.apply(a, b).sum().backward()
+    return a.grad, b.grad
+
+
+def _double_inplace(T, mark, returned):
+    class Foo(T.autograd.Function):
+        @staticmethod
+        def forward(ctx, a):
+            if mark:
+                ctx.mark_dirty(a)
+            a.mul_(2.0)
+            return a if returned else a * 1.0
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 2.0
+
+    return Foo
+
+
+@scenario("custom-function.mark-dirty", draws=dict(x=small_arrays(), dtype=float_dtypes()))
+def mark_dirty(T, x, dtype):
+    w = leaf(T, x, dtype)
+    a = w * 1.0
+    r = _double_inplace(T, True, True).apply(a)
+    r.sum().backward()
+    return r is a, a._version, a.grad_fn.name(), a, w.grad
+
+
+@scenario(
+    "custom-function.dirty-not-returned-raises",
+    draws=dict(x=small_arrays(), dtype=float_dtypes()),
+    raises="RuntimeError",
+)
+def dirty_not_returned(T, x, dtype):
+    _double_inplace(T, True, False).apply(leaf(T, x, dtype) * 1.0)
+
+
+@scenario(
+    "custom-function.dirty-leaf-raises",
+    draws=dict(x=small_arrays(), dtype=float_dtypes()),
+    raises="RuntimeError",
+)
+def dirty_leaf(T, x, dtype):
+    _double_inplace(T, True, True).apply(leaf(T, x, dtype))
+
+
+@scenario(
+    "custom-function.returned-input-is-view", draws=dict(x=small_arrays(), dtype=float_dtypes())
+)
+def returned_input_is_view(T, x, dtype):
+    class Ident(T.autograd.Function):
+        @staticmethod
+        def forward(ctx, a):
+            return a
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 3.0
+
+    w = leaf(T, x, dtype)
+    r = Ident.apply(w)
+    r.sum().backward()
+    return r is w, r._base is w, r.is_leaf, r.grad_fn.name(), w.grad
+
+
+@scenario(
+    "custom-function.mark-non-differentiable",
+    draws=dict(x=small_arrays(), dtype=float_dtypes()),
+)
+def mark_non_differentiable(T, x, dtype):
+    seen = []
+
+    class WithMask(T.autograd.Function):
+        @staticmethod
+        def forward(ctx, a):
+            mask = (a > 0.0).to(a.dtype)
+            ctx.mark_non_differentiable(mask)
+            return a * 2.0, mask
+
+        @staticmethod
+        def backward(ctx, g, g_mask):
+            seen.append(g_mask)
+            return g * 2.0
+
+    w = leaf(T, x, dtype)
+    out, mask = WithMask.apply(w)
+    out.sum().backward()
+    return mask, seen, w.grad
+
+
+def _once(T, seen):
+    from_namespace = T.autograd.function.once_differentiable
+
+    class Square(T.autograd.Function):
+        @staticmethod
+        def forward(ctx, a):
+            ctx.save_for_backward(a)
+            return a * a
+
+        @staticmethod
+        @from_namespace
+        def backward(ctx, g):
+            seen.append(T.is_grad_enabled())
+            (a,) = ctx.saved_tensors
+            return 2.0 * a * g
+
+    return Square
+
+
+@scenario(
+    "custom-function.once-differentiable-no-grad",
+    draws=dict(x=small_arrays(), dtype=float_dtypes(), create_graph=st.booleans()),
+)
+def once_no_grad(T, x, dtype, create_graph):
+    seen = []
+    w = leaf(T, x, dtype)
+    (g,) = T.autograd.grad(_once(T, seen).apply(w).sum(), w, create_graph=create_graph)
+    return seen, g
+
+
+@scenario(
+    "custom-function.once-differentiable-twice-raises",
+    draws=dict(x=small_arrays(), dtype=float_dtypes()),
+    raises="RuntimeError",
+)
+def once_twice(T, x, dtype):
+    w = leaf(T, x, dtype)
+    z = (_once(T, []).apply(w) * w).sum()
+    (g,) = T.autograd.grad(z, w, create_graph=True)
+    g.sum().backward()
+
+
+@scenario(
+    "custom-function.no-grad-fn-under-no-grad",
+    draws=dict(x=small_arrays(bound=2.0), dtype=float_dtypes()),
+)
+def no_grad_fn_under_no_grad(T, x, dtype):
+    w = leaf(T, x, dtype)
+    with T.no_grad():
+        out = _exp(T).apply(w)
+    return out, out.grad_fn is None
+
+
+@scenario(
+    "custom-function.only-direct-tensor-args",
+    draws=dict(x=small_arrays(), dtype=float_dtypes()),
+)
+def only_direct_tensor_args(T, x, dtype):
+    class FromList(T.autograd.Function):
+        @staticmethod
+        def forward(ctx, items):
+            return items[0] * 2.0
+
+        @staticmethod
+        def backward(ctx, g):
+            return None
+
+    out = FromList.apply([leaf(T, x, dtype)])
+    return out, out.grad_fn is None
+
+
+@scenario(
+    "custom-function.jvp-missing-raises",
+    draws=dict(x=small_arrays(), dtype=float_dtypes(low_precision=False)),
+    raises="NotImplementedError",
+)
+def jvp_missing(T, x, dtype):
+    fwAD = T.autograd.forward_ad
+    with fwAD.dual_level():
+        d = fwAD.make_dual(tensor(T, x, dtype), tensor(T, x, dtype))
+        _exp(T).apply(d)

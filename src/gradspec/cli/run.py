@@ -1,0 +1,120 @@
+"""``gradspec run``: check the installed torch against gradref and print a table (see
+:mod:`gradspec.runner`). Exit status 0 when nothing failed unexpectedly, 1 otherwise, 2 on
+bad usage."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "run",
+        help="check the installed torch against gradref (behaviours, ops, examples)",
+        description="Check the installed torch against gradref: every behaviour scenario of the "
+        "catalogue, every op of the op table and the example Functions, on every available "
+        "device, under the active Hypothesis profile. Prints a table per area, then each "
+        "failure with its shrunk example and a reproducer.",
+    )
+    p.add_argument("--profile", help="Hypothesis profile: dev, ci or thorough")
+    p.add_argument("--max-examples", type=int, metavar="N", help="examples per behaviour")
+    p.add_argument(
+        "--device",
+        action="append",
+        dest="devices",
+        metavar="DEVICE",
+        help="run on this device (repeatable; default: every available device)",
+    )
+    p.add_argument(
+        "-k",
+        action="append",
+        dest="patterns",
+        default=[],
+        metavar="SUBSTRING",
+        help="only ids or areas containing SUBSTRING (repeatable: any of them)",
+    )
+    p.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help="worker processes, one torch thread each (default: one per core)",
+    )
+    p.add_argument("--seed", type=int, help="Hypothesis seed (ignored by derandomized profiles)")
+    p.add_argument("--json", metavar="PATH", help="write the full report as JSON")
+    p.add_argument("--markdown", metavar="PATH", help="write a Markdown summary")
+    p.add_argument("--list", action="store_true", help="list what would run, and exit")
+    p.add_argument("--no-progress", action="store_true", help="no progress on stderr")
+    p.add_argument(
+        "--no-reproducers", action="store_true", help="leave reproducers out of the table"
+    )
+    p.set_defaults(func=run)
+
+
+def _check_writable(path: str | None, flag: str) -> None:
+    from gradspec.runner.session import UsageError
+
+    if path is None:
+        return
+    parent = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(parent):
+        raise UsageError(f"{flag} {path}: directory {parent} does not exist")
+    if os.path.isdir(path):
+        raise UsageError(f"{flag} {path}: is a directory")
+
+
+def run(args) -> int:
+    from gradspec.runner.session import UsageError
+
+    try:
+        return _run(args)
+    except UsageError as e:
+        print(f"gradspec run: error: {e}", file=sys.stderr)
+        return 2
+
+
+def _run(args) -> int:
+    from gradspec import expectations
+    from gradspec.runner import output as run_output
+    from gradspec.runner import session as runner
+    from gradspec.runner.progress import Progress
+
+    _check_writable(args.json, "--json")
+    _check_writable(args.markdown, "--markdown")
+    try:
+        entries = expectations.load()
+    except expectations.ExpectationsError as e:
+        raise runner.UsageError(f"expectations: {e}") from None
+    options = runner.make_options(
+        profile=args.profile,
+        devices=args.devices,
+        max_examples=args.max_examples,
+        seed=args.seed,
+        patterns=args.patterns,
+        workers=args.workers if args.workers is not None else runner.default_workers(),
+    )
+    items, absent = runner.collect(options)
+    if not items:
+        what = " or ".join(repr(p) for p in options.patterns)
+        raise runner.UsageError(f"nothing matches -k {what}" if what else "nothing to run")
+    if args.list:
+        for it in items:
+            print(f"{it.id}  [{it.device}]  {it.sentence}")
+        for area, why in absent.items():
+            print(f"({area}: {why})")
+        return 0
+    totals: dict[str, int] = {}
+    for it in items:
+        totals[it.area] = totals.get(it.area, 0) + 1
+    progress = None if args.no_progress else Progress(totals)
+    report = runner.run(
+        options, expectations=entries, progress=progress, items=items, absent=absent
+    )
+    print(run_output.text(report, reproducers=not args.no_reproducers))
+    if args.json:
+        with open(args.json, "w") as fh:
+            fh.write(run_output.to_json(report))
+    if args.markdown:
+        with open(args.markdown, "w") as fh:
+            fh.write(run_output.markdown(report))
+    return 0 if report.ok else 1

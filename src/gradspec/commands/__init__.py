@@ -1,1 +1,0 @@
-"""Subcommands of the ``gradspec`` CLI, one module each (see :mod:`gradspec.cli`)."""

@@ -1,0 +1,52 @@
+"""The named checks. Each is a function of a :class:`~gradspec.functions.case.Case` that raises
+``CheckFailure`` when the op breaks the behaviour the check is tied to (an id in
+``catalogue/function_contract.toml``), ``NotApplicable`` when it cannot tell, else returns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    behaviour: str
+    sentence: str
+    run: Callable
+    #: "any", "reference" (needs a reference) or "fd" (only without one)
+    mode: str = "any"
+    #: run on the first few examples only (costly, or independent of the drawn example)
+    once: bool = False
+
+
+CHECKS: dict[str, Check] = {}
+
+
+def register(name: str, behaviour: str, sentence: str, mode: str = "any", once: bool = False):
+    def deco(f):
+        CHECKS[name] = Check(name, behaviour, sentence, f, mode, once)
+        return f
+
+    return deco
+
+
+def checks_for(reference_given: bool, names=None) -> list[Check]:
+    """The checks that apply, in a fixed order (names given explicitly always run)."""
+    if names is not None:
+        return [CHECKS[n] for n in names]
+    want = "reference" if reference_given else "fd"
+    return [c for c in CHECKS.values() if c.mode in ("any", want)]
+
+
+from gradspec.functions.checks import backward, forward, higher, lifetime, mutation  # noqa: E402,F401
+
+#: the order checks run and are listed in: cheap, basic ones first
+ORDER = (
+    "forward", "output-requires-grad", "vjp", "vjp-fd", "backward-returns", "needs-input-grad",
+    "layouts", "edge-shapes", "output-subsets", "grad-output-unmodified", "inputs-unmodified",
+    "saved-tensors-version", "graph-freed", "deterministic", "double-backward", "no-grad",
+    "gradcheck",
+)  # fmt: skip
+CHECKS = {n: CHECKS[n] for n in sorted(CHECKS, key=lambda n: (ORDER + (n,)).index(n))}

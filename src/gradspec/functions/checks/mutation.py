@@ -1,0 +1,155 @@
+"""In-place modification: of grad_output by backward, of inputs by forward or backward, and of
+saved inputs/outputs after forward (which save_for_backward's version check must catch)."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from gradspec.functions.case import Case, CheckFailure, NotApplicable
+from gradspec.functions.checks import register
+from gradspec.functions.oracles import to_numpy
+
+VERSION_ERROR = "modified by an inplace operation"
+
+
+def _same(a: np.ndarray, b: np.ndarray) -> bool:
+    return a.shape == b.shape and bool(np.all((a == b) | (np.isnan(a) & np.isnan(b))))
+
+
+@register(
+    "grad-output-unmodified",
+    "contract.grad-output-unmodified",
+    "backward never modifies grad_output in place.",
+)
+def grad_output_unmodified(case: Case):
+    inputs = case.make_inputs()
+    outs = case.call(inputs)
+    cots = case.cotangents(outs)
+    before = [to_numpy(c).copy() for c in cots]
+    versions = [c._version for c in cots]
+    try:
+        case.raw_backward(outs, inputs, cots)
+    except NotApplicable:
+        case.engine_grads(outs, inputs, cots)
+    for k, (c, b, v) in enumerate(zip(cots, before, versions)):
+        if c._version != v or not _same(to_numpy(c), b):
+            raise CheckFailure(f"backward modified grad_output {k} in place")
+
+
+@register(
+    "inputs-unmodified",
+    "contract.inputs-unmodified-unless-dirty",
+    "forward and backward leave inputs unmodified, unless forward marks them dirty with "
+    "ctx.mark_dirty and returns them.",
+)
+def inputs_unmodified(case: Case):
+    inputs = case.make_inputs()
+    before = [None if x is None else to_numpy(x).copy() for x in inputs]
+    versions = [None if x is None else x._version for x in inputs]
+    outs = case.call(inputs)
+    returned = {id(o) for o in outs}
+    for i, (x, b, v) in enumerate(zip(inputs, before, versions)):
+        if x is None or id(x) in returned:
+            continue
+        if x._version != v or not _same(to_numpy(x), b):
+            raise CheckFailure(
+                f"forward modified input {i} in place without ctx.mark_dirty (and returning it)"
+            )
+    after_fwd = [None if x is None else to_numpy(x).copy() for x in inputs]
+    cots = case.cotangents(outs)
+    if not cots:
+        return
+    case.engine_grads(outs, inputs, cots)
+    for i, (x, b) in enumerate(zip(inputs, after_fwd)):
+        if x is not None and not _same(to_numpy(x), b):
+            raise CheckFailure(f"backward modified input {i} in place")
+
+
+def _aliases(t: torch.Tensor, others) -> int | None:
+    try:
+        ptr = t.untyped_storage().data_ptr()
+    except Exception:
+        return None
+    for j, o in enumerate(others):
+        if isinstance(o, torch.Tensor) and o.numel() and t.numel():
+            if o.untyped_storage().data_ptr() == ptr:
+                return j
+    return None
+
+
+def _ctx_tensors(node):
+    """(name, tensor) for the tensors stored as attributes of a custom Function's ctx."""
+    found = []
+    for name, v in vars(node).items() if hasattr(node, "__dict__") else ():
+        items = v.values() if isinstance(v, dict) else v if isinstance(v, list | tuple) else [v]
+        for x in items:
+            if isinstance(x, torch.Tensor):
+                found.append((name, x))
+    return found
+
+
+@register(
+    "saved-tensors-version",
+    "contract.saved-tensors-version-checked",
+    "Inputs and outputs that backward uses are saved with ctx.save_for_backward, so modifying "
+    "one in place after forward makes backward raise instead of silently using the new values "
+    "(tensors kept as ctx attributes escape this check).",
+)
+def saved_tensors_version(case: Case):
+    present = [i for i, v in enumerate(case.values) if v is not None]
+    # 1. tensors kept on ctx that alias an input or output
+    inputs = case.make_inputs(nonleaf=True)
+    outs = case.call(inputs)
+    node = case.node(outs, inputs)
+    if node is not None:
+        for name, t in _ctx_tensors(node):
+            j = _aliases(t, inputs)
+            if j is not None:
+                raise CheckFailure(
+                    f"ctx.{name} holds input {j} (or a view of it) as an attribute: it escapes "
+                    "the version check; use ctx.save_for_backward"
+                )
+            j = _aliases(t, [o for _, o in case.tensor_outputs(outs)])
+            if j is not None:
+                raise CheckFailure(
+                    f"ctx.{name} holds output {j} (or a view of it) as an attribute: it escapes "
+                    "the version check and makes a reference cycle; use ctx.save_for_backward"
+                )
+    del node, outs, inputs
+    # 2. behaviour: modify each input / output in place after forward, then backward
+    base_in = case.make_inputs(nonleaf=True)
+    base_out = case.call(base_in)
+    base = case.engine_grads(base_out, base_in, case.cotangents(base_out))
+    targets = [("input", i) for i in present]
+    targets += [("output", k) for k, _ in case.diff_outputs(base_out)]
+    for kind, idx in targets:
+        inputs = case.make_inputs(nonleaf=True)
+        outs = case.call(inputs)
+        victim = inputs[idx] if kind == "input" else outs[idx]
+        if victim.numel() == 0 or any(victim is o for o in outs if kind == "input"):
+            continue
+        try:
+            with torch.no_grad():
+                victim.add_(0.75)
+        except RuntimeError:
+            continue  # torch refuses to modify this one (e.g. a view it protects)
+        cots = case.cotangents(outs)
+        try:
+            grads = case.engine_grads(outs, inputs, cots)
+        except RuntimeError as e:
+            if VERSION_ERROR in str(e):
+                continue
+            raise CheckFailure(
+                f"after {kind} {idx} was modified in place, backward raised "
+                f"{type(e).__name__}: {e} (expected the version-counter error)"
+            ) from e
+        for i, (g, b) in enumerate(zip(grads, base)):
+            if g is None or b is None:
+                continue
+            if case.close(g, to_numpy(b), "") is not None:
+                raise CheckFailure(
+                    f"{kind} {idx} was modified in place after forward and backward silently "
+                    f"used the new values (gradient of input {i} changed) instead of raising: a "
+                    "tensor kept as a ctx attribute escapes save_for_backward's version check"
+                )

@@ -1,0 +1,189 @@
+"""Oracles: what the right answer is.
+
+``reference_result`` is namespace-generic: it turns drawn NumPy values into tensors of a namespace
+``T`` (``gradref``, or ``torch`` itself), calls the reference, and computes the reference VJP with
+``T.autograd.grad`` (and, on request, the second-order VJP with ``create_graph=True``). Results
+come back as plain NumPy float64 arrays plus dtype names, so they can be compared with anything
+and written into reproducers.
+
+Without a reference, ``fd_directional`` gives the finite-difference directional derivative used
+by the random-direction inner-product test.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from gradspec.tolerances import dtype_name
+
+
+class ReferenceFailed(Exception):
+    """The reference itself could not compute something (not a failure of the op under test)."""
+
+
+def namespace(name: str = "gradref"):
+    """The reference namespace: ``gradref`` when importable (``name="torch"`` for torch)."""
+    import importlib
+
+    return importlib.import_module(name)
+
+
+def to_numpy(t) -> np.ndarray:
+    """A tensor of any namespace as a float64 NumPy array (bool/int as float64 too)."""
+    if hasattr(t, "detach"):
+        t = t.detach()
+    if type(t).__module__.startswith("torch"):
+        import torch
+
+        t = t.cpu()
+        if t.is_complex():
+            return t.to(torch.complex128).numpy()
+        return t.to(torch.float64).numpy()
+    a = t.numpy() if hasattr(t, "numpy") else np.asarray(t)
+    a = np.asarray(a)
+    if np.iscomplexobj(a):
+        return a.astype(np.complex128)
+    return a.astype(np.float64)
+
+
+def as_tuple(out) -> tuple:
+    if isinstance(out, tuple | list):
+        return tuple(out)
+    return (out,)
+
+
+@dataclass
+class RefOutput:
+    value: np.ndarray
+    dtype: str
+    shape: tuple
+    requires_grad: bool
+
+
+@dataclass
+class RefResult:
+    outputs: list  # of RefOutput (None for a non-tensor output)
+    grads: list | None = None  # per input: np array, or None for an omitted input
+    grads2: list | None = None  # per input then per differentiable output's cotangent
+
+
+def _is_tensor(T, x) -> bool:
+    return hasattr(x, "dtype") and hasattr(x, "shape") and hasattr(x, "requires_grad")
+
+
+def reference_result(
+    T,
+    reference,
+    values,
+    dtype: str,
+    cotangent=None,
+    *,
+    second=None,
+) -> RefResult:
+    """Run ``reference`` in namespace ``T`` on ``values`` (NumPy arrays or None) cast to ``dtype``.
+
+    Every present input requires grad. With ``cotangent(k, shape, dtype) -> ndarray`` the VJP of
+    the differentiable outputs is computed (``grads``; zeros for inputs the output does not use).
+    With ``second(j, shape) -> ndarray`` too, the VJP of ``sum_j <grads[j], second_j>`` with respect
+    to the inputs and then the cotangents is computed with ``create_graph=True`` (``grads2``).
+    """
+    dt = getattr(T, dtype)
+    try:
+        xs = [
+            None if v is None else T.tensor(np.asarray(v), dtype=dt, requires_grad=True)
+            for v in values
+        ]
+        outs = as_tuple(reference(*xs))
+    except Exception as e:  # noqa: BLE001 - the reference's own problem, reported as such
+        raise ReferenceFailed(f"reference forward raised {type(e).__name__}: {e}") from e
+    result = RefResult(outputs=[])
+    for o in outs:
+        if not _is_tensor(T, o):
+            result.outputs.append(None)
+            continue
+        result.outputs.append(
+            RefOutput(to_numpy(o), dtype_name(o.dtype), tuple(o.shape), bool(o.requires_grad))
+        )
+    if cotangent is None:
+        return result
+    present = [x for x in xs if x is not None]
+    diff = [(k, o) for k, o in enumerate(outs) if _is_tensor(T, o) and o.requires_grad]
+    if not diff or not present:
+        result.grads = [None if v is None else np.zeros(np.shape(v)) for v in values]
+        return result
+    try:
+        cots = [
+            T.tensor(
+                cotangent(k, tuple(o.shape), dtype_name(o.dtype)),
+                dtype=o.dtype,
+                requires_grad=second is not None,
+            )
+            for k, o in diff
+        ]
+        grads = T.autograd.grad(
+            [o for _, o in diff],
+            present,
+            grad_outputs=cots,
+            allow_unused=True,
+            create_graph=second is not None,
+        )
+    except Exception as e:  # noqa: BLE001
+        raise ReferenceFailed(f"reference backward raised {type(e).__name__}: {e}") from e
+    it = iter(grads)
+    result.grads = []
+    for v in values:
+        if v is None:
+            result.grads.append(None)
+            continue
+        g = next(it)
+        result.grads.append(np.zeros(np.shape(v)) if g is None else to_numpy(g))
+    if second is None:
+        return result
+    try:
+        index = [i for i, v in enumerate(values) if v is not None]
+        pairs = [
+            (g, T.tensor(second(index[j], tuple(g.shape)), dtype=g.dtype))
+            for j, g in enumerate(grads)
+            if g is not None and g.requires_grad
+        ]
+        wrt = present + cots
+        if pairs:
+            g2 = T.autograd.grad(
+                [g for g, _ in pairs],
+                wrt,
+                grad_outputs=[v for _, v in pairs],
+                allow_unused=True,
+            )
+        else:
+            g2 = [None] * len(wrt)
+    except Exception as e:  # noqa: BLE001
+        raise ReferenceFailed(f"reference double backward raised {type(e).__name__}: {e}") from e
+    result.grads2 = [
+        np.zeros(tuple(w.shape)) if g is None else to_numpy(g) for g, w in zip(g2, wrt)
+    ]
+    return result
+
+
+def fd_directional(f, xs, i, direction, eps=1e-6):
+    """Central, forward and backward differences of ``f`` along ``direction`` in input ``i``.
+
+    ``f`` maps a list of float64 torch tensors to a tuple of outputs; returns three lists (one
+    array per output) of directional derivatives.
+    """
+    import torch
+
+    d = torch.as_tensor(direction, dtype=xs[i].dtype, device=xs[i].device)
+
+    def at(t):
+        ys = list(xs)
+        ys[i] = xs[i] + t * d
+        with torch.no_grad():
+            return [to_numpy(o) for o in as_tuple(f(*ys)) if isinstance(o, torch.Tensor)]
+
+    f0, fp, fm = at(0.0), at(eps), at(-eps)
+    central = [(a - b) / (2 * eps) for a, b in zip(fp, fm)]
+    forward = [(a - b) / eps for a, b in zip(fp, f0)]
+    backward = [(a - b) / eps for a, b in zip(f0, fm)]
+    return central, forward, backward

@@ -1,0 +1,278 @@
+"""Spec: a declarative record of an op under test, like PyTorch's OpInfo but for anyone's op.
+
+A spec names the callable (``fn``), its reference (a callable on gradref tensors, or ``None`` for
+finite-difference checking), a gufunc signature, value bounds, dtypes, devices and *claims* about
+the op (``double_backward``, ``deterministic``, ``modifies_inputs``), which gradspec checks both
+ways. Third-party packages register specs under the entry-point group ``gradspec.specs``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from gradspec.functions.signature import Signature, SignatureError, parse_signature
+from gradspec.strategies import FLOAT_DTYPES
+
+ENTRY_POINT_GROUP = "gradspec.specs"
+
+#: Claims a spec may make, with their meaning.
+CLAIMS: dict[str, str] = {
+    "double_backward": "True: double backward is right; False: it is refused loudly "
+    "(e.g. @once_differentiable); None (default): either",
+    "deterministic": "True (default): repeated backward gives bit-identical gradients",
+    "modifies_inputs": "True: forward modifies inputs in place (and marks them dirty), so inputs "
+    "are passed as non-leaf tensors",
+}
+
+
+class SpecError(ValueError):
+    """A spec (or check() call) that gradspec cannot run, with the problem named."""
+
+
+def _dtype_name(d) -> str:
+    from gradspec.tolerances import dtype_name
+
+    return dtype_name(d)
+
+
+@dataclass(frozen=True)
+class Spec:
+    """An op under test. Build with :func:`spec`; ``validate()`` says what is wrong."""
+
+    fn: Callable
+    reference: Callable | None
+    signature: str
+    broadcast: bool = False
+    bounds: Any = None
+    dtypes: tuple[str, ...] | None = None
+    devices: tuple[str, ...] | None = None
+    optional: tuple[int, ...] = ()
+    claims: dict = field(default_factory=dict)
+    name: str | None = None
+    max_examples: int | None = None
+    checks: tuple[str, ...] | None = None
+    #: where the spec can be imported from ("package.module:attribute"), for reproducers
+    origin: str | None = None
+
+    @property
+    def label(self) -> str:
+        if self.name:
+            return self.name
+        return callable_name(self.fn)
+
+    def parsed(self) -> Signature:
+        sig = parse_signature(self.signature)
+        if self.optional:
+            opt = list(sig.optional)
+            for i in self.optional:
+                opt[i] = True
+            sig = Signature(sig.text, sig.inputs, sig.outputs, tuple(opt))
+        return sig
+
+    def bounds_per_input(self) -> tuple[tuple[float, float], ...]:
+        n = self.parsed().n_inputs
+        if self.bounds is None:
+            return ((-2.0, 2.0),) * n
+        b = self.bounds
+        if len(b) == 2 and all(isinstance(x, int | float) for x in b):
+            return ((float(b[0]), float(b[1])),) * n
+        return tuple((float(lo), float(hi)) for lo, hi in b)
+
+    def claim(self, name: str, default=None):
+        return self.claims.get(name, default)
+
+    def validate(self) -> Spec:
+        """Check every field; returns a normalised copy or raises :class:`SpecError`."""
+        if not callable(self.fn):
+            raise SpecError(
+                f"fn must be callable (e.g. MyFunction.apply), got {type(self.fn).__name__} "
+                f"{self.fn!r}"
+            )
+        if self.reference is not None and not callable(self.reference):
+            raise SpecError(
+                "reference must be a callable on gradref tensors or None, got "
+                f"{type(self.reference).__name__} {self.reference!r}"
+            )
+        try:
+            sig = self.parsed()
+        except SignatureError as e:
+            raise SpecError(str(e)) from None
+        except IndexError:
+            raise SpecError(
+                f"optional={self.optional!r} names an input the signature "
+                f"{self.signature!r} does not have"
+            ) from None
+        n = sig.n_inputs
+        for what, f in (("reference", self.reference), ("fn", self.fn)):
+            if f is None:
+                continue
+            try:
+                s = inspect.signature(f)
+            except (TypeError, ValueError):
+                continue
+            try:
+                s.bind(*([None] * n))
+            except TypeError:
+                params = [
+                    p
+                    for p in s.parameters.values()
+                    if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+                ]
+                raise SpecError(
+                    f"{what} {callable_name(f)} takes {len(params)} positional argument(s) but "
+                    f"the signature {self.signature!r} has {n} input(s)"
+                ) from None
+        if self.bounds is not None:
+            try:
+                b = self.bounds_per_input()
+            except (TypeError, ValueError):
+                raise SpecError(
+                    f"bounds must be (low, high) or one (low, high) pair per input, got "
+                    f"{self.bounds!r}"
+                ) from None
+            if len(b) != n:
+                raise SpecError(f"bounds has {len(b)} pairs but the signature has {n} inputs")
+            for lo, hi in b:
+                if not lo < hi:
+                    raise SpecError(f"bounds ({lo}, {hi}): low must be below high")
+        dtypes = None
+        if self.dtypes is not None:
+            dtypes = tuple(_dtype_name(d) for d in _as_tuple(self.dtypes))
+            for d in dtypes:
+                if d not in FLOAT_DTYPES:
+                    raise SpecError(f"dtype {d!r} is not one of {FLOAT_DTYPES}")
+        devices = None if self.devices is None else tuple(str(d) for d in _as_tuple(self.devices))
+        unknown = set(self.claims) - set(CLAIMS)
+        if unknown:
+            raise SpecError(f"unknown claim(s) {sorted(unknown)}; known: {sorted(CLAIMS)}")
+        checks = None
+        if self.checks is not None:
+            from gradspec.functions.checks import CHECKS
+
+            checks = tuple(_as_tuple(self.checks))
+            bad = [c for c in checks if c not in CHECKS]
+            if bad:
+                raise SpecError(
+                    f"unknown check(s) {bad}; known: {', '.join(sorted(CHECKS))} "
+                    "(see `gradspec list`)"
+                )
+        if self.max_examples is not None and (
+            not isinstance(self.max_examples, int) or self.max_examples < 1
+        ):
+            raise SpecError(f"max_examples must be a positive int, got {self.max_examples!r}")
+        return replace(self, dtypes=dtypes, devices=devices, checks=checks)
+
+
+def _as_tuple(x) -> tuple:
+    if isinstance(x, str) or not isinstance(x, Iterable):
+        return (x,)
+    return tuple(x)
+
+
+def callable_name(f) -> str:
+    owner = getattr(f, "__self__", None)
+    if isinstance(owner, type):
+        return f"{owner.__name__}.{getattr(f, '__name__', 'apply')}"
+    return getattr(f, "__qualname__", None) or getattr(f, "__name__", None) or repr(f)
+
+
+def spec(
+    fn: Callable,
+    reference: Callable | None,
+    signature: str,
+    *,
+    broadcast: bool = False,
+    bounds=None,
+    dtypes=None,
+    devices=None,
+    optional=(),
+    claims: dict | None = None,
+    name: str | None = None,
+    max_examples: int | None = None,
+    checks=None,
+) -> Spec:
+    """Build and validate a :class:`Spec` (raises :class:`SpecError` naming any problem)."""
+    return Spec(
+        fn=fn,
+        reference=reference,
+        signature=signature,
+        broadcast=broadcast,
+        bounds=bounds,
+        dtypes=dtypes,
+        devices=devices,
+        optional=tuple(optional),
+        claims=dict(claims or {}),
+        name=name,
+        max_examples=max_examples,
+        checks=checks,
+    ).validate()
+
+
+def collect_specs(obj, origin: str | None = None) -> list[Spec]:
+    """Specs held by ``obj``: a Spec, a list/tuple/dict of them, or a module exposing them
+    (module attributes that are Specs, or lists/dicts of Specs, in definition order)."""
+    if isinstance(obj, Spec):
+        return [obj if obj.origin or not origin else replace(obj, origin=origin)]
+    if isinstance(obj, dict):
+        out = []
+        for k, v in obj.items():
+            out += collect_specs(v, f"{origin}[{k!r}]" if origin else None)
+        return out
+    if isinstance(obj, list | tuple):
+        out = []
+        for i, v in enumerate(obj):
+            out += collect_specs(v, f"{origin}[{i}]" if origin else None)
+        return out
+    if inspect.ismodule(obj):
+        out = []
+        for k, v in vars(obj).items():
+            if k.startswith("_"):
+                continue
+            if isinstance(v, Spec) or (
+                isinstance(v, list | tuple | dict)
+                and v
+                and all(isinstance(x, Spec) for x in (v.values() if isinstance(v, dict) else v))
+            ):
+                out += collect_specs(v, f"{obj.__name__}:{k}")
+        seen: set[int] = set()
+        unique = []
+        for sp in out:  # a spec both exposed alone and listed in SPECS runs once
+            if id(sp.fn) not in seen:
+                seen.add(id(sp.fn))
+                unique.append(sp)
+        return unique
+    raise SpecError(f"{origin or obj!r} is not a Spec, a list or dict of Specs, or a module")
+
+
+def load_target(target: str) -> list[Spec]:
+    """Specs named by ``"package.module:attribute"`` or ``"package.module"``."""
+    module_name, _, attr = target.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as e:
+        raise SpecError(f"cannot import {module_name!r}: {e}") from None
+    obj = module
+    if attr:
+        for part in attr.split("."):
+            try:
+                obj = getattr(obj, part)
+            except AttributeError:
+                raise SpecError(f"module {module_name!r} has no attribute {attr!r}") from None
+    specs = collect_specs(obj, target)
+    if not specs:
+        raise SpecError(f"{target!r} holds no gradspec specs")
+    return specs
+
+
+def registered_specs() -> list[Spec]:
+    """Specs registered by installed packages under the ``gradspec.specs`` entry-point group."""
+    from importlib.metadata import entry_points
+
+    out = []
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        out += collect_specs(ep.load(), ep.value)
+    return out

@@ -1,0 +1,238 @@
+"""Running one op-table example in a namespace and comparing two namespaces' results.
+
+Everything here is generic over ``gradspec.ops.table.OPS``: an example is (op, dtype, shapes,
+layouts, which inputs require grad, seed); the same values become torch and gradref tensors
+with the same layout, and forward values, first-order gradients (VJPs) and second-order
+gradients are compared with :func:`gradspec.tolerances.op_tolerance`. The op tests
+(``tests/ops``) and ``gradspec run`` both judge ops with :func:`difference`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from hypothesis import strategies as st
+
+from gradspec.ops.table import (
+    OpInfo,
+    _round_to,
+    differentiable_outputs,
+    draw_aux,
+    draw_values,
+    materialize,
+    outputs_of,
+)
+from gradspec.tolerances import op_tolerance
+
+LOW_PRECISION = ("float16", "bfloat16")
+
+
+def double_backward_dtypes(info: OpInfo) -> list[str]:
+    """The dtypes double backward is compared in: not float16/bfloat16, and only float64 and
+    complex128 for ill-conditioned ops (``scale`` > 1, e.g. layer_norm), whose second
+    derivatives amplify float32 rounding by about ``scale`` squared."""
+    dtypes = [d for d in info.dtypes if d not in LOW_PRECISION]
+    if info.scale > 1:
+        dtypes = [d for d in dtypes if d in ("float64", "complex128")]
+    return dtypes
+
+
+@dataclass(frozen=True)
+class Example:
+    dtype: str
+    shapes: tuple
+    layouts: tuple
+    requires_grad: tuple
+    seed: int
+
+    def describe(self) -> str:
+        return (
+            f"dtype={self.dtype!r} shapes={self.shapes!r} layouts={self.layouts!r} "
+            f"requires_grad={self.requires_grad!r} seed={self.seed!r}"
+        )
+
+
+@st.composite
+def examples(draw, info: OpInfo, dtypes=None) -> Example:
+    dtype = draw(st.sampled_from(tuple(dtypes or info.dtypes)))
+    shapes = tuple(tuple(s) for s in draw(info.shapes))
+    n = len(shapes)
+    layouts = tuple(draw(st.sampled_from(info.layouts)) for _ in range(n))
+    diff = [info.is_differentiable(i) for i in range(n)]
+    mask = draw(
+        st.tuples(*[st.booleans() for _ in range(n)])
+        .map(lambda m: tuple(not b and d for b, d in zip(m, diff)))
+        .filter(any)
+    )
+    seed = draw(st.integers(0, 2**31 - 1))
+    return Example(dtype, shapes, layouts, mask, seed)
+
+
+def to_numpy(T, t) -> np.ndarray:
+    t = t.detach()
+    if getattr(t, "_is_zerotensor", lambda: False)():  # torch's efficient zeros
+        return np.zeros(tuple(t.shape), np.complex128 if t.is_complex() else np.float64)
+    if hasattr(t, "resolve_conj"):
+        t = t.resolve_conj().resolve_neg()
+    wide = T.complex128 if t.is_complex() else T.float64
+    if t.dtype in (T.bool, T.int64, T.int32):
+        wide = t.dtype
+    return np.asarray(t.to(wide).cpu().numpy())
+
+
+def dtype_name(t) -> str:
+    return str(t.dtype).rsplit(".", 1)[-1]
+
+
+class Run:
+    """One example run in namespace ``T``: leaves, outputs, cotangents, gradients."""
+
+    def __init__(self, T, info: OpInfo, ex: Example, device: str = "cpu") -> None:
+        self.T, self.info, self.ex, self.device = T, info, ex, device
+        values = draw_values(info, ex.shapes, ex.dtype, ex.seed, ex.layouts)
+        self.leaves = [
+            materialize(T, v, ex.dtype, lay, device, rg)
+            for v, lay, rg in zip(values, ex.layouts, ex.requires_grad)
+        ]
+        self.aux = {
+            k: T.tensor(a, device=device) for k, a in draw_aux(info, ex.shapes, ex.seed).items()
+        }
+        self.result = info.call(T, *self.leaves, **self.aux)
+        self.outputs = outputs_of(self.result)
+        self.diff = [o for o in differentiable_outputs(self.result) if o.requires_grad]
+
+    def cotangents(self, requires_grad: bool = False) -> list:
+        """Standard-normal cotangents per differentiable output (complex for complex outputs),
+        rounded to the output dtype; the same in both namespaces."""
+        out = []
+        for k, o in enumerate(self.diff):
+            rng = np.random.default_rng([self.ex.seed, 1000 + k])
+            v = rng.standard_normal(tuple(o.shape))
+            name = dtype_name(o)
+            if name.startswith("complex"):
+                v = v + 1j * rng.standard_normal(tuple(o.shape))
+            v = _round_to(v, name)
+            t = self.T.tensor(v, dtype=o.dtype, device=self.device)
+            out.append(t.requires_grad_(requires_grad))
+        return out
+
+    def inputs_requiring_grad(self) -> list:
+        return [t for t in self.leaves if t.requires_grad]
+
+    def vjp(self, create_graph: bool = False):
+        """(cotangents, gradients of the inputs that require grad; None where unused)."""
+        vs = self.cotangents(requires_grad=create_graph)
+        if not self.diff:
+            return vs, [None] * len(self.inputs_requiring_grad())
+        grads = self.T.autograd.grad(
+            self.diff,
+            self.inputs_requiring_grad(),
+            vs,
+            allow_unused=True,
+            create_graph=create_graph,
+        )
+        return vs, list(grads)
+
+    def double_backward(self):
+        """Gradients of ``sum(w * first-order grads)`` w.r.t. the inputs and the cotangents."""
+        vs, grads = self.vjp(create_graph=True)
+        terms = []
+        for j, g in enumerate(grads):
+            if g is None or not g.requires_grad:
+                continue
+            rng = np.random.default_rng([self.ex.seed, 3000 + j])
+            w = rng.standard_normal(tuple(g.shape))
+            if g.is_complex():
+                w = w + 1j * rng.standard_normal(tuple(g.shape))
+            wt = self.T.tensor(w, dtype=g.dtype, device=self.device)
+            terms.append((g * wt.conj()).real.sum() if g.is_complex() else (g * wt).sum())
+        wrt = self.inputs_requiring_grad() + vs
+        if not terms:
+            return None
+        total = terms[0]
+        for t in terms[1:]:
+            total = total + t
+        return list(self.T.autograd.grad(total, wrt, allow_unused=True))
+
+
+def difference(
+    T1,
+    got,
+    T2,
+    expected,
+    *,
+    dtype: str,
+    what: str,
+    info: OpInfo,
+    ex: Example,
+    steps: int | None = None,
+    names: tuple[str, str] = ("gradref", "torch"),
+) -> str | None:
+    """None when ``got`` (namespace T1) agrees with ``expected`` (T2): same shape and dtype,
+    values within op_tolerance, None (no gradient) only against None or zeros; else what
+    differs, in one line."""
+    if got is None or expected is None:
+        other, T = (expected, T2) if got is None else (got, T1)
+        if other is None:
+            return None
+        b = to_numpy(T, other)
+        rtol, atol = op_tolerance(dtype, info.reduction(ex.shapes), info.scale, steps or info.steps)
+        if np.all(np.abs(b) <= atol):
+            return None
+        side = names[0] if got is None else names[1]
+        return (
+            f"{info.name} {what}: {side} has no gradient, the other a non-zero one "
+            f"(max {np.max(np.abs(b))})"
+        )
+    if tuple(got.shape) != tuple(expected.shape):
+        return f"{info.name} {what}: shape {list(got.shape)} != {names[1]}'s {list(expected.shape)}"
+    if dtype_name(got) != dtype_name(expected):
+        return f"{info.name} {what}: dtype {dtype_name(got)} != {names[1]}'s {dtype_name(expected)}"
+    a, b = to_numpy(T1, got), to_numpy(T2, expected)
+    if a.dtype.kind in "biu":
+        if np.array_equal(a, b):
+            return None
+        return f"{info.name} {what}: values {a.tolist()} != {names[1]}'s {b.tolist()}"
+    if a.size == 0:
+        return None
+    finite = np.isfinite(b)
+    mag = float(np.max(np.abs(b[finite]))) if finite.any() else 1.0
+    red = info.reduction(ex.shapes)
+    rtol, atol = op_tolerance(dtype_name(expected), red, max(mag, info.scale), steps or info.steps)
+    with np.errstate(invalid="ignore"):
+        close = np.isclose(a, b, rtol=rtol, atol=atol, equal_nan=True)
+    if close.all():
+        return None
+    idx = tuple(int(k) for k in np.argwhere(~close)[0])
+    return (
+        f"{info.name} {what} differs from {names[1]}: at index {idx} {names[0]} {a[idx]!r}, "
+        f"{names[1]} {b[idx]!r} ({int((~close).sum())} of {a.size} differ; rtol={rtol:.3g}, "
+        f"atol={atol:.3g})"
+    )
+
+
+def assert_close(T1, got, T2, expected, **kw) -> None:
+    """:func:`difference` as an assertion (the message also names the example)."""
+    why = difference(T1, got, T2, expected, **kw)
+    assert why is None, f"{why}\n{kw['ex'].describe()}"
+
+
+def saved_tensor_names(node) -> list[str] | None:
+    """The names under which ``node`` holds saved tensors (torch: its ``_saved_<name>``
+    attributes that are tensors; gradref: the same, through its saved-tensor table)."""
+    if node is None:
+        return None
+    saved = getattr(node, "_saved", None)
+    if isinstance(saved, dict):  # gradref's OpNode
+        return sorted(saved)
+    names = []
+    for attr in dir(node):
+        if attr.startswith("_saved_"):
+            try:
+                value = getattr(node, attr)
+            except RuntimeError:  # freed
+                continue
+            if hasattr(value, "detach") and hasattr(value, "dtype"):
+                names.append(attr[len("_saved_") :])
+    return sorted(names)

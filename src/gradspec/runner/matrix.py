@@ -1,0 +1,375 @@
+"""The conformance matrix: ``gradspec run`` JSON reports merged into result x torch version.
+
+Rows are result ids (behaviours, op checks, example checks), columns are torch versions (and
+devices, when the reports cover more than one), cells the status each report gave. A row whose
+status differs between columns is *changed*; those are what changed in autograd between torch
+versions (or where gradref and an older torch part ways). Expected differences that no longer
+occur (*stale*) are listed on their own.
+
+Standard library only, so ``python src/gradspec/runner/matrix.py reports/`` works without torch
+installed (the ``matrix`` tox env does exactly that).
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+FORMAT_PREFIX = "gradspec-run/"
+
+#: how a status reads in a cell
+SHORT = {
+    "passed": "pass",
+    "failed": "FAIL",
+    "skipped": "skip",
+    "expected": "expected",
+    "stale": "stale",
+    None: "-",
+}
+
+
+class MatrixError(ValueError):
+    """A report that cannot be read or merged."""
+
+
+def version_key(text: str) -> tuple[int, ...]:
+    """``"2.14.1+cu130"`` -> ``(2, 14, 1)``, for sorting columns (unparsable versions sort last)."""
+    parts = []
+    for piece in text.split("+", 1)[0].split("."):
+        digits = ""
+        for ch in piece:
+            if not ch.isdigit():
+                break
+            digits += ch
+        if not digits:
+            break
+        parts.append(int(digits))
+    return tuple(parts) if parts else (10**9,)
+
+
+@dataclass(frozen=True)
+class Column:
+    torch: str
+    device: str
+
+    def label(self, with_device: bool) -> str:
+        v = self.torch.split("+", 1)[0]
+        return f"{v} {self.device}" if with_device else v
+
+
+@dataclass
+class Cell:
+    status: str
+    message: str = ""
+    expectation: str = ""
+
+
+@dataclass
+class Row:
+    id: str
+    area: str
+    sentence: str
+    cells: dict[Column, Cell] = field(default_factory=dict)
+
+    def statuses(self, columns: list[Column]) -> list[str | None]:
+        return [self.cells[c].status if c in self.cells else None for c in columns]
+
+    def changed(self, columns: list[Column]) -> bool:
+        """Whether the row's status differs between the columns that have it."""
+        present = {s for s in self.statuses(columns) if s is not None}
+        return len(present) > 1
+
+
+@dataclass
+class Matrix:
+    columns: list[Column]
+    rows: list[Row]
+    reports: list[dict]
+    absent: dict[Column, dict[str, str]] = field(default_factory=dict)
+
+    @property
+    def with_device(self) -> bool:
+        return len({c.device for c in self.columns}) > 1
+
+    def changed_rows(self) -> list[Row]:
+        return [r for r in self.rows if r.changed(self.columns)]
+
+    def stale(self) -> list[tuple[Row, Column, Cell]]:
+        return [
+            (r, c, r.cells[c])
+            for r in self.rows
+            for c in self.columns
+            if c in r.cells and r.cells[c].status == "stale"
+        ]
+
+    def totals(self) -> dict[Column, dict[str, int]]:
+        out = {c: {s: 0 for s in SHORT if s} for c in self.columns}
+        for r in self.rows:
+            for c, cell in r.cells.items():
+                out[c][cell.status] = out[c].get(cell.status, 0) + 1
+        return out
+
+
+def read_reports(paths: list[str | Path]) -> list[dict]:
+    """The reports in ``paths`` (files, or directories whose ``*.json`` are reports)."""
+    files: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            files += sorted(f for f in p.glob("*.json"))
+        elif p.is_file():
+            files.append(p)
+        else:
+            raise MatrixError(f"{p}: no such file or directory")
+    reports = []
+    for f in files:
+        try:
+            data = json.loads(f.read_text())
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+            raise MatrixError(f"{f}: not a JSON report ({e})") from None
+        if not isinstance(data, dict) or not str(data.get("format", "")).startswith(FORMAT_PREFIX):
+            if any(Path(x).is_dir() for x in paths) and f.parent in map(Path, paths):
+                continue  # another JSON file in a reports directory (matrix output, ...)
+            raise MatrixError(f"{f}: not a gradspec run report (no 'format': 'gradspec-run/...')")
+        data["_path"] = str(f)
+        reports.append(data)
+    if not reports:
+        raise MatrixError("no gradspec run reports given")
+    return reports
+
+
+def merge(reports: list[dict]) -> Matrix:
+    """Merge reports into a matrix. Two reports for the same torch version and device: the later
+    path wins (a re-run replaces an earlier one)."""
+    columns: set[Column] = set()
+    rows: dict[str, Row] = {}
+    absent: dict[Column, dict[str, str]] = {}
+    order: list[str] = []
+    for rep in reports:
+        torch = str(rep.get("torch", "?"))
+        for area_order_name in rep.get("areas", {}):
+            if area_order_name not in order:
+                order.append(area_order_name)
+        for dev in rep.get("devices", []) or ["cpu"]:
+            absent.setdefault(Column(torch, dev), {}).update(rep.get("absent", {}))
+        for res in rep.get("results", []):
+            col = Column(torch, str(res.get("device", "cpu")))
+            columns.add(col)
+            rid = str(res["id"])
+            row = rows.get(rid)
+            if row is None:
+                row = rows[rid] = Row(rid, str(res.get("area", "")), str(res.get("sentence", "")))
+            row.cells[col] = Cell(
+                str(res.get("status", "?")),
+                str(res.get("message", "")),
+                str(res.get("expectation", "")),
+            )
+    cols = sorted(columns, key=lambda c: (version_key(c.torch), c.torch, c.device))
+    area_rank = {a: i for i, a in enumerate(order)}
+    ordered = sorted(rows.values(), key=lambda r: (area_rank.get(r.area, len(area_rank)), r.id))
+    return Matrix(cols, ordered, reports, {c: absent.get(c, {}) for c in cols})
+
+
+# ------------------------------------------------------------------------------------ rendering
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _first(text: str) -> str:
+    line = text.strip().splitlines()[0] if text.strip() else ""
+    return line if len(line) <= 140 else line[:137] + "..."
+
+
+def markdown(m: Matrix, *, changed_only: bool = False) -> str:
+    """The matrix as Markdown: the reports, totals per column, the changed rows (bold), every
+    row unless ``changed_only``, and stale expected differences."""
+    labels = [c.label(m.with_device) for c in m.columns]
+    out = ["# gradspec conformance matrix", ""]
+    out.append("Reports: " + ", ".join(
+        f"torch {r.get('torch')} ({', '.join(r.get('devices', []))}; Python {r.get('python')}; "
+        f"profile {r.get('profile')})" for r in m.reports) + ".")  # fmt: skip
+    out += ["", "| status | " + " | ".join(labels) + " |", "|---|" + "---:|" * len(labels)]
+    totals = m.totals()
+    for s in ("passed", "failed", "skipped", "expected", "stale"):
+        out.append(
+            f"| {SHORT[s]} | " + " | ".join(str(totals[c].get(s, 0)) for c in m.columns) + " |"
+        )
+    absent = {c: a for c, a in m.absent.items() if a}
+    for c, areas in absent.items():
+        for area, why in areas.items():
+            out.append(f"\n*{area} absent on torch {c.label(m.with_device)}: {_md(why)}*")
+    changed = m.changed_rows()
+    out += ["", f"## Rows that change between torch versions ({len(changed)})", ""]
+    if changed:
+        out += _md_table(m, changed, labels, bold=False)
+        out += [
+            "",
+            "What changed (the message of the first column that differs from the first):",
+            "",
+        ]
+        for r in changed:
+            base = r.statuses(m.columns)
+            first = next(s for s in base if s is not None)
+            for c, s in zip(m.columns, base):
+                if s is not None and s != first:
+                    cell = r.cells[c]
+                    why = _first(cell.message) or _first(cell.expectation) or s
+                    out.append(
+                        f"- `{r.id}` on torch {c.label(m.with_device)}: {SHORT[s]} - {_md(why)}"
+                    )
+                    break
+    else:
+        out.append("None: every row has the same status on every torch version.")
+    stale = m.stale()
+    if stale:
+        out += ["", f"## Stale expected differences ({len(stale)})", ""]
+        for r, c, cell in stale:
+            out.append(f"- `{r.id}` on torch {c.label(m.with_device)}: {_md(cell.expectation)}")
+    if not changed_only:
+        out += ["", f"## All rows ({len(m.rows)}; changed rows in bold)", ""]
+        out += _md_table(m, m.rows, labels, bold=True)
+    return "\n".join(out) + "\n"
+
+
+def _md_table(m: Matrix, rows: list[Row], labels: list[str], bold: bool) -> list[str]:
+    out = ["| id | " + " | ".join(labels) + " |", "|---|" + ":---:|" * len(labels)]
+    for r in rows:
+        cells = [SHORT.get(s, str(s)) for s in r.statuses(m.columns)]
+        name = f"`{r.id}`"
+        if bold and r.changed(m.columns):
+            name = f"**{name}**"
+            cells = [f"**{c}**" for c in cells]
+        out.append(f"| {name} | " + " | ".join(cells) + " |")
+    return out
+
+
+_CSS = """
+body { font-family: system-ui, sans-serif; margin: 2em; }
+table { border-collapse: collapse; font-size: 0.9em; }
+th, td { border: 1px solid #ccc; padding: 2px 8px; text-align: center; }
+td.id { text-align: left; font-family: monospace; }
+tr.changed { background: #fff3c4; }
+tr.changed td.id { font-weight: bold; }
+td.passed { color: #1a7f37; } td.failed { color: #fff; background: #cf222e; }
+td.skipped { color: #777; } td.expected { background: #ddf4ff; } td.stale { background: #ffd8b5; }
+"""
+
+
+def html_page(m: Matrix, *, changed_only: bool = False) -> str:
+    """The matrix as one self-contained HTML page; changed rows carry ``class="changed"``."""
+    e = html.escape
+    labels = [c.label(m.with_device) for c in m.columns]
+    head = "".join(f"<th>{e(lab)}</th>" for lab in labels)
+    parts = [
+        "<!DOCTYPE html>",
+        '<html><head><meta charset="utf-8"><title>gradspec conformance matrix</title>',
+        f"<style>{_CSS}</style></head><body>",
+        "<h1>gradspec conformance matrix</h1>",
+        "<p>" + e("; ".join(
+            f"torch {r.get('torch')} on {', '.join(r.get('devices', []))} (Python "
+            f"{r.get('python')}, profile {r.get('profile')})" for r in m.reports)) + "</p>",
+    ]  # fmt: skip
+    changed = m.changed_rows()
+    parts.append(
+        f"<p>{len(m.rows)} rows; {len(changed)} change between torch versions (highlighted).</p>"
+    )
+    totals = m.totals()
+    parts.append(f"<table><tr><th>status</th>{head}</tr>")
+    for s in ("passed", "failed", "skipped", "expected", "stale"):
+        cells = "".join(f"<td>{totals[c].get(s, 0)}</td>" for c in m.columns)
+        parts.append(f"<tr><td class='id'>{SHORT[s]}</td>{cells}</tr>")
+    parts.append("</table>")
+    stale = m.stale()
+    if stale:
+        parts.append(f"<h2>Stale expected differences ({len(stale)})</h2><ul>")
+        for r, c, cell in stale:
+            parts.append(
+                f"<li><code>{e(r.id)}</code> on torch {e(c.label(m.with_device))}: "
+                f"{e(cell.expectation)}</li>"
+            )
+        parts.append("</ul>")
+    parts.append(f"<h2>Results</h2><table><tr><th>id</th>{head}</tr>")
+    for r in changed if changed_only else m.rows:
+        cls = ' class="changed"' if r.changed(m.columns) else ""
+        cells = []
+        for c in m.columns:
+            cell = r.cells.get(c)
+            if cell is None:
+                cells.append("<td>-</td>")
+                continue
+            tip = _first(cell.message) or _first(cell.expectation)
+            title = f' title="{e(tip)}"' if tip else ""
+            cells.append(
+                f'<td class="{e(cell.status)}"{title}>{e(SHORT.get(cell.status, cell.status))}</td>'
+            )
+        parts.append(
+            f'<tr{cls}><td class="id" title="{e(r.sentence)}">{e(r.id)}</td>{"".join(cells)}</tr>'
+        )
+    parts.append("</table></body></html>")
+    return "\n".join(parts) + "\n"
+
+
+def text_summary(m: Matrix) -> str:
+    """A few lines for the terminal: columns, rows, changed rows."""
+    labels = [c.label(m.with_device) for c in m.columns]
+    changed = m.changed_rows()
+    lines = [f"gradspec matrix: {len(m.rows)} rows x torch {', '.join(labels)}"]
+    lines.append(f"{len(changed)} row(s) change between torch versions:")
+    width = max((len(r.id) for r in changed), default=0)
+    for r in changed:
+        cells = "  ".join(SHORT.get(s, str(s)).ljust(8) for s in r.statuses(m.columns))
+        lines.append(f"  {r.id.ljust(width)}  {cells}")
+    stale = m.stale()
+    if stale:
+        lines.append(f"{len(stale)} stale expected difference(s) (remove them from expectations):")
+        lines += [f"  {r.id} on torch {c.label(m.with_device)}" for r, c, _ in stale]
+    return "\n".join(lines)
+
+
+# ------------------------------------------------------------------------------------ command line
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "reports", nargs="+", metavar="REPORT", help="gradspec run --json files (or dirs)"
+    )
+    p.add_argument("--markdown", metavar="PATH", help="write the matrix as Markdown")
+    p.add_argument("--html", metavar="PATH", help="write the matrix as an HTML page")
+    p.add_argument("--changed-only", action="store_true", help="list only rows that change")
+
+
+def run_cli(args: argparse.Namespace) -> int:
+    """Build, write and summarize the matrix; 2 (with a one-line message) on unusable input."""
+    try:
+        m = merge(read_reports(args.reports))
+        for path in (args.markdown, args.html):
+            if path and not Path(path).resolve().parent.is_dir():
+                raise MatrixError(f"{path}: its directory does not exist")
+    except MatrixError as e:
+        print(f"gradspec matrix: error: {e}", file=sys.stderr)
+        return 2
+    if args.markdown:
+        Path(args.markdown).write_text(markdown(m, changed_only=args.changed_only))
+    if args.html:
+        Path(args.html).write_text(html_page(m, changed_only=args.changed_only))
+    print(text_summary(m))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="gradspec matrix", description=__doc__.splitlines()[0])
+    add_arguments(p)
+    try:
+        args = p.parse_args(argv)
+    except SystemExit as e:
+        return int(e.code or 0)
+    return run_cli(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
