@@ -20,7 +20,7 @@ from gradspec.functions import gradcheck as gradcheck_shim  # noqa: E402
 from gradspec.functions.case import Case, NotApplicable  # noqa: E402
 from gradspec.functions.checker import resolve_namespace  # noqa: E402
 from gradspec.functions.checks import checks_for  # noqa: E402
-from gradspec.strategies import Example  # noqa: E402
+from gradspec.functions.examples import Example  # noqa: E402
 
 
 def battery_once(spec, example, T) -> None:

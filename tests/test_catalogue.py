@@ -7,8 +7,9 @@ import re
 import pytest
 
 from gradspec.behaviours import catalogue
-from gradspec.behaviours.catalogue import KNOWN_AREAS, CatalogueError, parse_version
+from gradspec.behaviours.catalogue import KNOWN_AREAS, CatalogueError
 from gradspec.behaviours.scenarios import all_scenarios
+from gradspec.versions import parse_version
 
 ID = re.compile(r"^[a-z][a-z0-9-]*(\.[a-z0-9][a-z0-9-]*)+$")
 BEHAVIOURS = catalogue.behaviours()

@@ -1,9 +1,50 @@
-"""gradspec: property-based conformance checks for PyTorch autograd against gradref."""
+"""gradspec: property-based conformance checks for PyTorch autograd against gradref.
+
+The public API is here: :func:`check` and :func:`run` (check a custom Function against a
+reference), :func:`spec` (declare one), and the report types. The tree, by what each part
+checks; imports point down this list only (``tests/test_layout.py`` enforces it):
+
+* front ends: ``cli/`` (the ``gradspec`` command), ``pytest_plugin`` (``spec_tests``),
+  ``testing`` (pytest comparisons judged by the expected differences);
+* ``runner/``: ``gradspec run`` — items of the three below, executed in workers, results,
+  output (text, Markdown, JSON, JUnit), the version matrix;
+* ``behaviours/`` (torch's documented autograd behaviours: catalogue, scenarios, observations,
+  random programs), ``ops/`` (the op table and the op comparison), ``functions/`` (the
+  ``gradspec.check`` machinery: spec, signature, examples, checks, oracles, reports,
+  reproducers);
+* shared helpers: ``expectations/`` (known differences per torch version, as data),
+  ``strategies``, ``tolerances``, ``devices``, ``profiles``, ``versions``, ``datafiles``;
+* ``gradref``, the reference (a separate package that imports NumPy and ml_dtypes only).
+
+Importing ``gradspec`` itself is cheap: the API is loaded on first use.
+"""
 
 __version__ = "0.1.0"
 
-from gradspec.functions.checker import check, run  # noqa: E402
-from gradspec.functions.report import Failure, Report  # noqa: E402
-from gradspec.functions.spec import Spec, SpecError, spec  # noqa: E402
+#: public name -> the module that defines it
+_API = {
+    "check": "gradspec.functions.checker",
+    "run": "gradspec.functions.checker",
+    "Spec": "gradspec.functions.spec",
+    "SpecError": "gradspec.functions.spec",
+    "spec": "gradspec.functions.spec",
+    "Failure": "gradspec.functions.report",
+    "Report": "gradspec.functions.report",
+}
+
+
+def __getattr__(name: str):
+    if name in _API:
+        import importlib
+
+        value = getattr(importlib.import_module(_API[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'gradspec' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_API])
+
 
 __all__ = ["check", "run", "spec", "Spec", "SpecError", "Report", "Failure", "__version__"]

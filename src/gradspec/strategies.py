@@ -1,4 +1,4 @@
-"""Hypothesis strategies for autograd tests: shapes, dtypes, devices, memory layouts, examples.
+"""Hypothesis strategies for autograd tests: shapes, dtypes, devices, memory layouts, values.
 
 Values are drawn from a NumPy generator seeded by a Hypothesis-drawn integer: continuous values
 almost surely avoid the kinks (non-differentiable points) that shrinking floats towards 0 would
@@ -11,13 +11,9 @@ are kept as float64 NumPy arrays already rounded to the example's dtype.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-
 import numpy as np
 from hypothesis import strategies as st
-from hypothesis.extra.numpy import array_shapes, mutually_broadcastable_shapes
-
-from gradspec.functions.signature import Signature
+from hypothesis.extra.numpy import array_shapes
 
 #: Memory layouts gradspec can give a tensor. ``expanded`` changes the values (they are constant
 #: along the expanded dimension), the others only change strides and storage offset.
@@ -155,131 +151,3 @@ def materialize(values, layout: str, dtype, device="cpu", requires_grad: bool = 
     if requires_grad:
         t.requires_grad_(True)
     return t
-
-
-@dataclass(frozen=True)
-class Example:
-    """One drawn test case for an op: everything needed to rebuild its inputs and cotangents."""
-
-    dtype: str
-    device: str
-    shapes: tuple  # per input: a shape, or None for an omitted optional input
-    requires_grad: tuple[bool, ...]
-    layouts: tuple[str, ...]
-    grad_layouts: tuple[str, ...]
-    seed: int
-    bounds: tuple = ()
-    values: tuple = field(default=(), compare=False, repr=False)
-    expanded: tuple = field(default=(), compare=False, repr=False)
-    #: every derived array handed out (cotangents, directions), so reproducers can freeze them
-    recorded: dict = field(default_factory=dict, compare=False, repr=False)
-
-    @property
-    def present(self) -> tuple[bool, ...]:
-        return tuple(s is not None for s in self.shapes)
-
-    def with_values(self) -> Example:
-        """This example with its input values drawn (idempotent)."""
-        if self.values or not self.shapes:
-            return self
-        rng = np.random.default_rng(self.seed)
-        values, expanded = [], []
-        for i, shape in enumerate(self.shapes):
-            if shape is None:
-                values.append(None)
-                expanded.append(None)
-                continue
-            low, high = self.bounds[i] if self.bounds else (-2.0, 2.0)
-            v = rng.uniform(low, high, size=shape)
-            dim = None
-            if self.layouts[i] == "expanded":
-                v, dim = expand_values(v, self.seed + i)
-            values.append(round_to_dtype(v, self.dtype))
-            expanded.append(dim)
-        return replace(self, values=tuple(values), expanded=tuple(expanded))
-
-    def cotangent(self, k: int, shape, dtype: str | None = None) -> np.ndarray:
-        """The cotangent (grad_output) values for output ``k`` of the given shape."""
-        key = ("cotangent", k, tuple(shape))
-        if key not in self.recorded:
-            rng = np.random.default_rng([self.seed, 1000 + k])
-            v = rng.standard_normal(size=tuple(shape))
-            if self.grad_layout(k) == "expanded":
-                v, _ = expand_values(v, self.seed + k)
-            self.recorded[key] = round_to_dtype(v, self.dtype)
-        return self.recorded[key]
-
-    def direction(self, i: int, shape) -> np.ndarray:
-        """A random direction for input ``i`` (finite-difference tests)."""
-        key = ("direction", i, tuple(shape))
-        if key not in self.recorded:
-            rng = np.random.default_rng([self.seed, 2000 + i])
-            self.recorded[key] = rng.standard_normal(size=tuple(shape))
-        return self.recorded[key]
-
-    def second(self, j: int, shape) -> np.ndarray:
-        """The cotangent for first-order gradient ``j`` in double-backward tests."""
-        key = ("second", j, tuple(shape))
-        if key not in self.recorded:
-            rng = np.random.default_rng([self.seed, 3000 + j])
-            self.recorded[key] = round_to_dtype(rng.standard_normal(size=tuple(shape)), self.dtype)
-        return self.recorded[key]
-
-    def grad_layout(self, k: int) -> str:
-        return self.grad_layouts[k % len(self.grad_layouts)] if self.grad_layouts else "contiguous"
-
-    def describe(self) -> dict:
-        """A JSON-able description: shapes, dtype, device, layouts, which inputs require grad."""
-        return {
-            "dtype": self.dtype,
-            "device": self.device,
-            "shapes": [None if s is None else list(s) for s in self.shapes],
-            "requires_grad": list(self.requires_grad),
-            "layouts": list(self.layouts),
-            "grad_layouts": list(self.grad_layouts),
-            "seed": self.seed,
-        }
-
-
-@st.composite
-def examples(
-    draw,
-    signature: Signature,
-    dtype: str,
-    device: str,
-    *,
-    broadcast: bool = False,
-    bounds=None,
-    max_side: int = 4,
-    allow_empty: bool = True,
-    layout_names=LAYOUTS,
-):
-    """Examples for an op with ``signature``: shapes (with broadcast loop dimensions when
-    ``broadcast``), optional inputs present or omitted, requires-grad masks, layouts and a seed."""
-    min_side = draw(st.sampled_from((1, 0))) if allow_empty else 1
-    drawn = draw(
-        mutually_broadcastable_shapes(
-            signature=signature.hypothesis_signature(),
-            min_side=min_side,
-            max_side=max_side,
-            max_dims=3 if broadcast else 0,
-        )
-    )
-    n = signature.n_inputs
-    present = tuple((not draw(st.booleans())) if signature.optional[i] else True for i in range(n))
-    input_shapes = tuple(s if p else None for s, p in zip(drawn.input_shapes, present))
-    mask = draw(requires_grad_masks(n, present))
-    mask = tuple(m and p for m, p in zip(mask, present))
-    in_layouts = tuple(draw(layouts(layout_names)) for _ in range(n))
-    out_layouts = tuple(draw(layouts(layout_names)) for _ in range(max(1, signature.n_outputs)))
-    seed = draw(st.integers(0, 2**31 - 1))
-    return Example(
-        dtype=dtype,
-        device=device,
-        shapes=input_shapes,
-        requires_grad=mask,
-        layouts=in_layouts,
-        grad_layouts=out_layouts,
-        seed=seed,
-        bounds=tuple(bounds) if bounds else (),
-    ).with_values()

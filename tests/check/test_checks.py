@@ -101,7 +101,7 @@ def test_kink_subgradient_accepted_directly():
     import numpy as np
 
     from gradspec.functions.case import Case
-    from gradspec.strategies import Example
+    from gradspec.functions.examples import Example
 
     s = gradspec.spec(seeds.MyReLU.apply, lambda x: x.relu(), EW)
     ex = Example(

@@ -19,8 +19,8 @@ import fnmatch
 from dataclasses import dataclass
 from pathlib import Path
 
-from gradspec.behaviours.catalogue import parse_version
 from gradspec.datafiles import entries
+from gradspec.versions import parse_version
 
 EXPECTATIONS_DIR = Path(__file__).parent
 

@@ -8,8 +8,11 @@ per-dtype tolerances.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
+from gradspec.functions.examples import Example
 from gradspec.functions.oracles import (
     ReferenceFailed,
     RefResult,
@@ -18,9 +21,11 @@ from gradspec.functions.oracles import (
     to_numpy,
 )
 from gradspec.functions.signature import Signature
-from gradspec.functions.spec import Spec
-from gradspec.strategies import Example, materialize, torch_dtype
+from gradspec.strategies import materialize, torch_dtype
 from gradspec.tolerances import dtype_name, tolerance
+
+if TYPE_CHECKING:
+    from gradspec.functions.spec import Spec
 
 
 class CheckFailure(AssertionError):

@@ -9,10 +9,10 @@ from hypothesis import HealthCheck, Phase, Verbosity, given, settings
 
 from gradspec.functions.case import Case, CheckFailure, NotApplicable, describe_tensor
 from gradspec.functions.checks import CHECKS, Check, checks_for
+from gradspec.functions.examples import examples
 from gradspec.functions.oracles import ReferenceFailed
 from gradspec.functions.report import Failure, Outcome, Report
 from gradspec.functions.spec import Spec, SpecError, spec
-from gradspec.strategies import examples
 
 #: "once" checks run on this many drawn examples per (device, dtype)
 ONCE_EXAMPLES = 2

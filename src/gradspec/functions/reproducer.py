@@ -14,10 +14,10 @@ import inspect
 import numpy as np
 
 from gradspec.functions.case import Case, CheckFailure, NotApplicable
+from gradspec.functions.examples import Example
 from gradspec.functions.oracles import ReferenceFailed, RefOutput, RefResult
 from gradspec.functions.signature import parse_signature
 from gradspec.functions.spec import Spec
-from gradspec.strategies import Example
 
 
 def _array_src(a) -> str:

@@ -6,8 +6,8 @@ status differs between columns is *changed*; those are what changed in autograd 
 versions (or where gradref and an older torch part ways). Expected differences that no longer
 occur (*stale*) are listed on their own.
 
-Standard library only, so ``python src/gradspec/runner/matrix.py reports/`` works without torch
-installed (the ``matrix`` tox env does exactly that).
+Standard library only, so ``PYTHONPATH=src python -m gradspec.runner.matrix reports/`` works
+without torch installed (the ``matrix`` tox env does exactly that).
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from gradspec.versions import version_key
 
 FORMAT_PREFIX = "gradspec-run/"
 
@@ -34,21 +36,6 @@ SHORT = {
 
 class MatrixError(ValueError):
     """A report that cannot be read or merged."""
-
-
-def version_key(text: str) -> tuple[int, ...]:
-    """``"2.14.1+cu130"`` -> ``(2, 14, 1)``, for sorting columns (unparsable versions sort last)."""
-    parts = []
-    for piece in text.split("+", 1)[0].split("."):
-        digits = ""
-        for ch in piece:
-            if not ch.isdigit():
-                break
-            digits += ch
-        if not digits:
-            break
-        parts.append(int(digits))
-    return tuple(parts) if parts else (10**9,)
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gradspec.datafiles import entries
+from gradspec.versions import parse_version
 
 CATALOGUE_DIR = Path(__file__).parent
 
@@ -88,26 +89,6 @@ class Behaviour:
         if self.match == "prefix":
             return observed.startswith(self.message)
         return observed == self.message
-
-
-def parse_version(text: str) -> tuple[int, ...]:
-    """``"2.14.1+cu130"`` -> ``(2, 14, 1)``; raises ValueError on anything that is not a version."""
-    public = text.split("+", 1)[0]
-    parts = []
-    for piece in public.split("."):
-        digits = ""
-        for ch in piece:
-            if not ch.isdigit():
-                break
-            digits += ch
-        if not digits:
-            raise ValueError(f"not a version: {text!r}")
-        parts.append(int(digits))
-        if len(digits) != len(piece):  # "0a0", "1rc1": a pre-release; stop at its number
-            break
-    while len(parts) > 1 and parts[-1] == 0:
-        parts.pop()
-    return tuple(parts)
 
 
 def _load_file(path: Path) -> list[Behaviour]:

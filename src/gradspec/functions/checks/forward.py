@@ -8,8 +8,8 @@ import numpy as np
 
 from gradspec.functions.case import Case, CheckFailure, NotApplicable
 from gradspec.functions.checks import register
+from gradspec.functions.examples import Example
 from gradspec.functions.oracles import ReferenceFailed, fd_directional, to_numpy
-from gradspec.strategies import Example
 from gradspec.tolerances import dtype_name
 
 

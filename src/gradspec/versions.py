@@ -1,0 +1,32 @@
+"""torch version strings as comparable tuples (standard library only: the matrix uses it
+without torch installed)."""
+
+from __future__ import annotations
+
+
+def parse_version(text: str) -> tuple[int, ...]:
+    """``"2.14.1+cu130"`` -> ``(2, 14, 1)``; raises ValueError on anything that is not a version."""
+    public = text.split("+", 1)[0]
+    parts = []
+    for piece in public.split("."):
+        digits = ""
+        for ch in piece:
+            if not ch.isdigit():
+                break
+            digits += ch
+        if not digits:
+            raise ValueError(f"not a version: {text!r}")
+        parts.append(int(digits))
+        if len(digits) != len(piece):  # "0a0", "1rc1": a pre-release; stop at its number
+            break
+    while len(parts) > 1 and parts[-1] == 0:
+        parts.pop()
+    return tuple(parts)
+
+
+def version_key(text: str) -> tuple[int, ...]:
+    """Like :func:`parse_version`, for sorting: anything unparsable sorts last."""
+    try:
+        return parse_version(text)
+    except ValueError:
+        return (10**9,)
