@@ -9,7 +9,7 @@ import pytest
 from gradspec import expectations
 from gradspec.behaviours import catalogue
 from gradspec.expectations import ExpectationsError, Expected
-from gradspec.runner.session import Result, apply_expectations
+from gradspec.runner.results import Result, apply_expectations
 
 
 def test_shipped_expectations_load_and_each_names_something_real():
@@ -80,3 +80,37 @@ def test_malformed_files_are_rejected(tmp_path, text):
     (tmp_path / "bad.toml").write_text(text)
     with pytest.raises(ExpectationsError):
         expectations.load(tmp_path)
+
+
+@pytest.mark.parametrize(
+    "version, says",
+    [
+        ("9.0.0", "new in torch 9.0.0"),
+        ("2.2.2", "differs on torch 2.2.2"),
+        (None, "gradref disagrees with torch"),
+    ],
+)
+def test_an_unexpected_failure_says_what_it_means_on_this_torch(version, says):
+    import gradref
+
+    version = version or gradref.TORCH_TARGET + ".0"
+    r = Result("hooks.order", "hooks", "cpu", "failed", "hooks.order", "s")
+    (out,) = apply_expectations([r], [], version)
+    assert out.status == "failed" and says in out.expectation
+    assert gradref.TORCH_TARGET in out.expectation
+
+
+def test_a_newer_torch_runs_the_op_error_items_without_crashing(monkeypatch):
+    """A torch newer than the target: differences are failures with their ids, never crashes."""
+    import torch
+
+    from gradspec import runner
+    from gradspec.runner.execute import run_item
+
+    monkeypatch.setattr(torch, "__version__", "99.1.0")
+    opts = runner.make_options(profile="ci", devices=["cpu"], patterns=["ops.errors.mm"])
+    items, _ = runner.collect(opts)
+    raw = [r for it in items for r in run_item(it, opts)]
+    out = apply_expectations(raw, expectations.load(), torch.__version__)
+    assert out and all(r.id.startswith("ops.errors.mm") for r in out)
+    assert all(r.status in ("passed", "failed") for r in out)

@@ -9,7 +9,7 @@ import torch
 
 import gradspec
 from gradspec.behaviours import catalogue
-from gradspec.runner.session import STATUSES
+from gradspec.runner.results import STATUSES
 
 from .conftest import HOST, SMALL, SMALL_K, read_json, run_cli
 
@@ -132,3 +132,43 @@ def test_expected_difference_is_not_a_failure_and_stale_is_warned(
     assert by_id[passing]["status"] == "stale"
     assert "does not differ at all" in by_id[passing]["expectation"]
     assert "WARNING: stale expected differences" in out
+
+
+def test_junit_has_one_testcase_per_result_with_failures_and_expected(
+    capsys, tmp_path, planted, monkeypatch
+):
+    from xml.etree import ElementTree as ET
+
+    from gradspec import expectations
+    from gradspec.expectations import Expected
+
+    entries = [Expected(id=f"{HOST}/planted_agreement", reason="not really", file="t.toml")]
+    monkeypatch.setattr(expectations, "load", lambda directory=None: entries)
+    js, xml = tmp_path / "r.json", tmp_path / "r.xml"
+    rc, _, _ = run_cli(capsys, "-k", "planted_", "--json", str(js), "--junit", str(xml),
+                       "--workers", "1")  # fmt: skip
+    assert rc == 1
+    results = read_json(js)["results"]
+    suite = ET.parse(xml).getroot().find("testsuite")
+    cases = suite.findall("testcase")
+    assert [c.get("name") for c in cases] == [f"{r['id']}[{r['device']}]" for r in results]
+    assert suite.get("tests") == str(len(results)) and suite.get("failures") == "1"
+    failed = next(c for c in cases if "planted_difference" in c.get("name"))
+    failure = failed.find("failure")
+    assert failure is not None and "x = 10" in failure.text and "reproducer:" in failure.text
+    # the failure says what it means for this torch (gradref mirrors gradref.TORCH_TARGET)
+    assert "gradref" in failure.get("message")
+    stale = next(c for c in cases if "planted_agreement" in c.get("name"))
+    assert "stale expected difference" in stale.find("system-out").text
+
+
+def test_op_errors_are_results_of_the_main_job(capsys, tmp_path):
+    from gradspec.ops.errors import ERRORS
+
+    js = tmp_path / "r.json"
+    rc, out, _ = run_cli(capsys, "-k", "op-errors", "--json", str(js), "--workers", "1",
+                         "--device", "cpu")  # fmt: skip
+    data = read_json(js)
+    assert {r["id"] for r in data["results"]} == {f"ops.errors.{c.id}" for c in ERRORS}
+    assert {r["area"] for r in data["results"]} == {"op-errors"}
+    assert "op-errors" in out

@@ -8,8 +8,9 @@ import math
 import numpy as np
 import pytest
 
+from gradspec import runner
+from gradspec.runner import items as items_mod
 from gradspec.runner import ops as op_adapter
-from gradspec.runner import session as runner
 from gradspec.runner.literals import py_literal
 from gradspec.runner.progress import Progress
 
@@ -59,7 +60,7 @@ def test_absent_op_table_and_examples_are_reported_not_run(monkeypatch, capsys):
     from gradspec.runner import output as run_output
 
     monkeypatch.setattr(op_adapter, "load", lambda: op_adapter.OpTable(absent="no table here"))
-    monkeypatch.setattr(runner, "_examples_importable", lambda: "no examples here")
+    monkeypatch.setattr(items_mod, "examples_importable", lambda: "no examples here")
     opts = runner.make_options(profile="ci", devices=["cpu"], patterns=[SMALL_K])
     items, absent = runner.collect(opts)
     assert absent == {"ops": "no table here", "examples": "no examples here"}

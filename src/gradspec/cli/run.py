@@ -43,6 +43,9 @@ def register(subparsers) -> None:
     p.add_argument("--seed", type=int, help="Hypothesis seed (ignored by derandomized profiles)")
     p.add_argument("--json", metavar="PATH", help="write the full report as JSON")
     p.add_argument("--markdown", metavar="PATH", help="write a Markdown summary")
+    p.add_argument(
+        "--junit", metavar="PATH", help="write JUnit XML (one testcase per result) for CI"
+    )
     p.add_argument("--list", action="store_true", help="list what would run, and exit")
     p.add_argument("--no-progress", action="store_true", help="no progress on stderr")
     p.add_argument(
@@ -52,7 +55,7 @@ def register(subparsers) -> None:
 
 
 def _check_writable(path: str | None, flag: str) -> None:
-    from gradspec.runner.session import UsageError
+    from gradspec.runner.options import UsageError
 
     if path is None:
         return
@@ -64,7 +67,7 @@ def _check_writable(path: str | None, flag: str) -> None:
 
 
 def run(args) -> int:
-    from gradspec.runner.session import UsageError
+    from gradspec.runner.options import UsageError
 
     try:
         return _run(args)
@@ -74,13 +77,13 @@ def run(args) -> int:
 
 
 def _run(args) -> int:
-    from gradspec import expectations
+    from gradspec import expectations, runner
     from gradspec.runner import output as run_output
-    from gradspec.runner import session as runner
     from gradspec.runner.progress import Progress
 
     _check_writable(args.json, "--json")
     _check_writable(args.markdown, "--markdown")
+    _check_writable(args.junit, "--junit")
     try:
         entries = expectations.load()
     except expectations.ExpectationsError as e:
@@ -117,4 +120,7 @@ def _run(args) -> int:
     if args.markdown:
         with open(args.markdown, "w") as fh:
             fh.write(run_output.markdown(report))
+    if args.junit:
+        with open(args.junit, "w") as fh:
+            fh.write(run_output.junit(report))
     return 0 if report.ok else 1

@@ -236,3 +236,139 @@ def saved_tensor_names(node) -> list[str] | None:
             if hasattr(value, "detach") and hasattr(value, "dtype"):
                 names.append(attr[len("_saved_") :])
     return sorted(names)
+
+
+# ------------------------------------------------------------------ one example, every sub-check
+
+#: the sub-checks of an op, in order
+SUBCHECKS = ("forward", "node", "vjp", "double-backward", "saved")
+
+SENTENCES = {
+    "forward": "torch's forward values agree with gradref's",
+    "node": "torch's grad_fn has the name the op table records",
+    "vjp": "torch's vector-Jacobian product agrees with gradref's",
+    "double-backward": "torch's double backward agrees with gradref's",
+    "saved": "torch's node saves the same tensors as gradref's, under the same names",
+}
+
+#: ops (by name prefix) whose saved tensors are not compared, and why: their torch node is an
+#: implementation detail of a composite or a fused kernel
+SAVED_NOT_COMPARED = {
+    "einsum": "torch's node depends on the contraction path it picks",
+    "matmul.batched": "torch folds batch dims into views around bmm; the top node saves nothing",
+    "nn.functional.conv": "torch's ConvolutionBackward0 saves input and weight; gradref saves "
+    "only what each gradient needs",
+    "nn.functional.cross_entropy": "torch's fused NLL kernel saves total_weight and friends",
+    "nn.functional.nll_loss": "torch's fused NLL kernel saves total_weight and friends",
+    "nn.functional.layer_norm": "torch saves its mean and rstd (result1, result2)",
+    "nn.functional.logsigmoid": "torch saves a buffer of exp(-|x|)",
+}
+
+
+def saved_not_compared(name: str) -> str | None:
+    """Why an op's saved tensors are not compared, or None when they are."""
+    return next((why for p, why in SAVED_NOT_COMPARED.items() if name.startswith(p)), None)
+
+
+def subchecks(info: OpInfo) -> list[str]:
+    """The sub-checks that apply to an op, in SUBCHECKS order."""
+    out = ["forward"]
+    if info.node is not None and info.check_node:
+        out.append("node")
+    out.append("vjp")
+    if info.double_backward:
+        out.append("double-backward")
+    if saved_not_compared(info.name) is None:
+        out.append("saved")
+    return out
+
+
+class OpDifference(Exception):
+    """torch and gradref differ on one example: ``check`` is the sub-check (or ALL when torch
+    could not run the op at all), ``message`` what differs."""
+
+    ALL = "*"
+
+    def __init__(self, check: str, message: str):
+        super().__init__(message)
+        self.check, self.message = check, message
+
+
+def _line(e: BaseException) -> str:
+    text = str(e).strip()
+    return text.splitlines()[0] if text else ""
+
+
+def check_example(info: OpInfo, ex: Example, device: str, checks: tuple[str, ...]) -> bool:
+    """Compare torch (on ``device``) with gradref on one example, sub-check by sub-check (those
+    in ``checks``): raise :class:`OpDifference` for the first that differs; False when gradref
+    cannot run the example (nothing to compare with), else True."""
+    import gradref
+    import torch
+
+    def compare(what: str, got: list, want: list, check: str, steps: int | None = None):
+        if len(got) != len(want):
+            raise OpDifference(check, f"{what}: torch gives {len(got)}, gradref {len(want)}")
+        for i, (g, w) in enumerate(zip(got, want)):
+            why = difference(torch, g, gradref, w, dtype=ex.dtype, what=f"{what} {i}", info=info,
+                             ex=ex, steps=steps, names=("torch", "gradref"))  # fmt: skip
+            if why:
+                raise OpDifference(check, why)
+
+    try:
+        ref = Run(gradref, info, ex, "cpu")
+    except Exception:  # gradref cannot run this example: nothing to compare with
+        return False
+    try:
+        got = Run(torch, info, ex, device)
+    except Exception as e:
+        raise OpDifference(
+            OpDifference.ALL, f"torch raised {type(e).__name__}: {_line(e)}"
+        ) from None
+    if "forward" in checks:
+        compare("output", got.outputs, ref.outputs, "forward")
+    if "node" in checks and got.diff:
+        fn = got.diff[0].grad_fn
+        name = fn.name() if fn is not None else None
+        if name != info.node:
+            raise OpDifference("node", f"torch's grad_fn is {name}, the op table says {info.node}")
+    if "saved" in checks and got.diff and ref.diff:
+        theirs = saved_tensor_names(got.diff[0].grad_fn)
+        ours = saved_tensor_names(ref.diff[0].grad_fn)
+        if theirs != ours:
+            raise OpDifference(
+                "saved",
+                f"torch's {got.diff[0].grad_fn.name()} saves {theirs}, gradref's "
+                f"{ref.diff[0].grad_fn.name()} saves {ours}",
+            )
+    if "vjp" in checks:
+        try:
+            _, g_grads = got.vjp()
+        except Exception as e:
+            raise OpDifference(
+                "vjp", f"torch's backward raised {type(e).__name__}: {_line(e)}"
+            ) from None
+        try:
+            _, r_grads = ref.vjp()
+        except Exception:
+            return True
+        compare("VJP of input", g_grads, r_grads, "vjp")
+    if "double-backward" in checks and ex.dtype in double_backward_dtypes(info):
+        try:
+            got2 = Run(torch, info, ex, device).double_backward()
+        except Exception as e:
+            raise OpDifference(
+                "double-backward", f"torch raised {type(e).__name__}: {_line(e)}"
+            ) from None
+        try:
+            ref2 = Run(gradref, info, ex, "cpu").double_backward()
+        except Exception:
+            return True
+        if (got2 is None) != (ref2 is None):
+            side = "torch" if ref2 is None else "gradref"
+            raise OpDifference(
+                "double-backward", f"first-order gradients require grad in {side} only"
+            )
+        if got2 is not None:
+            compare("double backward, gradient", got2, ref2, "double-backward", steps=16)
+    return True

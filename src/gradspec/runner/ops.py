@@ -1,16 +1,10 @@
-"""The one place ``gradspec run`` learns about the op table (:mod:`gradspec.ops.table`).
+"""The op items of ``gradspec run``: every op of the op table (:mod:`gradspec.ops.table`) and
+every op error case (:mod:`gradspec.ops.errors`), judged by :mod:`gradspec.ops.compare`.
 
-The runner sees the op table as an :class:`OpTable`: a list of :class:`OpEntry` (name, the
-sentence it checks, the conventions it relies on) and ``run(name, device, settings)`` giving
-:class:`OpOutcome` records, one per sub-check: ``forward`` (values), ``vjp`` (first-order
-gradients), ``double-backward`` (gradients of gradients, where the op claims them) and ``node``
-(torch's grad_fn name, where the table names it). When the op table is missing or has a shape this
-adapter does not know, the table is *absent* (with the reason) and the run reports the ops area as
-absent.
-
-The comparison is :mod:`gradspec.ops.compare`'s, the one the op tests use: the same drawn values
-become torch and gradref leaves with the same layout; outputs, VJPs against the same cotangents
-and double-backward results must agree in shape, dtype and value within ``op_tolerance``.
+An op gives one result per sub-check (``forward``, ``node``, ``vjp``, ``double-backward``,
+``saved``): Hypothesis searches the drawn examples; a sub-check that fails is shrunk and
+recorded, and the search goes on for the others. When the op table cannot be imported, the ops
+area is *absent* (with the reason) and the rest of the run goes on.
 """
 
 from __future__ import annotations
@@ -18,24 +12,14 @@ from __future__ import annotations
 import functools
 import warnings
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from gradspec.runner.shrinking import ShrinkBudget
+from gradspec.runner.options import RunOptions
+from gradspec.runner.results import Result
+from gradspec.runner.search import Mismatch, first_line, hypothesis_settings, search
 
-#: Seconds Hypothesis may spend shrinking one failure (see gradspec.runner.shrinking).
-SHRINK_SECONDS = 3.0
-
-#: a _Mismatch for every sub-check (torch could not run the op on the example)
-ALL = "*"
-
-SUBCHECKS = ("forward", "node", "vjp", "double-backward")
-
-_SENTENCES = {
-    "forward": "torch's forward values agree with gradref's",
-    "node": "torch's grad_fn has the name the op table records",
-    "vjp": "torch's vector-Jacobian product agrees with gradref's",
-    "double-backward": "torch's double backward agrees with gradref's",
-}
+if TYPE_CHECKING:
+    from gradspec.runner.items import Item
 
 
 @dataclass(frozen=True)
@@ -46,18 +30,6 @@ class OpEntry:
     conventions: tuple[str, ...] = ()
 
 
-@dataclass
-class OpOutcome:
-    id: str
-    status: str  # "passed" | "failed" | "skipped"
-    behaviour: str = ""
-    sentence: str = ""
-    message: str = ""
-    example: str = ""
-    reproducer: str = ""
-    tags: tuple[str, ...] = ()
-
-
 def _example_text(ex) -> str:
     return (
         f"dtype = {ex.dtype!r}\nshapes = {ex.shapes!r}\nlayouts = {ex.layouts!r}\n"
@@ -65,19 +37,12 @@ def _example_text(ex) -> str:
     )
 
 
-class _Mismatch(Exception):
-    def __init__(self, check: str, message: str, example):
-        super().__init__(message)
-        self.check, self.message, self.example = check, message, example
-
-
 class OpTable:
     """The op table as the runner sees it (absent: ``absent`` says why)."""
 
-    def __init__(self, absent: str | None = None, table: dict | None = None, module: Any = None):
+    def __init__(self, absent: str | None = None, table: dict | None = None):
         self.absent = absent
         self.table = table or {}
-        self.module = module
 
     def ops(self) -> list[OpEntry]:
         return [
@@ -93,179 +58,70 @@ class OpTable:
         ]
 
     def subchecks(self, name: str) -> list[str]:
-        info = self.table[name]
-        out = ["forward"]
-        if info.node is not None and info.check_node:
-            out.append("node")
-        out.append("vjp")
-        if info.double_backward:
-            out.append("double-backward")
-        return out
+        from gradspec.ops.compare import subchecks
 
-    def run(self, name: str, device: str, settings: Any) -> list[OpOutcome]:
-        """Check one op on one device under Hypothesis ``settings``; one outcome per sub-check.
+        return subchecks(self.table[name])
 
-        A failing sub-check is shrunk and recorded, and the search goes on for the others.
-        """
-        from hypothesis import given
+    def run(self, name: str, device: str, settings: Any) -> list[Result]:
+        """Check one op on one device under Hypothesis ``settings``; one result per sub-check
+        (area ``ops``)."""
+        from gradspec.ops.compare import SENTENCES, examples
 
         info = self.table[name]
-        tags = tuple(f"convention.{c}" for c in info.conventions)
+        tags = [f"convention.{c}" for c in info.conventions]
         active = self.subchecks(name)
-        failed: dict[str, _Mismatch] = {}
+        failed: dict[str, Mismatch] = {}
         crashed: dict[str, str] = {}
         compared = {"n": 0}
         while active:
-            budget = ShrinkBudget(SHRINK_SECONDS, key=lambda ex: ex)
-            body = _body(self.module, info, device, active, compared)
-            test = settings(given(_examples(info))(budget.wrap(body)))
             try:
-                test()
-            except _Mismatch as m:
-                # torch failing to run the op at all fails every sub-check still searched
-                names = list(active) if m.check == ALL else [m.check]
-                for c in names:
-                    failed[c] = m
-                if not set(names) & set(active):  # cannot happen; never loop forever
-                    break
-                active = [c for c in active if c not in names]
-                continue
+                m = search(examples(info), _body(info, device, active, compared), settings,
+                           key=lambda ex: ex)  # fmt: skip
             except Exception as e:  # Hypothesis itself gave up (Flaky, Unsatisfiable, ...)
-                for c in active:
-                    crashed[c] = f"{type(e).__name__}: {str(e).strip().splitlines()[0]}"
-                active = []
-            break
+                crashed.update({c: f"{type(e).__name__}: {first_line(e)}" for c in active})
+                break
+            if m is None:
+                break
+            # torch failing to run the op at all fails every sub-check still searched
+            names = list(active) if m.check == "*" else [m.check]
+            failed.update({c: m for c in names})
+            active = [c for c in active if c not in names]
+
+        def result(c, status, message="", example="", repro=""):
+            return Result(f"ops.{name}/{c}", "ops", device, status, f"ops.{name}", SENTENCES[c],
+                          message, example, repro, tags=list(tags))  # fmt: skip
+
         out = []
         for c in self.subchecks(name):
-            rid = f"ops.{name}/{c}"
             if c in failed:
                 m = failed[c]
-                out.append(
-                    OpOutcome(
-                        rid,
-                        "failed",
-                        f"ops.{name}",
-                        _SENTENCES[c],
-                        m.message,
-                        _example_text(m.example),
-                        reproducer(name, m.example, device),
-                        tags,
-                    )  # fmt: skip
-                )
+                out.append(result(c, "failed", m.message, _example_text(m.example),
+                                  reproducer(name, m.example, device)))  # fmt: skip
             elif c in crashed:
-                out.append(
-                    OpOutcome(rid, "failed", f"ops.{name}", _SENTENCES[c], crashed[c], tags=tags)
-                )
+                out.append(result(c, "failed", crashed[c]))
             elif not compared["n"]:
-                why = "gradref could not run any drawn example"
-                out.append(OpOutcome(rid, "skipped", f"ops.{name}", _SENTENCES[c], why, tags=tags))
+                out.append(result(c, "skipped", "gradref could not run any drawn example"))
             else:
-                out.append(OpOutcome(rid, "passed", f"ops.{name}", _SENTENCES[c], tags=tags))
+                out.append(result(c, "passed"))
         return out
 
 
-def _body(opinfo, info, device: str, checks: list[str], compared: dict):
+def _body(info, device: str, checks: list[str], compared: dict):
+    from gradspec.ops.compare import OpDifference, check_example
+
     checks_t = tuple(checks)
 
     def body(ex):
         with warnings.catch_warnings():  # torch's performance notes are not results
             warnings.simplefilter("ignore")
-            ok = _check_example(opinfo, info, ex, device, checks_t)
+            try:
+                ok = check_example(info, ex, device, checks_t)
+            except OpDifference as d:
+                raise Mismatch(d.check, d.message, ex) from None
         if ok:
             compared["n"] += 1
 
     return body
-
-
-def _examples(info):
-    from gradspec.ops.compare import examples
-
-    return examples(info)
-
-
-# ------------------------------------------------------------------------------ one example
-
-
-def _check_example(opinfo, info, ex, device: str, checks: tuple[str, ...]) -> bool:
-    """Raise _Mismatch for the first sub-check (of ``checks``) that fails on ``ex``; False when
-    gradref cannot run the example (nothing to compare with), else True."""
-    import gradref
-    import torch
-
-    from gradspec.ops.compare import Run, difference, double_backward_dtypes
-
-    def compare(what: str, got: list, want: list, check: str, steps: int | None = None):
-        if len(got) != len(want):
-            raise _Mismatch(check, f"{what}: torch gives {len(got)}, gradref {len(want)}", ex)
-        for i, (g, w) in enumerate(zip(got, want)):
-            why = difference(
-                torch,
-                g,
-                gradref,
-                w,
-                dtype=ex.dtype,
-                what=f"{what} {i}",
-                info=info,
-                ex=ex,
-                steps=steps,
-                names=("torch", "gradref"),
-            )
-            if why:
-                raise _Mismatch(check, why, ex)
-
-    try:
-        ref = Run(gradref, info, ex, "cpu")
-    except Exception:  # gradref cannot run this example: nothing to compare with
-        return False
-    try:
-        got = Run(torch, info, ex, device)
-    except Exception as e:
-        raise _Mismatch(ALL, f"torch raised {type(e).__name__}: {_line(e)}", ex) from None
-    if "forward" in checks:
-        compare("output", got.outputs, ref.outputs, "forward")
-    if "node" in checks and got.diff:
-        fn = got.diff[0].grad_fn
-        name = fn.name() if fn is not None else None
-        if name != info.node:
-            raise _Mismatch("node", f"torch's grad_fn is {name}, the op table says {info.node}", ex)
-    if "vjp" in checks:
-        try:
-            _, g_grads = got.vjp()
-        except Exception as e:
-            raise _Mismatch(
-                "vjp", f"torch's backward raised {type(e).__name__}: {_line(e)}", ex
-            ) from None
-        try:
-            _, r_grads = ref.vjp()
-        except Exception:
-            return True
-        compare("VJP of input", g_grads, r_grads, "vjp")
-    if "double-backward" in checks and ex.dtype in double_backward_dtypes(info):
-        try:
-            got2 = Run(torch, info, ex, device).double_backward()
-        except Exception as e:
-            raise _Mismatch(
-                "double-backward", f"torch raised {type(e).__name__}: {_line(e)}", ex
-            ) from None
-        try:
-            ref2 = Run(gradref, info, ex, "cpu").double_backward()
-        except Exception:
-            return True
-        if (got2 is None) != (ref2 is None):
-            side = "torch" if ref2 is None else "gradref"
-            raise _Mismatch(
-                "double-backward",
-                f"first-order gradients require grad in {side} only",
-                ex,
-            )
-        if got2 is not None:
-            compare("double backward, gradient", got2, ref2, "double-backward", steps=16)
-    return True
-
-
-def _line(e: BaseException) -> str:
-    text = str(e).strip()
-    return text.splitlines()[0] if text else ""
 
 
 def reproducer(name: str, ex, device: str) -> str:
@@ -283,17 +139,17 @@ def reproducer(name: str, ex, device: str) -> str:
 
 def replay(name, *, dtype, shapes, layouts, requires_grad, seed, device="cpu") -> None:
     """Re-run one op-table example on torch and gradref; AssertionError saying what differs."""
+    from gradspec.ops.compare import Example, OpDifference, check_example
+
     table = load()
     if table.absent:
         raise RuntimeError(table.absent)
     info = table.table[name]
-    from gradspec.ops.compare import Example
-
     ex = Example(dtype, tuple(map(tuple, shapes)), tuple(layouts), tuple(requires_grad), seed)
     try:
-        _check_example(table.module, info, ex, device, tuple(table.subchecks(name)))
-    except _Mismatch as m:
-        raise AssertionError(f"{name} {m.check}: {m.message}\n{_example_text(ex)}") from None
+        check_example(info, ex, device, tuple(table.subchecks(name)))
+    except OpDifference as d:
+        raise AssertionError(f"{name} {d.check}: {d.message}\n{_example_text(ex)}") from None
     print(f"{name}: torch and gradref agree on this example")
 
 
@@ -301,15 +157,59 @@ def replay(name, *, dtype, shapes, layouts, requires_grad, seed, device="cpu") -
 def load() -> OpTable:
     """The op table, or an absent one saying why there is none."""
     try:
-        import gradspec.ops.table as opinfo
-    except ImportError as e:
-        if getattr(e, "name", None) == "gradspec.ops.table":
-            return OpTable(absent="no op table (gradspec.ops.table is not installed)")
-        return OpTable(absent=f"the op table cannot be imported: {e}")
+        from gradspec.ops.table import OPS
     except Exception as e:  # a broken op table must not stop the rest of the run
         return OpTable(absent=f"the op table cannot be imported: {type(e).__name__}: {e}")
-    table = getattr(opinfo, "OPS", None)
-    needed = ("draw_values", "draw_aux", "materialize", "outputs_of", "differentiable_outputs")
-    if not isinstance(table, dict) or not all(hasattr(opinfo, n) for n in needed):
-        return OpTable(absent="gradspec.ops.table has no OPS table this adapter knows")
-    return OpTable(table=dict(table), module=opinfo)
+    return OpTable(table=dict(OPS))
+
+
+def run_op(item: Item, options: RunOptions) -> list[Result]:
+    return load().run(item.key, item.device, hypothesis_settings(options))
+
+
+def run_op_error(item: Item, options: RunOptions) -> list[Result]:
+    """One op error case: torch (on the item's device) and gradref raise the same exception
+    type with the same first line."""
+    import gradref
+    import torch
+
+    from gradspec.ops.errors import ERRORS, difference, raised
+
+    case = next(c for c in ERRORS if c.id == item.key)
+    with _on(item.device):
+        theirs = raised(torch, case)
+    why = difference(theirs, raised(gradref, case))
+    repro = _error_reproducer(case.id, item.device) if why else ""
+    status = "failed" if why else "passed"
+    return [
+        Result(item.results[0], item.area, item.device, status, item.behaviour, item.sentence,
+               why or "", reproducer=repro)
+    ]  # fmt: skip
+
+
+def _on(device: str):
+    """torch's factories create tensors on ``device`` inside (the cases build with T.ones)."""
+    import contextlib
+
+    import torch
+
+    return contextlib.nullcontext() if device == "cpu" else torch.device(device)
+
+
+def _error_reproducer(case_id: str, device: str) -> str:
+    ctx = "" if device == "cpu" else f"with torch.device({device!r}):\n    "
+    return "\n".join(
+        [
+            f"# gradspec reproducer for the op error case {case_id!r} on {device}",
+            "import gradref",
+            "import torch",
+            "",
+            "from gradspec.ops.errors import ERRORS, difference, raised",
+            "",
+            f"case = next(c for c in ERRORS if c.id == {case_id!r})",
+            ctx + "theirs = raised(torch, case)",
+            "why = difference(theirs, raised(gradref, case))",
+            "assert why is None, why",
+            "",
+        ]
+    )

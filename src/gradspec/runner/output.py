@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from collections import Counter
 
-from gradspec.runner.session import STATUSES, Result, RunReport, area_order
+from gradspec.runner.items import area_order
+from gradspec.runner.results import STATUSES, Result, RunReport
 
 _HEADERS = {
     "passed": "pass",
@@ -162,3 +163,54 @@ def markdown(report: RunReport) -> str:
 
 def to_json(report: RunReport) -> str:
     return json.dumps(report.to_dict(), indent=2, default=str) + "\n"
+
+
+def junit(report: RunReport) -> str:
+    """JUnit XML for CI systems: one ``testcase`` per result (classname ``gradspec.<area>``,
+    name ``<id>[<device>]``); failures carry the problem, the shrunk example and the
+    reproducer; expected differences are ``skipped`` with type ``expected`` (as pytest writes
+    an xfail), stale ones pass with a note in ``system-out``."""
+    from xml.etree import ElementTree as ET
+
+    counts = Counter(r.status for r in report.results)
+    suites = ET.Element("testsuites")
+    suite = ET.SubElement(
+        suites,
+        "testsuite",
+        name=f"gradspec run (torch {report.torch_version})",
+        tests=str(len(report.results)),
+        failures=str(counts["failed"]),
+        errors="0",
+        skipped=str(counts["skipped"] + counts["expected"]),
+        time=f"{report.seconds:.3f}",
+    )
+    props = ET.SubElement(suite, "properties")
+    for k, v in (("torch", report.torch_version), ("gradref", report.gradref_version),
+                 ("torch_target", report.torch_target), ("profile", report.profile),
+                 ("devices", ",".join(report.devices))):  # fmt: skip
+        ET.SubElement(props, "property", name=k, value=str(v))
+    for r in report.results:
+        case = ET.SubElement(
+            suite,
+            "testcase",
+            classname=f"gradspec.{r.area}",
+            name=f"{r.id}[{r.device}]",
+            time=f"{r.seconds:.3f}",
+        )
+        if r.status == "failed":
+            body = [r.message]
+            if r.example:
+                body += ["", "shrunk example:", r.example]
+            if r.reproducer:
+                body += ["", "reproducer:", r.reproducer]
+            first = (r.message.strip().splitlines() or [""])[0]
+            el = ET.SubElement(case, "failure", message=f"{r.expectation}: {first}".strip(": "))
+            el.text = "\n".join(body)
+        elif r.status == "expected":
+            ET.SubElement(case, "skipped", type="expected", message=r.expectation)
+        elif r.status == "skipped":
+            ET.SubElement(case, "skipped", message=r.message)
+        elif r.status == "stale":
+            ET.SubElement(case, "system-out").text = f"stale expected difference: {r.expectation}"
+    ET.indent(suites)
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(suites, "unicode") + "\n"

@@ -20,7 +20,9 @@ import pytest
 DEFAULT_DEVICES = ("cpu", "cuda")
 
 
-def pytest_configure(config) -> None:
+def configure(config) -> None:
+    """Register the marker; load gradspec's default Hypothesis profile when the session has
+    not loaded one."""
     config.addinivalue_line("markers", "gradspec: a test generated from a gradspec spec")
     from hypothesis import settings
 

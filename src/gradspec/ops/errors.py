@@ -1,0 +1,115 @@
+"""Bad arguments on the common paths, as data: each case calls an op wrongly in a namespace
+``T``, and torch and gradref must raise the same exception type with the same first line of
+message (users match on both). ``gradspec run`` checks each case as ``ops.errors.<id>``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+def _F(T):
+    return T.nn.functional
+
+
+#: case id -> the bad call, in namespace T
+CASES: dict[str, Callable] = {
+    "broadcast-mismatch": lambda T: T.ones(2, 3) + T.ones(4),
+    "mm-shapes": lambda T: T.ones(2, 3).mm(T.ones(2, 3)),
+    "mm-not-matrix": lambda T: T.mm(T.ones(3), T.ones(3, 2)),
+    "mm-mat2-not-matrix": lambda T: T.mm(T.ones(3, 2), T.ones(2)),
+    "mm-3d": lambda T: T.mm(T.ones(2, 2, 3), T.ones(3, 2)),
+    "matmul-2d-shapes": lambda T: T.ones(2, 3) @ T.ones(2, 3),
+    "matmul-1d-2d-shapes": lambda T: T.ones(3) @ T.ones(2, 3),
+    "matmul-2d-1d-shapes": lambda T: T.ones(2, 3) @ T.ones(2),
+    "matmul-3d-2d-shapes": lambda T: T.ones(4, 2, 3) @ T.ones(2, 3),
+    "matmul-2d-3d-shapes": lambda T: T.ones(2, 3) @ T.ones(4, 2, 3),
+    "matmul-3d-3d-shapes": lambda T: T.ones(4, 2, 3) @ T.ones(4, 2, 3),
+    "matmul-3d-1d-shapes": lambda T: T.ones(4, 2, 3) @ T.ones(2),
+    "matmul-batch-broadcast": lambda T: T.ones(4, 2, 3) @ T.ones(5, 3, 2),
+    "matmul-0d": lambda T: T.matmul(T.ones(()), T.ones(2)),
+    "dot-1d": lambda T: T.dot(T.ones(2, 2), T.ones(2)),
+    "dot-sizes": lambda T: T.dot(T.ones(2), T.ones(3)),
+    "mv-sizes": lambda T: T.mv(T.ones(2, 3), T.ones(2)),
+    "addmm-not-matrix": lambda T: T.addmm(T.ones(2), T.ones(3), T.ones(3, 2)),
+    "addmm-shapes": lambda T: T.addmm(T.ones(2), T.ones(2, 3), T.ones(2, 2)),
+    "addmm-bias": lambda T: T.addmm(T.ones(5), T.ones(2, 3), T.ones(3, 2)),
+    "linear-shapes": lambda T: _F(T).linear(T.ones(2, 3), T.ones(4, 2)),
+    "linear-bias-shapes": lambda T: _F(T).linear(T.ones(2, 3), T.ones(4, 2), T.ones(4)),
+    "linear-3d-shapes": lambda T: _F(T).linear(T.ones(5, 2, 3), T.ones(4, 2)),
+    "sum-dim-range": lambda T: T.ones(3).sum(1),
+    "sum-dim-repeated": lambda T: T.ones(3, 2).sum((0, 0)),
+    "max-empty": lambda T: T.ones(0).max(),
+    "amax-empty-dim": lambda T: T.ones(0, 3).amax(0),
+    "max-dim-empty": lambda T: T.ones(0, 3).max(0),
+    "mean-integer": lambda T: T.ones(3, dtype=T.int64).mean(),
+    "mean-dim-integer": lambda T: T.ones(3, dtype=T.int64).mean(0),
+    "mean-bool": lambda T: T.ones(3, dtype=T.bool).mean(),
+    "reshape-invalid": lambda T: T.ones(6).reshape(4, 2),
+    "view-two-inferred": lambda T: T.ones(6).view(-1, -1),
+    "cat-dims": lambda T: T.cat([T.ones(2, 3), T.ones(2)]),
+    "cat-sizes": lambda T: T.cat([T.ones(2, 3), T.ones(2, 2)]),
+    "stack-sizes": lambda T: T.stack([T.ones(2), T.ones(3)]),
+    "flip-duplicate": lambda T: T.ones(3).flip(0, -1),
+    "expand-mismatch": lambda T: T.ones(2, 3).expand(4, 3),
+    "permute-duplicate": lambda T: T.ones(2, 3).permute(0, 0),
+    "select-out-of-range": lambda T: T.ones(2, 3).select(1, 3),
+    "narrow-too-long": lambda T: T.ones(3).narrow(0, 2, 2),
+    "index-out-of-range": lambda T: T.ones(3)[T.tensor([3])],
+    "clamp-no-bounds": lambda T: T.clamp(T.ones(3)),
+    "div-rounding-mode": lambda T: T.div(T.ones(3), 2.0, rounding_mode="round"),
+    "where-condition-dtype": lambda T: T.where(T.ones(3), T.ones(3), T.zeros(3)),
+    "masked-fill-mask-dtype": lambda T: T.ones(3).masked_fill(T.ones(3), 0.0),
+    "conv2d-channels": lambda T: _F(T).conv2d(T.ones(1, 3, 4, 4), T.ones(2, 2, 1, 1)),
+    "conv2d-same-strided": lambda T: _F(T).conv2d(
+        T.ones(1, 1, 4, 4), T.ones(1, 1, 2, 2), stride=2, padding="same"
+    ),
+    "conv2d-rank": lambda T: _F(T).conv2d(T.ones(4, 4), T.ones(1, 1, 2, 2)),
+    "layer-norm-shape": lambda T: _F(T).layer_norm(T.ones(2, 3), (4,)),
+    "bce-weight-grad": lambda T: _F(T).binary_cross_entropy(
+        T.full((2,), 0.5), T.full((2,), 0.5), weight=T.ones(2, requires_grad=True)
+    ),
+    "bce-logits-pos-weight-grad": lambda T: _F(T).binary_cross_entropy_with_logits(
+        T.zeros(2), T.zeros(2), pos_weight=T.ones(2, requires_grad=True)
+    ),
+    "pad-odd": lambda T: _F(T).pad(T.ones(3), (1,)),
+    "dropout-p": lambda T: _F(T).dropout(T.ones(3), 1.5),
+    "gather-index-rank": lambda T: T.gather(T.ones(2, 3), 1, T.tensor([0, 1])),
+    "repeat-too-few": lambda T: T.ones(2, 3).repeat(2),
+    "chunk-zero": lambda T: T.ones(3).chunk(0),
+}
+
+
+@dataclass(frozen=True)
+class ErrorCase:
+    id: str
+    call: Callable
+
+    @property
+    def sentence(self) -> str:
+        return f"{self.id}: torch and gradref raise the same exception type and first line"
+
+
+ERRORS: tuple[ErrorCase, ...] = tuple(ErrorCase(k, v) for k, v in CASES.items())
+
+
+def raised(T, case: ErrorCase) -> tuple[str, str] | None:
+    """(exception type name, first line of its message) of the bad call, or None when the call
+    raises nothing."""
+    try:
+        case.call(T)
+    except Exception as e:  # noqa: BLE001 - any exception is the observation
+        text = str(e).strip()
+        return type(e).__name__, text.splitlines()[0] if text else ""
+    return None
+
+
+def difference(theirs: tuple[str, str] | None, ours: tuple[str, str] | None) -> str | None:
+    """None when torch's error (``theirs``) and gradref's (``ours``) agree; else what differs."""
+    if theirs == ours:
+        return None
+
+    def say(r):
+        return "raises nothing" if r is None else f"raises {r[0]}: {r[1]}"
+
+    return f"torch {say(theirs)}\ngradref {say(ours)}"

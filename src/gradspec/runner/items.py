@@ -1,0 +1,140 @@
+"""The items of ``gradspec run``, collected once for both front ends (the CLI and the pytest
+plugin): every behaviour scenario, every op of the op table, every op error case and every
+example Function, on each device. Each :class:`Item` is one unit of work and names the result
+ids it gives, so a front end can list them before running anything."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from gradspec.runner.options import RunOptions
+
+#: Areas outside the catalogue, listed after its areas.
+OPS_AREA = "ops"
+OP_ERRORS_AREA = "op-errors"
+EXAMPLES_AREA = "examples"
+
+#: Where ``examples/`` lives in a source checkout (this file is src/gradspec/runner/items.py).
+REPO_ROOT = Path(__file__).resolve().parents[3]
+EXAMPLES_MODULE = "examples.seeds"
+
+KINDS = ("scenario", "op", "op-error", "example")
+
+
+@dataclass(frozen=True)
+class Item:
+    """One unit of work: a scenario, an op, an op error case or an example spec, on one
+    device. ``results`` are the ids of the results it gives, in order."""
+
+    kind: str  # one of KINDS
+    key: str  # scenario id, op name, error case or spec label
+    area: str
+    device: str
+    sentence: str = ""
+    behaviour: str = ""
+    results: tuple[str, ...] = ()
+
+    @property
+    def id(self) -> str:
+        if self.kind == "op":
+            return f"{OPS_AREA}.{self.key}"
+        if self.kind == "op-error":
+            return f"{OPS_AREA}.errors.{self.key}"
+        if self.kind == "example":
+            return f"{EXAMPLES_AREA}.{self.key}"
+        return self.key
+
+
+def area_order() -> list[str]:
+    """Display order of areas: the catalogue's, then ops, op errors, examples."""
+    from gradspec.behaviours.catalogue import KNOWN_AREAS
+
+    return [*KNOWN_AREAS, OPS_AREA, OP_ERRORS_AREA, EXAMPLES_AREA]
+
+
+def examples_importable() -> str | None:
+    """Put the repository root (and the working directory) on sys.path so ``examples`` imports;
+    None if it does, else why not."""
+    for root in (Path.cwd(), REPO_ROOT):
+        if (root / "examples" / "seeds.py").is_file() and str(root) not in sys.path:
+            sys.path.insert(0, str(root))
+    try:
+        __import__(EXAMPLES_MODULE)
+    except ImportError as e:
+        return f"the seed examples cannot be imported ({e}); run from a gradspec checkout"
+    return None
+
+
+def example_specs() -> list:
+    """The seed example specs (``examples/seeds.py``), keyed by label in a fixed order."""
+    from gradspec.functions.spec import load_target
+
+    seen: dict[str, Any] = {}
+    for s in load_target(EXAMPLES_MODULE):  # a module lists a spec both as a name and in SPECS
+        seen.setdefault(s.label, s)
+    return list(seen.values())
+
+
+def example_checks(spec) -> list:
+    """The checks ``gradspec.check`` runs on an example spec, in order."""
+    from gradspec.functions.checks import checks_for
+
+    s = spec.validate()
+    return checks_for(s.reference is not None, s.checks)
+
+
+def selected(patterns: tuple[str, ...], *names: str) -> bool:
+    return not patterns or any(p in n for p in patterns for n in names)
+
+
+def collect(options: RunOptions, kinds: tuple[str, ...] = KINDS) -> tuple[list[Item], dict]:
+    """The items to run, in display order, and the areas that are absent (with why)."""
+    from gradspec.behaviours.scenarios import all_scenarios, scenario_id
+    from gradspec.ops.errors import ERRORS
+    from gradspec.runner import ops as op_items
+
+    items: list[Item] = []
+    absent: dict[str, str] = {}
+    pats = options.patterns
+
+    def add(kind, key, area, sentence, behaviour, results):
+        for d in options.devices:
+            items.append(Item(kind, key, area, d, sentence, behaviour, tuple(results)))
+
+    if "scenario" in kinds:
+        for sc in all_scenarios():
+            sid, b = scenario_id(sc), sc.behaviour
+            if selected(pats, sid, b.area):
+                add("scenario", sid, b.area, b.sentence, b.id, [sid])
+    if "op" in kinds:
+        table = op_items.load()
+        if table.absent:
+            absent[OPS_AREA] = table.absent
+        else:
+            for op in table.ops():
+                oid = f"{OPS_AREA}.{op.name}"
+                if selected(pats, oid, OPS_AREA):
+                    subs = [f"{oid}/{c}" for c in table.subchecks(op.name)]
+                    add("op", op.name, OPS_AREA, op.sentence, op.behaviour, subs)
+    if "op-error" in kinds:
+        for case in ERRORS:
+            eid = f"{OPS_AREA}.errors.{case.id}"
+            if selected(pats, eid, OP_ERRORS_AREA):
+                add("op-error", case.id, OP_ERRORS_AREA, case.sentence, "ops.errors", [eid])
+    if "example" in kinds:
+        why = examples_importable()
+        if why:
+            absent[EXAMPLES_AREA] = why
+        else:
+            for s in example_specs():
+                eid = f"{EXAMPLES_AREA}.{s.label}"
+                if selected(pats, eid, EXAMPLES_AREA):
+                    subs = [f"{eid}/{c.name}" for c in example_checks(s)]
+                    add("example", s.label, EXAMPLES_AREA, f"gradspec check of {s.label}", "",
+                        subs)  # fmt: skip
+    order = {a: i for i, a in enumerate(area_order())}
+    items.sort(key=lambda it: order.get(it.area, len(order)))  # stable: keeps id order inside
+    return items, absent

@@ -1,0 +1,78 @@
+"""The items of ``gradspec run`` as pytest tests (``gradspec.pytest_plugin.run_tests``): one test
+per result, outcomes following the statuses after the expected differences."""
+
+from __future__ import annotations
+
+# imported here, once: pytester's in-process runs drop the modules first imported inside them
+import gradref  # noqa: F401
+import pytest
+
+import gradspec.runner.execute  # noqa: F401
+import gradspec.runner.session  # noqa: F401
+from gradspec import expectations
+from gradspec.pytest_plugin import run_items
+
+from .conftest import HOST
+
+pytest_plugins = ["pytester"]
+
+MODULE = """
+from gradspec.pytest_plugin import run_tests
+
+test_planted = run_tests(kinds=("scenario",), patterns=("planted_",))
+"""
+
+
+@pytest.fixture
+def fresh(monkeypatch):
+    """No results or expectations cached from other tests."""
+    monkeypatch.setattr(run_items, "_RESULTS", {})
+    run_items._entries.cache_clear()
+    yield
+    run_items._entries.cache_clear()
+
+
+def _outcomes(pytester) -> dict:
+    pytester.makepyfile(test_planted=MODULE)
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "-q")
+    return result.parseoutcomes(), result
+
+
+def test_a_difference_fails_and_agreement_passes(pytester, planted, fresh, no_expectations):
+    outcomes, result = _outcomes(pytester)
+    assert outcomes.get("failed") == 1 and outcomes.get("passed") == 1
+    text = result.stdout.str()
+    assert f"{HOST}/planted_difference[cpu]" in text and "x = 10" in text
+
+
+def test_expected_xfails_and_stale_fails_under_a_derandomized_profile(
+    pytester, planted, fresh, monkeypatch
+):
+    from hypothesis import settings
+
+    from gradspec.expectations import Expected
+
+    entries = [
+        Expected(id="*planted_difference", reason="planted for the test", file="t.toml"),
+        Expected(id="*planted_agreement", reason="does not differ at all", file="t.toml"),
+    ]
+    monkeypatch.setattr(expectations, "load", lambda directory=None: entries)
+    outcomes, result = _outcomes(pytester)
+    assert outcomes.get("xfailed") == 1
+    if settings.default.derandomize:
+        assert outcomes.get("failed") == 1 and "XPASS(strict)" in result.stdout.str()
+    else:
+        assert outcomes.get("passed") == 1 and outcomes.get("warnings", 0) >= 1
+
+
+def test_each_result_of_an_item_is_a_test_and_they_share_one_run():
+    from gradspec.runner import items as items_mod
+
+    params = run_items.params(kinds=("op",), patterns=("ops.neg",), devices=("cpu",))
+    params = [p for p in params if p.values[0].key == "neg"]
+    ids = [p.values[1] for p in params]
+    (item,) = {p.values[0] for p in params}
+    assert ids == list(item.results) and len(ids) >= 3
+    groups = {m.kwargs.get("name") or m.args[0] for p in params for m in p.marks}
+    assert groups == {f"{item.id}[cpu]"}
+    assert items_mod.OPS_AREA == item.area
