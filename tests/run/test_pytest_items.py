@@ -76,3 +76,48 @@ def test_each_result_of_an_item_is_a_test_and_they_share_one_run():
     groups = {m.kwargs.get("name") or m.args[0] for p in params for m in p.marks}
     assert groups == {f"{item.id}[cpu]"}
     assert items_mod.OPS_AREA == item.area
+
+
+def test_registered_specs_are_checked_with_one_flag(pytester, monkeypatch):
+    """A package registering one spec under ``gradspec.specs`` is checked by
+    ``pytest --gradspec-registered`` with no test file of its own."""
+    pkg = pytester.path / "tinyops"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text(
+        "import torch, gradspec\n\n"
+        "class Square(torch.autograd.Function):\n"
+        "    @staticmethod\n"
+        "    def forward(ctx, x):\n"
+        "        ctx.save_for_backward(x)\n"
+        "        return x * x\n\n"
+        "    @staticmethod\n"
+        "    def backward(ctx, g):\n"
+        "        (x,) = ctx.saved_tensors\n"
+        "        return 2 * x * g\n\n"
+        "spec = gradspec.spec(Square.apply, lambda x: x * x, '()->()', max_examples=3,\n"
+        "                     dtypes=['float64'], devices=['cpu'], checks=['forward', 'vjp'])\n"
+    )
+    info = pytester.path / "tinyops-0.1.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: tinyops\nVersion: 0.1\n")
+    (info / "entry_points.txt").write_text("[gradspec.specs]\nsquare = tinyops:spec\n")
+    monkeypatch.setenv("PYTHONPATH", str(pytester.path))
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-v", "--gradspec-registered")
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(["*test_registered_spec*forward-cpu-float64*PASSED*",
+                                 "*test_registered_spec*vjp-cpu-float64*PASSED*"])  # fmt: skip
+
+
+def test_gradspec_run_flag_collects_the_run_items_from_an_empty_directory(pytester, tmp_path):
+    """``pytest --gradspec-run`` needs no test file: the installed package brings its items,
+    with the result ids as test ids and a JUnit testcase each."""
+    from gradspec.ops.errors import ERRORS
+
+    xml = tmp_path / "r.xml"
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "--gradspec-run", "--gradspec-device", "cpu", "-k",
+        "ops.errors", f"--junitxml={xml}",
+    )  # fmt: skip
+    result.assert_outcomes(passed=len(ERRORS))
+    text = xml.read_text()
+    assert all(f"ops.errors.{c.id}[cpu]" in text for c in ERRORS)
