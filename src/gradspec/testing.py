@@ -12,7 +12,8 @@ An AssertionError inside is an *expected* difference when an entry of
 torch: the test is xfailed with the entry's reason. Otherwise the failure says what it means for
 this torch (new in a newer torch, an unrecorded difference of an older one, or a gradref bug on
 the release gradref mirrors). A comparison that passes while an entry covers it is *stale*: it is
-recorded, warned about, and listed at the end of the session by gradspec's pytest plugin.
+recorded and warned about; under a derandomized Hypothesis profile (``ci``), where the same
+examples run every time, it fails as a strict xfail would.
 """
 
 from __future__ import annotations
@@ -26,10 +27,6 @@ from gradspec import expectations
 
 class StaleExpectation(UserWarning):
     """An expected difference that did not occur: torch changed back, or gradref caught up."""
-
-
-#: (result id, device, the expectation) of every stale entry seen in this process
-STALE: list[tuple[str, str, str]] = []
 
 
 @functools.cache
@@ -69,8 +66,15 @@ def expected_difference(result_id: str, behaviour: str = "", device: str = "cpu"
             ) from None
         raise
     if entry is not None:
+        from hypothesis import settings
+
         note = f"{entry.reason} ({entry.span()}; {entry.file})"
-        STALE.append((result_id, device, note))
+        if settings.default.derandomize:
+            pytest.fail(
+                f"[XPASS(strict)] {result_id} [{device}]: stale expected difference (it did not "
+                f"occur on torch {_torch_version()}): {note}",
+                pytrace=False,
+            )
         warnings.warn(
             f"stale expected difference: {result_id} [{device}] agrees on torch "
             f"{_torch_version()}: {note}",

@@ -66,6 +66,17 @@ def test_apply_expectations_maps_failed_to_expected_and_passed_to_stale():
     assert out[0].expectation == "because (torch >= 2.0; f.toml)"
 
 
+def test_a_convention_explains_failures_of_the_ops_using_it_but_their_passes_are_not_stale():
+    entries = [Expected(id="convention.clamp.bounds", reason="older clamp", file="f.toml")]
+
+    def res(status):
+        return Result("ops.clamp/vjp", "ops", "cpu", status, "ops.clamp", "s",
+                      tags=["convention.clamp.bounds"])  # fmt: skip
+
+    failed, passed = apply_expectations([res("failed"), res("passed")], entries, "2.2.2")
+    assert failed.status == "expected" and passed.status == "passed"
+
+
 @pytest.mark.parametrize(
     "text",
     [

@@ -23,9 +23,7 @@ import warnings
 
 import pytest
 
-
-class StaleExpectation(UserWarning):
-    """An expected difference that did not occur on this torch."""
+from gradspec.testing import StaleExpectation
 
 
 @functools.cache
