@@ -104,9 +104,9 @@ def apply_expectations(
     results: Iterable[Result], entries: list, torch_version: str
 ) -> list[Result]:
     """Failures covered by an expected difference become "expected"; passes covered by one (by
-    id or behaviour) become "stale". A failure no entry covers says what it means on this torch (new in a newer
-    torch, an unrecorded difference of an older one, or a gradref bug). Skipped results are
-    left alone."""
+    id or behaviour) become "stale". A failure no entry covers says what it means on this torch
+    (new in a newer torch, an unrecorded difference of an older one, or a gradref bug).
+    Skipped results are left alone."""
     out = []
     for r in results:
         # a tag (an op's convention) explains a failure, but a pass is not stale because of it:
