@@ -28,6 +28,7 @@ LAYERS = {
     "gradspec.profiles": 1,
     "gradspec.versions": 1,
     "gradspec.datafiles": 1,
+    "gradspec.lazy": 1,
 }
 
 

@@ -30,3 +30,11 @@ def version_key(text: str) -> tuple[int, ...]:
         return parse_version(text)
     except ValueError:
         return (10**9,)
+
+
+def in_range(version: str, since: str | None, until: str | None) -> bool:
+    """``since <= version < until`` (None: unbounded on that side)."""
+    v = parse_version(version)
+    if since is not None and v < parse_version(since):
+        return False
+    return until is None or v < parse_version(until)

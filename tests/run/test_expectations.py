@@ -13,21 +13,17 @@ from gradspec.runner.results import Result, apply_expectations
 
 
 def test_shipped_expectations_load_and_each_names_something_real():
-    from gradspec.behaviours.scenarios import all_scenarios, scenario_id
-    from gradspec.runner import ops as op_adapter
+    from gradref.ops.conventions import CONVENTIONS
 
-    entries = expectations.load()
-    names = {b.id for b in catalogue.behaviours()}
-    names |= {scenario_id(s) for s in all_scenarios()}
-    table = op_adapter.load()
-    for op in table.ops():
-        names |= {f"ops.{op.name}/{c}" for c in table.subchecks(op.name)}
-        names |= {f"convention.{c}" for c in op.conventions}
-    names |= {"examples.*"}
-    for e in entries:
+    from gradspec import runner
+
+    items, _ = runner.collect(runner.make_options(profile="ci", devices=["cpu"]))
+    names = {rid for it in items for rid in it.results}
+    names |= {b.id for b in catalogue.behaviours()}
+    names |= {f"convention.{c.id}" for c in CONVENTIONS}
+    names |= {"programs.random"}  # tests/conformance/test_random_programs.py
+    for e in expectations.load():
         assert e.reason.strip(), e
-        if e.id.startswith("ops.") and table.absent:
-            continue  # the op table is not installed here
         assert any(fnmatch.fnmatchcase(n, e.id) for n in names), f"{e.id} names nothing"
 
 

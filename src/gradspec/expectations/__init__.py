@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gradspec.datafiles import entries
-from gradspec.versions import parse_version
+from gradspec.versions import in_range, parse_version
 
 EXPECTATIONS_DIR = Path(__file__).parent
 
@@ -59,12 +59,7 @@ class Expected:
             device == d or device.split(":")[0] == d for d in self.devices
         ):
             return False
-        v = parse_version(torch_version)
-        if self.since is not None and v < parse_version(self.since):
-            return False
-        if self.until is not None and v >= parse_version(self.until):
-            return False
-        return True
+        return in_range(torch_version, self.since, self.until)
 
     def span(self) -> str:
         """``"torch >= 2.2, < 2.4"``-style description of the versions it covers."""

@@ -23,14 +23,9 @@ _API = {
 }
 
 
-def __getattr__(name: str):
-    if name in _API:
-        import importlib
+from gradspec.lazy import lazy_api  # noqa: E402
 
-        value = getattr(importlib.import_module(_API[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'gradspec.runner' has no attribute {name!r}")
+__getattr__ = lazy_api(__name__, _API, globals())
 
 
 __all__ = sorted(_API)

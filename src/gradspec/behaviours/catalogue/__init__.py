@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gradspec.datafiles import entries
-from gradspec.versions import parse_version
+from gradspec.versions import in_range, parse_version
 
 CATALOGUE_DIR = Path(__file__).parent
 
@@ -75,12 +75,7 @@ class Behaviour:
 
     def holds_for(self, version: str) -> bool:
         """Whether the behaviour holds for torch ``version`` (``since <= version < until``)."""
-        v = parse_version(version)
-        if self.since is not None and v < parse_version(self.since):
-            return False
-        if self.until is not None and v >= parse_version(self.until):
-            return False
-        return True
+        return in_range(version, self.since, self.until)
 
     def message_matches(self, observed: str) -> bool:
         """Whether an observed first message line agrees with this behaviour's message."""
