@@ -22,8 +22,8 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import gradspec  # noqa: E402
 from benchmarks import zoo_functions as z  # noqa: E402
-from examples import seeds  # noqa: E402
 from gradspec.functions import gradcheck as gradcheck_shim  # noqa: E402
+from gradspec.functions import seeds  # noqa: E402
 from gradspec.functions.signature import parse_signature  # noqa: E402
 
 

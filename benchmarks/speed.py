@@ -15,8 +15,8 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import gradspec  # noqa: E402
-from examples import seeds  # noqa: E402
 from gradspec.functions import gradcheck as gradcheck_shim  # noqa: E402
+from gradspec.functions import seeds  # noqa: E402
 from gradspec.functions.case import Case, NotApplicable  # noqa: E402
 from gradspec.functions.checker import resolve_namespace  # noqa: E402
 from gradspec.functions.checks import checks_for  # noqa: E402

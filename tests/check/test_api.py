@@ -6,7 +6,7 @@ import pytest
 
 import gradspec
 from benchmarks import zoo_functions as z
-from examples import seeds
+from gradspec.functions import seeds
 from gradspec.functions.checks import CHECKS
 
 FAST = dict(dtypes=["float64"], max_examples=4)

@@ -4,7 +4,7 @@ import pytest
 
 import gradspec
 from benchmarks import zoo_functions as z
-from examples import seeds
+from gradspec.functions import seeds
 
 EW = "()->()"
 LIN = "(n,i),(o,i),(o)?->(n,o)"

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import sys
 
 import pytest
 from hypothesis import strategies as st
@@ -12,10 +10,6 @@ from hypothesis import strategies as st
 from gradspec.behaviours.scenarios import _registry
 from gradspec.behaviours.scenarios._registry import Scenario
 from gradspec.cli import main
-
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-if ROOT not in sys.path:
-    sys.path.insert(0, ROOT)  # examples/ lives at the repository root
 
 #: a behaviour the planted scenarios attach to (any catalogue id would do)
 HOST = "leaves.user-created-is-leaf"

@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 
 from gradspec import runner
-from gradspec.runner import items as items_mod
 from gradspec.runner import ops as op_adapter
 from gradspec.runner.literals import py_literal
 from gradspec.runner.progress import Progress
@@ -56,19 +55,17 @@ def test_max_examples_and_seed_reach_the_report(planted):
     assert rep.to_dict()["results"][0]["id"] == f"{HOST}/planted_agreement"
 
 
-def test_absent_op_table_and_examples_are_reported_not_run(monkeypatch, capsys):
+def test_an_absent_op_table_is_reported_not_run(monkeypatch, capsys):
     from gradspec.runner import output as run_output
 
     monkeypatch.setattr(op_adapter, "load", lambda: op_adapter.OpTable(absent="no table here"))
-    monkeypatch.setattr(items_mod, "examples_importable", lambda: "no examples here")
     opts = runner.make_options(profile="ci", devices=["cpu"], patterns=[SMALL_K])
     items, absent = runner.collect(opts)
-    assert absent == {"ops": "no table here", "examples": "no examples here"}
+    assert absent == {"ops": "no table here"}
     assert {it.kind for it in items} == {"scenario"}
     rep = runner.run(opts, expectations=[], items=items, absent=absent)
     rows = {line.split()[0]: line for line in run_output.text_table(rep).splitlines()}
     assert rows["ops"].split(None, 1)[1] == "absent: no table here"
-    assert rows["examples"].split(None, 1)[1] == "absent: no examples here"
 
 
 @pytest.mark.skipif(op_adapter.load().absent is not None, reason="no op table installed")

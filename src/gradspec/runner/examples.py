@@ -1,4 +1,4 @@
-"""The example items of ``gradspec run``: each seed Function of ``examples/seeds.py`` through
+"""The example items of ``gradspec run``: each seed Function of ``gradspec.functions.seeds`` through
 ``gradspec.check``, one result per check."""
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ import traceback
 from collections.abc import Callable
 
 from gradspec.runner.examples import run_example
-from gradspec.runner.items import Item, examples_importable
+from gradspec.runner.items import Item
 from gradspec.runner.ops import run_op, run_op_error
 from gradspec.runner.options import RunOptions
 from gradspec.runner.results import Result
@@ -76,7 +76,6 @@ def init_process(options: RunOptions) -> None:
         import hypothesis.core
 
         hypothesis.core.global_force_seed = options.seed
-    examples_importable()
 
 
 @contextlib.contextmanager

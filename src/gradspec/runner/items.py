@@ -5,9 +5,7 @@ ids it gives, so a front end can list them before running anything."""
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from gradspec.runner.options import RunOptions
@@ -17,9 +15,8 @@ OPS_AREA = "ops"
 OP_ERRORS_AREA = "op-errors"
 EXAMPLES_AREA = "examples"
 
-#: Where ``examples/`` lives in a source checkout (this file is src/gradspec/runner/items.py).
-REPO_ROOT = Path(__file__).resolve().parents[3]
-EXAMPLES_MODULE = "examples.seeds"
+#: the module of the seed example Functions
+EXAMPLES_MODULE = "gradspec.functions.seeds"
 
 KINDS = ("scenario", "op", "op-error", "example")
 
@@ -55,21 +52,9 @@ def area_order() -> list[str]:
     return [*KNOWN_AREAS, OPS_AREA, OP_ERRORS_AREA, EXAMPLES_AREA]
 
 
-def examples_importable() -> str | None:
-    """Put the repository root (and the working directory) on sys.path so ``examples`` imports;
-    None if it does, else why not."""
-    for root in (Path.cwd(), REPO_ROOT):
-        if (root / "examples" / "seeds.py").is_file() and str(root) not in sys.path:
-            sys.path.insert(0, str(root))
-    try:
-        __import__(EXAMPLES_MODULE)
-    except ImportError as e:
-        return f"the seed examples cannot be imported ({e}); run from a gradspec checkout"
-    return None
-
-
 def example_specs() -> list:
-    """The seed example specs (``examples/seeds.py``), keyed by label in a fixed order."""
+    """The seed example specs (``gradspec.functions.seeds``), keyed by label in a fixed
+    order."""
     from gradspec.functions.spec import load_target
 
     seen: dict[str, Any] = {}
@@ -125,16 +110,11 @@ def collect(options: RunOptions, kinds: tuple[str, ...] = KINDS) -> tuple[list[I
             if selected(pats, eid, OP_ERRORS_AREA):
                 add("op-error", case.id, OP_ERRORS_AREA, case.sentence, "ops.errors", [eid])
     if "example" in kinds:
-        why = examples_importable()
-        if why:
-            absent[EXAMPLES_AREA] = why
-        else:
-            for s in example_specs():
-                eid = f"{EXAMPLES_AREA}.{s.label}"
-                if selected(pats, eid, EXAMPLES_AREA):
-                    subs = [f"{eid}/{c.name}" for c in example_checks(s)]
-                    add("example", s.label, EXAMPLES_AREA, f"gradspec check of {s.label}", "",
-                        subs)  # fmt: skip
+        for s in example_specs():
+            eid = f"{EXAMPLES_AREA}.{s.label}"
+            if selected(pats, eid, EXAMPLES_AREA):
+                subs = [f"{eid}/{c.name}" for c in example_checks(s)]
+                add("example", s.label, EXAMPLES_AREA, f"gradspec check of {s.label}", "", subs)
     order = {a: i for i, a in enumerate(area_order())}
     items.sort(key=lambda it: order.get(it.area, len(order)))  # stable: keeps id order inside
     return items, absent

@@ -2,7 +2,7 @@
 
 Each Function is written as in the docs (notes/extending.rst, the "Defining new autograd
 Functions" tutorial); each spec pairs it with a reference written against gradref (the same code
-runs against torch). All of them pass ``gradspec check examples.seeds``.
+runs against torch). All of them pass ``gradspec check gradspec.functions.seeds``.
 """
 
 from __future__ import annotations
