@@ -118,6 +118,8 @@ def test_gradspec_run_flag_collects_the_run_items_from_an_empty_directory(pytest
         "-p", "no:cacheprovider", "--gradspec-run", "--gradspec-device", "cpu", "-k",
         "ops.errors", f"--junitxml={xml}",
     )  # fmt: skip
-    result.assert_outcomes(passed=len(ERRORS))
+    outcomes = result.parseoutcomes()  # older torch words some errors differently: xfails
+    assert outcomes.get("passed", 0) + outcomes.get("xfailed", 0) == len(ERRORS), outcomes
+    assert not outcomes.get("failed")
     text = xml.read_text()
     assert all(f"ops.errors.{c.id}[cpu]" in text for c in ERRORS)
