@@ -1,6 +1,7 @@
 """Drawing examples for a user's Function from its signature: shapes (with broadcast loop
-dimensions), optional inputs present or omitted, requires-grad masks, layouts and the seed of
-the values, cotangents and directions (see :mod:`gradspec.strategies` for the pieces)."""
+dimensions), optional inputs present or omitted, requires-grad masks, layouts, the non-tensor
+arguments (fixed or drawn from the user's strategies) and the seed of the values, cotangents and
+directions (see :mod:`gradspec.strategies` for the pieces)."""
 
 from __future__ import annotations
 
@@ -30,6 +31,22 @@ class Example:
     expanded: tuple = field(default=(), compare=False, repr=False)
     #: every derived array handed out (cotangents, directions), so reproducers can freeze them
     recorded: dict = field(default_factory=dict, compare=False, repr=False)
+    #: the non-tensor arguments: ``(position, value)`` pairs
+    args: tuple = field(default=(), compare=False)
+
+    @property
+    def key(self) -> tuple:
+        """A hashable identity (the non-tensor arguments by their repr)."""
+        return (
+            self.dtype,
+            self.device,
+            self.shapes,
+            self.requires_grad,
+            self.layouts,
+            self.grad_layouts,
+            self.seed,
+            repr(self.args),
+        )
 
     @property
     def present(self) -> tuple[bool, ...]:
@@ -86,7 +103,8 @@ class Example:
         return self.grad_layouts[k % len(self.grad_layouts)] if self.grad_layouts else "contiguous"
 
     def describe(self) -> dict:
-        """A JSON-able description: shapes, dtype, device, layouts, which inputs require grad."""
+        """A JSON-able description: shapes, dtype, device, layouts, which inputs require grad,
+        the non-tensor arguments (by repr)."""
         return {
             "dtype": self.dtype,
             "device": self.device,
@@ -95,7 +113,16 @@ class Example:
             "layouts": list(self.layouts),
             "grad_layouts": list(self.grad_layouts),
             "seed": self.seed,
+            "args": {str(p): repr(v) for p, v in self.args},
         }
+
+    def text(self, names, positions) -> str:
+        """The example in one line: ``x: float32[2,3] transposed, w: float32[3,3], b: None``."""
+        from gradspec.functions.names import describe_inputs
+
+        return describe_inputs(
+            names, positions, self.shapes, self.dtype, self.layouts, self.requires_grad, self.args
+        )
 
 
 @st.composite
@@ -110,9 +137,11 @@ def examples(
     max_side: int = 4,
     allow_empty: bool = True,
     layout_names=LAYOUTS,
+    args=None,
 ):
     """Examples for an op with ``signature``: shapes (with broadcast loop dimensions when
-    ``broadcast``), optional inputs present or omitted, requires-grad masks, layouts and a seed."""
+    ``broadcast``), optional inputs present or omitted, requires-grad masks, layouts, the
+    non-tensor ``args`` (``{position: value or strategy}``) and a seed."""
     min_side = draw(st.sampled_from((1, 0))) if allow_empty else 1
     drawn = draw(
         mutually_broadcastable_shapes(
@@ -130,6 +159,9 @@ def examples(
     in_layouts = tuple(draw(layouts(layout_names)) for _ in range(n))
     out_layouts = tuple(draw(layouts(layout_names)) for _ in range(max(1, signature.n_outputs)))
     seed = draw(st.integers(0, 2**31 - 1))
+    drawn_args = tuple(
+        (p, draw(v) if isinstance(v, st.SearchStrategy) else v) for p, v in (args or {}).items()
+    )
     return Example(
         dtype=dtype,
         device=device,
@@ -139,4 +171,5 @@ def examples(
         grad_layouts=out_layouts,
         seed=seed,
         bounds=tuple(bounds) if bounds else (),
+        args=drawn_args,
     ).with_values()
