@@ -230,3 +230,7 @@ CONVENTIONS: tuple[Convention, ...] = (
         since="2.14",
     ),
 )
+
+from .selection import TIE_CONVENTIONS as _TIES  # noqa: E402 - tie rules of the selection ops
+
+CONVENTIONS += tuple(_c(*entry) for entry in _TIES)

@@ -35,6 +35,7 @@ class Answers:
         self.T = T
         self.args = tuple(args)
         self.seed = seed
+        self.kinds = spec.input_kinds()
         self.memo: dict = {}
         #: key -> (values, cotangent function, second-cotangent function)
         self.inputs: dict = {}
@@ -53,6 +54,7 @@ class Answers:
             second=second,
             args=self.args,
             vjp=self.spec.vjp,
+            kinds=self.kinds,
         )
 
     def get(self, key, values, dtype: str, cot, second=None, vjp: bool = True) -> RefResult:
@@ -94,10 +96,10 @@ class Answers:
             if pkey not in self.inputs:
                 rng = np.random.default_rng([self.seed, 5000])
                 pert = [
-                    None
-                    if v is None
+                    v
+                    if v is None or k is not None
                     else v * (1 + PERTURB_ULPS * u * rng.choice([-1.0, 1.0], np.shape(v)))
-                    for v in values
+                    for v, k in zip(values, self.kinds)
                 ]
                 self.inputs[pkey] = (pert, cot, sec)
             pv, pc, ps = self.inputs[pkey]
@@ -132,12 +134,19 @@ class Answers:
             return None
         import torch
 
+        from gradspec.functions.translate import as_torch
+
         values, cot, sec = self.inputs[key]
         full = (key, dtype, True, second, "torch")
         if full not in self.memo:
+            reference = as_torch(self.spec.reference) or self.spec.reference
+            vjp = as_torch(self.spec.vjp) or self.spec.vjp
             try:
-                self.memo[full] = self._run(torch, values, dtype, cot, sec if second else None)
-            except (ReferenceFailed, Exception):  # noqa: BLE001 - no torch answer then
+                self.memo[full] = reference_result(
+                    torch, reference, values, dtype, cot, second=sec if second else None,
+                    args=self.args, vjp=vjp, kinds=self.kinds,
+                )  # fmt: skip
+            except Exception:  # noqa: BLE001 - no torch answer then
                 self.memo[full] = None
         return self.memo[full]
 

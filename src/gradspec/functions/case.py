@@ -96,6 +96,15 @@ class Case:
     def names(self) -> list[str]:
         return self.spec.input_names()
 
+    def grad_mask(self) -> tuple:
+        """Every present floating input requiring grad."""
+        ex = self.example
+        return tuple(v is not None and ex.is_float(i) for i, v in enumerate(ex.values))
+
+    def floating(self) -> list[int]:
+        """The present floating inputs (those gradients are taken for)."""
+        return [i for i, m in enumerate(self.grad_mask()) if m]
+
     def input_name(self, i: int) -> str:
         """``input 1 (w)``: the signature input ``i`` by index and name."""
         return f"input {i} ({self.names[self.positions[i]]})"
@@ -120,9 +129,12 @@ class Case:
             dtype=dtype,
         )  # fmt: skip
         out = []
-        for v, rg, layout in zip(values, requires_grad, layouts):
+        for i, (v, rg, layout) in enumerate(zip(values, requires_grad, layouts)):
             if v is None:
                 out.append(None)
+                continue
+            if not ex.is_float(i):
+                out.append(materialize(v, layout, ex.tensor_dtype(i), ex.device))
                 continue
             t = materialize(v, layout, dtype, ex.device, requires_grad=bool(rg))
             if nonleaf:
@@ -266,9 +278,13 @@ class Case:
         example's point: at a kink any subgradient is valid, so no false alarm there."""
         vals = self.values
         rng = np.random.default_rng([self.example.seed, 4000])
+        fl = [self.example.is_float(j) for j in range(len(vals))]
         signs = [
-            [None if v is None else np.ones(np.shape(v)) for v in vals],
-            [None if v is None else rng.choice([-1.0, 1.0], np.shape(v)) for v in vals],
+            [None if v is None else np.ones(np.shape(v)) * f for v, f in zip(vals, fl)],
+            [
+                None if v is None else rng.choice([-1.0, 1.0], np.shape(v)) * f
+                for v, f in zip(vals, fl)
+            ],
         ]
         values, cot, _ = self.answers.inputs.get(key, (vals, self._cot, None))
         try:

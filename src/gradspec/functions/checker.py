@@ -85,6 +85,7 @@ def check(
     rtol=None,
     atol=None,
     strict: bool = False,
+    integer_inputs: dict | None = None,
 ) -> Report:
     """Check ``fn`` (e.g. ``MyFunction.apply``) against ``reference`` (a callable on gradref
     tensors with the same positional arguments, or None for finite differences only).
@@ -95,8 +96,10 @@ def check(
     positional arguments ``{position: value or Hypothesis strategy}``. ``vjp``: the intended
     backward of a surrogate-gradient Function, ``vjp(*inputs, *grad_outputs)`` on reference
     tensors. ``broadcast`` adds broadcast loop dimensions. ``bounds``: ``(low, high)`` or one
-    pair per input. ``rtol``/``atol``: a number or one per dtype. ``strict``: advice counts as
-    failure. Defaults: float32 and float64, every available device, the active Hypothesis
+    pair per input. ``integer_inputs``: integer or bool tensor inputs (targets, indices, masks),
+    ``{input: (low, high)}`` with ``high`` exclusive or a dimension name, ``(low, high, [extra
+    values])``, or ``"bool"``. ``rtol``/``atol``: a number or one per dtype. ``strict``: advice
+    counts as failure. Defaults: float32 and float64, every available device, the active Hypothesis
     profile's example count, every check that applies. ``claims``: see
     :data:`gradspec.functions.spec.CLAIMS`. ``namespace``: the reference namespace (default
     ``gradref``; ``"torch"`` works too).
@@ -119,6 +122,7 @@ def check(
         rtol=rtol,
         atol=atol,
         strict=strict,
+        integer_inputs=integer_inputs,
     )
     return run(s, namespace=namespace)
 
@@ -293,7 +297,7 @@ class _Session:
         s = self.spec
         strategy = examples(
             self.sig, dtype, device, broadcast=s.broadcast, bounds=s.bounds_per_input(),
-            args=s.args,
+            args=s.args, kinds=s.input_kinds(),
         )  # fmt: skip
         cfg = settings(
             settings.default,

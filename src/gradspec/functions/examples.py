@@ -33,6 +33,18 @@ class Example:
     recorded: dict = field(default_factory=dict, compare=False, repr=False)
     #: the non-tensor arguments: ``(position, value)`` pairs
     args: tuple = field(default=(), compare=False)
+    #: per input: None (floating) or an integer/bool kind (see Spec.input_kinds)
+    kinds: tuple = ()
+
+    def kind(self, i: int):
+        return self.kinds[i] if i < len(self.kinds) else None
+
+    def is_float(self, i: int) -> bool:
+        return self.kind(i) is None
+
+    def tensor_dtype(self, i: int) -> str:
+        k = self.kind(i)
+        return self.dtype if k is None else ("bool" if k[0] == "bool" else "int64")
 
     @property
     def key(self) -> tuple:
@@ -61,6 +73,10 @@ class Example:
         for i, shape in enumerate(self.shapes):
             if shape is None:
                 values.append(None)
+                expanded.append(None)
+                continue
+            if self.kind(i) is not None:
+                values.append(_integers(rng, self.kind(i), shape, self.shapes))
                 expanded.append(None)
                 continue
             low, high = self.bounds[i] if self.bounds else (-2.0, 2.0)
@@ -125,6 +141,21 @@ class Example:
         )
 
 
+def _integers(rng, kind, shape, shapes) -> np.ndarray:
+    """Integer (or bool) values for an integer input, as float64 (exact)."""
+    if kind[0] == "bool":
+        return (rng.random(shape) < 0.5).astype(np.float64)
+    _, low, high, extra = kind
+    if isinstance(high, tuple):
+        src = shapes[high[0]]
+        high = src[len(src) - high[1]] if src is not None and len(src) >= high[1] else low + 1
+    v = rng.integers(low, high, size=shape) if high > low else np.full(shape, low)
+    if extra:
+        pick = rng.random(shape) < 0.25
+        v = np.where(pick, rng.choice(np.asarray(extra), size=shape), v)
+    return np.asarray(v, dtype=np.float64)
+
+
 @st.composite
 def examples(
     draw,
@@ -138,6 +169,7 @@ def examples(
     allow_empty: bool = True,
     layout_names=LAYOUTS,
     args=None,
+    kinds=(),
 ):
     """Examples for an op with ``signature``: shapes (with broadcast loop dimensions when
     ``broadcast``), optional inputs present or omitted, requires-grad masks, layouts, the
@@ -154,8 +186,9 @@ def examples(
     n = signature.n_inputs
     present = tuple((not draw(st.booleans())) if signature.optional[i] else True for i in range(n))
     input_shapes = tuple(s if p else None for s, p in zip(drawn.input_shapes, present))
-    mask = draw(requires_grad_masks(n, present))
-    mask = tuple(m and p for m, p in zip(mask, present))
+    floating = tuple(p and (i >= len(kinds) or kinds[i] is None) for i, p in enumerate(present))
+    mask = draw(requires_grad_masks(n, floating)) if any(floating) else (False,) * n
+    mask = tuple(m and p for m, p in zip(mask, floating))
     in_layouts = tuple(draw(layouts(layout_names)) for _ in range(n))
     out_layouts = tuple(draw(layouts(layout_names)) for _ in range(max(1, signature.n_outputs)))
     seed = draw(st.integers(0, 2**31 - 1))
@@ -172,4 +205,5 @@ def examples(
         seed=seed,
         bounds=tuple(bounds) if bounds else (),
         args=drawn_args,
+        kinds=tuple(kinds),
     ).with_values()

@@ -122,7 +122,7 @@ def _vjp_grads(T, vjp, full, xs, outs, diff, cots, positions):
             f"vjp returned {len(got)} gradient(s) for {len(full)} argument(s) "
             f"({len(xs)} tensor input(s)); return one per input, None where there is none"
         )
-    return [g for g, x in zip(per_tensor, xs) if x is not None]
+    return [g for g, x in zip(per_tensor, xs) if x is not None and x.dtype.is_floating_point]
 
 
 def reference_result(
@@ -135,6 +135,7 @@ def reference_result(
     second=None,
     args=(),
     vjp=None,
+    kinds=(),
 ) -> RefResult:
     """Run ``reference`` in namespace ``T`` on ``values`` (NumPy arrays or None) cast to ``dtype``,
     with the non-tensor ``args`` (``(position, value)`` pairs) at their positions.
@@ -146,11 +147,19 @@ def reference_result(
     is computed with ``create_graph=True`` (``grads2``).
     """
     dt = getattr(T, dtype)
+    kinds = tuple(kinds) + (None,) * (len(values) - len(kinds))
+
+    def make(v, kind):
+        if v is None:
+            return None
+        if kind is None:
+            return T.tensor(np.asarray(v), dtype=dt, requires_grad=True)
+        if kind[0] == "bool":
+            return T.tensor(np.asarray(v) != 0)
+        return T.tensor(np.asarray(v).astype(np.int64))
+
     try:
-        xs = [
-            None if v is None else T.tensor(np.asarray(v), dtype=dt, requires_grad=True)
-            for v in values
-        ]
+        xs = [make(v, k) for v, k in zip(values, kinds)]
         full = merge_args(xs, args)
         outs = as_tuple(reference(*full))
     except Exception as e:  # noqa: BLE001 - the reference's own problem, reported as such
@@ -165,12 +174,15 @@ def reference_result(
         )
     if cotangent is None:
         return result
-    present = [x for x in xs if x is not None]
+    present = [x for x, k in zip(xs, kinds) if x is not None and k is None]
     fixed = {p for p, _ in args}
     positions = [p for p in range(len(full)) if p not in fixed]
     diff = [(k, o) for k, o in enumerate(outs) if is_tensor(o) and o.requires_grad]
     if not diff or not present:
-        result.grads = [None if v is None else np.zeros(np.shape(v)) for v in values]
+        result.grads = [
+            None if v is None or k is not None else np.zeros(np.shape(v))
+            for v, k in zip(values, kinds)
+        ]
         return result
     try:
         cots = [
@@ -198,8 +210,8 @@ def reference_result(
         raise ReferenceFailed(f"{who} raised {type(e).__name__}: {e}") from e
     it = iter(grads)
     result.grads = []
-    for v in values:
-        if v is None:
+    for v, k in zip(values, kinds):
+        if v is None or k is not None:
             result.grads.append(None)
             continue
         g = next(it)
@@ -207,7 +219,7 @@ def reference_result(
     if second is None:
         return result
     try:
-        index = [i for i, v in enumerate(values) if v is not None]
+        index = [i for i, (v, k) in enumerate(zip(values, kinds)) if v is not None and k is None]
         pairs = [
             (g, T.tensor(second(index[j], tuple(g.shape)), dtype=g.dtype))
             for j, g in enumerate(grads)

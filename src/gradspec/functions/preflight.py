@@ -63,11 +63,13 @@ def first_example(spec, dtype: str, device: str) -> Example:
     sig = spec.parsed()
     shapes = tuple(tuple(int(d) if d.isdigit() else 3 for d in core) for core in sig.inputs)
     n = len(shapes)
+    kinds = spec.input_kinds()
     return Example(
         dtype=dtype,
         device=device,
         shapes=shapes,
-        requires_grad=(True,) * n,
+        kinds=kinds,
+        requires_grad=tuple(k is None for k in kinds),
         layouts=("contiguous",) * n,
         grad_layouts=("contiguous",) * max(1, sig.n_outputs),
         seed=0,

@@ -83,6 +83,17 @@ class Script:
                 self.omitted.add(name)
                 names.append(name)
                 continue
+            if not ex.is_float(i):
+                kind = ex.tensor_dtype(i)
+                arr = np.asarray(v) != 0 if kind == "bool" else np.asarray(v).astype(np.int64)
+                src = tensor_src(arr, kind, ex.device)
+                if lay != "contiguous":
+                    self.needs_layout = True
+                    src = f"_laid_out({src}, {lay!r})"
+                self.line(f"{name} = {src}")
+                self.leaf_names[name] = name
+                names.append(name)
+                continue
             src = tensor_src(v, dtype, ex.device)
             if lay != "contiguous":
                 self.needs_layout = True

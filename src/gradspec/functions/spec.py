@@ -71,6 +71,10 @@ class Spec:
     #: set by check_module: the module, its parameter names, and how to rebuild it
     module: Any = None
     parameters: tuple[str, ...] = ()
+    #: integer and bool tensor inputs (targets, indices, masks):
+    #: {input: (low, high)} (high exclusive; a dimension name for "its size"), or
+    #: (low, high, [extra values]) (e.g. an ignore_index), or "bool"
+    integer_inputs: dict = field(default_factory=dict)
 
     @property
     def label(self) -> str:
@@ -96,6 +100,29 @@ class Spec:
             cached = argument_names(self)
             object.__setattr__(self, "_names", cached)
         return cached
+
+    def input_kinds(self) -> tuple:
+        """Per signature input: None (floating), ``("bool",)``, or ``("int", low, high, extra)``
+        with ``high`` an int or ``(input, axis)`` naming the dimension whose size it is."""
+        cached = self.__dict__.get("_kinds")
+        if cached is not None:
+            return cached
+        sig = parse_signature(self.signature)
+        kinds = []
+        for i in range(sig.n_inputs):
+            k = self.integer_inputs.get(i)
+            if k is None:
+                kinds.append(None)
+            elif k == "bool" or k is bool:
+                kinds.append(("bool",))
+            else:
+                low, high, *rest = k
+                extra = tuple(rest[0]) if rest else ()
+                if isinstance(high, str):
+                    high = _dim_ref(sig, high)
+                kinds.append(("int", int(low), high, extra))
+        object.__setattr__(self, "_kinds", tuple(kinds))
+        return tuple(kinds)
 
     def tolerance_for(self, dtype: str):
         """The user's (rtol, atol) for ``dtype``: None for what is not given."""
@@ -194,6 +221,7 @@ class Spec:
                 ) from None
         for name, v in (("rtol", self.rtol), ("atol", self.atol)):
             _validate_tolerance(name, v)
+        _validate_integer_inputs(self.integer_inputs, sig)
         if self.bounds is not None:
             try:
                 b = self.bounds_per_input()
@@ -282,6 +310,35 @@ def _validate_args(args, n_tensors: int) -> dict:
     return dict(sorted(out.items()))
 
 
+def _dim_ref(sig, name: str):
+    """(input, axis from the end) of the first input with core dimension ``name``."""
+    for i, core in enumerate(sig.inputs):
+        if name in core:
+            return (i, len(core) - core.index(name))
+    raise SpecError(f"integer_inputs names the dimension {name!r}, which no input has")
+
+
+def _validate_integer_inputs(spec_ints, sig) -> None:
+    if not isinstance(spec_ints, dict):
+        raise SpecError("integer_inputs must be a dict {input: (low, high) or 'bool'}")
+    for i, k in spec_ints.items():
+        if not isinstance(i, int) or not 0 <= i < sig.n_inputs:
+            raise SpecError(
+                f"integer_inputs key {i!r} must be a signature input 0..{sig.n_inputs - 1}"
+            )
+        if k == "bool" or k is bool:
+            continue
+        ok = isinstance(k, tuple | list) and len(k) in (2, 3) and isinstance(k[0], int)
+        ok = ok and isinstance(k[1], int | str)
+        if not ok:
+            raise SpecError(
+                f"integer_inputs[{i}] must be (low, high), (low, high, [extra values]) or "
+                f"'bool' (high: an int or a dimension name such as 'c'), got {k!r}"
+            )
+        if isinstance(k[1], str):
+            _dim_ref(sig, k[1])
+
+
 def _is_tensor_value(v) -> bool:
     return type(v).__module__.startswith(("torch", "gradref")) and hasattr(v, "shape")
 
@@ -334,6 +391,7 @@ def spec(
     rtol=None,
     atol=None,
     strict: bool = False,
+    integer_inputs: dict | None = None,
 ) -> Spec:
     """Build and validate a :class:`Spec` (raises :class:`SpecError` naming any problem).
 
@@ -341,7 +399,9 @@ def spec(
     lists the tensor arguments only, in order. ``vjp``: the intended backward
     ``vjp(*inputs, *grad_outputs)`` of a surrogate-gradient Function (checked instead of the
     reference's gradient). ``rtol``/``atol``: a number or ``{dtype: number}``. ``strict``: advice
-    counts as failure."""
+    counts as failure. ``integer_inputs``: integer or bool tensor inputs,
+    ``{input: (low, high)}`` (``high`` exclusive, or a dimension name: ``(0, "c")`` draws class
+    indices), ``(low, high, [extra values])`` or ``"bool"``."""
     return Spec(
         fn=fn,
         reference=reference,
@@ -360,6 +420,7 @@ def spec(
         rtol=rtol,
         atol=atol,
         strict=bool(strict),
+        integer_inputs=dict(integer_inputs or {}),
     ).validate()
 
 

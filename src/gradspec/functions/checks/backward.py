@@ -141,8 +141,10 @@ def subsets(n_present: list[int], limit: int = 15):
     "ctx.needs_input_grad is False is allowed (torch ignores it) but wasted work: advice.",
 )
 def needs_input_grad(case: Case):
-    present = [i for i, v in enumerate(case.values) if v is not None]
-    full_mask = tuple(v is not None for v in case.values)
+    present = case.floating()
+    if not present:
+        raise NotApplicable("no floating input")
+    full_mask = case.grad_mask()
     full_in = case.make_inputs(requires_grad=full_mask)
     full_out = case.call(full_in)
     full = case.engine_grads(full_out, full_in, case.cotangents(full_out))

@@ -230,8 +230,12 @@ def fd_inner_product(case: Case, inputs, grads, cots, outs, what: str):
     f = lambda *xs: case.spec.fn(*case.full_args(list(xs)))  # noqa: E731
     try:
         xs64 = [
-            None if v is None else torch.tensor(v, dtype=torch.float64, device=case.example.device)
-            for v in values
+            None
+            if v is None
+            else torch.tensor(v, dtype=torch.float64, device=case.example.device)
+            if case.example.is_float(i)
+            else inputs[i].detach()
+            for i, v in enumerate(values)
         ]
         f(*xs64)
     except Exception:  # fn does not run in float64: difference in its own dtype

@@ -153,7 +153,7 @@ def double_backward(case: Case):
             raise NotApplicable(f"the reference cannot double-differentiate: {e}") from e
         names = [case.input_name(i) for i in wrt_index]
         names += [f"grad_output {k}" for k, _ in diff]
-        present = [i for i, v in enumerate(case.values) if v is not None]
+        present = case.floating()
         slots = [present.index(i) for i in wrt_index]
         slots += list(range(len(present), len(present) + len(cots)))
         for name, g, slot in zip(names, g2, slots):
@@ -179,14 +179,18 @@ def double_backward(case: Case):
 
 
 def _float64_inputs(case: Case):
-    return [
-        None
-        if v is None
-        else torch.tensor(
-            v, dtype=torch.float64, device=case.example.device, requires_grad=bool(rg)
-        )
-        for v, rg in zip(case.values, case.example.requires_grad)
-    ]
+    ex = case.example
+    out = []
+    for i, (v, rg) in enumerate(zip(case.values, ex.requires_grad)):
+        if v is None:
+            out.append(None)
+        elif not ex.is_float(i):
+            out.append(case.make_inputs()[i])
+        else:
+            out.append(
+                torch.tensor(v, dtype=torch.float64, device=ex.device, requires_grad=bool(rg))
+            )
+    return out
 
 
 def _gradcheck_script(case: Case, gradgrad: bool) -> Script:
@@ -227,6 +231,8 @@ def gradcheck(case: Case):
     xs = _float64_inputs(case)
     if any(x is not None and x.numel() == 0 for x in xs):
         raise NotApplicable("gradcheck refuses zero-size inputs (edge-shapes covers them)")
+    if not any(x is not None and x.requires_grad for x in xs):
+        raise NotApplicable("no input requires grad")
     try:
         gradcheck_shim.gradcheck(_fn64(case), xs, fast_mode=True, check_undefined_grad=True)
     except Exception as e:

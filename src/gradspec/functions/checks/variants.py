@@ -145,7 +145,7 @@ def layouts(case: Case):
     tried = False
     for base in bases:
         ex = base.example
-        mask = tuple(v is not None for v in base.values)
+        mask = base.grad_mask()
         key = _tol_key(base)
         variants = [(ex.layouts, ex.grad_layouts)]
         for every in ("transposed", "channels_last"):
@@ -204,6 +204,7 @@ def edge_examples(case: Case) -> list[tuple[str, Example]]:
             seed=ex.seed,
             bounds=ex.bounds,
             args=ex.args,
+            kinds=ex.kinds,
         ).with_values()
         res.append((label, e))
     return res
