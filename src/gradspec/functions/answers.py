@@ -39,12 +39,13 @@ class Answers:
         self.memo: dict = {}
         #: key -> (values, cotangent function, second-cotangent function)
         self.inputs: dict = {}
+        self._spreads: dict = {}
 
     @property
     def available(self) -> bool:
         return self.spec.reference is not None and self.T is not None
 
-    def _run(self, T, values, dtype, cot, second, vjp=True):
+    def _run(self, T, values, dtype, cot, second, vjp=True, mask=None):
         return reference_result(
             T,
             self.spec.reference,
@@ -55,9 +56,10 @@ class Answers:
             args=self.args,
             vjp=self.spec.vjp,
             kinds=self.kinds,
+            mask=mask,
         )
 
-    def get(self, key, values, dtype: str, cot, second=None, vjp: bool = True) -> RefResult:
+    def get(self, key, values, dtype: str, cot, second=None, vjp: bool = True, mask=None):
         """The reference's answer under ``key`` (raises ReferenceProblem when it fails)."""
         if not self.available:
             raise NotApplicable("no reference")
@@ -65,7 +67,7 @@ class Answers:
         self.inputs.setdefault(key, (values, cot, second))
         if full not in self.memo:
             try:
-                self.memo[full] = self._run(self.T, values, dtype, cot, second, vjp)
+                self.memo[full] = self._run(self.T, values, dtype, cot, second, vjp, mask)
             except ReferenceFailed as e:
                 self.memo[full] = e
         r = self.memo[full]
@@ -88,6 +90,12 @@ class Answers:
         u = UNIT_ROUNDOFF.get(dtype)
         if dtype == "float64" or u is None or key not in self.inputs:
             return None
+        memo = (key, dtype, kind, index, second)
+        if memo not in self._spreads:
+            self._spreads[memo] = self._spread(key, dtype, kind, index, second, u)
+        return self._spreads[memo]
+
+    def _spread(self, key, dtype, kind, index, second, u):
         values, cot, sec = self.inputs[key]
         pkey = (key, "perturbed")
         try:

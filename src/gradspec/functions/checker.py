@@ -159,21 +159,42 @@ def run(
     T = resolve_namespace(namespace) if s.reference is not None else None
     n = max_examples or s.max_examples or _profile_examples()
     start = time.perf_counter()
-    facts = preflight(s, T, dtypes, devices)
-    session = _Session(s, T, facts, Report(name=s.label, strict=strict))
-    here = set(available_devices())
-    for device in devices:
-        for dtype in dtypes:
-            if device not in here and device.split(":")[0] not in here:
-                for c in selected:
-                    session.report.outcomes.append(
-                        Outcome(c.name, device, dtype, "skipped", f"{device} is not available")
-                    )
-                continue
-            session.run_device_dtype(device, dtype, selected, n)
-    session.finish()
+    with _one_thread():
+        facts = preflight(s, T, dtypes, devices)
+        session = _Session(s, T, facts, Report(name=s.label, strict=strict))
+        here = set(available_devices())
+        for device in devices:
+            for dtype in dtypes:
+                if device not in here and device.split(":")[0] not in here:
+                    for c in selected:
+                        session.report.outcomes.append(
+                            Outcome(c.name, device, dtype, "skipped", f"{device} is not available")
+                        )
+                    continue
+                session.run_device_dtype(device, dtype, selected, n)
+        session.finish()
     session.report.seconds = time.perf_counter() - start
     return session.report
+
+
+class _one_thread:  # noqa: N801 - a context manager
+    """torch on one CPU thread while checking: the examples are tiny, and several intra-op
+    threads on a busy machine cost milliseconds per op."""
+
+    def __enter__(self):
+        import torch
+
+        self.threads = torch.get_num_threads()
+        if self.threads != 1:
+            torch.set_num_threads(1)
+        return self
+
+    def __exit__(self, *exc):
+        import torch
+
+        if torch.get_num_threads() != self.threads:
+            torch.set_num_threads(self.threads)
+        return False
 
 
 def _profile_examples() -> int:
@@ -186,14 +207,14 @@ def _profile_examples() -> int:
     return settings.default.max_examples
 
 
-_NUMBER = re.compile(r"-?\d+\.\d*(?:e[-+]?\d+)?|-?\d+e[-+]?\d+|\bnan\b|\binf\b")
+_NUMBER = re.compile(r"-?\d+(?:\.\d*)?(?:e[-+]?\d+)?|\bnan\b|\binf\b")
 _GROUP = re.compile(r"[\(\[][-\d\s,.e+]*[\)\]]")
 _DTYPE = re.compile(r"\b(?:b?float(?:16|32|64)|complex(?:64|128))\b")
 
 
 def root_key(message: str) -> str:
-    """A message with its numbers, shapes, index lists and dtype names taken out: two failures
-    with the same key are one root cause."""
+    """A message with its numbers, shapes, index lists and dtype names taken out (input names
+    stay): two failures with the same key are one root cause."""
     m = re.sub(r"0x[0-9a-f]+", "#", message)
     m = re.sub(r"\([^()]*: [^()]*\)", "(#)", m)  # an example in parentheses
     m = _GROUP.sub("[#]", m)
@@ -220,13 +241,22 @@ class _Session:
         self.notes: dict = {}  # (check, device, dtype, root key) -> ReferenceNote
 
     # -- one check on one example -----------------------------------------------------------
-    def _note(self, chk: Check, case: Case, message: str) -> None:
+    def _note(self, chk: Check, case: Case, message: str, stats=None, text=None) -> None:
         ex = case.example
-        k = (chk.name, ex.device, ex.dtype, root_key(message))
-        if k in self.notes:
-            self.notes[k].count += 1
-        else:
-            self.notes[k] = ReferenceNote(chk.name, ex.device, ex.dtype, message, case.text())
+        where = f"{ex.device}/{ex.dtype}"
+        k = root_key(message)
+        if k not in self.notes:
+            self.notes[k] = ReferenceNote(
+                chk.name, ex.device, ex.dtype, message, text or case.text(), 0, [], []
+            )
+        n = self.notes[k]
+        n.count += 1
+        if chk.name not in n.checks:
+            n.checks.append(chk.name)
+        if where not in n.where:
+            n.where.append(where)
+        if stats is not None:
+            stats["notes"].setdefault(chk.name, message)
 
     def _outside_domain(self, case: Case, backward: bool) -> bool:
         """Whether the reference raises on the inputs too (in its forward, or in its backward
@@ -251,7 +281,7 @@ class _Session:
             stats["reasons"].setdefault(chk.name, str(e))
             return None
         except ReferenceProblem as e:
-            self._note(chk, case, str(e))
+            self._note(chk, case, str(e), stats)
             stats["refproblems"][chk.name] += 1
             return None
         except FnRaised as e:
@@ -281,8 +311,8 @@ class _Session:
             )
             return None
         finally:
-            for note in case.notes:
-                self._note(chk, case, note)
+            for message, text in case.notes:
+                self._note(chk, case, message, text=text)
             case.notes.clear()
 
     def _seen(self, key, chk: Check, where: str) -> None:
@@ -315,6 +345,7 @@ class _Session:
             "refproblems": {c.name: 0 for c in selected},
             "reasons": {},
             "errors": {},
+            "notes": {},
             "found": {c.name: [] for c in selected},
         }
         active = list(selected)
@@ -427,10 +458,7 @@ class _Session:
                     detail = f"reference problem on {stats['refproblems'][c.name]} example(s)"
                 o = Outcome(c.name, device, dtype, "passed", detail)
             elif stats["refproblems"][c.name]:
-                why = next(
-                    (n.message for k, n in self.notes.items() if k[:3] == (c.name, device, dtype)),
-                    "",
-                )
+                why = stats["notes"].get(c.name, "")
                 o = Outcome(
                     c.name, device, dtype, "error",
                     f"the reference failed on every example, so nothing was checked: {why}",

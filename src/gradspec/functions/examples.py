@@ -136,8 +136,9 @@ class Example:
         """The example in one line: ``x: float32[2,3] transposed, w: float32[3,3], b: None``."""
         from gradspec.functions.names import describe_inputs
 
+        dtypes = [self.tensor_dtype(i) for i in range(len(self.shapes))]
         return describe_inputs(
-            names, positions, self.shapes, self.dtype, self.layouts, self.requires_grad, self.args
+            names, positions, self.shapes, dtypes, self.layouts, self.requires_grad, self.args
         )
 
 

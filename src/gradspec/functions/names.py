@@ -75,8 +75,9 @@ def _layout_word(layout: str) -> str:
     return "" if layout == "contiguous" else f" {layout}"
 
 
-def describe_inputs(names, positions, shapes, dtype: str, layouts, requires_grad, args) -> str:
-    """``x: float32[2,3] transposed, w: float32[3,3] (no grad), b: None, eps: 1e-05``."""
+def describe_inputs(names, positions, shapes, dtypes, layouts, requires_grad, args) -> str:
+    """``x: float32[2,3] transposed, w: float32[3,3] (no grad), b: None, eps: 1e-05``
+    (``dtypes``: one per input; integer and bool inputs never require grad)."""
     parts = {}
     for i, p in enumerate(positions):
         shape = shapes[i]
@@ -84,7 +85,9 @@ def describe_inputs(names, positions, shapes, dtype: str, layouts, requires_grad
             parts[p] = f"{names[p]}: None"
             continue
         dims = ",".join(str(s) for s in shape)
-        rg = "" if requires_grad[i] else " (no grad)"
+        dtype = dtypes[i]
+        floating = dtype.startswith(("float", "bfloat", "complex"))
+        rg = "" if requires_grad[i] or not floating else " (no grad)"
         lay = _layout_word(layouts[i]) if i < len(layouts) else ""
         parts[p] = f"{names[p]}: {dtype}[{dims}]{lay}{rg}"
     for p, v in args:

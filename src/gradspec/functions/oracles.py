@@ -125,7 +125,7 @@ def _vjp_grads(T, vjp, full, xs, outs, diff, cots, positions):
     return [g for g, x in zip(per_tensor, xs) if x is not None and x.dtype.is_floating_point]
 
 
-def reference_result(
+def _reference_result(
     T,
     reference,
     values,
@@ -136,12 +136,14 @@ def reference_result(
     args=(),
     vjp=None,
     kinds=(),
+    mask=None,
 ) -> RefResult:
     """Run ``reference`` in namespace ``T`` on ``values`` (NumPy arrays or None) cast to ``dtype``,
     with the non-tensor ``args`` (``(position, value)`` pairs) at their positions.
 
-    Every present input requires grad. With ``cotangent(k, shape, dtype) -> ndarray`` the VJP of
-    the differentiable outputs is computed (``grads``; zeros for inputs the output does not use),
+    Every present floating input requires grad (or those in ``mask``). With
+    ``cotangent(k, shape, dtype) -> ndarray`` the VJP of the differentiable outputs is computed
+    (``grads``; zeros for inputs the output does not use),
     by ``T.autograd.grad`` or, when given, by the user's ``vjp``. With ``second(j, shape)`` too,
     the VJP of ``sum_j <grads[j], second_j>`` with respect to the inputs and then the cotangents
     is computed with ``create_graph=True`` (``grads2``).
@@ -149,17 +151,19 @@ def reference_result(
     dt = getattr(T, dtype)
     kinds = tuple(kinds) + (None,) * (len(values) - len(kinds))
 
-    def make(v, kind):
+    mask = (True,) * len(values) if mask is None else tuple(mask)
+
+    def make(v, kind, rg):
         if v is None:
             return None
         if kind is None:
-            return T.tensor(np.asarray(v), dtype=dt, requires_grad=True)
+            return T.tensor(np.asarray(v), dtype=dt, requires_grad=bool(rg))
         if kind[0] == "bool":
             return T.tensor(np.asarray(v) != 0)
         return T.tensor(np.asarray(v).astype(np.int64))
 
     try:
-        xs = [make(v, k) for v, k in zip(values, kinds)]
+        xs = [make(v, k, rg) for v, k, rg in zip(values, kinds, mask)]
         full = merge_args(xs, args)
         outs = as_tuple(reference(*full))
     except Exception as e:  # noqa: BLE001 - the reference's own problem, reported as such
@@ -241,6 +245,13 @@ def reference_result(
         np.zeros(tuple(w.shape)) if g is None else to_numpy(g) for g, w in zip(g2, wrt)
     ]
     return result
+
+
+def reference_result(T, reference, values, dtype: str, cotangent=None, **kwargs) -> RefResult:
+    """``_reference_result`` with NumPy's floating-point warnings silenced (a reference's 0/0 is
+    judged by its value, not reported on stderr). See :func:`_reference_result`."""
+    with np.errstate(all="ignore"):
+        return _reference_result(T, reference, values, dtype, cotangent, **kwargs)
 
 
 def fd_directional(f, xs, i, direction, eps=1e-6):

@@ -50,6 +50,9 @@ class ReferenceNote:
     message: str
     example_text: str = ""
     count: int = 1
+    #: every check and device/dtype that met it
+    checks: list = field(default_factory=list)
+    where: list = field(default_factory=list)
 
 
 @dataclass
@@ -160,9 +163,12 @@ class Report:
         if self.ok:
             verdict = "OK" if not self.advice else f"OK with {len(self.advice)} advice"
         else:
-            verdict = f"FAILED ({len(self.failures)} failure(s))"
+            parts = [f"{len(self.failures)} failure(s)"] if self.failures else []
+            if self.errors:
+                parts.append(f"{len(self.errors)} check(s) could not run")
             if self.advice:
-                verdict += f", {len(self.advice)} advice"
+                parts.append(f"{len(self.advice)} advice")
+            verdict = f"FAILED ({', '.join(parts)})"
         head = (
             f"gradspec check of {self.name}: {verdict} — {self.examples_run} examples in "
             f"{self.seconds:.2f}s"
@@ -173,14 +179,16 @@ class Report:
         for i, f in enumerate(self.advice):
             parts += self._finding_text(f, i, "advice")
         for n in self.reference_problems:
-            times = f" ({n.count} examples)" if n.count > 1 else ""
+            times = f", {n.count} examples" if n.count > 1 else ""
+            where = ", ".join(n.where or [f"{n.device}/{n.dtype}"])
             parts += [
                 "",
-                f"REFERENCE PROBLEM (not a failure of the op) in {n.check} on "
-                f"{n.device}/{n.dtype}{times}: {n.message}",
+                f"REFERENCE PROBLEM (not a failure of the op) on {where}{times}: {n.message}",
             ]
             if n.example_text:
                 parts.append(f"  example:   {n.example_text}")
+            if len(n.checks) > 1:
+                parts.append(f"  met by:    {', '.join(n.checks)}")
         for e in self.errors:
             parts += ["", f"ERROR {e.check} on {e.device}/{e.dtype}: {e.detail}"]
         return "\n".join(parts)

@@ -85,11 +85,16 @@ class Spec:
     @property
     def n_args(self) -> int:
         """Positional arguments of ``fn``: the signature's tensors plus the non-tensor args."""
-        return len(parse_signature(self.signature).inputs) + len(self.args)
+        return len(self.tensor_positions()) + len(self.args)
 
     def tensor_positions(self) -> list[int]:
         """The argument position of each signature input."""
-        return [p for p in range(self.n_args) if p not in self.args]
+        cached = self.__dict__.get("_positions")
+        if cached is None:
+            n = len(parse_signature(self.signature).inputs) + len(self.args)
+            cached = [p for p in range(n) if p not in self.args]
+            object.__setattr__(self, "_positions", cached)
+        return list(cached)
 
     def input_names(self) -> list[str]:
         """A name per argument position, from fn's (or the Function's forward's) parameters."""
@@ -135,12 +140,16 @@ class Spec:
         return pick(self.rtol), pick(self.atol)
 
     def parsed(self) -> Signature:
+        cached = self.__dict__.get("_parsed")
+        if cached is not None:
+            return cached
         sig = parse_signature(self.signature)
         if self.optional:
             opt = list(sig.optional)
             for i in self.optional:
                 opt[i] = True
             sig = Signature(sig.text, sig.inputs, sig.outputs, tuple(opt))
+        object.__setattr__(self, "_parsed", sig)
         return sig
 
     def bounds_per_input(self) -> tuple[tuple[float, float], ...]:

@@ -45,6 +45,7 @@ from gradspec.functions.checks import (  # noqa: E402,F401
     forward,
     higher,
     lifetime,
+    modules,
     mutation,
     variants,
 )
@@ -55,6 +56,6 @@ ORDER = (
     "forward", "output-requires-grad", "vjp", "vjp-fd", "backward-returns", "needs-input-grad",
     "layouts", "edge-shapes", "output-subsets", "grad-output-unmodified", "inputs-unmodified",
     "saved-tensors-version", "graph-freed", "deterministic", "double-backward", "no-grad",
-    "gradcheck",
+    "gradcheck", "module-backward",
 )  # fmt: skip
 CHECKS = {n: CHECKS[n] for n in sorted(CHECKS, key=lambda n: (ORDER + (n,)).index(n))}

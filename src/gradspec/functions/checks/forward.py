@@ -106,14 +106,18 @@ def forward(case: Case):
     check_outputs(case, outs)
 
 
-def _differentiable(case: Case, outs) -> list[bool]:
-    """Per tensor output: should it be differentiable? The reference's say, except that with an
-    intended ``vjp`` every floating output is."""
+def _differentiable(case: Case, outs, mask) -> tuple[list[bool], list[bool]]:
+    """Per tensor output: does the reference's require grad with every input requiring grad,
+    and with those in ``mask``? With an intended ``vjp`` (or no reference), every floating
+    output is differentiable."""
     if case.has_reference and case.spec.vjp is None:
-        ref = case.ref()
-        flags = [r is not None and r.requires_grad for r in ref.outputs]
-        return [flags[k] if k < len(flags) else False for k, _ in case.tensor_outputs(outs)]
-    return [o.is_floating_point() or o.is_complex() for _, o in case.tensor_outputs(outs)]
+        every = case.ref_requires_grad(case.grad_mask())
+        some = case.ref_requires_grad(mask) if any(mask) else [False] * len(every)
+        ks = [k for k, _ in case.tensor_outputs(outs)]
+        pick = lambda flags: [flags[k] if k < len(flags) else False for k in ks]  # noqa: E731
+        return pick(every), pick(some)
+    flags = [o.is_floating_point() or o.is_complex() for _, o in case.tensor_outputs(outs)]
+    return flags, [f and any(mask) for f in flags]
 
 
 @register(
@@ -129,10 +133,13 @@ def output_requires_grad(case: Case):
         inputs = case.make_inputs(requires_grad=mask)
         outs = case.call(inputs)
         any_rg = any(mask)
-        diff = _differentiable(case, outs)
-        for (k, o), d in zip(case.tensor_outputs(outs), diff):
-            want = any_rg and d
+        every, some = _differentiable(case, outs, mask)
+        for (k, o), d, want in zip(case.tensor_outputs(outs), every, some):
             if bool(o.requires_grad) == want and (o.requires_grad or o.grad_fn is None):
+                continue
+            if o.requires_grad and d and o.grad_fn is not None:
+                # differentiable, just not in the inputs that require grad here: a custom
+                # Function's outputs require grad whenever an input does (torch's rule)
                 continue
             s = Script(case, "output-requires-grad")
             s.call(s.inputs(requires_grad=mask))
@@ -141,7 +148,7 @@ def output_requires_grad(case: Case):
                 msg = f"output {k} has a grad_fn but does not require grad"
                 s.expect(f"outs[{k}].grad_fn is None", msg)
                 raise CheckFailure(msg, repro=s)
-            if o.requires_grad and not want and any_rg:
+            if o.requires_grad and not d and any_rg:
                 msg = (
                     f"output {k} requires grad but the reference's does not: backward is asked "
                     "for a gradient nobody needs; mark it with ctx.mark_non_differentiable"
