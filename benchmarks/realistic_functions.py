@@ -128,7 +128,7 @@ class GeLUFunction(Function):
     def backward(ctx, grad_output):
         input, bias = ctx.saved_tensors
         tmp = _bias_gelu_back(grad_output, bias, input)
-        return tmp, tmp.reshape(-1, tmp.shape[-1]).sum(0)
+        return tmp, tmp.sum(0)
 
 
 class SoftmaxCrossEntropy(Function):
@@ -182,11 +182,10 @@ class LayerNormFunction(Function):
         x, weight, bias = ctx.saved_tensors
         xhat, rstd = _normalize(x, ctx.eps)
         gx = gw = gb = None
-        rows = grad_output.reshape(-1, grad_output.shape[-1])
         if weight is not None and ctx.needs_input_grad[1]:
-            gw = (grad_output * xhat).reshape(-1, x.shape[-1]).sum(0)
+            gw = (grad_output * xhat).sum(0)
         if bias is not None and ctx.needs_input_grad[2]:
-            gb = rows.sum(0)
+            gb = grad_output.sum(0)
         if ctx.needs_input_grad[0]:
             gxhat = grad_output if weight is None else grad_output * weight
             gx = rstd * (gxhat - _mean(gxhat) - xhat * _mean(gxhat * xhat))
@@ -410,7 +409,7 @@ class NumpyErf(Function):
         (x,) = ctx.saved_tensors
         xn = to_numpy(x.double())
         d = 2.0 / math.sqrt(math.pi) * np.exp(-xn * xn)
-        return grad_output * torch.from_numpy(d).to(grad_output)
+        return grad_output * torch.from_numpy(np.asarray(d)).to(grad_output)
 
 
 class LegendrePolynomial3(Function):
@@ -593,15 +592,18 @@ class SoftmaxCrossEntropyBatchMean(Function):
         loss = F.cross_entropy(logits, target, ignore_index=ignore_index)
         valid = target != ignore_index
         safe = torch.where(valid, target, torch.zeros_like(target))
-        ctx.save_for_backward(logits.softmax(-1), safe, valid)
+        ctx.save_for_backward(logits, safe, valid)
         return loss
 
     @staticmethod
     def backward(ctx, grad_output):
-        softmax, safe, valid = ctx.saved_tensors
-        one_hot = F.one_hot(safe, softmax.shape[-1]).to(softmax.dtype)
-        n = max(valid.numel(), 1)
-        return (softmax - one_hot) * valid.unsqueeze(-1) * grad_output / n, None, None
+        logits, safe, valid = ctx.saved_tensors
+        c = logits.shape[-1]
+        one_hot = F.one_hot(safe, c).to(logits.dtype) if c else torch.zeros_like(logits)
+        n = valid.numel()
+        scale = grad_output / n
+        grad = torch.where(valid.unsqueeze(-1), (logits.softmax(-1) - one_hot) * scale, 0.0)
+        return grad, None, None
 
 
 class LayerNormUnbiased(Function):
@@ -733,7 +735,7 @@ class NumpyErfNotOnce(Function):
         xn = to_numpy(x.detach().double())
         d = 2.0 / math.sqrt(math.pi) * np.exp(-xn * xn)
         g = to_numpy(grad_output.detach().double()) * d
-        return torch.from_numpy(g).to(grad_output)
+        return torch.from_numpy(np.asarray(g)).to(grad_output)
 
 
 class LegendreWrongConstant(Function):
@@ -767,19 +769,20 @@ class ScaledLeakyReLUIgnoresSquare(Function):
         return grad_output * dy, None, None, None
 
 
-class RowNormalize(Function):
-    """Bug: normalizes by x.abs().max(), which raises on a zero-size input."""
+class PerSampleGeLU(Function):
+    """Bug: a per-sample loop (torch.stack of the rows), which raises on an empty batch."""
 
     @staticmethod
     def forward(ctx, x):
-        m = x.abs().max()
-        ctx.save_for_backward(m)
-        return x / m
+        ctx.save_for_backward(x)
+        return torch.stack([F.gelu(row) for row in x.unbind(0)])
 
     @staticmethod
     def backward(ctx, grad_output):
-        (m,) = ctx.saved_tensors
-        return grad_output / m
+        (x,) = ctx.saved_tensors
+        cdf = 0.5 * (1 + torch.erf(x / math.sqrt(2)))
+        pdf = torch.exp(-0.5 * x * x) / math.sqrt(2 * math.pi)
+        return grad_output * (cdf + x * pdf)
 
 
 class BatchFlatten(Function):

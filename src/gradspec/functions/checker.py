@@ -11,7 +11,6 @@ up to ``MAX_FINDINGS_PER_CHECK`` distinct ones; each is shrunk by Hypothesis fir
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable
 
@@ -22,6 +21,7 @@ from gradspec.functions.answers import Answers
 from gradspec.functions.case import Case, describe_tensor
 from gradspec.functions.checks import CHECKS, Check, checks_for
 from gradspec.functions.examples import examples
+from gradspec.functions.keys import root_key
 from gradspec.functions.outcomes import (
     ADVICE,
     FAILURE,
@@ -207,20 +207,10 @@ def _profile_examples() -> int:
     return settings.default.max_examples
 
 
-_NUMBER = re.compile(r"-?\d+(?:\.\d*)?(?:e[-+]?\d+)?|\bnan\b|\binf\b")
-_GROUP = re.compile(r"[\(\[][-\d\s,.e+]*[\)\]]")
-_DTYPE = re.compile(r"\b(?:b?float(?:16|32|64)|complex(?:64|128))\b")
-
-
-def root_key(message: str) -> str:
-    """A message with its numbers, shapes, index lists and dtype names taken out (input names
-    stay): two failures with the same key are one root cause."""
-    m = re.sub(r"0x[0-9a-f]+", "#", message)
-    m = re.sub(r"\([^()]*: [^()]*\)", "(#)", m)  # an example in parentheses
-    m = _GROUP.sub("[#]", m)
-    m = _NUMBER.sub("#", m)
-    m = re.sub(r"\b\d+ of \d+\b", "# of #", m)
-    return _DTYPE.sub("#dtype", m)
+#: the checks a finding of another check is traced back to: when one of them fails on the
+#: same example, that failure is the root cause (a wrong gradient is the vjp check's finding,
+#: not also edge-shapes' and double-backward's)
+BASIC = ("forward", "vjp", "vjp-fd", "backward-returns")
 
 
 class _Draft:
@@ -229,6 +219,7 @@ class _Draft:
     def __init__(self, chk: Check, level, message, behaviour, key, case, repro):
         self.chk, self.level, self.message = chk, level, message
         self.behaviour, self.key, self.case, self.repro = behaviour, key, case, repro
+        self.also: list[str] = []
 
 
 class _Session:
@@ -299,11 +290,20 @@ class _Session:
             repro = e.repro or _raise_script(raised, e.stage, chk.name)
             return _Draft(chk, FAILURE, msg, chk.behaviour, key, raised, repro)
         except CheckFailure as e:
-            key = (chk.name, e.level, root_key(e.message))
+            key = e.key or (chk.name, e.level, root_key(e.message))
             if key in self.findings:
                 self._seen(key, chk, where)
                 return None
-            return _Draft(chk, e.level, e.message, e.behaviour or chk.behaviour, key, case, e.repro)
+            on = case if e.example is None else case.variant(e.example, fresh_answers=True)
+            if chk.name not in BASIC and e.level == FAILURE:
+                basic = self._diagnose(chk, on)
+                if basic is not None:
+                    if basic.key in self.findings:
+                        self._seen(basic.key, chk, where)
+                        return None
+                    basic.also.append(chk.name)
+                    return basic
+            return _Draft(chk, e.level, e.message, e.behaviour or chk.behaviour, key, on, e.repro)
         except Exception as e:  # noqa: BLE001 - gradspec's own error: never the op's failure
             stats["errors"][chk.name] = (
                 f"gradspec internal error ({type(e).__name__}: {e}); not a failure of "
@@ -314,6 +314,31 @@ class _Session:
             for message, text in case.notes:
                 self._note(chk, case, message, text=text)
             case.notes.clear()
+
+    def _diagnose(self, chk: Check, case: Case):
+        """The finding of a basic check on the same example, if one fails there."""
+        have_ref = self.spec.reference is not None
+        for name in BASIC:
+            b = CHECKS[name]
+            if b.mode == ("fd" if have_ref else "reference"):
+                continue
+            sub = case.variant(case.example)
+            try:
+                b.run(sub)
+            except CheckFailure as e:
+                if e.level != FAILURE:
+                    continue
+                key = e.key or (b.name, e.level, root_key(e.message))
+                return _Draft(b, e.level, e.message, e.behaviour or b.behaviour, key, sub, e.repro)
+            except FnRaised as e:
+                key = ("raises", type(e.error).__name__, root_key(str(e.error)))
+                msg = f"{e.stage} raised {type(e.error).__name__}: {e.error}"
+                raised = getattr(e, "case", sub)
+                repro = e.repro or _raise_script(raised, e.stage, b.name)
+                return _Draft(b, FAILURE, msg, b.behaviour, key, raised, repro)
+            except Exception:  # noqa: BLE001 - not applicable, a reference problem: no diagnosis
+                continue
+        return None
 
     def _seen(self, key, chk: Check, where: str) -> None:
         f = self.findings[key]
@@ -429,6 +454,7 @@ class _Session:
             level=d.level,
             example_text=d.case.text(),
             where=[where],
+            also=list(d.also),
         )
         try:
             from gradspec.functions.reproducer import render

@@ -16,13 +16,24 @@ class CheckFailure(AssertionError):
     fragile). ``repro`` is the reproducer body (a :class:`~gradspec.functions.script.Script`)."""
 
     def __init__(
-        self, message: str, behaviour: str | None = None, *, level: str = FAILURE, repro=None
+        self,
+        message: str,
+        behaviour: str | None = None,
+        *,
+        level: str = FAILURE,
+        repro=None,
+        key=None,
+        example=None,
     ):
         super().__init__(message)
         self.message = message
         self.behaviour = behaviour
         self.level = level
         self.repro = repro
+        #: what makes two findings one root cause (default: the check and the message)
+        self.key = key
+        #: the example it was found on, when a variant of the case's (e.g. an edge shape)
+        self.example = example
 
 
 class NotApplicable(Exception):

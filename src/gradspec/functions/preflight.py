@@ -15,6 +15,7 @@ import os
 import traceback
 import warnings
 
+import numpy as np
 from hypothesis import strategies as st
 from hypothesis.errors import HypothesisException
 
@@ -105,19 +106,39 @@ def namespace_problem(e: BaseException, T) -> str | None:
     return None
 
 
+LEAF_ERROR = "leaf Variable that requires grad"
+
+
 def _detect_inplace(case: Case) -> bool:
     """Whether the op modifies an input in place: called on non-leaf clones, an input's version
-    counter moves."""
+    counter moves or its values change (NumPy writes through ``.numpy()`` do not count
+    versions), or called on leaves it raises torch's in-place-on-a-leaf error."""
+    from gradspec.functions.oracles import to_numpy
+
     try:
         inputs = case.make_inputs(nonleaf=True)
     except Exception:  # noqa: BLE001 - nothing to learn then
         return False
     versions = [None if x is None else x._version for x in inputs]
+    before = [None if x is None else to_numpy(x).copy() for x in inputs]
     try:
         case.call(inputs)
     except FnRaised:
-        return False
-    return any(x is not None and x._version != v for x, v in zip(inputs, versions))
+        pass
+    else:
+        for x, v, b in zip(inputs, versions, before):
+            if x is None:
+                continue
+            if x._version != v:
+                return True
+            a = to_numpy(x)
+            if a.shape == b.shape and not ((a == b) | (np.isnan(a) & np.isnan(b))).all():
+                return True
+    try:
+        case.call(case.make_inputs(nonleaf=False))
+    except FnRaised as e:
+        return LEAF_ERROR in str(e.error)
+    return False
 
 
 def preflight(spec, T, dtypes, devices) -> Facts:

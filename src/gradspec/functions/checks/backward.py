@@ -9,6 +9,7 @@ import torch
 
 from gradspec.functions.case import ADVICE, Case, CheckFailure, NodeView, NotApplicable
 from gradspec.functions.checks import register
+from gradspec.functions.keys import root_key
 from gradspec.functions.oracles import to_numpy
 from gradspec.functions.script import Script
 from gradspec.tolerances import dtype_name
@@ -30,7 +31,17 @@ def _raw_script(case: Case, check: str, mask, outs, inputs, view) -> Script:
 
 
 def check_returned(case: Case, ret, view: NodeView, inputs, what: str, script) -> None:
-    """``ret`` (one value per node argument) against torch's contract for backward."""
+    """``ret`` (one value per node argument) against torch's contract for backward; the
+    finding is keyed without ``what`` (the mask), so every check meeting it is one root cause."""
+    try:
+        _check_returned(case, ret, view, inputs, what, script)
+    except CheckFailure as e:
+        core = e.message[len(what) + 2 :] if e.message.startswith(what + ": ") else e.message
+        e.key = ("backward-returns", e.level, root_key(core))
+        raise
+
+
+def _check_returned(case: Case, ret, view: NodeView, inputs, what: str, script) -> None:
     n = len(view.arg_of)
     names = case.names
     if len(ret) < n:

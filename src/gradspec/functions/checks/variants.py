@@ -39,17 +39,27 @@ def widened(case: Case) -> Example | None:
     """The example with every named core dimension (and zero-size loop dimension) at least 2:
     a layout of a tensor whose dimensions are all 0 or 1 is no different from contiguous, so
     layout bugs need sizes of 2 and more to show."""
+    import numpy as np
+
     ex, sig = case.example, case.sig
     sizes = sig.dim_sizes(ex.shapes)
     wide = {k: max(v, 2) for k, v in sizes.items()}
+    loops = [
+        shape[: len(shape) - len(core)]
+        for core, shape in zip(sig.inputs, ex.shapes)
+        if shape is not None
+    ]
+    loop = tuple(np.broadcast_shapes(*loops)) if loops else ()
+    if case.spec.broadcast:  # every input gets the whole loop, of sizes 2 and more
+        loop = tuple(max(s, 2) for s in loop) or (2, 3)
     shapes = []
     for core, shape in zip(sig.inputs, ex.shapes):
         if shape is None:
             shapes.append(None)
             continue
-        loop = tuple(2 if s == 0 else s for s in shape[: len(shape) - len(core)])
+        own = loop if case.spec.broadcast else shape[: len(shape) - len(core)]
         dims = tuple(int(d) if d.isdigit() else wide.get(d, 2) for d in core)
-        shapes.append(loop + dims)
+        shapes.append(tuple(own) + dims)
     shapes = tuple(shapes)
     if shapes == ex.shapes:
         return None
@@ -257,55 +267,58 @@ def edge_shapes(case: Case):
                 case.notes.append((str(e), sub.text()))
                 continue  # the reference cannot do this shape: nothing to compare against
         try:
-            check_outputs(sub, outs, what, check="edge-shapes")
+            _edge(case, sub, ex, label, what, inputs, outs)
+        except CheckFailure as e:
+            e.example = ex if e.example is None else e.example
+            raise
         except NotApplicable:
             continue
         except ReferenceProblem as e:
             case.notes.append((str(e), sub.text()))
             continue
-        if not sub.selection_agrees(outs):
-            continue
-        cots = sub.cotangents(outs)
-        grads = sub.engine_grads(outs, inputs, cots)
-        for i, (g, x) in enumerate(zip(grads, inputs)):
-            if g is not None and tuple(g.shape) != tuple(x.shape):
+
+
+def _edge(case: Case, sub: Case, ex, label: str, what: str, inputs, outs):
+    """One edge variant: outputs, gradient shapes and values, what backward returns."""
+    check_outputs(sub, outs, what, check="edge-shapes")
+    if not sub.selection_agrees(outs):
+        return
+    cots = sub.cotangents(outs)
+    grads = sub.engine_grads(outs, inputs, cots)
+    for i, (g, x) in enumerate(zip(grads, inputs)):
+        if g is not None and tuple(g.shape) != tuple(x.shape):
+            raise CheckFailure(
+                f"{label}: gradient of {case.input_name(i)} has shape {tuple(g.shape)}, "
+                f"input has {tuple(x.shape)}"
+            )
+    if sub.has_reference:
+        from gradspec.functions.checks.forward import grads_script
+
+        def repro(i):
+            return grads_script(
+                sub, "edge-shapes", inputs, outs, cots, i=i, expected=sub.ref().grads[i],
+                tol=sub.tol("base", "grad", i), what=f"{what}: gradient of input {i}",
+            )  # fmt: skip
+
+        sub.check_grads(grads, inputs, "base", what, repro=repro)
+    elif sub.tensor_outputs(outs) and all(o.numel() for _, o in sub.tensor_outputs(outs)):
+        fd_inner_product(sub, inputs, grads, cots, outs, what)
+    inputs = sub.make_inputs()
+    outs = sub.call(inputs)
+    try:
+        view, ret = sub.raw_backward(outs, inputs)
+    except NotApplicable:
+        return
+    for p, g in enumerate(ret):
+        i = view.arg_of[p] if p < len(view.arg_of) else None
+        x = None if i is None else inputs[i]
+        if g is not None and x is not None and hasattr(g, "shape"):
+            if tuple(g.shape) != tuple(x.shape):
                 raise CheckFailure(
-                    f"{label}: gradient of {case.input_name(i)} has shape {tuple(g.shape)}, "
-                    f"input has {tuple(x.shape)}"
+                    f"{what}: backward returned a gradient of shape {tuple(g.shape)} for "
+                    f"{case.input_name(i)} of shape {tuple(x.shape)}",
+                    "contract.backward-returns-exact-grads",
                 )
-        try:
-            if sub.has_reference:
-                from gradspec.functions.checks.forward import grads_script
-
-                def repro(i, sub=sub, inputs=inputs, outs=outs, cots=cots, what=what):
-                    r = sub.ref()
-                    return grads_script(
-                        sub, "edge-shapes", inputs, outs, cots, i=i, expected=r.grads[i],
-                        tol=sub.tol("base", "grad", i), what=f"{what}: gradient of input {i}",
-                    )  # fmt: skip
-
-                sub.check_grads(grads, inputs, "base", what, repro=repro)
-            elif sub.tensor_outputs(outs) and all(o.numel() for _, o in sub.tensor_outputs(outs)):
-                fd_inner_product(sub, inputs, grads, cots, outs, what)
-        except ReferenceProblem as e:
-            case.notes.append((str(e), sub.text()))
-            continue
-        inputs = sub.make_inputs()
-        outs = sub.call(inputs)
-        try:
-            view, ret = sub.raw_backward(outs, inputs)
-        except NotApplicable:
-            continue
-        for p, g in enumerate(ret):
-            i = view.arg_of[p] if p < len(view.arg_of) else None
-            x = None if i is None else inputs[i]
-            if g is not None and x is not None and hasattr(g, "shape"):
-                if tuple(g.shape) != tuple(x.shape):
-                    raise CheckFailure(
-                        f"{what}: backward returned a gradient of shape {tuple(g.shape)} for "
-                        f"{case.input_name(i)} of shape {tuple(x.shape)}",
-                        "contract.backward-returns-exact-grads",
-                    )
 
 
 @register(
