@@ -326,6 +326,7 @@ class Case:
     def check_grads(self, grads, inputs, key: str, what: str, repro=None):
         """Compare engine grads with the reference VJP; raise CheckFailure on a real mismatch."""
         ref = self.ref(key) if key == "base" else None
+        found = []
         for i, (g, x) in enumerate(zip(grads, inputs)):
             if x is None or not x.requires_grad:
                 continue
@@ -335,10 +336,12 @@ class Case:
             expected = ref.grads[i]
             if g is None:
                 if np.any(expected != 0):
-                    raise CheckFailure(
-                        f"{what}: gradient of {self.input_name(i)} is None (not computed) but "
-                        "the reference gradient is non-zero",
-                        repro=repro(i) if repro else None,
+                    found.append(
+                        CheckFailure(
+                            f"{what}: gradient of {self.input_name(i)} is None (not computed) "
+                            "but the reference gradient is non-zero",
+                            repro=repro(i) if repro else None,
+                        )
                     )
                 continue
             msg = self.compare_to_reference(
@@ -347,7 +350,10 @@ class Case:
             if msg and not (
                 tuple(g.shape) == tuple(np.shape(expected)) and self.within_subgradients(i, g, key)
             ):
-                raise CheckFailure(msg, repro=repro(i) if repro else None)
+                found.append(CheckFailure(msg, repro=repro(i) if repro else None))
+        if found:
+            found[0].others = found[1:]  # one finding per input: each may be a bug of its own
+            raise found[0]
 
     # -- integer outputs ----------------------------------------------------------------
     def selection_agrees(self, outs, key="base") -> bool:

@@ -289,11 +289,16 @@ class _Session:
             msg = f"{e.stage} raised {type(e.error).__name__}: {e.error}"
             repro = e.repro or _raise_script(raised, e.stage, chk.name)
             return _Draft(chk, FAILURE, msg, chk.behaviour, key, raised, repro)
-        except CheckFailure as e:
-            key = e.key or (chk.name, e.level, root_key(e.message))
-            if key in self.findings:
+        except CheckFailure as first:
+            for e in [first, *first.others]:
+                key = e.key or (chk.name, e.level, root_key(e.message))
+                if key not in self.findings:
+                    break
                 self._seen(key, chk, where)
+            else:
                 return None
+            if e.example is None and first.example is not None:
+                e.example = first.example
             on = case if e.example is None else case.variant(e.example, fresh_answers=True)
             if chk.name not in BASIC and e.level == FAILURE:
                 basic = self._diagnose(chk, on)

@@ -17,18 +17,6 @@ def _core(shape) -> str:
     return "(" + ",".join(str(int(s)) for s in shape) + ")"
 
 
-def defines_backward(module) -> bool:
-    """Whether the module's class (not nn.Module) defines a ``backward`` method."""
-    import torch
-
-    for klass in type(module).__mro__:
-        if klass is torch.nn.Module:
-            return False
-        if "backward" in vars(klass):
-            return True
-    return False
-
-
 def module_spec(module, reference, signature: str, *, name: str | None = None, **options) -> Spec:
     """A :class:`Spec` checking ``module`` (an instance) and its parameters' gradients."""
     import inspect

@@ -34,6 +34,8 @@ class CheckFailure(AssertionError):
         self.key = key
         #: the example it was found on, when a variant of the case's (e.g. an edge shape)
         self.example = example
+        #: further distinct findings of the same check on the same example
+        self.others: list = []
 
 
 class NotApplicable(Exception):

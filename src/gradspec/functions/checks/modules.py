@@ -7,6 +7,18 @@ from gradspec.functions.checks import register
 from gradspec.functions.script import Script
 
 
+def defines_backward(module) -> bool:
+    """Whether the module's class (not nn.Module) defines a ``backward`` method."""
+    import torch
+
+    for klass in type(module).__mro__:
+        if klass is torch.nn.Module:
+            return False
+        if "backward" in vars(klass):
+            return True
+    return False
+
+
 @register(
     "module-backward",
     "contract.module-backward-not-called",
@@ -15,8 +27,6 @@ from gradspec.functions.script import Script
     once=True,
 )
 def module_backward(case: Case):
-    from gradspec.functions.module import defines_backward
-
     module = case.spec.module
     if module is None:
         raise NotApplicable("not an nn.Module (check_module)")

@@ -82,7 +82,9 @@ def _compare_own(case: Case, got, base, what: str, key, kind: str, k: int, make_
         script, actual = make_script()
         rtol, atol = case.tol(key, kind, k)
         script.expect_close(f"[layouts] {what}", actual, to_numpy(base), "float64", rtol, atol)
-        raise CheckFailure(msg, repro=script)
+        # one root cause per output or gradient, whichever layouts show it
+        what_key = "output" if kind == "output" else f"gradient of {case.input_name(k)}"
+        raise CheckFailure(msg, repro=script, key=("layouts", "failure", what_key))
 
 
 def _effective(layout: str, ndim: int) -> str:
