@@ -424,12 +424,12 @@ def spec(
         name=name,
         max_examples=max_examples,
         checks=checks,
-        args=dict(args or {}),
+        args={} if args is None else args,
         vjp=vjp,
         rtol=rtol,
         atol=atol,
         strict=bool(strict),
-        integer_inputs=dict(integer_inputs or {}),
+        integer_inputs={} if integer_inputs is None else integer_inputs,
     ).validate()
 
 
