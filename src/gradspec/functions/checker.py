@@ -35,8 +35,10 @@ from gradspec.functions.spec import Spec, SpecError, spec
 
 #: "once" checks run on this many drawn examples per (device, dtype)
 ONCE_EXAMPLES = 2
-#: seconds of shrinking allowed per finding before the smallest failure so far is kept
+#: seconds of shrinking allowed for the first finding (and for each later one) before the
+#: smallest failure so far is kept
 SHRINK_SECONDS = 2.5
+SHRINK_SECONDS_LATER = 1.0
 #: distinct findings one check reports per (device, dtype) before it stops searching
 MAX_FINDINGS_PER_CHECK = 3
 
@@ -409,7 +411,8 @@ class _Session:
             state["count"] += 1
             self.report.examples_run += 1
             target = state["target"]
-            if target is not None and time.perf_counter() - state["t0"] > SHRINK_SECONDS:
+            budget = SHRINK_SECONDS if not self.findings else SHRINK_SECONDS_LATER
+            if target is not None and time.perf_counter() - state["t0"] > budget:
                 hit = state["known"].get(ex.key)
                 if hit is not None:
                     state["last"] = hit

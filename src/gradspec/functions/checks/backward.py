@@ -16,9 +16,14 @@ from gradspec.tolerances import dtype_name
 
 HIDDEN = (
     "torch's engine {does} today (validate_outputs), which hides the bug, but the gradient "
-    "backward returns is wrong wherever it is used without the engine: MyFunction.backward "
-    "called from another Function's backward, or out.grad_fn.apply(...){extra}"
+    "backward returns is wrong wherever it is used without the engine: {name}.backward "
+    "called from another Function's backward, or out.grad_fn.apply(...)"
 )
+
+
+def _function_name(view: NodeView) -> str:
+    cls = getattr(type(view.node), "_forward_cls", None)
+    return getattr(cls, "__name__", "MyFunction")
 
 
 def _raw_script(case: Case, check: str, mask, outs, inputs, view) -> Script:
@@ -71,7 +76,7 @@ def _check_returned(case: Case, ret, view: NodeView, inputs, what: str, script) 
             )
         if tuple(g.shape) != tuple(x.shape):
             if _expandable(tuple(x.shape), tuple(g.shape)):
-                why = HIDDEN.format(does="sums it to size", extra="")
+                why = HIDDEN.format(does="sums it to size", name=_function_name(view))
             else:
                 why = "torch's engine raises (the shapes do not broadcast)"
             msg = (
@@ -88,7 +93,8 @@ def _check_returned(case: Case, ret, view: NodeView, inputs, what: str, script) 
         if g.dtype != x.dtype:
             msg = (
                 f"{what}: {label} has dtype {dtype_name(g.dtype)} but {names[case.positions[i]]} "
-                f"is {dtype_name(x.dtype)}; " + HIDDEN.format(does="casts it", extra="")
+                f"is {dtype_name(x.dtype)}; "
+                + HIDDEN.format(does="casts it", name=_function_name(view))
             )
             raise CheckFailure(
                 msg,
