@@ -281,12 +281,15 @@ def typical_inputs(spec: gradspec.Spec) -> list:
 
 def run_gradcheck(spec: gradspec.Spec) -> tuple[bool, str]:
     """True when gradcheck (+ gradgradcheck unless double backward is disclaimed) complains."""
+    from gradspec.functions.oracles import merge_args
+
     inputs = typical_inputs(spec)
+    args = [(p, v) for p, v in spec.args.items()]  # fixed non-tensor arguments, in place
     if spec.claim("modifies_inputs"):
         inputs = [x.detach().clone().requires_grad_() for x in inputs]
-        fn = lambda *a: spec.fn(*[x.clone() for x in a])  # noqa: E731
+        fn = lambda *a: spec.fn(*merge_args([x.clone() for x in a], args))  # noqa: E731
     else:
-        fn = spec.fn
+        fn = lambda *a: spec.fn(*merge_args(list(a), args))  # noqa: E731
     try:
         gradcheck_shim.gradcheck(fn, inputs)
         if spec.claim("double_backward") is not False:
@@ -328,6 +331,8 @@ def main(argv=None) -> int:
             totals["gs_false"] += gs_flag
             totals["gc_false"] += gc_flag
         checks = ",".join(sorted(report.failed_checks())) or "-"
+        if report.advice:
+            checks += " advice:" + ",".join(sorted(report.advised_checks()))
         if report.errors:
             checks += " ERR:" + ",".join(o.check for o in report.errors)
         rows.append(

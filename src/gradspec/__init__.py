@@ -24,6 +24,7 @@ __version__ = "0.1.0"
 #: public name -> the module that defines it
 _API = {
     "check": "gradspec.functions.checker",
+    "check_module": "gradspec.functions.module",
     "run": "gradspec.functions.checker",
     "Spec": "gradspec.functions.spec",
     "SpecError": "gradspec.functions.spec",
@@ -42,4 +43,14 @@ def __dir__() -> list[str]:
     return sorted([*globals(), *_API])
 
 
-__all__ = ["check", "run", "spec", "Spec", "SpecError", "Report", "Failure", "__version__"]
+__all__ = [
+    "check",
+    "check_module",
+    "run",
+    "spec",
+    "Spec",
+    "SpecError",
+    "Report",
+    "Failure",
+    "__version__",
+]

@@ -22,3 +22,13 @@ exp_bad = gradspec.spec(
     max_examples=4,
     checks=["backward-returns"],
 )
+
+needs_advice = gradspec.spec(
+    z.LinearIgnoresNeeds.apply,
+    lambda x, w, b: x @ w.t() + b,
+    "(n,i),(o,i),(o)->(n,o)",
+    name="LinearIgnoresNeeds",
+    dtypes=["float32"],
+    max_examples=4,
+    checks=["needs-input-grad"],
+)

@@ -33,7 +33,6 @@ CASES = [
         "(),(),()->()",
         {"broadcast": True},
     ),
-    ("needs-input-grad", z.LinearIgnoresNeeds.apply, seeds.LinearFunction.apply, lin_ref, LIN, {}),
     ("needs-input-grad", z.LinearMisindexed.apply, seeds.LinearFunction.apply, lin_ref, LIN, {}),
     ("layouts", z.LinearStridesIgnored.apply, seeds.LinearFunction.apply, lin_ref, LIN, {}),
     ("layouts", z.ExpViewGrad.apply, seeds.Exp.apply, exp_ref, "(n,m)->(n,m)", {}),
@@ -76,6 +75,17 @@ def test_check_catches_its_bug_class(check, bad, good, ref, sig, kw):
     assert check in caught.failed_checks(), str(caught)
     fine = gradspec.check(good, ref, sig, **common)
     assert fine.ok, str(fine)
+
+
+def test_gradient_for_an_input_not_needing_it_is_advice_not_failure():
+    # torch's docs: "Returning gradients for inputs that don't require it is not an error"
+    common = dict(checks=["needs-input-grad"], dtypes=["float32"], max_examples=6)
+    r = gradspec.check(z.LinearIgnoresNeeds.apply, lin_ref, LIN, **common)
+    assert r.ok, str(r)
+    assert "needs-input-grad" in r.advised_checks(), str(r)
+    assert "needs_input_grad" in r.advice[0].message
+    strict = gradspec.check(z.LinearIgnoresNeeds.apply, lin_ref, LIN, strict=True, **common)
+    assert "needs-input-grad" in strict.failed_checks()
 
 
 def test_double_backward_claims_checked_both_ways():

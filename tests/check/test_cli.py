@@ -33,7 +33,8 @@ def test_check_failing_spec_exits_1_and_writes_reproducer(capsys, tmp_path):
     assert rc == 1
     out = capsys.readouterr().out
     assert "backward-returns" in out and "FAIL" in out
-    assert list(tmp_path.glob("*.py"))
+    (script,) = tmp_path.glob("*.py")
+    assert f"reproducer: {script}" in out  # the text report names the file
     data = json.loads((tmp_path / "r.json").read_text())
     assert data[0]["ok"] is False
 
@@ -52,3 +53,9 @@ def test_bad_usage_exits_2_with_one_line(capsys):
     assert main(["check", "buggy_specs:sin_ok", "--check", "bogus"]) == 2
     assert main(["frobnicate"]) == 2
     assert main([]) == 2
+
+
+def test_strict_turns_advice_into_failure(capsys):
+    assert main(["check", "buggy_specs:needs_advice"]) == 0
+    assert "ADVICE needs-input-grad" in capsys.readouterr().out
+    assert main(["check", "buggy_specs:needs_advice", "--strict"]) == 1

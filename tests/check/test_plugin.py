@@ -54,3 +54,21 @@ def test_plugin_does_not_clobber_a_loaded_profile(env):
         "def test_profile():\n    assert settings.default.max_examples == 3\n"
     )
     env.runpytest("-p", "gradspec").assert_outcomes(passed=1)
+
+
+MANY = """
+import buggy_specs
+from gradspec.pytest_plugin import spec_tests
+test_list = spec_tests([buggy_specs.sin_ok, buggy_specs.exp_bad], checks=["forward"])
+test_dict = spec_tests({"a": buggy_specs.sin_ok}, checks=["forward"], devices=["cpu"])
+test_module = spec_tests(buggy_specs, checks=["forward"], devices=["cpu"])
+"""
+
+
+def test_spec_tests_takes_a_list_a_dict_or_a_module(env):
+    env.makepyfile(test_many=MANY)
+    ids = [line for line in env.runpytest("-p", "gradspec", "--collect-only", "-q").stdout.lines]
+    assert "test_many.py::test_list[Sin-forward-cpu-float64]" in ids
+    assert "test_many.py::test_list[ExpDoubleGrad-forward-cpu-float32]" in ids
+    assert "test_many.py::test_dict[forward-cpu-float64]" in ids
+    assert any(i.startswith("test_many.py::test_module[LinearIgnoresNeeds-") for i in ids)

@@ -274,3 +274,8 @@ def pad(input: Tensor, pad, mode: str = "constant", value=None) -> Tensor:
     if mode != "constant":
         raise NotImplementedError(f"gradref: pad mode {mode!r} is not implemented")
     return constant_pad_nd(input, pad, 0 if value is None else value)
+
+
+from ..ops.selection import one_hot  # noqa: E402 - the selection ops live in ops/selection.py
+
+__all__ += ["one_hot"]

@@ -1,6 +1,17 @@
 """The op table (see ``_table.OPS``); importing this package registers every op."""
 
-from . import complex, indexing, linalg, mutation, nn, operators, pointwise, reductions, shape
+from . import (
+    complex,
+    indexing,
+    linalg,
+    mutation,
+    nn,
+    operators,
+    pointwise,
+    reductions,
+    selection,  # topk, sort, median, cummax, one_hot, scatter, ...
+    shape,
+)
 from ._table import OPS, register
 
 __all__ = [
@@ -15,4 +26,5 @@ __all__ = [
     "pointwise",
     "reductions",
     "shape",
+    "selection",
 ]

@@ -224,3 +224,7 @@ CONVENTIONS: tuple[Convention, ...] = (
         "x == min == max, where torch gives x the whole gradient.",
     ),
 )
+
+from .selection import TIE_CONVENTIONS as _TIES  # noqa: E402 - tie rules of the selection ops
+
+CONVENTIONS += tuple(_c(*entry) for entry in _TIES)

@@ -24,7 +24,12 @@ def register(subparsers) -> None:
     p.add_argument("--namespace", default=None, help="reference namespace (default gradref)")
     p.add_argument("--profile", default=None, help="Hypothesis profile (dev, ci, thorough)")
     p.add_argument("--json", metavar="FILE", help="also write the reports as JSON ('-': stdout)")
-    p.add_argument("--reproducers", metavar="DIR", help="write each failure's reproducer here")
+    p.add_argument(
+        "--reproducers",
+        metavar="DIR",
+        help="write each finding's reproducer (plain torch) to a file here; the report names it",
+    )
+    p.add_argument("--strict", action="store_true", help="advice counts as failure")
     p.set_defaults(func=run)
 
 
@@ -54,17 +59,14 @@ def run(args) -> int:
             max_examples=args.max_examples,
             checks=args.checks,
             namespace=args.namespace,
+            strict=True if args.strict else None,
         )
         reports.append(r)
+        if args.reproducers and r.findings:
+            r.write_reproducers(args.reproducers)
         if args.json != "-":
             print(r)
             print()
-        if args.reproducers and r.failures:
-            os.makedirs(args.reproducers, exist_ok=True)
-            for f in r.failures:
-                name = f"{r.name}_{f.check}_{f.device}_{f.dtype}.py".replace(":", "_")
-                with open(os.path.join(args.reproducers, name), "w") as fh:
-                    fh.write(f.reproducer)
     bad = [r.name for r in reports if not r.ok]
     if args.json:
         data = json.dumps([r.to_dict() for r in reports], indent=2)

@@ -1,4 +1,13 @@
-"""``gradspec.check``: run the checks on an op over Hypothesis-drawn examples and report."""
+"""``gradspec.check``: run the checks on an op over Hypothesis-drawn examples and report.
+
+Every result of a check on an example is one of: passed, not applicable, a reference problem
+(the reference is at fault there: noted, never blamed on the op), an error of gradspec's own,
+or a finding. Findings are kept *one per root cause*: the op raising an exception is keyed by
+the exception (so a Function that fails on zero-size inputs gets one finding, and the other
+checks skip the inputs where it raises and still run on the others), any other finding by its
+check and its message with the numbers taken out. A check keeps searching after a finding, for
+up to ``MAX_FINDINGS_PER_CHECK`` distinct ones; each is shrunk by Hypothesis first.
+"""
 
 from __future__ import annotations
 
@@ -6,18 +15,32 @@ import time
 from collections.abc import Callable
 
 from hypothesis import HealthCheck, Phase, Verbosity, given, settings
+from hypothesis.errors import HypothesisException, InvalidArgument
 
-from gradspec.functions.case import Case, CheckFailure, NotApplicable, describe_tensor
+from gradspec.functions.answers import Answers
+from gradspec.functions.case import Case, describe_tensor
 from gradspec.functions.checks import CHECKS, Check, checks_for
 from gradspec.functions.examples import examples
-from gradspec.functions.oracles import ReferenceFailed
-from gradspec.functions.report import Failure, Outcome, Report
+from gradspec.functions.keys import root_key
+from gradspec.functions.outcomes import (
+    ADVICE,
+    FAILURE,
+    CheckFailure,
+    FnRaised,
+    NotApplicable,
+    ReferenceProblem,
+)
+from gradspec.functions.report import Failure, Outcome, ReferenceNote, Report
 from gradspec.functions.spec import Spec, SpecError, spec
 
 #: "once" checks run on this many drawn examples per (device, dtype)
 ONCE_EXAMPLES = 2
-#: seconds of shrinking allowed per failing check before the smallest failure so far is kept
+#: seconds of shrinking allowed for the first finding (and for each later one) before the
+#: smallest failure so far is kept
 SHRINK_SECONDS = 2.5
+SHRINK_SECONDS_LATER = 1.0
+#: distinct findings one check reports per (device, dtype) before it stops searching
+MAX_FINDINGS_PER_CHECK = 3
 
 
 class _Found(Exception):
@@ -59,16 +82,29 @@ def check(
     claims: dict | None = None,
     name: str | None = None,
     namespace=None,
+    args: dict | None = None,
+    vjp: Callable | None = None,
+    rtol=None,
+    atol=None,
+    strict: bool = False,
+    integer_inputs: dict | None = None,
 ) -> Report:
     """Check ``fn`` (e.g. ``MyFunction.apply``) against ``reference`` (a callable on gradref
     tensors with the same positional arguments, or None for finite differences only).
 
-    ``signature`` is gufunc style (``"(n,i),(o,i),(o)?->(n,o)"``; ``?`` after an input marks it
-    optional, sometimes passed as None; ``optional=(2,)`` does the same). ``broadcast`` adds
-    broadcast loop dimensions. ``bounds``: ``(low, high)`` or one pair per input. Defaults:
-    float32 and float64, every available device, the active Hypothesis profile's example count,
-    every check that applies. ``claims``: see :data:`gradspec.functions.spec.CLAIMS`.
-    ``namespace``: the reference namespace (default ``gradref``; ``"torch"`` works too).
+    ``signature`` is gufunc style over the *tensor* arguments (``"(n,i),(o,i),(o)?->(n,o)"``;
+    ``?`` after an input marks it optional, sometimes passed as None; ``optional=(2,)`` does the
+    same); dimensions only outputs have are sized by the reference. ``args``: non-tensor
+    positional arguments ``{position: value or Hypothesis strategy}``. ``vjp``: the intended
+    backward of a surrogate-gradient Function, ``vjp(*inputs, *grad_outputs)`` on reference
+    tensors. ``broadcast`` adds broadcast loop dimensions. ``bounds``: ``(low, high)`` or one
+    pair per input. ``integer_inputs``: integer or bool tensor inputs (targets, indices, masks),
+    ``{input: (low, high)}`` with ``high`` exclusive or a dimension name, ``(low, high, [extra
+    values])``, or ``"bool"``. ``rtol``/``atol``: a number or one per dtype. ``strict``: advice
+    counts as failure. Defaults: float32 and float64, every available device, the active Hypothesis
+    profile's example count, every check that applies. ``claims``: see
+    :data:`gradspec.functions.spec.CLAIMS`. ``namespace``: the reference namespace (default
+    ``gradref``; ``"torch"`` works too).
     """
     s = spec(
         fn,
@@ -83,6 +119,12 @@ def check(
         name=name,
         max_examples=max_examples,
         checks=checks,
+        args=args,
+        vjp=vjp,
+        rtol=rtol,
+        atol=atol,
+        strict=strict,
+        integer_inputs=integer_inputs,
     )
     return run(s, namespace=namespace)
 
@@ -95,12 +137,14 @@ def run(
     max_examples: int | None = None,
     checks=None,
     namespace=None,
+    strict: bool | None = None,
 ) -> Report:
     """Run a :class:`Spec` (options given here override the spec's)."""
     if not isinstance(s, Spec):
         raise SpecError(f"expected a gradspec Spec, got {type(s).__name__}")
     s = s.validate()
     from gradspec.devices import available_devices
+    from gradspec.functions.preflight import preflight
     from gradspec.functions.spec import _as_tuple, _dtype_name
 
     dtypes = tuple(_dtype_name(d) for d in _as_tuple(dtypes)) if dtypes else s.dtypes
@@ -112,23 +156,47 @@ def run(
         bad = [c for c in names if c not in CHECKS]
         if bad:
             raise SpecError(f"unknown check(s) {bad}; known: {', '.join(sorted(CHECKS))}")
+    strict = s.strict if strict is None else bool(strict)
     selected = checks_for(s.reference is not None, names)
     T = resolve_namespace(namespace) if s.reference is not None else None
     n = max_examples or s.max_examples or _profile_examples()
-    report = Report(name=s.label)
     start = time.perf_counter()
-    here = set(available_devices())
-    for device in devices:
-        for dtype in dtypes:
-            if device not in here and device.split(":")[0] not in here:
-                for c in selected:
-                    report.outcomes.append(
-                        Outcome(c.name, device, dtype, "skipped", f"{device} is not available")
-                    )
-                continue
-            _run_device_dtype(s, T, device, dtype, selected, n, report)
-    report.seconds = time.perf_counter() - start
-    return report
+    with _one_thread():
+        facts = preflight(s, T, dtypes, devices)
+        session = _Session(s, T, facts, Report(name=s.label, strict=strict))
+        here = set(available_devices())
+        for device in devices:
+            for dtype in dtypes:
+                if device not in here and device.split(":")[0] not in here:
+                    for c in selected:
+                        session.report.outcomes.append(
+                            Outcome(c.name, device, dtype, "skipped", f"{device} is not available")
+                        )
+                    continue
+                session.run_device_dtype(device, dtype, selected, n)
+        session.finish()
+    session.report.seconds = time.perf_counter() - start
+    return session.report
+
+
+class _one_thread:  # noqa: N801 - a context manager
+    """torch on one CPU thread while checking: the examples are tiny, and several intra-op
+    threads on a busy machine cost milliseconds per op."""
+
+    def __enter__(self):
+        import torch
+
+        self.threads = torch.get_num_threads()
+        if self.threads != 1:
+            torch.set_num_threads(1)
+        return self
+
+    def __exit__(self, *exc):
+        import torch
+
+        if torch.get_num_threads() != self.threads:
+            torch.set_num_threads(self.threads)
+        return False
 
 
 def _profile_examples() -> int:
@@ -141,129 +209,336 @@ def _profile_examples() -> int:
     return settings.default.max_examples
 
 
-def _run_device_dtype(s: Spec, T, device: str, dtype: str, selected, n: int, report: Report):
-    sig = s.parsed()
-    strategy = examples(sig, dtype, device, broadcast=s.broadcast, bounds=s.bounds_per_input())
-    base = settings.default
-    cfg = settings(
-        base,
-        max_examples=n,
-        deadline=None,
-        database=None,
-        verbosity=Verbosity.quiet,
-        report_multiple_bugs=False,
-        print_blob=False,
-        phases=(Phase.explicit, Phase.generate, Phase.shrink),
-        suppress_health_check=list(HealthCheck),
-    )
-    active: list[Check] = list(selected)
-    applicable: dict[str, int] = {c.name: 0 for c in active}
-    reasons: dict[str, str] = {}
-    failed: dict[str, Failure] = {}
-    errors: dict[str, str] = {}
-    while active:
-        state = {"target": None, "last": None, "count": 0, "t0": None, "known": {}}
-
-        body = _make_body(s, sig, T, tuple(active), state, report, applicable, reasons, errors)
-        test = cfg(given(strategy)(body))
-        try:
-            test()
-        except Exception:  # _Found after shrinking, or Hypothesis's Flaky wrappers
-            if state["last"] is None:
-                raise
-            chk, msg, behaviour, case = state["last"]
-            failed[chk.name] = _failure(s, chk, msg, behaviour, case)
-            active = [c for c in active if c.name != chk.name]
-            continue
-        break
-    _record(selected, failed, errors, applicable, reasons, device, dtype, report)
+#: the checks a finding of another check is traced back to: when one of them fails on the
+#: same example, that failure is the root cause (a wrong gradient is the vjp check's finding,
+#: not also edge-shapes' and double-backward's)
+BASIC = ("forward", "vjp", "vjp-fd", "backward-returns")
 
 
-def _make_body(s, sig, T, active, state, report, applicable, reasons, errors):
-    def body(ex):
-        state["count"] += 1
-        report.examples_run += 1
-        target = state["target"]
-        if target is not None and time.perf_counter() - state["t0"] > SHRINK_SECONDS:
-            hit = state["known"].get(ex)
-            if hit is not None:
-                state["last"] = hit
-                raise _Found()
-            return
-        for chk in [target] if target else active:
-            if chk.name in errors:
-                continue
-            if chk.once and target is None and state["count"] > ONCE_EXAMPLES:
-                continue
-            case = Case(s, sig, ex, T)
-            try:
-                chk.run(case)
-                applicable[chk.name] += 1
-                continue
-            except NotApplicable as e:
-                reasons.setdefault(chk.name, str(e))
-                continue
-            except ReferenceFailed as e:
-                errors[chk.name] = str(e)
-                continue
-            except CheckFailure as e:
-                msg, behaviour = e.message, e.behaviour or chk.behaviour
-            except Exception as e:  # the op under test raised
-                msg = f"fn or its backward raised {type(e).__name__}: {e}"
-                behaviour = chk.behaviour
-            if state["target"] is None:
-                state["target"] = chk
-                state["t0"] = time.perf_counter()
-            state["last"] = (chk, msg, behaviour, case)
-            state["known"][ex] = state["last"]
-            raise _Found()
+class _Draft:
+    """A finding before it is recorded: the check, level, message, key and where it was met."""
 
-    return body
+    def __init__(self, chk: Check, level, message, behaviour, key, case, repro):
+        self.chk, self.level, self.message = chk, level, message
+        self.behaviour, self.key, self.case, self.repro = behaviour, key, case, repro
+        self.also: list[str] = []
 
 
-def _record(selected, failed, errors, applicable, reasons, device, dtype, report):
-    for c in selected:
-        if c.name in failed:
-            report.failures.append(failed[c.name])
-            report.outcomes.append(Outcome(c.name, device, dtype, "failed", failed[c.name].message))
-        elif c.name in errors:
-            o = Outcome(c.name, device, dtype, "error", errors[c.name])
-            report.errors.append(o)
-            report.outcomes.append(o)
-        elif applicable.get(c.name):
-            report.outcomes.append(Outcome(c.name, device, dtype, "passed"))
-        else:
-            report.outcomes.append(
-                Outcome(c.name, device, dtype, "skipped", reasons.get(c.name, "not applicable"))
+class _Session:
+    """One run of a spec: findings (one per root cause), reference notes and outcomes."""
+
+    def __init__(self, spec: Spec, T, facts, report: Report):
+        self.spec, self.T, self.facts, self.report = spec, T, facts, report
+        self.sig = spec.parsed()
+        self.findings: dict = {}  # key -> Failure
+        self.notes: dict = {}  # (check, device, dtype, root key) -> ReferenceNote
+
+    # -- one check on one example -----------------------------------------------------------
+    def _note(self, chk: Check, case: Case, message: str, stats=None, text=None) -> None:
+        ex = case.example
+        where = f"{ex.device}/{ex.dtype}"
+        k = root_key(message)
+        if k not in self.notes:
+            self.notes[k] = ReferenceNote(
+                chk.name, ex.device, ex.dtype, message, text or case.text(), 0, [], []
             )
+        n = self.notes[k]
+        n.count += 1
+        if chk.name not in n.checks:
+            n.checks.append(chk.name)
+        if where not in n.where:
+            n.where.append(where)
+        if stats is not None:
+            stats["notes"].setdefault(chk.name, message)
+
+    def _outside_domain(self, case: Case, backward: bool) -> bool:
+        """Whether the reference raises on the inputs too (in its forward, or in its backward
+        when it was the op's backward that raised): they are outside the op's domain."""
+        if not case.has_reference:
+            return False
+        try:
+            case.ref("domain" + ("-backward" if backward else ""), vjp=backward)
+        except ReferenceProblem:
+            return True
+        return False
+
+    def attempt(self, chk: Check, case: Case, stats):
+        """Run ``chk`` on ``case``: None (nothing new) or a _Draft of a new finding."""
+        ex = case.example
+        where = f"{ex.device}/{ex.dtype}"
+        try:
+            chk.run(case)
+            stats["applicable"][chk.name] += 1
+            return None
+        except NotApplicable as e:
+            stats["reasons"].setdefault(chk.name, str(e))
+            return None
+        except ReferenceProblem as e:
+            self._note(chk, case, str(e), stats)
+            stats["refproblems"][chk.name] += 1
+            return None
+        except FnRaised as e:
+            raised = getattr(e, "case", case)
+            if self._outside_domain(raised, e.stage != "forward"):
+                stats["reasons"].setdefault(
+                    chk.name, "fn and the reference both raise on some inputs (outside the domain)"
+                )
+                return None
+            key = ("raises", type(e.error).__name__, root_key(str(e.error)))
+            if key in self.findings:
+                self._seen(key, chk, where)
+                return None
+            msg = f"{e.stage} raised {type(e.error).__name__}: {e.error}"
+            repro = e.repro or _raise_script(raised, e.stage, chk.name)
+            return _Draft(chk, FAILURE, msg, chk.behaviour, key, raised, repro)
+        except CheckFailure as first:
+            for e in [first, *first.others]:
+                key = e.key or (chk.name, e.level, root_key(e.message))
+                if key not in self.findings:
+                    break
+                self._seen(key, chk, where)
+            else:
+                return None
+            if e.example is None and first.example is not None:
+                e.example = first.example
+            on = case if e.example is None else case.variant(e.example, fresh_answers=True)
+            if chk.name not in BASIC and e.level == FAILURE:
+                basic = self._diagnose(chk, on)
+                if basic is not None:
+                    if basic.key in self.findings:
+                        self._seen(basic.key, chk, where)
+                        return None
+                    basic.also.append(chk.name)
+                    return basic
+            return _Draft(chk, e.level, e.message, e.behaviour or chk.behaviour, key, on, e.repro)
+        except Exception as e:  # noqa: BLE001 - gradspec's own error: never the op's failure
+            stats["errors"][chk.name] = (
+                f"gradspec internal error ({type(e).__name__}: {e}); not a failure of "
+                f"{self.spec.label} — please report it"
+            )
+            return None
+        finally:
+            for message, text in case.notes:
+                self._note(chk, case, message, text=text)
+            case.notes.clear()
+
+    def _diagnose(self, chk: Check, case: Case):
+        """The finding of a basic check on the same example, if one fails there."""
+        have_ref = self.spec.reference is not None
+        for name in BASIC:
+            b = CHECKS[name]
+            if b.mode == ("fd" if have_ref else "reference"):
+                continue
+            sub = case.variant(case.example)
+            try:
+                b.run(sub)
+            except CheckFailure as e:
+                if e.level != FAILURE:
+                    continue
+                key = e.key or (b.name, e.level, root_key(e.message))
+                return _Draft(b, e.level, e.message, e.behaviour or b.behaviour, key, sub, e.repro)
+            except FnRaised as e:
+                key = ("raises", type(e.error).__name__, root_key(str(e.error)))
+                msg = f"{e.stage} raised {type(e.error).__name__}: {e.error}"
+                raised = getattr(e, "case", sub)
+                repro = e.repro or _raise_script(raised, e.stage, b.name)
+                return _Draft(b, FAILURE, msg, b.behaviour, key, raised, repro)
+            except Exception:  # noqa: BLE001 - not applicable, a reference problem: no diagnosis
+                continue
+        return None
+
+    def _seen(self, key, chk: Check, where: str) -> None:
+        f = self.findings[key]
+        if where not in f.where:
+            f.where.append(where)
+        if chk.name != f.check and chk.name not in f.also:
+            f.also.append(chk.name)
+
+    # -- the search -------------------------------------------------------------------------
+    def run_device_dtype(self, device: str, dtype: str, selected, n: int) -> None:
+        s = self.spec
+        strategy = examples(
+            self.sig, dtype, device, broadcast=s.broadcast, bounds=s.bounds_per_input(),
+            args=s.args, kinds=s.input_kinds(),
+        )  # fmt: skip
+        cfg = settings(
+            settings.default,
+            max_examples=n,
+            deadline=None,
+            database=None,
+            verbosity=Verbosity.quiet,
+            report_multiple_bugs=False,
+            print_blob=False,
+            phases=(Phase.explicit, Phase.generate, Phase.shrink),
+            suppress_health_check=list(HealthCheck),
+        )
+        stats = {
+            "applicable": {c.name: 0 for c in selected},
+            "refproblems": {c.name: 0 for c in selected},
+            "reasons": {},
+            "errors": {},
+            "notes": {},
+            "found": {c.name: [] for c in selected},
+        }
+        active = list(selected)
+        for _ in range(MAX_FINDINGS_PER_CHECK * len(selected) + 1):
+            if not active:
+                break
+            state = {"target": None, "last": None, "count": 0, "t0": None, "known": {}}
+            body = self._body(tuple(active), state, stats)
+            try:
+                cfg(given(strategy)(body))()
+            except InvalidArgument as e:
+                raise SpecError(f"Hypothesis cannot draw examples for this spec: {e}") from None
+            except Exception as e:  # _Found after shrinking, or Hypothesis's Flaky wrappers
+                if state["last"] is None:
+                    if isinstance(e, HypothesisException):
+                        raise SpecError(f"Hypothesis stopped: {_first_line(e)}") from None
+                    raise
+                draft = state["last"]
+                self._record(draft)
+                stats["found"][draft.chk.name].append(draft.key)
+                if len(stats["found"][draft.chk.name]) >= MAX_FINDINGS_PER_CHECK:
+                    active = [c for c in active if c.name != draft.chk.name]
+                continue
+            break
+        self._outcomes(selected, stats, device, dtype)
+
+    def _body(self, active, state, stats):
+        spec, sig, T, facts = self.spec, self.sig, self.T, self.facts
+
+        def body(ex):
+            state["count"] += 1
+            self.report.examples_run += 1
+            target = state["target"]
+            budget = SHRINK_SECONDS if not self.findings else SHRINK_SECONDS_LATER
+            if target is not None and time.perf_counter() - state["t0"] > budget:
+                hit = state["known"].get(ex.key)
+                if hit is not None:
+                    state["last"] = hit
+                    raise _Found()
+                return
+            answers = Answers(spec, T, ex.args, ex.seed)
+            for chk in [target] if target else active:
+                if chk.name in stats["errors"]:
+                    continue
+                if chk.once and target is None and state["count"] > ONCE_EXAMPLES:
+                    continue
+                case = Case(spec, sig, ex, T, answers, facts)
+                draft = self.attempt(chk, case, stats)
+                if draft is None:
+                    continue
+                if state["target"] is None:
+                    state["target"] = chk
+                    state["t0"] = time.perf_counter()
+                state["last"] = draft
+                state["known"][ex.key] = draft
+                raise _Found()
+
+        return body
+
+    def _record(self, d: _Draft) -> None:
+        ex = d.case.example
+        desc = ex.describe()
+        try:
+            inputs = d.case.make_inputs(layouts=ex.layouts)
+            desc["inputs"] = [None if x is None else describe_tensor(x) for x in inputs]
+        except Exception:  # noqa: BLE001 - describing must never hide the finding
+            pass
+        sentence = d.chk.sentence
+        if d.behaviour != d.chk.behaviour:
+            sentence = next(
+                (c.sentence for c in CHECKS.values() if c.behaviour == d.behaviour), sentence
+            )
+        where = f"{ex.device}/{ex.dtype}"
+        f = Failure(
+            check=d.chk.name,
+            behaviour=d.behaviour,
+            sentence=sentence,
+            message=d.message,
+            example=desc,
+            device=ex.device,
+            dtype=ex.dtype,
+            level=d.level,
+            example_text=d.case.text(),
+            where=[where],
+            also=list(d.also),
+        )
+        try:
+            from gradspec.functions.reproducer import render
+
+            f.reproducer = render(
+                self.spec, d.chk.name, d.message, f.example_text, where, d.repro,
+                raises=d.key[0] == "raises",
+            )  # fmt: skip
+        except Exception as e:  # noqa: BLE001 - a reproducer problem must not hide the finding
+            f.reproducer = f"# gradspec could not write a reproducer: {type(e).__name__}: {e}\n"
+        self.findings[d.key] = f
+
+    def _outcomes(self, selected, stats, device: str, dtype: str) -> None:
+        where = f"{device}/{dtype}"
+        mine = [f for f in self.findings.values() if where in f.where]
+        for c in selected:
+            failed = [f for f in mine if f.check == c.name and f.level == FAILURE]
+            advised = [f for f in mine if f.check == c.name and f.level == ADVICE]
+            if failed:
+                o = Outcome(c.name, device, dtype, "failed", failed[0].message)
+            elif c.name in stats["errors"]:
+                o = Outcome(c.name, device, dtype, "error", stats["errors"][c.name])
+                self.report.errors.append(o)
+            elif stats["applicable"][c.name] or advised:
+                detail = f"advice: {advised[0].message}" if advised else ""
+                if not detail and stats["refproblems"][c.name]:
+                    detail = f"reference problem on {stats['refproblems'][c.name]} example(s)"
+                o = Outcome(c.name, device, dtype, "passed", detail)
+            elif stats["refproblems"][c.name]:
+                why = stats["notes"].get(c.name, "")
+                o = Outcome(
+                    c.name, device, dtype, "error",
+                    f"the reference failed on every example, so nothing was checked: {why}",
+                )  # fmt: skip
+                self.report.errors.append(o)
+            else:
+                o = Outcome(
+                    c.name, device, dtype, "skipped",
+                    stats["reasons"].get(c.name, "not applicable"),
+                )  # fmt: skip
+            self.report.outcomes.append(o)
+
+    def finish(self) -> None:
+        strict = self.report.strict
+        for f in self.findings.values():
+            if f.level == FAILURE or strict:
+                self.report.failures.append(f)
+            else:
+                self.report.advice.append(f)
+        self.report.reference_problems = list(self.notes.values())
+        if strict:
+            for o in self.report.outcomes:
+                if o.status == "passed" and o.detail.startswith("advice: "):
+                    o.status, o.detail = "failed", o.detail[len("advice: ") :]
 
 
-def _failure(s: Spec, chk: Check, msg: str, behaviour: str, case: Case) -> Failure:
-    from gradspec.functions.reproducer import reproducer
+def _first_line(e: BaseException) -> str:
+    text = str(e).strip()
+    return text.splitlines()[0] if text else type(e).__name__
 
-    ex = case.example
-    desc = ex.describe()
-    try:
-        inputs = case.make_inputs(layouts=ex.layouts)
-        desc["inputs"] = [None if x is None else describe_tensor(x) for x in inputs]
-    except Exception:  # describing must never hide the failure
-        pass
-    sentence = CHECKS[chk.name].sentence
-    if behaviour != chk.behaviour:
-        from gradspec.functions.checks import CHECKS as _C
 
-        sentence = next((c.sentence for c in _C.values() if c.behaviour == behaviour), sentence)
-    f = Failure(
-        check=chk.name,
-        behaviour=behaviour,
-        sentence=sentence,
-        message=msg,
-        example=desc,
-        device=ex.device,
-        dtype=ex.dtype,
-    )
-    try:
-        f.reproducer = reproducer(s, chk.name, case, msg)
-    except Exception as e:  # pragma: no cover - a reproducer problem must not hide the failure
-        f.reproducer = f"# gradspec could not write a reproducer: {type(e).__name__}: {e}\n"
-    return f
+def _raise_script(case: Case, stage: str, check: str):
+    """A replay of the call (and the backward) that raised."""
+    from gradspec.functions.script import Script
+
+    s = Script(case, check)
+    cfg = dict(case.last_inputs)
+    cfg.pop("dtype", None)
+    names = s.inputs(**cfg)
+    s.call(names)
+    if stage != "forward":
+        try:
+            inputs = case.make_inputs(**{k: v for k, v in case.last_inputs.items()})
+            outs = case.call(inputs)
+        except FnRaised:
+            return s
+        cn = s.cotangents(outs)
+        s.grads(outs, s.wrt(names, inputs), cn)
+    return s

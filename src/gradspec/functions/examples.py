@@ -1,6 +1,7 @@
 """Drawing examples for a user's Function from its signature: shapes (with broadcast loop
-dimensions), optional inputs present or omitted, requires-grad masks, layouts and the seed of
-the values, cotangents and directions (see :mod:`gradspec.strategies` for the pieces)."""
+dimensions), optional inputs present or omitted, requires-grad masks, layouts, the non-tensor
+arguments (fixed or drawn from the user's strategies) and the seed of the values, cotangents and
+directions (see :mod:`gradspec.strategies` for the pieces)."""
 
 from __future__ import annotations
 
@@ -30,6 +31,34 @@ class Example:
     expanded: tuple = field(default=(), compare=False, repr=False)
     #: every derived array handed out (cotangents, directions), so reproducers can freeze them
     recorded: dict = field(default_factory=dict, compare=False, repr=False)
+    #: the non-tensor arguments: ``(position, value)`` pairs
+    args: tuple = field(default=(), compare=False)
+    #: per input: None (floating) or an integer/bool kind (see Spec.input_kinds)
+    kinds: tuple = ()
+
+    def kind(self, i: int):
+        return self.kinds[i] if i < len(self.kinds) else None
+
+    def is_float(self, i: int) -> bool:
+        return self.kind(i) is None
+
+    def tensor_dtype(self, i: int) -> str:
+        k = self.kind(i)
+        return self.dtype if k is None else ("bool" if k[0] == "bool" else "int64")
+
+    @property
+    def key(self) -> tuple:
+        """A hashable identity (the non-tensor arguments by their repr)."""
+        return (
+            self.dtype,
+            self.device,
+            self.shapes,
+            self.requires_grad,
+            self.layouts,
+            self.grad_layouts,
+            self.seed,
+            repr(self.args),
+        )
 
     @property
     def present(self) -> tuple[bool, ...]:
@@ -44,6 +73,10 @@ class Example:
         for i, shape in enumerate(self.shapes):
             if shape is None:
                 values.append(None)
+                expanded.append(None)
+                continue
+            if self.kind(i) is not None:
+                values.append(_integers(rng, self.kind(i), shape, self.shapes))
                 expanded.append(None)
                 continue
             low, high = self.bounds[i] if self.bounds else (-2.0, 2.0)
@@ -86,7 +119,8 @@ class Example:
         return self.grad_layouts[k % len(self.grad_layouts)] if self.grad_layouts else "contiguous"
 
     def describe(self) -> dict:
-        """A JSON-able description: shapes, dtype, device, layouts, which inputs require grad."""
+        """A JSON-able description: shapes, dtype, device, layouts, which inputs require grad,
+        the non-tensor arguments (by repr)."""
         return {
             "dtype": self.dtype,
             "device": self.device,
@@ -95,7 +129,32 @@ class Example:
             "layouts": list(self.layouts),
             "grad_layouts": list(self.grad_layouts),
             "seed": self.seed,
+            "args": {str(p): repr(v) for p, v in self.args},
         }
+
+    def text(self, names, positions) -> str:
+        """The example in one line: ``x: float32[2,3] transposed, w: float32[3,3], b: None``."""
+        from gradspec.functions.names import describe_inputs
+
+        dtypes = [self.tensor_dtype(i) for i in range(len(self.shapes))]
+        return describe_inputs(
+            names, positions, self.shapes, dtypes, self.layouts, self.requires_grad, self.args
+        )
+
+
+def _integers(rng, kind, shape, shapes) -> np.ndarray:
+    """Integer (or bool) values for an integer input, as float64 (exact)."""
+    if kind[0] == "bool":
+        return (rng.random(shape) < 0.5).astype(np.float64)
+    _, low, high, extra = kind
+    if isinstance(high, tuple):
+        src = shapes[high[0]]
+        high = src[len(src) - high[1]] if src is not None and len(src) >= high[1] else low + 1
+    v = rng.integers(low, high, size=shape) if high > low else np.full(shape, low)
+    if extra:
+        pick = rng.random(shape) < 0.25
+        v = np.where(pick, rng.choice(np.asarray(extra), size=shape), v)
+    return np.asarray(v, dtype=np.float64)
 
 
 @st.composite
@@ -110,9 +169,12 @@ def examples(
     max_side: int = 4,
     allow_empty: bool = True,
     layout_names=LAYOUTS,
+    args=None,
+    kinds=(),
 ):
     """Examples for an op with ``signature``: shapes (with broadcast loop dimensions when
-    ``broadcast``), optional inputs present or omitted, requires-grad masks, layouts and a seed."""
+    ``broadcast``), optional inputs present or omitted, requires-grad masks, layouts, the
+    non-tensor ``args`` (``{position: value or strategy}``) and a seed."""
     min_side = draw(st.sampled_from((1, 0))) if allow_empty else 1
     drawn = draw(
         mutually_broadcastable_shapes(
@@ -125,11 +187,15 @@ def examples(
     n = signature.n_inputs
     present = tuple((not draw(st.booleans())) if signature.optional[i] else True for i in range(n))
     input_shapes = tuple(s if p else None for s, p in zip(drawn.input_shapes, present))
-    mask = draw(requires_grad_masks(n, present))
-    mask = tuple(m and p for m, p in zip(mask, present))
+    floating = tuple(p and (i >= len(kinds) or kinds[i] is None) for i, p in enumerate(present))
+    mask = draw(requires_grad_masks(n, floating)) if any(floating) else (False,) * n
+    mask = tuple(m and p for m, p in zip(mask, floating))
     in_layouts = tuple(draw(layouts(layout_names)) for _ in range(n))
     out_layouts = tuple(draw(layouts(layout_names)) for _ in range(max(1, signature.n_outputs)))
     seed = draw(st.integers(0, 2**31 - 1))
+    drawn_args = tuple(
+        (p, draw(v) if isinstance(v, st.SearchStrategy) else v) for p, v in (args or {}).items()
+    )
     return Example(
         dtype=dtype,
         device=device,
@@ -139,4 +205,6 @@ def examples(
         grad_layouts=out_layouts,
         seed=seed,
         bounds=tuple(bounds) if bounds else (),
+        args=drawn_args,
+        kinds=tuple(kinds),
     ).with_values()

@@ -1,10 +1,11 @@
 """Oracles: what the right answer is.
 
 ``reference_result`` is namespace-generic: it turns drawn NumPy values into tensors of a namespace
-``T`` (``gradref``, or ``torch`` itself), calls the reference, and computes the reference VJP with
-``T.autograd.grad`` (and, on request, the second-order VJP with ``create_graph=True``). Results
-come back as plain NumPy float64 arrays plus dtype names, so they can be compared with anything
-and written into reproducers.
+``T`` (``gradref``, or ``torch`` itself), calls the reference with the non-tensor arguments at
+their positions, and computes the reference VJP with ``T.autograd.grad`` — or, for a Function
+with an intended surrogate gradient, with the user's ``vjp`` — and, on request, the second-order
+VJP with ``create_graph=True``. Results come back as plain NumPy float64 arrays plus dtype names,
+so they can be compared with anything and written into reproducers.
 
 Without a reference, ``fd_directional`` gives the finite-difference directional derivative used
 by the random-direction inner-product test.
@@ -30,17 +31,28 @@ def namespace(name: str = "gradref"):
     return importlib.import_module(name)
 
 
+def is_torch(t) -> bool:
+    return type(t).__module__.startswith("torch")
+
+
 def to_numpy(t) -> np.ndarray:
-    """A tensor of any namespace as a float64 NumPy array (bool/int as float64 too)."""
+    """A tensor of any namespace as a float64 NumPy array (complex128 for complex; bool and
+    integers as float64 too, exact for the sizes gradspec draws). Low-precision dtypes are
+    widened first: neither torch nor gradref gives a NumPy bfloat16 array."""
     if hasattr(t, "detach"):
         t = t.detach()
-    if type(t).__module__.startswith("torch"):
+    if is_torch(t):
         import torch
 
         t = t.cpu()
         if t.is_complex():
             return t.to(torch.complex128).numpy()
         return t.to(torch.float64).numpy()
+    if hasattr(t, "dtype") and hasattr(t, "to") and getattr(t.dtype, "is_floating_point", False):
+        import gradref
+
+        wide = gradref.complex128 if getattr(t.dtype, "is_complex", False) else gradref.float64
+        t = t.to(wide)
     a = t.numpy() if hasattr(t, "numpy") else np.asarray(t)
     a = np.asarray(a)
     if np.iscomplexobj(a):
@@ -54,12 +66,26 @@ def as_tuple(out) -> tuple:
     return (out,)
 
 
+def merge_args(tensors, args) -> list:
+    """The full positional argument list: ``tensors`` in order, with the non-tensor ``args``
+    (``(position, value)`` pairs) at their positions."""
+    fixed = dict(args)
+    out, it = [], iter(tensors)
+    for p in range(len(tensors) + len(fixed)):
+        out.append(fixed[p] if p in fixed else next(it))
+    return out
+
+
 @dataclass
 class RefOutput:
     value: np.ndarray
     dtype: str
     shape: tuple
     requires_grad: bool
+
+    @property
+    def is_float(self) -> bool:
+        return self.dtype.startswith(("float", "bfloat", "complex"))
 
 
 @dataclass
@@ -69,11 +95,37 @@ class RefResult:
     grads2: list | None = None  # per input then per differentiable output's cotangent
 
 
-def _is_tensor(T, x) -> bool:
+def is_tensor(x) -> bool:
     return hasattr(x, "dtype") and hasattr(x, "shape") and hasattr(x, "requires_grad")
 
 
-def reference_result(
+def _vjp_grads(T, vjp, full, xs, outs, diff, cots, positions):
+    """The user's intended gradients: ``vjp(*inputs, *grad_outputs)``, one grad_output per
+    output as backward gets them (zeros for non-differentiable tensor outputs, None for
+    non-tensor ones); returns one gradient per present tensor input, in order."""
+    by_k = {k: c for (k, _), c in zip(diff, cots)}
+    gouts = []
+    for k, o in enumerate(outs):
+        if not is_tensor(o):
+            gouts.append(None)
+        elif k in by_k:
+            gouts.append(by_k[k])
+        else:
+            gouts.append(T.zeros(tuple(o.shape), dtype=o.dtype))
+    got = as_tuple(vjp(*full, *gouts))
+    if len(got) == len(full):
+        per_tensor = [got[p] for p in positions]
+    elif len(got) == len(xs):
+        per_tensor = list(got)
+    else:
+        raise ReferenceFailed(
+            f"vjp returned {len(got)} gradient(s) for {len(full)} argument(s) "
+            f"({len(xs)} tensor input(s)); return one per input, None where there is none"
+        )
+    return [g for g, x in zip(per_tensor, xs) if x is not None and x.dtype.is_floating_point]
+
+
+def _reference_result(
     T,
     reference,
     values,
@@ -81,26 +133,44 @@ def reference_result(
     cotangent=None,
     *,
     second=None,
+    args=(),
+    vjp=None,
+    kinds=(),
+    mask=None,
 ) -> RefResult:
-    """Run ``reference`` in namespace ``T`` on ``values`` (NumPy arrays or None) cast to ``dtype``.
+    """Run ``reference`` in namespace ``T`` on ``values`` (NumPy arrays or None) cast to ``dtype``,
+    with the non-tensor ``args`` (``(position, value)`` pairs) at their positions.
 
-    Every present input requires grad. With ``cotangent(k, shape, dtype) -> ndarray`` the VJP of
-    the differentiable outputs is computed (``grads``; zeros for inputs the output does not use).
-    With ``second(j, shape) -> ndarray`` too, the VJP of ``sum_j <grads[j], second_j>`` with respect
-    to the inputs and then the cotangents is computed with ``create_graph=True`` (``grads2``).
+    Every present floating input requires grad (or those in ``mask``). With
+    ``cotangent(k, shape, dtype) -> ndarray`` the VJP of the differentiable outputs is computed
+    (``grads``; zeros for inputs the output does not use),
+    by ``T.autograd.grad`` or, when given, by the user's ``vjp``. With ``second(j, shape)`` too,
+    the VJP of ``sum_j <grads[j], second_j>`` with respect to the inputs and then the cotangents
+    is computed with ``create_graph=True`` (``grads2``).
     """
     dt = getattr(T, dtype)
+    kinds = tuple(kinds) + (None,) * (len(values) - len(kinds))
+
+    mask = (True,) * len(values) if mask is None else tuple(mask)
+
+    def make(v, kind, rg):
+        if v is None:
+            return None
+        if kind is None:
+            return T.tensor(np.asarray(v), dtype=dt, requires_grad=bool(rg))
+        if kind[0] == "bool":
+            return T.tensor(np.asarray(v) != 0)
+        return T.tensor(np.asarray(v).astype(np.int64))
+
     try:
-        xs = [
-            None if v is None else T.tensor(np.asarray(v), dtype=dt, requires_grad=True)
-            for v in values
-        ]
-        outs = as_tuple(reference(*xs))
+        xs = [make(v, k, rg) for v, k, rg in zip(values, kinds, mask)]
+        full = merge_args(xs, args)
+        outs = as_tuple(reference(*full))
     except Exception as e:  # noqa: BLE001 - the reference's own problem, reported as such
         raise ReferenceFailed(f"reference forward raised {type(e).__name__}: {e}") from e
     result = RefResult(outputs=[])
     for o in outs:
-        if not _is_tensor(T, o):
+        if not is_tensor(o):
             result.outputs.append(None)
             continue
         result.outputs.append(
@@ -108,10 +178,15 @@ def reference_result(
         )
     if cotangent is None:
         return result
-    present = [x for x in xs if x is not None]
-    diff = [(k, o) for k, o in enumerate(outs) if _is_tensor(T, o) and o.requires_grad]
+    present = [x for x, k in zip(xs, kinds) if x is not None and k is None]
+    fixed = {p for p, _ in args}
+    positions = [p for p in range(len(full)) if p not in fixed]
+    diff = [(k, o) for k, o in enumerate(outs) if is_tensor(o) and o.requires_grad]
     if not diff or not present:
-        result.grads = [None if v is None else np.zeros(np.shape(v)) for v in values]
+        result.grads = [
+            None if v is None or k is not None else np.zeros(np.shape(v))
+            for v, k in zip(values, kinds)
+        ]
         return result
     try:
         cots = [
@@ -122,19 +197,25 @@ def reference_result(
             )
             for k, o in diff
         ]
-        grads = T.autograd.grad(
-            [o for _, o in diff],
-            present,
-            grad_outputs=cots,
-            allow_unused=True,
-            create_graph=second is not None,
-        )
+        if vjp is not None:
+            grads = _vjp_grads(T, vjp, full, xs, outs, diff, cots, positions)
+        else:
+            grads = T.autograd.grad(
+                [o for _, o in diff],
+                present,
+                grad_outputs=cots,
+                allow_unused=True,
+                create_graph=second is not None,
+            )
+    except ReferenceFailed:
+        raise
     except Exception as e:  # noqa: BLE001
-        raise ReferenceFailed(f"reference backward raised {type(e).__name__}: {e}") from e
+        who = "vjp" if vjp is not None else "reference backward"
+        raise ReferenceFailed(f"{who} raised {type(e).__name__}: {e}") from e
     it = iter(grads)
     result.grads = []
-    for v in values:
-        if v is None:
+    for v, k in zip(values, kinds):
+        if v is None or k is not None:
             result.grads.append(None)
             continue
         g = next(it)
@@ -142,7 +223,7 @@ def reference_result(
     if second is None:
         return result
     try:
-        index = [i for i, v in enumerate(values) if v is not None]
+        index = [i for i, (v, k) in enumerate(zip(values, kinds)) if v is not None and k is None]
         pairs = [
             (g, T.tensor(second(index[j], tuple(g.shape)), dtype=g.dtype))
             for j, g in enumerate(grads)
@@ -166,11 +247,18 @@ def reference_result(
     return result
 
 
+def reference_result(T, reference, values, dtype: str, cotangent=None, **kwargs) -> RefResult:
+    """``_reference_result`` with NumPy's floating-point warnings silenced (a reference's 0/0 is
+    judged by its value, not reported on stderr). See :func:`_reference_result`."""
+    with np.errstate(all="ignore"):
+        return _reference_result(T, reference, values, dtype, cotangent, **kwargs)
+
+
 def fd_directional(f, xs, i, direction, eps=1e-6):
     """Central, forward and backward differences of ``f`` along ``direction`` in input ``i``.
 
     ``f`` maps a list of float64 torch tensors to a tuple of outputs; returns three lists (one
-    array per output) of directional derivatives.
+    array per floating output) of directional derivatives.
     """
     import torch
 
@@ -180,7 +268,11 @@ def fd_directional(f, xs, i, direction, eps=1e-6):
         ys = list(xs)
         ys[i] = xs[i] + t * d
         with torch.no_grad():
-            return [to_numpy(o) for o in as_tuple(f(*ys)) if isinstance(o, torch.Tensor)]
+            return [
+                to_numpy(o)
+                for o in as_tuple(f(*ys))
+                if isinstance(o, torch.Tensor) and (o.is_floating_point() or o.is_complex())
+            ]
 
     f0, fp, fm = at(0.0), at(eps), at(-eps)
     central = [(a - b) / (2 * eps) for a, b in zip(fp, fm)]

@@ -1,54 +1,87 @@
-"""Reproducers: standalone scripts that rebuild a failing example exactly and re-run the check.
+"""Reproducers: standalone plain-torch scripts that rebuild a failing example exactly and fail
+the same way, to paste into a bug report.
 
-The script imports the op by module path when it is importable, writes the input values,
-cotangents and the reference's answers as literals (so neither the reference nor Hypothesis is
-needed), rebuilds each input with the failing layout, and calls :func:`replay`, which raises
-AssertionError with the failure message.
+A script imports the op by module path when it can (else it embeds the Function's source, or
+says what to define), writes the input values and cotangents as exact literals, rebuilds each
+input in the failing layout, calls the op, shows what backward really returned
+(``outs[k].grad_fn.apply(...)``) and asserts what the check found. It needs torch and the
+module defining the op: no gradspec, no gradref, no NumPy.
 """
 
 from __future__ import annotations
 
 import importlib
 import inspect
+import os
+import re
+import textwrap
 
-import numpy as np
-
-from gradspec.functions.case import Case, CheckFailure, NotApplicable
-from gradspec.functions.examples import Example
-from gradspec.functions.oracles import ReferenceFailed, RefOutput, RefResult
-from gradspec.functions.signature import parse_signature
 from gradspec.functions.spec import Spec
 
+HELPERS = '''
+def _t(data, shape, dtype, device="cpu"):
+    """Exact values: a list of floats, or the float64 bytes as hex."""
+    if isinstance(data, str):
+        t = torch.frombuffer(bytearray.fromhex(data), dtype=torch.float64).clone()
+    else:
+        t = torch.tensor(data, dtype=torch.float64)
+    return t.reshape(shape).to(dtype=dtype, device=device)
 
-def _array_src(a) -> str:
-    if a is None:
-        return "None"
-    a = np.asarray(a, dtype=np.float64)
-    if a.size <= 256 and np.all(np.isfinite(a)):
-        return f"np.array({a.ravel().tolist()!r}).reshape({tuple(a.shape)!r})"
-    hexed = a.astype("<f8").tobytes().hex()
-    return f"np.frombuffer(bytes.fromhex({hexed!r})).reshape({tuple(a.shape)!r})"
+
+def _as_tuple(out):
+    return tuple(out) if isinstance(out, (tuple, list)) else (out,)
 
 
-def _value_src(x) -> str:
-    if isinstance(x, np.ndarray):
-        return _array_src(x)
-    if isinstance(x, RefOutput):
-        return (
-            f"RefOutput({_array_src(x.value)}, {x.dtype!r}, {tuple(x.shape)!r}, "
-            f"{x.requires_grad!r})"
+def _check_close(what, actual, expected, rtol, atol):
+    assert actual is not None, f"{what}: got None"
+    actual = actual.detach().cpu().to(torch.float64)
+    expected = expected.cpu().to(torch.float64)
+    assert actual.shape == expected.shape, (
+        f"{what}: shape {tuple(actual.shape)}, expected {tuple(expected.shape)}"
+    )
+    ok = (actual - expected).abs() <= atol + rtol * expected.abs()
+    ok |= (actual == expected) | (actual.isnan() & expected.isnan())
+    if not bool(ok.all()):
+        i = int((~ok).flatten().nonzero()[0])
+        raise AssertionError(
+            f"{what}: {int((~ok).sum())} of {ok.numel()} elements differ; first (flat index "
+            f"{i}): got {actual.flatten()[i].item()!r}, expected {expected.flatten()[i].item()!r}"
         )
-    if isinstance(x, RefResult):
-        return (
-            f"RefResult(outputs={_value_src(x.outputs)}, grads={_value_src(x.grads)}, "
-            f"grads2={_value_src(x.grads2)})"
-        )
-    if isinstance(x, ReferenceFailed):
-        return f"ReferenceFailed({str(x)!r})"
-    if isinstance(x, list | tuple):
-        inner = ", ".join(_value_src(v) for v in x)
-        return f"[{inner}]"
-    return repr(x)
+'''
+
+LAYOUT_HELPER = '''
+
+def _laid_out(t, layout):
+    """t with the memory layout the failing run gave it (same values)."""
+    shape, nd = tuple(t.shape), t.dim()
+    if layout == "transposed" and nd < 2:
+        layout = "strided"
+    if layout == "channels_last" and nd < 3:
+        layout = "transposed" if nd == 2 else "strided"
+    if layout == "transposed":
+        return t.transpose(-1, -2).contiguous().transpose(-1, -2)
+    if layout == "offset":
+        storage = torch.zeros(t.numel() + 3, dtype=t.dtype, device=t.device)
+        out = storage[3:].view(shape) if shape else storage[3:4].view(())
+        return out.copy_(t)
+    if layout == "strided":
+        if nd == 0:
+            return torch.zeros(2, dtype=t.dtype, device=t.device)[1:].view(()).copy_(t)
+        storage = torch.zeros(shape[:-1] + (2 * shape[-1],), dtype=t.dtype, device=t.device)
+        return storage[..., ::2].copy_(t)
+    if layout == "expanded":
+        dims = [d for d, s in enumerate(shape) if s > 1]
+        if dims and bool((t == t.narrow(dims[0], 0, 1)).all()):
+            return t.narrow(dims[0], 0, 1).clone().expand(shape)
+        return t.clone()
+    if layout == "channels_last":
+        if nd == 4:
+            return t.contiguous(memory_format=torch.channels_last)
+        perm = (nd - 1,) + tuple(range(nd - 1))
+        inverse = tuple(sorted(range(nd), key=lambda i: perm[i]))
+        return t.permute(perm).contiguous().permute(inverse)
+    return t.clone()
+'''
 
 
 def import_source(obj, what: str) -> str | None:
@@ -80,13 +113,71 @@ def import_source(obj, what: str) -> str | None:
     return src
 
 
-def _fn_source(spec: Spec) -> str:
-    src = import_source(spec.fn, "fn")
+def _embedded_source(obj) -> str | None:
+    """The source of a Function class (or a plain function) defined where it cannot be
+    imported from, to define it in the script itself."""
+    owner = getattr(obj, "__self__", None)
+    target = owner if isinstance(owner, type) else obj
+    if getattr(target, "__name__", "") == "<lambda>" or _closes_over(target):
+        return None
+    try:
+        src = textwrap.dedent(inspect.getsource(target))
+    except (OSError, TypeError):
+        return None
+    name = target.__name__
+    tail = f"fn = {name}.apply" if target is not obj else f"fn = {name}"
+    return (
+        "# the op is not importable by module path; its source, as gradspec found it:\n"
+        "from torch.autograd import Function  # noqa: F401\n"
+        f"{src}\n{tail}"
+    )
+
+
+def _closes_over(target) -> bool:
+    """Whether the class or function uses variables of an enclosing function (its source alone
+    would not run)."""
+    funcs = [target] if not isinstance(target, type) else []
+    if isinstance(target, type):
+        for v in vars(target).values():
+            f = getattr(v, "__func__", v)
+            if callable(f) and hasattr(f, "__code__"):
+                funcs.append(f)
+    return any(getattr(f, "__code__", None) is not None and f.__code__.co_freevars for f in funcs)
+
+
+def _module_source(spec: Spec) -> str:
+    """The Module, pickled by torch (its class must be importable), and fn calling it with
+    the parameters as inputs, as check_module does."""
+    import io
+
+    import torch
+
+    buf = io.BytesIO()
+    torch.save(spec.module, buf)
+    n_in = spec.n_args - len(spec.parameters)
+    return (
+        "import io\n\n"
+        f"module = torch.load(io.BytesIO(bytes.fromhex({buf.getvalue().hex()!r})), "
+        "weights_only=False)\n"
+        f"PARAMETERS = {list(spec.parameters)!r}\n\n\n"
+        "def fn(*args):\n"
+        f"    inputs, params = args[:{n_in}], args[{n_in}:]\n"
+        "    return torch.func.functional_call(module, dict(zip(PARAMETERS, params)), inputs)"
+    )
+
+
+def fn_source(spec: Spec) -> str:
+    if spec.module is not None:
+        try:
+            return _module_source(spec)
+        except Exception as e:  # noqa: BLE001 - say why instead
+            return (
+                f"raise SystemExit('gradspec could not pickle the module: {type(e).__name__}')"
+                "\nfn = None"
+            )
+    src = import_source(spec.fn, "fn") or _embedded_source(spec.fn)
     if src:
         return src
-    if spec.origin and ":" in spec.origin and "[" not in spec.origin:
-        module, attr = spec.origin.split(":", 1)
-        return f"from {module} import {attr.split('.')[0]}\nfn = {attr}.fn"
     try:
         lines = inspect.getsource(spec.fn).strip()
     except (OSError, TypeError):
@@ -98,124 +189,54 @@ def _fn_source(spec: Spec) -> str:
     )
 
 
-def reproducer(spec: Spec, check: str, case: Case, message: str) -> str:
-    """A standalone Python script reproducing ``check``'s failure on ``case``."""
-    ex = case.example
-    memo_items = []
-    for key, val in case.memo.items():
-        memo_items.append(f"    {key!r}: {_value_src(val)},")
-    recorded = [f"    {k!r}: {_array_src(v)}," for k, v in ex.recorded.items()]
-    input_lines = []
-    for i, (v, rg, layout) in enumerate(zip(ex.values, ex.requires_grad, ex.layouts)):
-        if v is None:
-            input_lines.append(f"    None,  # input {i} omitted (optional)")
-        else:
-            input_lines.append(
-                f"    materialize(values[{i}], {layout!r}, torch.{ex.dtype}, {ex.device!r}, "
-                f"requires_grad={bool(rg)}),"
-            )
-    first_line = message.splitlines()[0] if message else ""
-    where = f"{ex.device}/{ex.dtype}"
-    return f'''"""gradspec reproducer: check {check!r} failed for {spec.label} on {where}.
+def render(
+    spec: Spec,
+    check: str,
+    message: str,
+    example_text: str,
+    where: str,
+    script,
+    raises: bool = False,
+) -> str:
+    """The standalone script for a finding of ``check`` (``script`` holds its body; with
+    ``raises`` the op raised, and the script turns that into the AssertionError)."""
+    first = message.splitlines()[0] if message else ""
+    body = script.render() if script is not None else ""
+    if raises:
+        inner = "\n".join("    " + line if line else line for line in body.splitlines())
+        body = (
+            f"try:\n{inner or '    pass'}\nexcept Exception as e:\n"
+            f'    raise AssertionError(f"[{check}] the op raised {{type(e).__name__}}: {{e}}") '
+            "from e"
+        )
+    helpers = HELPERS + (LAYOUT_HELPER if getattr(script, "needs_layout", False) else "")
+    doc = textwrap.fill(first, 96, subsequent_indent="") if first else ""
+    return f'''"""gradspec reproducer: check {check!r} on {spec.label} ({where}).
 
-{first_line}
-Run with `python` (needs torch, numpy and gradspec installed); exits with AssertionError.
+{doc}
+
+Example: {example_text}
+Run it with python (needs torch and the module that defines the op): it raises AssertionError
+while the problem is there.
 """
-import numpy as np
 import torch
 
-from gradspec.functions.oracles import ReferenceFailed, RefOutput, RefResult  # noqa: F401
-from gradspec.functions.reproducer import replay
-from gradspec.strategies import materialize
+{fn_source(spec)}
+{helpers}
 
-{_fn_source(spec)}
-
-example = dict(
-    dtype={ex.dtype!r},
-    device={ex.device!r},
-    shapes={ex.shapes!r},
-    requires_grad={ex.requires_grad!r},
-    layouts={ex.layouts!r},
-    grad_layouts={ex.grad_layouts!r},
-    seed={ex.seed!r},
-    bounds={ex.bounds!r},
-)
-values = [
-{chr(10).join("    " + _array_src(v) + "," for v in ex.values)}
-]
-# cotangents (grad_outputs) and other derived arrays, exactly as the failing run used them
-recorded = {{
-{chr(10).join(recorded)}
-}}
-# the reference's answers on this example
-reference_answers = {{
-{chr(10).join(memo_items)}
-}}
-
-# the inputs in the failing layout:
-inputs = [
-{chr(10).join(input_lines)}
-]
-print("inputs:", [None if x is None else (tuple(x.shape), x.stride(), x.requires_grad)
-                  for x in inputs])
-
-replay(
-    {check!r},
-    fn,
-    {spec.signature!r},
-    example,
-    values,
-    recorded,
-    reference_answers,
-    claims={dict(spec.claims)!r},
-    broadcast={spec.broadcast!r},
-    has_reference={spec.reference is not None!r},
-)
+{body}
+print("no AssertionError: the problem did not reproduce here")
 '''
 
 
-def replay(
-    check: str,
-    fn,
-    signature: str,
-    example: dict,
-    values,
-    recorded,
-    reference_answers,
-    *,
-    claims=None,
-    broadcast=False,
-    has_reference=True,
-) -> None:
-    """Re-run one check on an exact example; raise AssertionError if it fails (as it did)."""
-    from gradspec.functions.checks import CHECKS
+def file_name(label: str, check: str, where: str) -> str:
+    raw = f"{label}_{check}_{where}".replace("/", "_")
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", raw) + ".py"
 
-    sig = parse_signature(signature)
-    ex = Example(
-        dtype=example["dtype"],
-        device=example["device"],
-        shapes=tuple(None if s is None else tuple(s) for s in example["shapes"]),
-        requires_grad=tuple(example["requires_grad"]),
-        layouts=tuple(example["layouts"]),
-        grad_layouts=tuple(example["grad_layouts"]),
-        seed=example["seed"],
-        bounds=tuple(tuple(b) for b in example.get("bounds", ())),
-        values=tuple(None if v is None else np.asarray(v, dtype=np.float64) for v in values),
-        expanded=(),
-        recorded=dict(recorded),
-    )
-    ref = (lambda *a: None) if has_reference else None
-    spec = Spec(
-        fn=fn, reference=ref, signature=signature, broadcast=broadcast, claims=dict(claims or {})
-    )
-    case = Case(spec, sig, ex, T=None, memo=dict(reference_answers))
-    try:
-        CHECKS[check].run(case)
-    except CheckFailure as e:
-        raise AssertionError(f"[{check}] {e.message}") from None
-    except NotApplicable as e:
-        print(f"gradspec: check {check!r} could not run here: {e}")
-        return
-    except Exception as e:
-        raise AssertionError(f"[{check}] fn or its backward raised {type(e).__name__}: {e}") from e
-    print(f"gradspec: check {check!r} passed: the failure did not reproduce")
+
+def write(directory: str, name: str, text: str) -> str:
+    os.makedirs(directory, exist_ok=True)
+    path = os.path.join(directory, name)
+    with open(path, "w") as fh:
+        fh.write(text)
+    return path

@@ -201,7 +201,12 @@ linear = gradspec.spec(
 )
 linear_f = gradspec.spec(LinearF.apply, _linear_ref, "(n,i),(o,i),(o)?->(n,o)", name="LinearF")
 mul_const = gradspec.spec(
-    mul_constant, lambda x: x * 0.5, "()->()", broadcast=True, name="MulConstant"
+    MulConstant.apply,
+    lambda x, c: x * c,
+    "()->()",
+    broadcast=True,
+    name="MulConstant",
+    args={1: 0.5},  # the constant: a non-tensor argument, not in the signature
 )
 my_cube = gradspec.spec(
     MyCube.apply,

@@ -37,9 +37,22 @@ class Signature:
         return len(self.outputs)
 
     def hypothesis_signature(self) -> str:
-        """The signature as ``hypothesis.extra.numpy`` accepts it (one output, no ``?`` marks)."""
+        """The inputs' part of the signature as ``hypothesis.extra.numpy`` accepts it (no ``?``
+        marks, a 0-d output): dimensions that only outputs have are not Hypothesis's to draw
+        (their sizes come from the reference's outputs)."""
         ins = ",".join("(" + ",".join(d) + ")" for d in self.inputs)
-        return f"{ins}->({','.join(self.outputs[0])})"
+        return f"{ins}->()"
+
+    @property
+    def output_only_dims(self) -> tuple[str, ...]:
+        """Named output dimensions no input has (e.g. ``m`` in ``(n,a)->(n,m)``)."""
+        have = {d for core in self.inputs for d in core}
+        out = []
+        for core in self.outputs:
+            for d in core:
+                if not d.isdigit() and d not in have and d not in out:
+                    out.append(d)
+        return tuple(out)
 
     def dim_sizes(self, input_shapes) -> dict[str, int]:
         """Core dimension sizes read off concrete input shapes (``None`` for absent inputs)."""

@@ -1,9 +1,11 @@
 """Spec: a declarative record of an op under test, like PyTorch's OpInfo but for anyone's op.
 
 A spec names the callable (``fn``), its reference (a callable on gradref tensors, or ``None`` for
-finite-difference checking), a gufunc signature, value bounds, dtypes, devices and *claims* about
-the op (``double_backward``, ``deterministic``, ``modifies_inputs``), which gradspec checks both
-ways. Third-party packages register specs under the entry-point group ``gradspec.specs``.
+finite-difference checking), a gufunc signature of its tensor arguments, the non-tensor
+arguments (``args``), an intended surrogate gradient (``vjp``), value bounds, dtypes, devices,
+tolerances and *claims* about the op (``double_backward``, ``deterministic``,
+``modifies_inputs``), which gradspec checks both ways. Third-party packages register specs under
+the entry-point group ``gradspec.specs``.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ CLAIMS: dict[str, str] = {
     "(e.g. @once_differentiable); None (default): either",
     "deterministic": "True (default): repeated backward gives bit-identical gradients",
     "modifies_inputs": "True: forward modifies inputs in place (and marks them dirty), so inputs "
-    "are passed as non-leaf tensors",
+    "are passed as non-leaf tensors (detected when not given)",
 }
 
 
@@ -57,6 +59,22 @@ class Spec:
     checks: tuple[str, ...] | None = None
     #: where the spec can be imported from ("package.module:attribute"), for reproducers
     origin: str | None = None
+    #: non-tensor positional arguments: {position: value or Hypothesis strategy}
+    args: dict = field(default_factory=dict)
+    #: the intended backward of a surrogate-gradient Function: vjp(*inputs, *grad_outputs)
+    vjp: Callable | None = None
+    #: comparison tolerances: a number, or one per dtype name ({"float32": 1e-5})
+    rtol: Any = None
+    atol: Any = None
+    #: advice (allowed but wasteful or fragile) counts as failure
+    strict: bool = False
+    #: set by check_module: the module, its parameter names, and how to rebuild it
+    module: Any = None
+    parameters: tuple[str, ...] = ()
+    #: integer and bool tensor inputs (targets, indices, masks):
+    #: {input: (low, high)} (high exclusive; a dimension name for "its size"), or
+    #: (low, high, [extra values]) (e.g. an ignore_index), or "bool"
+    integer_inputs: dict = field(default_factory=dict)
 
     @property
     def label(self) -> str:
@@ -64,13 +82,74 @@ class Spec:
             return self.name
         return callable_name(self.fn)
 
+    @property
+    def n_args(self) -> int:
+        """Positional arguments of ``fn``: the signature's tensors plus the non-tensor args."""
+        return len(self.tensor_positions()) + len(self.args)
+
+    def tensor_positions(self) -> list[int]:
+        """The argument position of each signature input."""
+        cached = self.__dict__.get("_positions")
+        if cached is None:
+            n = len(parse_signature(self.signature).inputs) + len(self.args)
+            cached = [p for p in range(n) if p not in self.args]
+            object.__setattr__(self, "_positions", cached)
+        return list(cached)
+
+    def input_names(self) -> list[str]:
+        """A name per argument position, from fn's (or the Function's forward's) parameters."""
+        cached = self.__dict__.get("_names")
+        if cached is None:
+            from gradspec.functions.names import argument_names
+
+            cached = argument_names(self)
+            object.__setattr__(self, "_names", cached)
+        return cached
+
+    def input_kinds(self) -> tuple:
+        """Per signature input: None (floating), ``("bool",)``, or ``("int", low, high, extra)``
+        with ``high`` an int or ``(input, axis)`` naming the dimension whose size it is."""
+        cached = self.__dict__.get("_kinds")
+        if cached is not None:
+            return cached
+        sig = parse_signature(self.signature)
+        kinds = []
+        for i in range(sig.n_inputs):
+            k = self.integer_inputs.get(i)
+            if k is None:
+                kinds.append(None)
+            elif k == "bool" or k is bool:
+                kinds.append(("bool",))
+            else:
+                low, high, *rest = k
+                extra = tuple(rest[0]) if rest else ()
+                if isinstance(high, str):
+                    high = _dim_ref(sig, high)
+                kinds.append(("int", int(low), high, extra))
+        object.__setattr__(self, "_kinds", tuple(kinds))
+        return tuple(kinds)
+
+    def tolerance_for(self, dtype: str):
+        """The user's (rtol, atol) for ``dtype``: None for what is not given."""
+
+        def pick(v):
+            if v is None or isinstance(v, int | float):
+                return None if v is None else float(v)
+            return None if dtype not in v else float(v[dtype])
+
+        return pick(self.rtol), pick(self.atol)
+
     def parsed(self) -> Signature:
+        cached = self.__dict__.get("_parsed")
+        if cached is not None:
+            return cached
         sig = parse_signature(self.signature)
         if self.optional:
             opt = list(sig.optional)
             for i in self.optional:
                 opt[i] = True
             sig = Signature(sig.text, sig.inputs, sig.outputs, tuple(opt))
+        object.__setattr__(self, "_parsed", sig)
         return sig
 
     def bounds_per_input(self) -> tuple[tuple[float, float], ...]:
@@ -87,10 +166,21 @@ class Spec:
 
     def validate(self) -> Spec:
         """Check every field; returns a normalised copy or raises :class:`SpecError`."""
+        _check_fn_kind(self.fn)
         if not callable(self.fn):
             raise SpecError(
                 f"fn must be callable (e.g. MyFunction.apply), got {type(self.fn).__name__} "
                 f"{self.fn!r}"
+            )
+        if self.vjp is not None and not callable(self.vjp):
+            raise SpecError(
+                "vjp must be a callable vjp(*inputs, *grad_outputs) returning one gradient per "
+                f"input, got {type(self.vjp).__name__}"
+            )
+        if self.vjp is not None and self.reference is None:
+            raise SpecError(
+                "vjp= gives the intended backward; the forward still needs a reference "
+                "(e.g. reference=lambda x: x.sign() for a straight-through sign)"
             )
         if self.reference is not None and not callable(self.reference):
             raise SpecError(
@@ -107,25 +197,40 @@ class Spec:
                 f"{self.signature!r} does not have"
             ) from None
         n = sig.n_inputs
-        for what, f in (("reference", self.reference), ("fn", self.fn)):
-            if f is None:
+        args = _validate_args(self.args, n)
+        total = n + len(args)
+        extra = f" and {len(args)} non-tensor argument(s) (args=)" if args else ""
+        checks_arity = [("reference", self.reference, total), ("fn", self.fn, total)]
+        if self.vjp is not None:
+            checks_arity.append(("vjp", self.vjp, total + sig.n_outputs))
+        for what, f, want in checks_arity:
+            if f is None or self.module is not None:
                 continue
             try:
                 s = inspect.signature(f)
             except (TypeError, ValueError):
                 continue
             try:
-                s.bind(*([None] * n))
+                s.bind(*([None] * want))
             except TypeError:
                 params = [
                     p
                     for p in s.parameters.values()
                     if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
                 ]
+                if what == "vjp":
+                    raise SpecError(
+                        f"vjp {callable_name(f)} takes {len(params)} positional argument(s) but "
+                        f"is called as vjp(*inputs, *grad_outputs) with {total} input(s) and "
+                        f"{sig.n_outputs} grad_output(s)"
+                    ) from None
                 raise SpecError(
                     f"{what} {callable_name(f)} takes {len(params)} positional argument(s) but "
-                    f"the signature {self.signature!r} has {n} input(s)"
+                    f"the signature {self.signature!r} has {n} tensor input(s){extra}"
                 ) from None
+        for name, v in (("rtol", self.rtol), ("atol", self.atol)):
+            _validate_tolerance(name, v)
+        _validate_integer_inputs(self.integer_inputs, sig)
         if self.bounds is not None:
             try:
                 b = self.bounds_per_input()
@@ -164,7 +269,103 @@ class Spec:
             not isinstance(self.max_examples, int) or self.max_examples < 1
         ):
             raise SpecError(f"max_examples must be a positive int, got {self.max_examples!r}")
-        return replace(self, dtypes=dtypes, devices=devices, checks=checks)
+        return replace(self, dtypes=dtypes, devices=devices, checks=checks, args=args)
+
+
+def _check_fn_kind(fn) -> None:
+    """A class where its ``.apply`` is meant, or a Module where check_module is: say so."""
+    try:
+        import torch
+    except ImportError:  # pragma: no cover - torch is a dependency
+        return
+    Function, Module = torch.autograd.Function, torch.nn.Module
+    if inspect.isclass(fn) and issubclass(fn, Function):
+        raise SpecError(
+            f"fn is the class {fn.__name__}; pass {fn.__name__}.apply (an autograd.Function is "
+            "called through .apply)"
+        )
+    if isinstance(fn, Function):
+        name = type(fn).__name__
+        raise SpecError(f"fn is an instance of {name}; pass {name}.apply (the class's .apply)")
+    if isinstance(fn, Module) or (inspect.isclass(fn) and issubclass(fn, Module)):
+        raise SpecError(
+            "fn is an nn.Module; use gradspec.check_module(module, reference, signature) (an "
+            "instance), which also checks the parameters' gradients"
+        )
+
+
+def _validate_args(args, n_tensors: int) -> dict:
+    if args is None:
+        return {}
+    if not isinstance(args, dict):
+        raise SpecError(
+            "args must be a dict {position: value or Hypothesis strategy}, e.g. args={1: 0.5}, "
+            f"got {type(args).__name__}"
+        )
+    total = n_tensors + len(args)
+    out = {}
+    for p, v in args.items():
+        if not isinstance(p, int) or isinstance(p, bool) or not 0 <= p < total:
+            raise SpecError(
+                f"args key {p!r} must be an argument position 0..{total - 1} (the signature's "
+                f"{n_tensors} tensor(s) fill the other positions, in order)"
+            )
+        if _is_tensor_value(v):
+            raise SpecError(
+                f"args[{p}] is a tensor; list tensor arguments in the signature (args= is for "
+                "floats, ints, bools, tuples, None and strings)"
+            )
+        out[p] = v
+    return dict(sorted(out.items()))
+
+
+def _dim_ref(sig, name: str):
+    """(input, axis from the end) of the first input with core dimension ``name``."""
+    for i, core in enumerate(sig.inputs):
+        if name in core:
+            return (i, len(core) - core.index(name))
+    raise SpecError(f"integer_inputs names the dimension {name!r}, which no input has")
+
+
+def _validate_integer_inputs(spec_ints, sig) -> None:
+    if not isinstance(spec_ints, dict):
+        raise SpecError("integer_inputs must be a dict {input: (low, high) or 'bool'}")
+    for i, k in spec_ints.items():
+        if not isinstance(i, int) or not 0 <= i < sig.n_inputs:
+            raise SpecError(
+                f"integer_inputs key {i!r} must be a signature input 0..{sig.n_inputs - 1}"
+            )
+        if k == "bool" or k is bool:
+            continue
+        ok = isinstance(k, tuple | list) and len(k) in (2, 3) and isinstance(k[0], int)
+        ok = ok and isinstance(k[1], int | str)
+        if not ok:
+            raise SpecError(
+                f"integer_inputs[{i}] must be (low, high), (low, high, [extra values]) or "
+                f"'bool' (high: an int or a dimension name such as 'c'), got {k!r}"
+            )
+        if isinstance(k[1], str):
+            _dim_ref(sig, k[1])
+
+
+def _is_tensor_value(v) -> bool:
+    return type(v).__module__.startswith(("torch", "gradref")) and hasattr(v, "shape")
+
+
+def _validate_tolerance(name: str, v) -> None:
+    if v is None:
+        return
+    values = v.values() if isinstance(v, dict) else [v]
+    for x in values:
+        if isinstance(x, bool) or not isinstance(x, int | float) or not x >= 0:
+            raise SpecError(
+                f"{name} must be a non-negative number or one per dtype "
+                f"({{'float32': 1e-4}}), got {v!r}"
+            )
+    if isinstance(v, dict):
+        bad = [k for k in v if k not in FLOAT_DTYPES]
+        if bad:
+            raise SpecError(f"{name} names unknown dtype(s) {bad}; known: {FLOAT_DTYPES}")
 
 
 def _as_tuple(x) -> tuple:
@@ -194,8 +395,22 @@ def spec(
     name: str | None = None,
     max_examples: int | None = None,
     checks=None,
+    args: dict | None = None,
+    vjp: Callable | None = None,
+    rtol=None,
+    atol=None,
+    strict: bool = False,
+    integer_inputs: dict | None = None,
 ) -> Spec:
-    """Build and validate a :class:`Spec` (raises :class:`SpecError` naming any problem)."""
+    """Build and validate a :class:`Spec` (raises :class:`SpecError` naming any problem).
+
+    ``args``: non-tensor positional arguments ``{position: value or strategy}``; the signature
+    lists the tensor arguments only, in order. ``vjp``: the intended backward
+    ``vjp(*inputs, *grad_outputs)`` of a surrogate-gradient Function (checked instead of the
+    reference's gradient). ``rtol``/``atol``: a number or ``{dtype: number}``. ``strict``: advice
+    counts as failure. ``integer_inputs``: integer or bool tensor inputs,
+    ``{input: (low, high)}`` (``high`` exclusive, or a dimension name: ``(0, "c")`` draws class
+    indices), ``(low, high, [extra values])`` or ``"bool"``."""
     return Spec(
         fn=fn,
         reference=reference,
@@ -209,6 +424,12 @@ def spec(
         name=name,
         max_examples=max_examples,
         checks=checks,
+        args={} if args is None else args,
+        vjp=vjp,
+        rtol=rtol,
+        atol=atol,
+        strict=bool(strict),
+        integer_inputs={} if integer_inputs is None else integer_inputs,
     ).validate()
 
 
@@ -238,11 +459,10 @@ def collect_specs(obj, origin: str | None = None) -> list[Spec]:
                 and all(isinstance(x, Spec) for x in (v.values() if isinstance(v, dict) else v))
             ):
                 out += collect_specs(v, f"{obj.__name__}:{k}")
-        seen: set[int] = set()
-        unique = []
+        unique: list[Spec] = []
         for sp in out:  # a spec both exposed alone and listed in SPECS runs once
-            if id(sp.fn) not in seen:
-                seen.add(id(sp.fn))
+            plain = replace(sp, origin=None)
+            if not any(plain == replace(u, origin=None) for u in unique):
                 unique.append(sp)
         return unique
     raise SpecError(f"{origin or obj!r} is not a Spec, a list or dict of Specs, or a module")

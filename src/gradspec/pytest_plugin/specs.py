@@ -7,7 +7,9 @@ In a test file::
     test_linear = spec_tests(linear_spec)
 
 gives one test per check x device x dtype, in a deterministic order (safe under pytest-xdist);
-a failing test shows the behaviour violated, the shrunk example and a reproducer; cases for a
+``spec_tests`` takes a spec, a list or dict of specs, or a module exposing specs (one test per
+spec x check x device x dtype). A failing test shows the behaviour violated, the shrunk example
+and a reproducer; advice is reported as a warning (a failure under ``strict``); cases for a
 device that is absent here (e.g. CUDA) are skipped with the reason. When the session has not
 loaded a Hypothesis profile, the plugin loads gradspec's default one.
 """
@@ -32,8 +34,9 @@ def configure(config) -> None:
         load_profile()
 
 
-def spec_params(spec, checks=None, devices=None, dtypes=None) -> list:
-    """``pytest.param(check, device, dtype)`` for every test ``spec`` gives, in a fixed order."""
+def spec_params(spec, checks=None, devices=None, dtypes=None, prefix: str = "") -> list:
+    """``pytest.param(check, device, dtype)`` for every test ``spec`` gives, in a fixed order
+    (ids start with ``prefix``, e.g. the spec's label when several specs share a test)."""
     from gradspec.functions.checks import checks_for
 
     s = spec.validate()
@@ -49,21 +52,44 @@ def spec_params(spec, checks=None, devices=None, dtypes=None) -> list:
                 if device.startswith("cuda"):
                     marks.append(pytest.mark.cuda)
                 params.append(
-                    pytest.param(check, device, dtype, id=f"{check}-{device}-{dtype}", marks=marks)
+                    pytest.param(
+                        check, device, dtype, id=f"{prefix}{check}-{device}-{dtype}", marks=marks
+                    )
                 )
     return params
 
 
-def spec_tests(spec, *, checks=None, devices=None, dtypes=None, max_examples=None, namespace=None):
-    """A test function parametrized over the spec's checks, devices and dtypes."""
+def _specs(obj) -> list:
+    """The specs ``obj`` holds: a Spec, a list/tuple/dict of them, or a module."""
+    from gradspec.functions.spec import SpecError, collect_specs
 
-    @pytest.mark.parametrize(
-        ("check", "device", "dtype"), spec_params(spec, checks, devices, dtypes)
-    )
-    def test(check, device, dtype):
+    specs = collect_specs(obj, getattr(obj, "__name__", None))
+    if not specs:
+        raise SpecError(f"{obj!r} holds no gradspec specs")
+    return specs
+
+
+def spec_tests(spec, *, checks=None, devices=None, dtypes=None, max_examples=None, namespace=None):
+    """A test function parametrized over the checks, devices and dtypes of ``spec`` — a Spec,
+    a list or dict of Specs, or a module exposing Specs (then over the specs too)."""
+    specs = _specs(spec)
+    labels = [s.label for s in specs]
+    many = len(specs) > 1
+    cases = []
+    for n, s in enumerate(specs):
+        prefix = ""
+        if many:
+            label = labels[n] if labels.count(labels[n]) == 1 else f"{labels[n]}#{n}"
+            prefix = f"{label}-"
+        for p in spec_params(s, checks, devices, dtypes, prefix):
+            cases.append(pytest.param(s, *p.values, id=p.id, marks=p.marks))
+
+    @pytest.mark.parametrize(("spec", "check", "device", "dtype"), cases)
+    def test(spec, check, device, dtype):
         run_one(spec, check, device, dtype, max_examples=max_examples, namespace=namespace)
 
-    test.__name__ = f"test_{spec.label}".replace(".", "_")
+    name = specs[0].label if not many else getattr(spec, "__name__", "specs")
+    test.__name__ = f"test_{name}".replace(".", "_")
     return test
 
 
@@ -83,15 +109,17 @@ def run_one(spec, check: str, device: str, dtype: str, max_examples=None, namesp
         namespace=namespace,
     )
     for f in report.failures:
-        import json
-
         pytest.fail(
             f"{f.check} [{f.behaviour}]: {f.message}\n"
             f"behaviour: {f.sentence}\n"
-            f"example: {json.dumps(f.example)}\n"
+            f"example: {f.example_text}\n"
             f"--- reproducer ---\n{f.reproducer}",
             pytrace=False,
         )
+    for f in report.advice:
+        import warnings
+
+        warnings.warn(f"gradspec advice, {f.check}: {f.message}", stacklevel=1)
     for e in report.errors:
         pytest.fail(f"{e.check}: could not run: {e.detail}", pytrace=False)
     if report.outcomes and all(o.status == "skipped" for o in report.outcomes):

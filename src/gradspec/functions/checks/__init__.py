@@ -40,13 +40,22 @@ def checks_for(reference_given: bool, names=None) -> list[Check]:
     return [c for c in CHECKS.values() if c.mode in ("any", want)]
 
 
-from gradspec.functions.checks import backward, forward, higher, lifetime, mutation  # noqa: E402,F401
+from gradspec.functions.checks import (  # noqa: E402,F401
+    backward,
+    forward,
+    higher,
+    lifetime,
+    modules,
+    mutation,
+    variants,
+)
 
-#: the order checks run and are listed in: cheap, basic ones first
+#: the order checks run and are listed in: cheap, basic ones first (a finding is attributed to
+#: the first check that meets it)
 ORDER = (
     "forward", "output-requires-grad", "vjp", "vjp-fd", "backward-returns", "needs-input-grad",
     "layouts", "edge-shapes", "output-subsets", "grad-output-unmodified", "inputs-unmodified",
     "saved-tensors-version", "graph-freed", "deterministic", "double-backward", "no-grad",
-    "gradcheck",
+    "gradcheck", "module-backward",
 )  # fmt: skip
 CHECKS = {n: CHECKS[n] for n in sorted(CHECKS, key=lambda n: (ORDER + (n,)).index(n))}

@@ -1,84 +1,131 @@
-"""Forward values and metadata, VJP values, layouts, edge shapes, output subsets, no_grad."""
+"""Forward values and metadata, which outputs require grad, VJP values (against the reference
+or finite differences), and the op under no_grad."""
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 
-from gradspec.functions.case import Case, CheckFailure, NotApplicable
+from gradspec.functions.case import ADVICE, Case, CheckFailure, NotApplicable
 from gradspec.functions.checks import register
-from gradspec.functions.examples import Example
-from gradspec.functions.oracles import ReferenceFailed, fd_directional, to_numpy
+from gradspec.functions.oracles import fd_directional, to_numpy
+from gradspec.functions.script import Script
+from gradspec.functions.ties import explained_by_ties
 from gradspec.tolerances import dtype_name
 
 
-def _check_outputs(case: Case, outs, what="forward"):
-    """Compare each output with the reference (values, dtype, shape, device) or, without one,
-    with the signature (shape) and the example (dtype, device)."""
+def outputs_script(case: Case, check: str, layouts=None, no_grad=False) -> Script:
+    s = Script(case, check)
+    names = s.inputs(layouts=layouts)
+    s.call(names, no_grad=no_grad)
+    return s
+
+
+def check_outputs(case: Case, outs, what="forward", key="base", check="forward", layouts=None):
+    """Compare each output with the reference (values, dtype, shape, device; integer and bool
+    outputs exactly, up to ties) or, without one, with the signature (shape; output-only
+    dimensions take any size) and the example (dtype, device)."""
     ex = case.example
-    if case.spec.reference is not None:
-        ref = case.ref()
-        if len(outs) != len(ref.outputs):
-            raise CheckFailure(
-                f"{what}: fn returned {len(outs)} output(s), the reference {len(ref.outputs)}"
+
+    def fail(msg, k=None, expected=None, rtol=0.0, atol=0.0, exact=False):
+        s = outputs_script(case, check, layouts)
+        if k is not None and expected is not None:
+            if exact:
+                s.expect_close(f"[{check}] output {k}", f"outs[{k}]", expected, "float64", 0.0, 0.0)
+            else:
+                s.expect_close(
+                    f"[{check}] output {k}", f"outs[{k}]", expected, "float64", rtol, atol
+                )
+        else:
+            s.line(
+                "print('outputs:', [(type(o).__name__, getattr(o, 'shape', None), "
+                "getattr(o, 'dtype', None)) for o in outs])"
             )
+            s.expect("False", msg)
+        raise CheckFailure(msg, repro=s)
+
+    if case.has_reference:
+        ref = case.ref(key) if key == "base" else case.ref(key, case.answers.inputs[key][0])
+        if len(outs) != len(ref.outputs):
+            fail(f"{what}: fn returned {len(outs)} output(s), the reference {len(ref.outputs)}")
         for k, (o, r) in enumerate(zip(outs, ref.outputs)):
             if r is None:
                 continue
             if not hasattr(o, "shape"):
-                raise CheckFailure(f"{what}: output {k} is {type(o).__name__}, not a tensor")
+                fail(f"{what}: output {k} is {type(o).__name__}, not a tensor")
             if tuple(o.shape) != r.shape:
-                raise CheckFailure(
-                    f"{what}: output {k} has shape {tuple(o.shape)}, expected {r.shape}"
-                )
+                fail(f"{what}: output {k} has shape {tuple(o.shape)}, expected {r.shape}")
             if dtype_name(o.dtype) != r.dtype:
-                raise CheckFailure(
-                    f"{what}: output {k} has dtype {dtype_name(o.dtype)}, expected {r.dtype}"
-                )
+                fail(f"{what}: output {k} has dtype {dtype_name(o.dtype)}, expected {r.dtype}")
             if str(o.device) != str(ex.device) and not str(o.device).startswith(ex.device):
-                raise CheckFailure(f"{what}: output {k} is on {o.device}, expected {ex.device}")
-            msg = case.close(o, r.value, f"{what}: output {k}", dtype=r.dtype)
+                fail(f"{what}: output {k} is on {o.device}, expected {ex.device}")
+            if not r.is_float:
+                if not np.array_equal(to_numpy(o), r.value):
+                    if explained_by_ties(case):
+                        raise NotApplicable(
+                            "tied values: fn and the reference pick different elements among "
+                            "equal ones, which torch leaves unspecified"
+                        )
+                    bad = int(np.sum(to_numpy(o) != r.value))
+                    fail(
+                        f"{what}: output {k} ({r.dtype}) differs from the reference in {bad} of "
+                        f"{r.value.size} elements (compared exactly; also with ties broken)",
+                        k,
+                        r.value,
+                        exact=True,
+                    )
+                continue
+            msg = case.compare_to_reference(o, key, "output", k, f"{what}: output {k}")
             if msg:
-                raise CheckFailure(msg)
+                rtol, atol = case.tol(key, "output", k)
+                fail(msg, k, r.value, rtol, atol)
         return
     expected = case.sig.output_shapes(ex.shapes)
     if len(outs) != len(expected):
-        raise CheckFailure(
-            f"{what}: fn returned {len(outs)} output(s), the signature says {len(expected)}"
-        )
+        fail(f"{what}: fn returned {len(outs)} output(s), the signature says {len(expected)}")
     for k, (o, shape) in enumerate(zip(outs, expected)):
+        if not hasattr(o, "shape"):
+            continue
         if shape is not None and tuple(o.shape) != tuple(shape):
-            raise CheckFailure(
+            fail(
                 f"{what}: output {k} has shape {tuple(o.shape)}, the signature gives {tuple(shape)}"
             )
         if o.is_floating_point() and dtype_name(o.dtype) != ex.dtype:
-            raise CheckFailure(
-                f"{what}: output {k} has dtype {dtype_name(o.dtype)} for {ex.dtype} inputs"
-            )
+            fail(f"{what}: output {k} has dtype {dtype_name(o.dtype)} for {ex.dtype} inputs")
         if not str(o.device).startswith(ex.device):
-            raise CheckFailure(f"{what}: output {k} is on {o.device}, expected {ex.device}")
+            fail(f"{what}: output {k} is on {o.device}, expected {ex.device}")
 
 
 @register(
     "forward",
     "contract.forward-matches-reference",
-    "Each output has the reference's values, shape, dtype and the inputs' device.",
+    "Each output has the reference's values, shape, dtype and the inputs' device (integer and "
+    "bool outputs exactly, up to the order of tied values).",
 )
 def forward(case: Case):
-    import torch
+    outs = case.call(case.make_inputs())
+    check_outputs(case, outs)
 
-    with torch.no_grad():
-        inputs = case.make_inputs()
-    outs = case.call(inputs)
-    _check_outputs(case, outs)
+
+def _differentiable(case: Case, outs, mask) -> tuple[list[bool], list[bool]]:
+    """Per tensor output: does the reference's require grad with every input requiring grad,
+    and with those in ``mask``? With an intended ``vjp`` (or no reference), every floating
+    output is differentiable."""
+    if case.has_reference and case.spec.vjp is None:
+        every = case.ref_requires_grad(case.grad_mask())
+        some = case.ref_requires_grad(mask) if any(mask) else [False] * len(every)
+        ks = [k for k, _ in case.tensor_outputs(outs)]
+        pick = lambda flags: [flags[k] if k < len(flags) else False for k in ks]  # noqa: E731
+        return pick(every), pick(some)
+    flags = [o.is_floating_point() or o.is_complex() for _, o in case.tensor_outputs(outs)]
+    return flags, [f and any(mask) for f in flags]
 
 
 @register(
     "output-requires-grad",
     "contract.output-requires-grad",
     "An output requires grad (and has a grad_fn) exactly when some input requires grad and the "
-    "output is differentiable; with no input requiring grad, no output does.",
+    "output is differentiable (integer and bool outputs never are); with no input requiring "
+    "grad, no output does.",
 )
 def output_requires_grad(case: Case):
     ex = case.example
@@ -86,28 +133,78 @@ def output_requires_grad(case: Case):
         inputs = case.make_inputs(requires_grad=mask)
         outs = case.call(inputs)
         any_rg = any(mask)
-        if case.spec.reference is not None:
-            ref = case.ref()
-            diff = [r is not None and r.requires_grad for r in ref.outputs]
-        else:
-            diff = [o.is_floating_point() or o.is_complex() for _, o in case.tensor_outputs(outs)]
-        for (k, o), d in zip(case.tensor_outputs(outs), diff):
-            want = any_rg and d
-            if bool(o.requires_grad) != want:
-                which = "inputs " + str([i for i, m in enumerate(mask) if m]) if any_rg else "none"
-                raise CheckFailure(
-                    f"output {k} has requires_grad={o.requires_grad} but expected {want} "
-                    f"(inputs requiring grad: {which})"
-                )
+        every, some = _differentiable(case, outs, mask)
+        for (k, o), d, want in zip(case.tensor_outputs(outs), every, some):
+            if bool(o.requires_grad) == want and (o.requires_grad or o.grad_fn is None):
+                continue
+            if o.requires_grad and d and o.grad_fn is not None:
+                # differentiable, just not in the inputs that require grad here: a custom
+                # Function's outputs require grad whenever an input does (torch's rule)
+                continue
+            s = Script(case, "output-requires-grad")
+            s.call(s.inputs(requires_grad=mask))
+            which = "inputs " + str([i for i, m in enumerate(mask) if m]) if any_rg else "none"
             if not o.requires_grad and o.grad_fn is not None:
-                raise CheckFailure(f"output {k} has a grad_fn but does not require grad")
+                msg = f"output {k} has a grad_fn but does not require grad"
+                s.expect(f"outs[{k}].grad_fn is None", msg)
+                raise CheckFailure(msg, repro=s)
+            if o.requires_grad and not d and any_rg:
+                msg = (
+                    f"output {k} requires grad but the reference's does not: backward is asked "
+                    "for a gradient nobody needs; mark it with ctx.mark_non_differentiable"
+                )
+                s.expect(f"not outs[{k}].requires_grad", msg)
+                raise CheckFailure(msg, level=ADVICE, repro=s)
+            msg = (
+                f"output {k} has requires_grad={o.requires_grad} but expected {want} "
+                f"(inputs requiring grad: {which})"
+            )
+            s.expect(f"outs[{k}].requires_grad == {want}", msg)
+            raise CheckFailure(msg, repro=s)
+
+
+def grads_script(
+    case: Case,
+    check: str,
+    inputs,
+    outs,
+    cots,
+    *,
+    mask=None,
+    layouts=None,
+    grad_layouts=None,
+    only=None,
+    what=None,
+    i=None,
+    expected=None,
+    tol=None,
+):
+    """Inputs, call, cotangents, raw backward, engine gradients and (given ``expected``) the
+    comparison of input ``i``'s gradient."""
+    s = Script(case, check)
+    names = s.inputs(requires_grad=mask, layouts=layouts)
+    s.call(names)
+    cot_names = s.cotangents(outs, layouts=grad_layouts, only=only)
+    view = case.node(outs, inputs)
+    if view is not None and only is None:
+        s.raw_backward(outs, cot_names, view)
+    wrt = s.wrt(names, inputs)
+    s.grads(outs, wrt, cot_names, only=only)
+    if i is not None:
+        j = [n for n, x in enumerate(inputs) if x is not None and x.requires_grad].index(i)
+        if expected is None:
+            s.expect(f"grads[{j}] is not None", what or f"gradient of input {i} is None")
+        else:
+            rtol, atol = tol
+            s.expect_close(f"[{check}] {what}", f"grads[{j}]", expected, "float64", rtol, atol)
+    return s
 
 
 @register(
     "vjp",
     "contract.vjp-matches-reference",
     "The gradients backward gives (random cotangents, contiguous inputs) equal the reference's "
-    "vector-Jacobian product; at kinks any valid subgradient is accepted.",
+    "vector-Jacobian product (or the intended vjp=); at kinks any valid subgradient is accepted.",
     mode="reference",
 )
 def vjp(case: Case):
@@ -117,9 +214,19 @@ def vjp(case: Case):
     for (_, o), r in zip(case.tensor_outputs(outs), ref.outputs):
         if r is not None and tuple(o.shape) != r.shape:
             raise NotApplicable("output shapes differ from the reference (see 'forward')")
+    if not case.selection_agrees(outs):
+        raise NotApplicable("fn's index outputs differ from the reference's (see 'forward')")
     cots = case.cotangents(outs)
     grads = case.engine_grads(outs, inputs, cots)
-    case.check_grads(grads, inputs, "base", "vjp")
+
+    def repro(i):
+        e = ref.grads[i]
+        return grads_script(
+            case, "vjp", inputs, outs, cots, i=i, expected=e,
+            tol=case.tol("base", "grad", i), what=f"vjp: gradient of {case.input_name(i)}",
+        )  # fmt: skip
+
+    case.check_grads(grads, inputs, "base", "vjp", repro=repro)
 
 
 def fd_inner_product(case: Case, inputs, grads, cots, outs, what: str):
@@ -127,30 +234,34 @@ def fd_inner_product(case: Case, inputs, grads, cots, outs, what: str):
     import torch
 
     values = case.values
+    f = lambda *xs: case.spec.fn(*case.full_args(list(xs)))  # noqa: E731
     try:
         xs64 = [
-            None if v is None else torch.tensor(v, dtype=torch.float64, device=case.example.device)
-            for v in values
+            None
+            if v is None
+            else torch.tensor(v, dtype=torch.float64, device=case.example.device)
+            if case.example.is_float(i)
+            else inputs[i].detach()
+            for i, v in enumerate(values)
         ]
-        case.call(xs64)
-        f = case.spec.fn
+        f(*xs64)
     except Exception:  # fn does not run in float64: difference in its own dtype
         xs64 = [None if x is None else x.detach() for x in inputs]
-        f = case.spec.fn
+    float_ks = [k for k, _ in case.float_outputs(outs)]
     diff_ks = [k for k, _ in case.diff_outputs(outs)]
     cot_np = [to_numpy(c) for c in cots]
-    eps = (
-        1e-6
-        if xs64[0] is None
-        or xs64[next(i for i, x in enumerate(xs64) if x is not None)].dtype == torch.float64
-        else 1e-3
-    )
+    first = next((x for x in xs64 if x is not None), None)
+    eps = 1e-6 if first is None or first.dtype == torch.float64 else 1e-3
     for i, (x, g) in enumerate(zip(inputs, grads)):
         if x is None or not x.requires_grad or x.numel() == 0:
             continue
         d = case.example.direction(i, tuple(x.shape))
         central, fwd, bwd = fd_directional(f, xs64, i, d, eps=eps)
-        pick = lambda arrs: sum(float(np.sum(arrs[k] * c)) for k, c in zip(diff_ks, cot_np))  # noqa: E731
+
+        def pick(arrs):
+            by_k = dict(zip(float_ks, arrs))
+            return sum(float(np.sum(by_k[k] * c)) for k, c in zip(diff_ks, cot_np) if k in by_k)
+
         num, one_f, one_b = pick(central), pick(fwd), pick(bwd)
         scale = max(1.0, abs(num))
         if abs(one_f - one_b) > 1e-2 * scale + 100 * eps * scale:
@@ -162,9 +273,12 @@ def fd_inner_product(case: Case, inputs, grads, cots, outs, what: str):
         if case.dtype == "float32":
             tol *= 10
         if abs(ana - num) > tol:
+            s = Script(case, "vjp-fd")
+            s.gradcheck(s.inputs())
             raise CheckFailure(
-                f"{what}: <grad of input {i}, v> = {ana:.6g} but finite differences give "
-                f"<cotangent, J v> = {num:.6g} for a random direction v"
+                f"{what}: <grad of {case.input_name(i)}, v> = {ana:.6g} but finite differences "
+                f"give <cotangent, J v> = {num:.6g} for a random direction v",
+                repro=s,
             )
 
 
@@ -184,233 +298,11 @@ def vjp_fd(case: Case):
 
 
 @register(
-    "layouts",
-    "contract.layout-independent",
-    "Non-contiguous, offset, strided, expanded (stride-0) and channels_last inputs and "
-    "grad_outputs give the same outputs and gradients as contiguous ones.",
-)
-def layouts(case: Case):
-    ex = case.example
-    # besides the drawn layouts, every tensor transposed, then every one channels_last (permuted
-    # for 3-d and more; materialize falls back to transposed or strided below that)
-    variants = [(ex.layouts, ex.grad_layouts)]
-    for every in ("transposed", "channels_last"):
-        variants.append(((every,) * len(ex.layouts), (every,) * len(ex.grad_layouts)))
-    for lay, glay in variants:
-        if all(x == "contiguous" for x in lay + glay):
-            continue
-        sub = Example(**{**ex.__dict__, "layouts": lay, "grad_layouts": glay})
-        _layouts(Case(case.spec, case.sig, sub, case.T, case.memo))
-
-
-def _layouts(case: Case):
-    ex = case.example
-    lay, glay = ex.layouts, ex.grad_layouts
-    inputs = case.make_inputs(layouts=lay)
-    desc = ", ".join(f"input {i}: {x}" for i, x in enumerate(lay) if case.values[i] is not None)
-    desc += "; " + ", ".join(f"grad_output {k}: {x}" for k, x in enumerate(glay))
-    outs = case.call(inputs)
-    if case.spec.reference is not None:
-        _check_outputs(case, outs, f"layouts ({desc})")
-        cots = case.cotangents(outs, layouts=True)
-        grads = case.engine_grads(outs, inputs, cots)
-        case.check_grads(grads, inputs, "base", f"layouts ({desc})")
-        return
-    plain_in = case.make_inputs()
-    plain_outs = case.call(plain_in)
-    for (k, o), (_, p) in zip(case.tensor_outputs(outs), case.tensor_outputs(plain_outs)):
-        msg = case.close(o.detach(), to_numpy(p), f"layouts ({desc}): output {k}")
-        if msg:
-            raise CheckFailure(msg)
-    cots = case.cotangents(outs, layouts=True)
-    plain_cots = [c.contiguous() for c in cots]
-    grads = case.engine_grads(outs, inputs, cots)
-    pgrads = case.engine_grads(plain_outs, plain_in, plain_cots)
-    for i, (g, p) in enumerate(zip(grads, pgrads)):
-        if g is None or p is None:
-            if (g is None) != (p is None):
-                raise CheckFailure(
-                    f"layouts ({desc}): gradient of input {i} is None in one layout only"
-                )
-            continue
-        msg = case.close(g, to_numpy(p), f"layouts ({desc}): gradient of input {i}")
-        if msg:
-            raise CheckFailure(msg)
-
-
-def edge_examples(case: Case) -> list[tuple[str, Example]]:
-    """0-d (when the signature allows), size-1 and zero-size variants of the example."""
-    ex = case.example
-    sig = case.sig
-    out = []
-    present = ex.present
-
-    def shapes_with(size, loop):
-        res = []
-        for core, p in zip(sig.inputs, present):
-            if not p:
-                res.append(None)
-                continue
-            res.append(tuple(loop) + tuple(int(d) if d.isdigit() else size for d in core))
-        return tuple(res)
-
-    loop = (1,) if case.spec.broadcast else ()
-    if all(not core for core, p in zip(sig.inputs, present) if p):
-        out.append(("0-d", shapes_with(1, ())))
-    out.append(("size-1", shapes_with(1, loop)))
-    out.append(("zero-size", shapes_with(0, loop)))
-    if case.spec.broadcast:
-        out.append(("zero-size loop", shapes_with(1, (0,))))
-    seen, res = set(), []
-    for label, shapes in out:
-        if shapes in seen:
-            continue
-        seen.add(shapes)
-        e = Example(
-            dtype=ex.dtype,
-            device=ex.device,
-            shapes=shapes,
-            requires_grad=ex.requires_grad,
-            layouts=("contiguous",) * len(shapes),
-            grad_layouts=("contiguous",),
-            seed=ex.seed,
-            bounds=ex.bounds,
-        ).with_values()
-        res.append((label, e))
-    return res
-
-
-@register(
-    "edge-shapes",
-    "contract.edge-shapes",
-    "0-d, size-1 and zero-size inputs work: right outputs, right gradients (zero-size gradients "
-    "of the inputs' shapes), no error.",
-    once=True,
-)
-def edge_shapes(case: Case):
-    for label, ex in edge_examples(case):
-        sub = Case(case.spec, case.sig, ex, case.T, case.memo)
-        sub.memo_prefix = label
-        inputs = sub.make_inputs()
-        try:
-            outs = sub.call(inputs)
-        except Exception as e:
-            raise CheckFailure(
-                f"{label} inputs {list(ex.shapes)}: fn raised {type(e).__name__}: {e}"
-            ) from e
-        key = f"edge:{label}"
-        if case.spec.reference is not None:
-            try:
-                ref = sub.ref(key)
-            except ReferenceFailed:
-                continue  # the reference cannot do this shape: nothing to compare against
-            sub.memo[("base", sub.dtype, True, False)] = ref
-            _check_outputs(sub, outs, f"{label} inputs {list(ex.shapes)}")
-        else:
-            _check_outputs(sub, outs, f"{label} inputs {list(ex.shapes)}")
-        cots = sub.cotangents(outs)
-        try:
-            grads = sub.engine_grads(outs, inputs, cots)
-        except Exception as e:
-            raise CheckFailure(
-                f"{label} inputs {list(ex.shapes)}: backward raised {type(e).__name__}: {e}"
-            ) from e
-        for i, (g, x) in enumerate(zip(grads, inputs)):
-            if g is not None and tuple(g.shape) != tuple(x.shape):
-                raise CheckFailure(
-                    f"{label}: gradient of input {i} has shape {tuple(g.shape)}, "
-                    f"input has {tuple(x.shape)}"
-                )
-        if case.spec.reference is not None:
-            sub.check_grads(grads, inputs, key, f"{label} inputs {list(ex.shapes)}")
-        elif sub.tensor_outputs(outs) and all(o.numel() for _, o in sub.tensor_outputs(outs)):
-            fd_inner_product(sub, inputs, grads, cots, outs, f"{label} inputs")
-        try:
-            node, ret = sub.raw_backward(outs, inputs)
-        except Exception:
-            continue
-        for i, (g, x) in enumerate(zip(ret, inputs)):
-            if g is not None and x is not None and tuple(g.shape) != tuple(x.shape):
-                raise CheckFailure(
-                    f"{label} inputs {list(ex.shapes)}: backward returned a gradient of shape "
-                    f"{tuple(g.shape)} for input {i} of shape {tuple(x.shape)}",
-                    "contract.backward-returns-exact-grads",
-                )
-
-
-def _masked_cot(cot, keep):
-    def masked(k, shape, _dtype=None):
-        return cot(k, shape) if k in keep else np.zeros(shape)
-
-    return masked
-
-
-@register(
-    "output-subsets",
-    "contract.undefined-output-grads",
-    "A multi-output op backpropagated from any subset of its outputs (the others' grads "
-    "undefined, materialized as zeros or None) gives the VJP with zero cotangents for the rest.",
-)
-def output_subsets(case: Case):
-    inputs = case.make_inputs()
-    outs = case.call(inputs)
-    diff = [k for k, _ in case.diff_outputs(outs)]
-    if len(diff) < 2:
-        raise NotApplicable("fewer than two differentiable outputs")
-    full = None
-    for r in range(1, len(diff)):
-        for subset in itertools.combinations(diff, r):
-            inputs = case.make_inputs()
-            outs = case.call(inputs)
-            cots = case.cotangents(outs, only=subset)
-            try:
-                grads = case.engine_grads(outs, inputs, cots, only=subset)
-            except Exception as e:
-                raise CheckFailure(
-                    f"backward from outputs {list(subset)} only (the other outputs' grads "
-                    f"undefined) raised {type(e).__name__}: {e}"
-                ) from e
-            if case.spec.reference is not None:
-                key = f"outputs{list(subset)}"
-                ref = case.memo.get((key, case.dtype, True, False))
-                if ref is None:
-                    base = case.ref()
-                    saved = case._cot
-                    case._cot = _masked_cot(saved, subset)
-                    try:
-                        ref = case.ref(key)
-                    finally:
-                        case._cot = saved
-                    del base
-                case.check_grads(
-                    grads, inputs, key, f"backward from outputs {list(subset)}", ref=ref
-                )
-            else:
-                if full is None:
-                    fi = case.make_inputs()
-                    fo = case.call(fi)
-                    fc = case.cotangents(fo)
-                    fc = [c if k in subset else c * 0 for k, c in zip(diff, fc)]
-                    full = case.engine_grads(fo, fi, fc)
-                for i, (g, f) in enumerate(zip(grads, full)):
-                    if g is None or f is None:
-                        continue
-                    msg = case.close(
-                        g,
-                        to_numpy(f),
-                        f"backward from outputs {list(subset)}: "
-                        f"gradient of input {i} (vs. zero cotangents for the rest)",
-                    )
-                    if msg:
-                        raise CheckFailure(msg)
-                full = None
-
-
-@register(
     "no-grad",
     "contract.no-grad",
-    "Under torch.no_grad the op runs, gives the same values, and its outputs neither require "
-    "grad nor have a grad_fn.",
+    "Under torch.no_grad the op runs, gives the same values, and its outputs have no grad_fn "
+    "(and do not require grad, unless they are views of an input that does, as torch's own "
+    "views are).",
 )
 def no_grad(case: Case):
     import torch
@@ -419,12 +311,30 @@ def no_grad(case: Case):
     with torch.no_grad():
         outs = case.call(inputs)
     for k, o in case.tensor_outputs(outs):
-        if o.requires_grad or o.grad_fn is not None:
-            raise CheckFailure(
-                f"under no_grad output {k} requires_grad={o.requires_grad}, grad_fn={o.grad_fn}"
-            )
-    ref_outs = case.call(case.make_inputs())
-    for (k, o), (_, r) in zip(case.tensor_outputs(outs), case.tensor_outputs(ref_outs)):
-        msg = case.close(o, to_numpy(r), f"no_grad output {k} vs. grad mode")
+        view_of_grad = o._is_view() and o._base is not None and o._base.requires_grad
+        if o.grad_fn is not None or (o.requires_grad and not view_of_grad):
+            msg = f"under no_grad output {k} requires_grad={o.requires_grad}, grad_fn={o.grad_fn}"
+            s = outputs_script(case, "no-grad", no_grad=True)
+            s.expect(f"outs[{k}].grad_fn is None and not outs[{k}].requires_grad", msg)
+            raise CheckFailure(msg, repro=s)
+    grad_outs = case.call(case.make_inputs())
+    for (k, o), (_, r) in zip(case.tensor_outputs(outs), case.tensor_outputs(grad_outs)):
+        msg = case.close(
+            o,
+            to_numpy(r),
+            f"no_grad output {k} vs. grad mode",
+            key="base" if case.has_reference else None,
+            kind="output",
+            index=k,
+        )
         if msg:
-            raise CheckFailure(msg)
+            s = Script(case, "no-grad")
+            names = s.inputs(nonleaf=False)
+            s.call(names, no_grad=True, target="plain")
+            s.call(s.inputs(suffix="_g"), target="outs")
+            rtol, atol = case.tol()
+            s.line(
+                f"_check_close('[no-grad] output {k} under no_grad vs. grad mode', plain[{k}], "
+                f"outs[{k}], rtol={rtol!r}, atol={float(np.max(atol))!r})"
+            )
+            raise CheckFailure(msg, repro=s)

@@ -6,9 +6,10 @@ import numpy as np
 import torch
 
 from gradspec.functions import gradcheck as gradcheck_shim
-from gradspec.functions.case import Case, CheckFailure, NotApplicable
+from gradspec.functions.case import Case, CheckFailure, FnRaised, NotApplicable, ReferenceProblem
 from gradspec.functions.checks import register
-from gradspec.functions.oracles import ReferenceFailed, to_numpy
+from gradspec.functions.oracles import to_numpy
+from gradspec.functions.script import Script
 
 
 def _bits_equal(a, b) -> bool:
@@ -30,18 +31,24 @@ def deterministic(case: Case):
     if not cots:
         raise NotApplicable("no differentiable output")
     first = case.engine_grads(outs, inputs, cots, retain_graph=True)
-    try:
-        second = case.engine_grads(outs, inputs, cots, retain_graph=True)
-    except RuntimeError as e:
-        raise CheckFailure(f"a second backward with retain_graph=True raised: {e}") from e
+    second = case.engine_grads(outs, inputs, cots, retain_graph=True)
     for i, (a, b) in enumerate(zip(first, second)):
         if a is None and b is None:
             continue
         if a is None or b is None or not _bits_equal(a, b):
-            raise CheckFailure(
-                f"two backward passes through the same graph (retain_graph=True) gave different "
-                f"gradients for input {i}"
+            s = Script(case, "deterministic")
+            names = s.inputs()
+            s.call(names)
+            cn = s.cotangents(outs)
+            wrt = s.wrt(names, inputs)
+            s.grads(outs, wrt, cn, out="first", retain_graph=True)
+            s.grads(outs, wrt, cn, out="second", retain_graph=True)
+            msg = (
+                "two backward passes through the same graph (retain_graph=True) gave different "
+                f"gradients for {case.input_name(i)}"
             )
+            s.expect("all(torch.equal(a, b) for a, b in zip(first, second))", msg)
+            raise CheckFailure(msg, repro=s)
 
 
 def _second_cots(case: Case, grads, wrt_index):
@@ -53,12 +60,25 @@ def _second_cots(case: Case, grads, wrt_index):
     ]
 
 
+def _double_script(case: Case, inputs, outs, names_msg) -> Script:
+    s = Script(case, "double-backward")
+    names = s.inputs()
+    s.call(names)
+    cn = s.cotangents(outs, requires_grad=True)
+    s.grads(outs, s.wrt(names, inputs), cn, create_graph=True)
+    s.line(
+        'print("first-order grads:", [None if g is None else (g.requires_grad, g.grad_fn) '
+        "for g in grads])"
+    )
+    return s
+
+
 @register(
     "double-backward",
     "contract.double-backward",
     "Differentiating the gradients again (create_graph=True) is either right or refused loudly "
-    "(e.g. @once_differentiable); first-order gradients are never silently detached. A "
-    "double_backward claim is checked both ways.",
+    "(e.g. @once_differentiable); first-order gradients are never silently detached where "
+    "their derivative is not zero. A double_backward claim is checked both ways.",
 )
 def double_backward(case: Case):
     claim = case.spec.claim("double_backward")
@@ -67,41 +87,52 @@ def double_backward(case: Case):
     diff = case.diff_outputs(outs)
     if not diff:
         raise NotApplicable("no differentiable output")
+    if not case.selection_agrees(outs):
+        raise NotApplicable("fn's index outputs differ from the reference's (see 'forward')")
     cots = [c.requires_grad_(True) for c in case.cotangents(outs)]
     wrt = [case.leaf(x) for x in inputs if x is not None and x.requires_grad]
+    wrt_index = [i for i, x in enumerate(inputs) if x is not None and x.requires_grad]
     refused = None
     try:
-        grads = torch.autograd.grad(
-            [o for _, o in diff], wrt, cots, create_graph=True, allow_unused=True
-        )
-    except RuntimeError as e:
-        refused = e
+        grads = case.engine_grads(outs, inputs, cots, create_graph=True)
+        grads = [grads[i] for i in wrt_index]
+    except FnRaised as e:
+        if not isinstance(e.error, RuntimeError):
+            raise
+        refused = e.error
+    g2 = None
+    detached = False
     if refused is None:
         live = [g for g in grads if g is not None]
-        if live and not any(g.requires_grad for g in live):
-            raise CheckFailure(
-                "with create_graph=True the gradients came back detached (no grad_fn): double "
-                "backward would silently treat them as constants; make backward differentiable "
-                "or mark it @once_differentiable"
-            )
-        wrt_index = [i for i, x in enumerate(inputs) if x is not None and x.requires_grad]
-        delayed = [g for g in live if g.grad_fn is not None and "Error" in g.grad_fn.name()]
-        if delayed:
-            refused = RuntimeError(
-                "first-order gradients carry a DelayedError node (@once_differentiable)"
-            )
-        pairs = [
-            (g, v)
-            for g, v in zip(grads, _second_cots(case, grads, wrt_index))
-            if g is not None and g.requires_grad
-        ]
-        if refused is None:
+        if any(g.grad_fn is not None and "Error" in g.grad_fn.name() for g in live):
+            refused = RuntimeError("first-order gradients carry a DelayedError node")
+        elif live and not any(g.requires_grad for g in live):
+            detached = True
+            nonzero = [g for g in live if bool((g != 0).any())]
+            if nonzero:
+                msg = (
+                    "with create_graph=True the gradients came back detached (no grad_fn) "
+                    "although they are not zero, so they depend on grad_output: double "
+                    "backward would silently treat them as constants; compute backward with "
+                    "differentiable torch ops or mark it @once_differentiable"
+                )
+                s = _double_script(case, inputs, outs, msg)
+                s.expect("any(g is not None and g.requires_grad for g in grads)", msg)
+                raise CheckFailure(msg, repro=s)
+        if refused is None and not detached:
+            pairs = [
+                (g, v)
+                for g, v in zip(grads, _second_cots(case, grads, wrt_index))
+                if g is not None and g.requires_grad
+            ]
             try:
                 g2 = torch.autograd.grad(
                     [g for g, _ in pairs], wrt + cots, [v for _, v in pairs], allow_unused=True
                 )
             except RuntimeError as e:
                 refused = e
+            except Exception as e:  # noqa: BLE001 - the user's double backward
+                raise FnRaised(e, "double backward") from e
     if refused is not None:
         if claim is True:
             raise CheckFailure(f"spec claims double_backward=True but it was refused: {refused}")
@@ -111,55 +142,79 @@ def double_backward(case: Case):
             "spec claims double_backward=False, yet double backward ran without "
             "error (mark backward @once_differentiable, or fix the claim)"
         )
-    if case.spec.reference is not None:
+    if g2 is None:
+        g2 = [None] * (len(wrt) + len(cots))
+    if case.has_reference:
         mask = case.example.requires_grad
-        saved = case._second
-        case._second = lambda i, shape: saved(i, shape) if mask[i] else np.zeros(shape)
+        second = lambda i, shape: case._second(i, shape) if mask[i] else np.zeros(shape)  # noqa: E731
         try:
-            ref = case.ref("double", second=True)
-        except ReferenceFailed as e:
+            ref = case.ref("double", second=second)
+        except ReferenceProblem as e:
             raise NotApplicable(f"the reference cannot double-differentiate: {e}") from e
-        finally:
-            case._second = saved
-        names = [f"input {i}" for i, x in enumerate(inputs) if x is not None and x.requires_grad]
+        names = [case.input_name(i) for i in wrt_index]
         names += [f"grad_output {k}" for k, _ in diff]
-        present = [i for i, v in enumerate(case.values) if v is not None]
-        ref_wrt = [
-            ref.grads2[present.index(i)]
-            for i, x in enumerate(inputs)
-            if x is not None and x.requires_grad
-        ]
-        ref_wrt += ref.grads2[len(present) :]
-        for name, g, e in zip(names, g2, ref_wrt):
+        present = case.floating()
+        slots = [present.index(i) for i in wrt_index]
+        slots += list(range(len(present), len(present) + len(cots)))
+        for name, g, slot in zip(names, g2, slots):
+            e = ref.grads2[slot]
             got = np.zeros(np.shape(e)) if g is None else to_numpy(g)
-            msg = case.close(
-                got, e, f"double backward: second-order gradient w.r.t. {name}", scale=10.0
-            )
+            msg = case.compare_to_reference(
+                got, "double", "grad2", slot,
+                f"double backward: second-order gradient w.r.t. {name}", scale=10.0, second=True,
+            )  # fmt: skip
             if msg:
-                raise CheckFailure(msg)
-    else:
+                if detached:
+                    msg = (
+                        "with create_graph=True the gradients came back detached (no grad_fn), "
+                        f"but the reference's second-order gradient w.r.t. {name} is not zero: "
+                        + msg
+                    )
+                s = _double_script(case, inputs, outs, msg)
+                s.comment(msg.splitlines()[0])
+                s.expect("False", msg)
+                raise CheckFailure(msg, repro=s)
+    elif not detached:
         _gradgradcheck(case)
 
 
 def _float64_inputs(case: Case):
-    return [
-        None
-        if v is None
-        else torch.tensor(
-            v, dtype=torch.float64, device=case.example.device, requires_grad=bool(rg)
-        )
-        for v, rg in zip(case.values, case.example.requires_grad)
-    ]
+    ex = case.example
+    out = []
+    for i, (v, rg) in enumerate(zip(case.values, ex.requires_grad)):
+        if v is None:
+            out.append(None)
+        elif not ex.is_float(i):
+            out.append(case.make_inputs()[i])
+        else:
+            out.append(
+                torch.tensor(v, dtype=torch.float64, device=ex.device, requires_grad=bool(rg))
+            )
+    return out
+
+
+def _gradcheck_script(case: Case, gradgrad: bool) -> Script:
+    s = Script(case, "double-backward" if gradgrad else "gradcheck")
+    s.gradcheck(s.inputs(dtype="float64"), gradgrad=gradgrad)
+    return s
+
+
+def _fn64(case: Case):
+    return lambda *xs: case.spec.fn(*case.full_args(list(xs)))
 
 
 def _gradgradcheck(case: Case):
     if case.dtype != "float64":
         raise NotApplicable("gradgradcheck runs on float64 examples")
     xs = _float64_inputs(case)
+    if any(x is not None and x.numel() == 0 for x in xs):
+        raise NotApplicable("gradgradcheck refuses zero-size inputs (edge-shapes covers them)")
     try:
-        gradcheck_shim.gradgradcheck(case.spec.fn, xs, fast_mode=True)
+        gradcheck_shim.gradgradcheck(_fn64(case), xs, fast_mode=True)
     except Exception as e:
-        raise CheckFailure(f"gradgradcheck failed: {str(e).splitlines()[0]}") from e
+        raise CheckFailure(
+            f"gradgradcheck failed: {str(e).splitlines()[0]}", repro=_gradcheck_script(case, True)
+        ) from e
 
 
 @register(
@@ -174,9 +229,13 @@ def gradcheck(case: Case):
     if case.dtype != "float64":
         raise NotApplicable("gradcheck runs on float64 examples")
     xs = _float64_inputs(case)
-    if not any(x is not None and x.numel() for x in xs):
-        raise NotApplicable("no non-empty input")
+    if any(x is not None and x.numel() == 0 for x in xs):
+        raise NotApplicable("gradcheck refuses zero-size inputs (edge-shapes covers them)")
+    if not any(x is not None and x.requires_grad for x in xs):
+        raise NotApplicable("no input requires grad")
     try:
-        gradcheck_shim.gradcheck(case.spec.fn, xs, fast_mode=True, check_undefined_grad=True)
+        gradcheck_shim.gradcheck(_fn64(case), xs, fast_mode=True, check_undefined_grad=True)
     except Exception as e:
-        raise CheckFailure(f"gradcheck failed: {str(e).splitlines()[0]}") from e
+        raise CheckFailure(
+            f"gradcheck failed: {str(e).splitlines()[0]}", repro=_gradcheck_script(case, False)
+        ) from e

@@ -6,11 +6,23 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from gradspec.functions.case import Case, CheckFailure, NotApplicable
+from gradspec.functions.case import Case, CheckFailure, FnRaised, NotApplicable
 from gradspec.functions.checks import register
 from gradspec.functions.oracles import to_numpy
+from gradspec.functions.script import Script
 
 VERSION_ERROR = "modified by an inplace operation"
+#: torch's own refusals to backward through a view whose base was modified in place
+VIEW_ERRORS = (
+    "is a view and its base or another view of its base has been modified inplace",
+    "is a view and is being modified inplace",
+    "This view was created inside a custom Function",
+)
+
+
+def _torch_refused(e: BaseException) -> bool:
+    text = str(e)
+    return VERSION_ERROR in text or any(v in text for v in VIEW_ERRORS)
 
 
 def _same(a: np.ndarray, b: np.ndarray) -> bool:
@@ -34,7 +46,15 @@ def grad_output_unmodified(case: Case):
         case.engine_grads(outs, inputs, cots)
     for k, (c, b, v) in enumerate(zip(cots, before, versions)):
         if c._version != v or not _same(to_numpy(c), b):
-            raise CheckFailure(f"backward modified grad_output {k} in place")
+            msg = f"backward modified grad_output {k} in place"
+            s = Script(case, "grad-output-unmodified")
+            names = s.inputs()
+            s.call(names)
+            cn = s.cotangents(outs)
+            s.line(f"before = [g.clone() for g in [{', '.join(cn)}]]")
+            s.grads(outs, s.wrt(names, inputs), cn)
+            s.expect(f"all(torch.equal(a, b) for a, b in zip(before, [{', '.join(cn)}]))", msg)
+            raise CheckFailure(msg, repro=s)
 
 
 @register(
@@ -53,9 +73,19 @@ def inputs_unmodified(case: Case):
         if x is None or id(x) in returned:
             continue
         if x._version != v or not _same(to_numpy(x), b):
-            raise CheckFailure(
-                f"forward modified input {i} in place without ctx.mark_dirty (and returning it)"
+            msg = (
+                f"forward modified {case.input_name(i)} in place without ctx.mark_dirty (and "
+                "returning it): autograd does not know, so gradients that depend on it are wrong"
             )
+            s = Script(case, "inputs-unmodified")
+            names = s.inputs()
+            s.line(f"before = {names[i]}.detach().clone()")
+            s.call(names)
+            s.expect(
+                f"torch.equal({names[i]}.detach(), before) or any(o is {names[i]} for o in outs)",
+                msg,
+            )
+            raise CheckFailure(msg, repro=s)
     after_fwd = [None if x is None else to_numpy(x).copy() for x in inputs]
     cots = case.cotangents(outs)
     if not cots:
@@ -63,7 +93,14 @@ def inputs_unmodified(case: Case):
     case.engine_grads(outs, inputs, cots)
     for i, (x, b) in enumerate(zip(inputs, after_fwd)):
         if x is not None and not _same(to_numpy(x), b):
-            raise CheckFailure(f"backward modified input {i} in place")
+            raise CheckFailure(f"backward modified {case.input_name(i)} in place")
+
+
+def _grad_line(s: Script, outs, names, inputs, cots) -> str:
+    s2 = Script(s.case, s.check)
+    s2.leaf_names = s.leaf_names
+    s2.grads(outs, s2.wrt(names, inputs), cots)
+    return s2.lines[-1]
 
 
 def _aliases(t: torch.Tensor, others) -> int | None:
@@ -97,26 +134,52 @@ def _ctx_tensors(node):
     "(tensors kept as ctx attributes escape this check).",
 )
 def saved_tensors_version(case: Case):
-    present = [i for i, v in enumerate(case.values) if v is not None]
+    present = case.floating()
     # 1. tensors kept on ctx that alias an input or output
     inputs = case.make_inputs(nonleaf=True)
     outs = case.call(inputs)
-    node = case.node(outs, inputs)
+    view = case.node(outs, inputs)
+    node = None if view is None else view.node
     if node is not None:
         for name, t in _ctx_tensors(node):
             j = _aliases(t, inputs)
+            what = None
             if j is not None:
-                raise CheckFailure(
-                    f"ctx.{name} holds input {j} (or a view of it) as an attribute: it escapes "
-                    "the version check; use ctx.save_for_backward"
+                what = (
+                    f"ctx.{name} holds {case.input_name(j)} (or a view of it) as an attribute: "
+                    "it escapes the version check; use ctx.save_for_backward"
                 )
-            j = _aliases(t, [o for _, o in case.tensor_outputs(outs)])
-            if j is not None:
-                raise CheckFailure(
-                    f"ctx.{name} holds output {j} (or a view of it) as an attribute: it escapes "
-                    "the version check and makes a reference cycle; use ctx.save_for_backward"
+                target = case.names[case.positions[j]]
+            else:
+                j = _aliases(t, [o for _, o in case.tensor_outputs(outs)])
+                if j is not None:
+                    what = (
+                        f"ctx.{name} holds output {j} (or a view of it) as an attribute: it "
+                        "escapes the version check and makes a reference cycle; use "
+                        "ctx.save_for_backward"
+                    )
+                    target = f"outs[{j}]"
+            if what is not None:
+                s = Script(case, "saved-tensors-version")
+                names = s.inputs(nonleaf=True)
+                s.call(names)
+                cn = s.cotangents(outs)
+                s.line(
+                    "view = outs[0].grad_fn",
+                    f"held = getattr(view, {name!r})",
+                    f"print('ctx.{name} shares memory with {target}:', "
+                    f"held.untyped_storage().data_ptr() == {target}.untyped_storage().data_ptr())",
+                    "with torch.no_grad():",
+                    f"    {target}.add_(0.75)  # modified in place after forward",
+                    "try:",
+                    "    " + _grad_line(s, outs, names, inputs, cn),
+                    "except RuntimeError as e:",
+                    "    print('raised as it should:', e)",
+                    "else:",
+                    f"    raise AssertionError({('[saved-tensors-version] ' + what)!r})",
                 )
-    del node, outs, inputs
+                raise CheckFailure(what, repro=s)
+    del node, view, outs, inputs
     # 2. behaviour: modify each input / output in place after forward, then backward
     base_in = case.make_inputs(nonleaf=True)
     base_out = case.call(base_in)
@@ -137,19 +200,35 @@ def saved_tensors_version(case: Case):
         cots = case.cotangents(outs)
         try:
             grads = case.engine_grads(outs, inputs, cots)
-        except RuntimeError as e:
-            if VERSION_ERROR in str(e):
-                continue
+        except FnRaised as e:
+            if _torch_refused(e.error):
+                continue  # the version check (or torch's view rule) refused: right
             raise CheckFailure(
                 f"after {kind} {idx} was modified in place, backward raised "
-                f"{type(e).__name__}: {e} (expected the version-counter error)"
+                f"{type(e.error).__name__}: {e.error} (expected the version-counter error)"
             ) from e
         for i, (g, b) in enumerate(zip(grads, base)):
             if g is None or b is None:
                 continue
             if case.close(g, to_numpy(b), "") is not None:
-                raise CheckFailure(
+                msg = (
                     f"{kind} {idx} was modified in place after forward and backward silently "
-                    f"used the new values (gradient of input {i} changed) instead of raising: a "
-                    "tensor kept as a ctx attribute escapes save_for_backward's version check"
+                    f"used the new values (gradient of {case.input_name(i)} changed) instead of "
+                    "raising: a tensor kept as a ctx attribute escapes save_for_backward's "
+                    "version check"
                 )
+                s = Script(case, "saved-tensors-version")
+                names = s.inputs(nonleaf=True)
+                s.call(names)
+                cn = s.cotangents(outs)
+                target = names[idx] if kind == "input" else f"outs[{idx}]"
+                s.line("with torch.no_grad():", f"    {target}.add_(0.75)")
+                s.line("try:")
+                s.line("    " + _grad_line(s, outs, names, inputs, cn))
+                s.line(
+                    "except RuntimeError as e:",
+                    "    print('raised as it should:', e)",
+                    "else:",
+                    f"    raise AssertionError({('[saved-tensors-version] ' + msg)!r})",
+                )
+                raise CheckFailure(msg, repro=s)

@@ -1,0 +1,81 @@
+"""Checking an ``nn.Module`` whose forward uses custom Functions: its parameters become inputs.
+
+``module_spec`` turns ``module`` into a function of its forward's inputs followed by its
+parameters (called through ``torch.func.functional_call``, so the parameters are the tensors
+gradspec draws and differentiates), extends the signature with each parameter's fixed shape,
+and calls ``reference(*inputs, **parameters)`` with the parameters by name. Every check then
+treats a parameter's gradient like an input's.
+"""
+
+from __future__ import annotations
+
+from gradspec.functions.signature import parse_signature
+from gradspec.functions.spec import Spec, SpecError, spec
+
+
+def _core(shape) -> str:
+    return "(" + ",".join(str(int(s)) for s in shape) + ")"
+
+
+def module_spec(module, reference, signature: str, *, name: str | None = None, **options) -> Spec:
+    """A :class:`Spec` checking ``module`` (an instance) and its parameters' gradients."""
+    import inspect
+
+    import torch
+
+    if inspect.isclass(module):
+        raise SpecError(
+            f"check_module needs a module instance, got the class {module.__name__}; pass "
+            f"{module.__name__}(...)"
+        )
+    if not isinstance(module, torch.nn.Module):
+        raise SpecError(
+            f"check_module needs an nn.Module, got {type(module).__name__}; for an "
+            "autograd.Function use gradspec.check(MyFunction.apply, ...)"
+        )
+    try:
+        sig = parse_signature(signature)
+    except ValueError as e:
+        raise SpecError(str(e)) from None
+    params = [(n, p) for n, p in module.named_parameters() if p.requires_grad]
+    names = tuple(n for n, _ in params)
+    left, right = signature.split("->")
+    extra = ",".join(_core(p.shape) for _, p in params)
+    full = f"{left.strip()},{extra}->{right.strip()}" if extra else signature
+    n_forward = sig.n_inputs + len(options.get("args") or {})
+
+    def fn(*args):
+        inputs, values = args[:n_forward], args[n_forward:]
+        return torch.func.functional_call(module, dict(zip(names, values)), tuple(inputs))
+
+    ref = None
+    if reference is not None:
+
+        def ref(*args):
+            return reference(*args[:n_forward], **dict(zip(names, args[n_forward:])))
+
+    bounds = options.pop("bounds", None)
+    if bounds is not None and not (
+        len(bounds) == 2 and all(isinstance(b, int | float) for b in bounds)
+    ):
+        bounds = list(bounds) + [(-2.0, 2.0)] * len(names)
+    s = spec(fn, ref, full, name=name or type(module).__name__, bounds=bounds, **options)
+    from dataclasses import replace
+
+    return replace(s, module=module, parameters=names)
+
+
+def check_module(module, reference, signature: str, *, namespace=None, **options):
+    """Check an ``nn.Module`` whose forward uses custom autograd Functions.
+
+    ``signature`` covers the forward's tensor inputs and outputs; the module's parameters are
+    added as inputs of their own (fixed) shapes, drawn like inputs and checked like them.
+    ``reference(*inputs, **parameters)`` gets the parameters by name (``weight=``, ``bias=``);
+    a ``vjp`` gets them positionally after the inputs: ``vjp(*inputs, *parameters,
+    *grad_outputs)``.
+    Every option of :func:`gradspec.check` applies. A module that defines its own ``backward``
+    method gets advice: autograd never calls it.
+    """
+    from gradspec.functions.checker import run
+
+    return run(module_spec(module, reference, signature, **options), namespace=namespace)
