@@ -40,8 +40,8 @@ TIE_RULES: dict[str, str] = {
 }
 
 
-#: the tie rules that decide a gradient, as convention entries (id, op, setup, expr, grad, doc,
-#: since), added to ``conventions.CONVENTIONS`` and checked against torch by tests/ops
+#: the tie rules that decide a gradient, as convention entries (id, op, setup, expr, grad, doc),
+#: added to ``conventions.CONVENTIONS`` and checked against torch by tests/ops
 TIE_CONVENTIONS: tuple = (
     (
         "sort.ties",
@@ -51,7 +51,6 @@ TIE_CONVENTIONS: tuple = (
         "dtype=T.float64)).sum()",
         [[1.0, 3.0, 2.0]],
         "A stable sort keeps tied values in input order, so each gets the gradient of its place.",
-        None,
     ),
     (
         "median.full-ties",
@@ -60,7 +59,6 @@ TIE_CONVENTIONS: tuple = (
         "x.median()",
         [[0.0, 0.5, 0.5, 0.0]],
         "median() of all elements is the lower median; tied medians share its gradient evenly.",
-        None,
     ),
     (
         "cummax.ties",
@@ -69,7 +67,6 @@ TIE_CONVENTIONS: tuple = (
         "x.cummax(0).values.sum()",
         [[1.0, 1.0, 1.0]],
         "cummax's index moves to the latest of tied maxima, so each tie gets its own gradient.",
-        None,
     ),
     (
         "cummin.ties",
@@ -78,7 +75,6 @@ TIE_CONVENTIONS: tuple = (
         "x.cummin(0).values.sum()",
         [[1.0, 1.0, 1.0]],
         "cummin's index moves to the latest of tied minima, as cummax's.",
-        None,
     ),
 )
 
