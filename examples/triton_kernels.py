@@ -401,6 +401,7 @@ def _layer_norm_forward(x, weight, bias, eps, *, acc=None):
     _require_runnable(x)
     if x.dim() != 2:
         raise ValueError(f"expected a 2-D input, got {x.dim()}-D")
+    # the kernels assume unit column strides: the weight saved for backward must be this copy
     x, weight, bias = x.contiguous(), weight.contiguous(), bias.contiguous()
     acc = _acc_dtype(x.dtype) if acc is None else acc
     M, N = x.shape
@@ -411,7 +412,7 @@ def _layer_norm_forward(x, weight, bias, eps, *, acc=None):
         _layer_norm_fwd_kernel[(M,)](
             x, y, weight, bias, mean, rstd, x.stride(0), N, eps, ACC=acc, BLOCK_SIZE=BLOCK_SIZE
         )
-    return x, y, mean, rstd
+    return x, weight, y, mean, rstd
 
 
 def _layer_norm_backward(dy, x, weight, mean, rstd, *, acc=None, keep_last_group=False):
@@ -461,7 +462,7 @@ class TritonLayerNorm(Function):
 
     @staticmethod
     def forward(ctx, x, weight, bias, eps):
-        x, y, mean, rstd = _layer_norm_forward(x, weight, bias, eps)
+        x, weight, y, mean, rstd = _layer_norm_forward(x, weight, bias, eps)
         ctx.save_for_backward(x, weight, mean, rstd)
         return y
 
@@ -478,7 +479,7 @@ class LayerNormWeightGradNotAccumulated(Function):
 
     @staticmethod
     def forward(ctx, x, weight, bias, eps):
-        x, y, mean, rstd = _layer_norm_forward(x, weight, bias, eps)
+        x, weight, y, mean, rstd = _layer_norm_forward(x, weight, bias, eps)
         ctx.save_for_backward(x, weight, mean, rstd)
         return y
 
@@ -495,7 +496,7 @@ class LayerNormFloat32Accumulation(Function):
 
     @staticmethod
     def forward(ctx, x, weight, bias, eps):
-        x, y, mean, rstd = _layer_norm_forward(x, weight, bias, eps, acc=tl.float32)
+        x, weight, y, mean, rstd = _layer_norm_forward(x, weight, bias, eps, acc=tl.float32)
         ctx.save_for_backward(x, weight, mean, rstd)
         return y
 

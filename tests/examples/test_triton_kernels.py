@@ -4,28 +4,19 @@ bugs: each bug shows at the shapes (or dtype) where it should, and only there.
 Without a GPU the kernels run under Triton's interpreter. ``@triton.jit`` selects it when
 ``TRITON_INTERPRET=1`` is set while a function is decorated, and triton decorates its own
 ``tl.sum``, ``tl.max``, ... when it is imported, so the variable must be set before triton is
-first imported, and stay set (triton reads it again at the first launch). This module sets it,
-when there is no GPU, the user did not set it and nothing imported triton yet, before it imports
-``examples.triton_kernels``, and leaves it set for the rest of the process; gradspec itself never
-imports triton. Every xdist worker imports this module, so each worker sets it for itself. If
+first imported, and stay set (triton reads it again at the first launch). It is set when there is
+no GPU, the user did not set it and nothing imported triton yet, and left set for the rest of the
+process; gradspec itself never imports triton. Every xdist worker imports the conftest, so each
+worker sets it for itself. If
 triton was imported earlier without it, ``available()`` gives the reason and the module is
-skipped. The interpreter is slow: shapes and row counts are small.
+skipped. The interpreter is slow: shapes and row counts are small. (The variable is set in
+this folder's conftest.py, which pytest imports first.)
 """
-
-import os
-import sys
 
 import pytest
 import torch
 
-if (
-    not torch.cuda.is_available()
-    and "TRITON_INTERPRET" not in os.environ
-    and "triton" not in sys.modules
-):
-    os.environ["TRITON_INTERPRET"] = "1"
-
-from examples import triton_kernels as K  # noqa: E402
+from examples import triton_kernels as K  # (conftest.py sets TRITON_INTERPRET first)
 
 _reason = K.available()
 if _reason is not None:

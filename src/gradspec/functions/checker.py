@@ -19,7 +19,7 @@ from hypothesis.errors import HypothesisException, InvalidArgument
 
 from gradspec.functions.answers import Answers
 from gradspec.functions.case import Case, describe_tensor
-from gradspec.functions.checks import CHECKS, Check, checks_for
+from gradspec.functions.checks import CHECKS, VALUE_CHECKS, Check, checks_for
 from gradspec.functions.examples import examples
 from gradspec.functions.keys import root_key
 from gradspec.functions.outcomes import (
@@ -31,7 +31,7 @@ from gradspec.functions.outcomes import (
     ReferenceProblem,
 )
 from gradspec.functions.report import Failure, Outcome, ReferenceNote, Report
-from gradspec.functions.spec import Spec, SpecError, spec
+from gradspec.functions.spec import FULL_BATTERY_ELEMENTS, Spec, SpecError, spec
 
 #: "once" checks run on this many drawn examples per (device, dtype)
 ONCE_EXAMPLES = 2
@@ -88,6 +88,9 @@ def check(
     atol=None,
     strict: bool = False,
     integer_inputs: dict | None = None,
+    sizes: dict | None = None,
+    block_sizes=(),
+    max_elements: int | None = None,
 ) -> Report:
     """Check ``fn`` (e.g. ``MyFunction.apply``) against ``reference`` (a callable on gradref
     tensors with the same positional arguments, or None for finite differences only).
@@ -101,7 +104,10 @@ def check(
     pair per input. ``integer_inputs``: integer or bool tensor inputs (targets, indices, masks),
     ``{input: (low, high)}`` with ``high`` exclusive or a dimension name, ``(low, high, [extra
     values])``, or ``"bool"``. ``rtol``/``atol``: a number or one per dtype. ``strict``: advice
-    counts as failure. Defaults: float32 and float64, every available device, the active Hypothesis
+    counts as failure. ``sizes``: per core dimension name, an int, a range, a list of ints or a
+    strategy; ``block_sizes``: a kernel's tile sizes B, so drawn sizes include 1, B-1, B, B+1 and
+    2B+1 (within ``max_elements`` per example; large examples run the value checks only).
+    Defaults: float32 and float64, every available device, the active Hypothesis
     profile's example count, every check that applies. ``claims``: see
     :data:`gradspec.functions.spec.CLAIMS`. ``namespace``: the reference namespace (default
     ``gradref``; ``"torch"`` works too).
@@ -125,6 +131,9 @@ def check(
         atol=atol,
         strict=strict,
         integer_inputs=integer_inputs,
+        sizes=sizes,
+        block_sizes=block_sizes,
+        **({} if max_elements is None else {"max_elements": max_elements}),
     )
     return run(s, namespace=namespace)
 
@@ -157,7 +166,7 @@ def run(
         if bad:
             raise SpecError(f"unknown check(s) {bad}; known: {', '.join(sorted(CHECKS))}")
     strict = s.strict if strict is None else bool(strict)
-    selected = checks_for(s.reference is not None, names)
+    selected = checks_for(s.reference is not None, names, s)
     T = resolve_namespace(namespace) if s.reference is not None else None
     n = max_examples or s.max_examples or _profile_examples()
     start = time.perf_counter()
@@ -359,7 +368,8 @@ class _Session:
         s = self.spec
         strategy = examples(
             self.sig, dtype, device, broadcast=s.broadcast, bounds=s.bounds_per_input(),
-            args=s.args, kinds=s.input_kinds(),
+            args=s.args, kinds=s.input_kinds(), sizes=s.sizes, block_sizes=s.block_sizes,
+            max_elements=s.max_elements,
         )  # fmt: skip
         cfg = settings(
             settings.default,
@@ -397,7 +407,7 @@ class _Session:
                     raise
                 draft = state["last"]
                 self._record(draft)
-                stats["found"][draft.chk.name].append(draft.key)
+                stats["found"].setdefault(draft.chk.name, []).append(draft.key)
                 if len(stats["found"][draft.chk.name]) >= MAX_FINDINGS_PER_CHECK:
                     active = [c for c in active if c.name != draft.chk.name]
                 continue
@@ -419,9 +429,12 @@ class _Session:
                     raise _Found()
                 return
             answers = Answers(spec, T, ex.args, ex.seed)
+            large = ex.elements > FULL_BATTERY_ELEMENTS
             for chk in [target] if target else active:
                 if chk.name in stats["errors"]:
                     continue
+                if large and chk.name not in VALUE_CHECKS:
+                    continue  # a large example runs the value checks only
                 if chk.once and target is None and state["count"] > ONCE_EXAMPLES:
                     continue
                 case = Case(spec, sig, ex, T, answers, facts)

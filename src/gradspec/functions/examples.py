@@ -118,6 +118,11 @@ class Example:
     def grad_layout(self, k: int) -> str:
         return self.grad_layouts[k % len(self.grad_layouts)] if self.grad_layouts else "contiguous"
 
+    @property
+    def elements(self) -> int:
+        """How many elements the example's tensor inputs hold in all."""
+        return sum(int(np.prod(s)) for s in self.shapes if s is not None)
+
     def describe(self) -> dict:
         """A JSON-able description: shapes, dtype, device, layouts, which inputs require grad,
         the non-tensor arguments (by repr)."""
@@ -171,22 +176,30 @@ def examples(
     layout_names=LAYOUTS,
     args=None,
     kinds=(),
+    sizes=None,
+    block_sizes=(),
+    max_elements: int = 1 << 15,
 ):
     """Examples for an op with ``signature``: shapes (with broadcast loop dimensions when
     ``broadcast``), optional inputs present or omitted, requires-grad masks, layouts, the
-    non-tensor ``args`` (``{position: value or strategy}``) and a seed."""
-    min_side = draw(st.sampled_from((1, 0))) if allow_empty else 1
-    drawn = draw(
-        mutually_broadcastable_shapes(
-            signature=signature.hypothesis_signature(),
-            min_side=min_side,
-            max_side=max_side,
-            max_dims=3 if broadcast else 0,
-        )
-    )
+    non-tensor ``args`` (``{position: value or strategy}``) and a seed. With ``sizes`` or
+    ``block_sizes``, core dimensions are sized by :func:`sized_shapes` instead."""
     n = signature.n_inputs
+    if sizes or block_sizes:
+        shapes = draw(sized_shapes(signature, sizes or {}, block_sizes, max_elements,
+                                   max_side, allow_empty, broadcast))  # fmt: skip
+    else:
+        min_side = draw(st.sampled_from((1, 0))) if allow_empty else 1
+        shapes = draw(
+            mutually_broadcastable_shapes(
+                signature=signature.hypothesis_signature(),
+                min_side=min_side,
+                max_side=max_side,
+                max_dims=3 if broadcast else 0,
+            )
+        ).input_shapes
     present = tuple((not draw(st.booleans())) if signature.optional[i] else True for i in range(n))
-    input_shapes = tuple(s if p else None for s, p in zip(drawn.input_shapes, present))
+    input_shapes = tuple(s if p else None for s, p in zip(shapes, present))
     floating = tuple(p and (i >= len(kinds) or kinds[i] is None) for i, p in enumerate(present))
     mask = draw(requires_grad_masks(n, floating)) if any(floating) else (False,) * n
     mask = tuple(m and p for m, p in zip(mask, floating))
@@ -208,3 +221,79 @@ def examples(
         args=drawn_args,
         kinds=tuple(kinds),
     ).with_values()
+
+
+def boundary_sizes(block_sizes) -> list[int]:
+    """The sizes where tiled kernels break, for each block size B: B+1 and 2B+1 (a remainder
+    after one or two full blocks), B-1 and B (just under and exactly one block), and 1."""
+    out: list[int] = []
+    for b in block_sizes:
+        for s in (b + 1, 2 * b + 1, b - 1, b, 1):
+            if s >= 1 and s not in out:
+                out.append(s)
+    return out
+
+
+def _dim_strategy(spec, max_side: int, min_side: int):
+    """A Hypothesis strategy of sizes from one ``sizes=`` entry: an int, a range, a list or
+    tuple of ints, or a strategy; None: the default small sizes."""
+    if spec is None:
+        return st.integers(min_side, max_side)
+    if isinstance(spec, st.SearchStrategy):
+        return spec
+    if isinstance(spec, bool):
+        raise TypeError("a size is an int, a range, a list of ints or a strategy, not a bool")
+    if isinstance(spec, int):
+        return st.just(spec)
+    if isinstance(spec, range):
+        return st.sampled_from(spec)
+    return st.sampled_from(tuple(spec))
+
+
+@st.composite
+def sized_shapes(
+    draw, signature: Signature, sizes: dict, block_sizes, max_elements: int, max_side: int = 4,
+    allow_empty: bool = True, broadcast: bool = False,
+):  # fmt: skip
+    """Input shapes with each named core dimension drawn from ``sizes[name]`` (see
+    :func:`_dim_strategy`) or, when ``block_sizes`` are given, from the boundary sizes of
+    :func:`boundary_sizes` as often as from the user's or the small default ones (a fixed int
+    size stays fixed; a range or list keeps the boundaries it contains). Dimensions are drawn in a
+    drawn order, each keeping the example within ``max_elements`` (summed over the inputs, the
+    dimensions not yet drawn counted as 1): a boundary size that does not fit is not drawn."""
+    names: list[str] = []
+    for core in signature.inputs:
+        for d in core:
+            if not d.isdigit() and d not in names:
+                names.append(d)
+    min_side = draw(st.sampled_from((1, 0))) if allow_empty else 1
+    bounds = boundary_sizes(block_sizes)
+    chosen: dict[str, int] = {}
+
+    def elements(extra: dict) -> int:
+        dims = {**chosen, **extra}
+        total = 0
+        for core in signature.inputs:
+            size = 1
+            for d in core:
+                size *= int(d) if d.isdigit() else dims.get(d, 1)
+            total += size
+        return total
+
+    for name in draw(st.permutations(names)) if names else []:
+        given = sizes.get(name)
+        fits = [b for b in bounds if elements({name: b}) <= max_elements]
+        if isinstance(given, int) and not isinstance(given, bool):
+            fits = []  # a fixed size is fixed
+        elif isinstance(given, range | list | tuple):
+            fits = [b for b in fits if b in given]  # boundaries the user's sizes allow
+        own = _dim_strategy(given, max_side, min_side)
+        strategy = st.one_of(st.sampled_from(fits), own) if fits else own
+        chosen[name] = int(draw(strategy, label=f"size of {name}"))
+    loop = ()
+    if broadcast:
+        loop = tuple(draw(st.lists(st.integers(1, 2), max_size=2)))
+    return tuple(
+        loop + tuple(int(d) if d.isdigit() else chosen[d] for d in core)
+        for core in signature.inputs
+    )

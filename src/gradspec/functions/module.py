@@ -54,6 +54,7 @@ def module_spec(module, reference, signature: str, *, name: str | None = None, *
         def ref(*args):
             return reference(*args[:n_forward], **dict(zip(names, args[n_forward:])))
 
+    train_steps = options.pop("train_steps", 0)
     bounds = options.pop("bounds", None)
     if bounds is not None and not (
         len(bounds) == 2 and all(isinstance(b, int | float) for b in bounds)
@@ -62,7 +63,7 @@ def module_spec(module, reference, signature: str, *, name: str | None = None, *
     s = spec(fn, ref, full, name=name or type(module).__name__, bounds=bounds, **options)
     from dataclasses import replace
 
-    return replace(s, module=module, parameters=names)
+    return replace(s, module=module, parameters=names, train_steps=train_steps).validate()
 
 
 def check_module(module, reference, signature: str, *, namespace=None, **options):
@@ -73,8 +74,10 @@ def check_module(module, reference, signature: str, *, namespace=None, **options
     ``reference(*inputs, **parameters)`` gets the parameters by name (``weight=``, ``bias=``);
     a ``vjp`` gets them positionally after the inputs: ``vjp(*inputs, *parameters,
     *grad_outputs)``.
-    Every option of :func:`gradspec.check` applies. A module that defines its own ``backward``
-    method gets advice: autograd never calls it.
+    Every option of :func:`gradspec.check` applies. ``train_steps=N`` also trains the module for
+    N steps of SGD and of Adam from the same initial parameters and data as the reference and
+    compares the parameters after each step. A module that defines its own ``backward`` method
+    gets advice: autograd never calls it.
     """
     from gradspec.functions.checker import run
 

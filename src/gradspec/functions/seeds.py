@@ -7,10 +7,12 @@ runs against torch). All of them pass ``gradspec check gradspec.functions.seeds`
 
 from __future__ import annotations
 
+import torch
 from torch.autograd import Function
 from torch.autograd.function import once_differentiable
 
 import gradspec
+from gradspec.functions.module import module_spec
 
 
 class Exp(Function):
@@ -90,6 +92,27 @@ class LinearF(Function):
         if bias is not None and ctx.needs_input_grad[2]:
             grad_bias = grad_output.sum(0)
         return grad_input, grad_weight, grad_bias
+
+    @staticmethod
+    def symbolic(g, input, weight, bias):
+        """The article's ONNX export: one custom node (exported with opset 11 and
+        ONNX_ATEN_FALLBACK)."""
+        return g.op("MYLINEAR", input, weight, bias)
+
+
+class LinearFModule(torch.nn.Module):
+    """The article's module around LinearF: Parameters, trained with SGD against MSELoss on
+    y = 2 * x1 + 3 * x2 + 4."""
+
+    def __init__(self, input_features: int = 2, output_features: int = 1):
+        super().__init__()
+        self.weight = torch.nn.Parameter(torch.empty(output_features, input_features))
+        self.bias = torch.nn.Parameter(torch.empty(output_features))
+        torch.nn.init.uniform_(self.weight, -0.1, 0.1)
+        torch.nn.init.uniform_(self.bias, -0.1, 0.1)
+
+    def forward(self, input):
+        return LinearF.apply(input, self.weight, self.bias)
 
 
 class MulConstant(Function):
@@ -227,4 +250,12 @@ mul_add = gradspec.spec(
     MulAdd.apply, lambda x, y, z: x * y + z, "(),(),()->()", broadcast=True, name="MulAdd"
 )
 
-SPECS = [exp, my_relu, linear, linear_f, mul_const, my_cube, square, mul_add]
+linear_f_module = module_spec(
+    LinearFModule(),
+    lambda x, weight, bias: x @ weight.t() + bias,
+    "(n,2)->(n,1)",
+    name="LinearFModule",
+    train_steps=5,
+)
+
+SPECS = [exp, my_relu, linear, linear_f, linear_f_module, mul_const, my_cube, square, mul_add]

@@ -31,6 +31,12 @@ CLAIMS: dict[str, str] = {
 }
 
 
+#: the default element budget of one example (over all its inputs)
+DEFAULT_MAX_ELEMENTS = 1 << 15
+#: examples with more elements run the value checks only (see ``gradspec list``)
+FULL_BATTERY_ELEMENTS = 1 << 10
+
+
 class SpecError(ValueError):
     """A spec (or check() call) that gradspec cannot run, with the problem named."""
 
@@ -75,6 +81,14 @@ class Spec:
     #: {input: (low, high)} (high exclusive; a dimension name for "its size"), or
     #: (low, high, [extra values]) (e.g. an ignore_index), or "bool"
     integer_inputs: dict = field(default_factory=dict)
+    #: sizes per core dimension name: an int, a range, a list of ints or a Hypothesis strategy
+    sizes: dict = field(default_factory=dict)
+    #: the block (tile) sizes of a kernel: drawn sizes include 1, B-1, B, B+1 and 2B+1
+    block_sizes: tuple[int, ...] = ()
+    #: the most elements (over all inputs) one example may have
+    max_elements: int = DEFAULT_MAX_ELEMENTS
+    #: check_module: optimizer steps compared with the reference (0: none)
+    train_steps: int = 0
 
     @property
     def label(self) -> str:
@@ -269,7 +283,69 @@ class Spec:
             not isinstance(self.max_examples, int) or self.max_examples < 1
         ):
             raise SpecError(f"max_examples must be a positive int, got {self.max_examples!r}")
-        return replace(self, dtypes=dtypes, devices=devices, checks=checks, args=args)
+        sizes = _validate_sizes(self.sizes, sig)
+        blocks = _validate_block_sizes(self.block_sizes)
+        if not _positive_int(self.max_elements):
+            raise SpecError(f"max_elements must be a positive int, got {self.max_elements!r}")
+        if not _positive_int(self.train_steps, zero=True):
+            raise SpecError(f"train_steps must be an int >= 0, got {self.train_steps!r}")
+        if self.train_steps and self.module is None:
+            raise SpecError("train_steps= compares optimizer steps of a module: use check_module")
+        return replace(self, dtypes=dtypes, devices=devices, checks=checks, args=args,
+                       sizes=sizes, block_sizes=blocks)  # fmt: skip
+
+
+def _positive_int(v, zero: bool = False) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool) and v >= (0 if zero else 1)
+
+
+def _validate_sizes(sizes, sig) -> dict:
+    """``sizes={dimension: int | range | list of ints | strategy}`` for named input dims."""
+    from hypothesis import strategies as st
+
+    if sizes is None:
+        return {}
+    if not isinstance(sizes, dict):
+        raise SpecError(
+            'sizes must be a dict {dimension name: size}, e.g. sizes={"d": range(1, 300)}, got '
+            f"{type(sizes).__name__}"
+        )
+    names = {d for core in sig.inputs for d in core if not d.isdigit()}
+    for name, v in sizes.items():
+        if name not in names:
+            known = ", ".join(sorted(names)) or "none"
+            why = " (only outputs have it: it is sized by the reference)" if name in {
+                d for core in sig.outputs for d in core} else ""  # fmt: skip
+            raise SpecError(
+                f"sizes names the dimension {name!r}, which no input of {sig.text!r} has{why}; "
+                f"input dimensions: {known}"
+            )
+        if isinstance(v, st.SearchStrategy):
+            continue
+        values = [v] if isinstance(v, int) and not isinstance(v, bool) else v
+        ok = isinstance(values, range | list | tuple) and len(values) > 0 and all(
+            _positive_int(x, zero=True) for x in values
+        )  # fmt: skip
+        if not ok:
+            raise SpecError(
+                f"sizes[{name!r}] must be an int >= 0, a non-empty range or list of them, or a "
+                f"Hypothesis strategy, got {v!r}"
+            )
+    return dict(sizes)
+
+
+def _validate_block_sizes(blocks) -> tuple[int, ...]:
+    if blocks is None:
+        return ()
+    if isinstance(blocks, int) and not isinstance(blocks, bool):
+        blocks = (blocks,)
+    try:
+        blocks = tuple(blocks)
+    except TypeError:
+        raise SpecError(f"block_sizes must be ints, e.g. (16, 128), got {blocks!r}") from None
+    if not all(_positive_int(b) for b in blocks):
+        raise SpecError(f"block_sizes must be positive ints, e.g. (16, 128), got {blocks!r}")
+    return blocks
 
 
 def _check_fn_kind(fn) -> None:
@@ -401,6 +477,9 @@ def spec(
     atol=None,
     strict: bool = False,
     integer_inputs: dict | None = None,
+    sizes: dict | None = None,
+    block_sizes=(),
+    max_elements: int = DEFAULT_MAX_ELEMENTS,
 ) -> Spec:
     """Build and validate a :class:`Spec` (raises :class:`SpecError` naming any problem).
 
@@ -410,7 +489,10 @@ def spec(
     reference's gradient). ``rtol``/``atol``: a number or ``{dtype: number}``. ``strict``: advice
     counts as failure. ``integer_inputs``: integer or bool tensor inputs,
     ``{input: (low, high)}`` (``high`` exclusive, or a dimension name: ``(0, "c")`` draws class
-    indices), ``(low, high, [extra values])`` or ``"bool"``."""
+    indices), ``(low, high, [extra values])`` or ``"bool"``. ``sizes``: per core dimension
+    name an int, a range, a list of ints or a strategy. ``block_sizes``: a kernel's tile sizes
+    B; drawn sizes then include 1, B-1, B, B+1 and 2B+1, within ``max_elements`` per example
+    (examples above ``FULL_BATTERY_ELEMENTS`` run the value checks only)."""
     return Spec(
         fn=fn,
         reference=reference,
@@ -430,6 +512,9 @@ def spec(
         atol=atol,
         strict=bool(strict),
         integer_inputs={} if integer_inputs is None else integer_inputs,
+        sizes={} if sizes is None else sizes,
+        block_sizes=block_sizes,
+        max_elements=max_elements,
     ).validate()
 
 

@@ -41,7 +41,7 @@ def spec_params(spec, checks=None, devices=None, dtypes=None, prefix: str = "") 
 
     s = spec.validate()
     names = checks or s.checks
-    selected = [c.name for c in checks_for(s.reference is not None, names)]
+    selected = [c.name for c in checks_for(s.reference is not None, names, s)]
     devices = tuple(devices or s.devices or DEFAULT_DEVICES)
     dtypes = tuple(dtypes or s.dtypes or ("float32", "float64"))
     params = []

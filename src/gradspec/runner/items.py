@@ -68,7 +68,7 @@ def example_checks(spec) -> list:
     from gradspec.functions.checks import checks_for
 
     s = spec.validate()
-    return checks_for(s.reference is not None, s.checks)
+    return checks_for(s.reference is not None, s.checks, s)
 
 
 def selected(patterns: tuple[str, ...], *names: str) -> bool:

@@ -19,34 +19,47 @@ class Check:
     mode: str = "any"
     #: run on the first few examples only (costly, or independent of the drawn example)
     once: bool = False
+    #: None: runs whenever it applies; else it runs only when named in ``checks=`` or when
+    #: ``default(spec)`` is true (a check too costly to run on every spec)
+    default: Callable | None = None
 
 
 CHECKS: dict[str, Check] = {}
 
 
-def register(name: str, behaviour: str, sentence: str, mode: str = "any", once: bool = False):
+def register(
+    name: str, behaviour: str, sentence: str, mode: str = "any", once: bool = False, default=None
+):
     def deco(f):
-        CHECKS[name] = Check(name, behaviour, sentence, f, mode, once)
+        CHECKS[name] = Check(name, behaviour, sentence, f, mode, once, default)
         return f
 
     return deco
 
 
-def checks_for(reference_given: bool, names=None) -> list[Check]:
-    """The checks that apply, in a fixed order (names given explicitly always run)."""
+def checks_for(reference_given: bool, names=None, spec=None) -> list[Check]:
+    """The checks that apply, in a fixed order (names given explicitly always run; a check
+    with a ``default`` predicate runs by default only where it holds for ``spec``)."""
     if names is not None:
         return [CHECKS[n] for n in names]
     want = "reference" if reference_given else "fd"
-    return [c for c in CHECKS.values() if c.mode in ("any", want)]
+    return [
+        c
+        for c in CHECKS.values()
+        if c.mode in ("any", want) and (c.default is None or (spec is not None and c.default(spec)))
+    ]
 
 
 from gradspec.functions.checks import (  # noqa: E402,F401
     backward,
+    export,
     forward,
     higher,
     lifetime,
     modules,
     mutation,
+    training,
+    transforms,
     variants,
 )
 
@@ -56,6 +69,11 @@ ORDER = (
     "forward", "output-requires-grad", "vjp", "vjp-fd", "backward-returns", "needs-input-grad",
     "layouts", "edge-shapes", "output-subsets", "grad-output-unmodified", "inputs-unmodified",
     "saved-tensors-version", "graph-freed", "deterministic", "double-backward", "no-grad",
-    "gradcheck", "module-backward",
+    "gradcheck", "module-backward", "leaks", "forward-ad", "vmap", "autocast", "compile",
+    "export", "train-steps",
 )  # fmt: skip
 CHECKS = {n: CHECKS[n] for n in sorted(CHECKS, key=lambda n: (ORDER + (n,)).index(n))}
+
+#: the value checks: all that examples larger than ``spec.FULL_BATTERY_ELEMENTS`` run (the rest
+#: repeat the call many times over, in layouts, subsets and variants)
+VALUE_CHECKS = ("forward", "output-requires-grad", "vjp", "vjp-fd", "backward-returns")

@@ -79,3 +79,81 @@ def graph_freed(case: Case):
     if still:
         raise CheckFailure(msg_global, repro=_script(case, msg_global, True))
     raise CheckFailure(msg_cycle, repro=_script(case, msg_cycle, False))
+
+
+def _holder(obj) -> str | None:
+    """Where a leaked tensor is held, when a module-level container (or attribute) holds it:
+    ``mymodule.CACHE`` — else None."""
+    import sys
+
+    holders = {id(r): r for r in gc.get_referrers(obj)}
+    for name, mod in list(sys.modules.items()):
+        d = getattr(mod, "__dict__", None)
+        if not isinstance(d, dict) or name.startswith(("torch", "numpy", "hypothesis", "_")):
+            continue
+        for attr, value in list(d.items()):
+            if value is obj or id(value) in holders:
+                return f"{name}.{attr}"
+            klass = value if isinstance(value, type) else None
+            if klass is not None:
+                for a, v in list(vars(klass).items()):
+                    if v is obj or id(v) in holders:
+                        return f"{name}.{attr}.{a}"
+    return None
+
+
+@register(
+    "leaks",
+    "contract.no-leaks",
+    "Once the caller drops the inputs, grad_outputs and gradients of a forward and backward, "
+    "none of them stays alive: the Function keeps no global or class-level reference to a "
+    "tensor it was given or made (outputs and the node: graph-freed).",
+    once=True,
+)
+def leaks(case: Case):
+    import torch
+
+    from gradspec.strategies import materialize
+
+    done = case.facts.__dict__.setdefault("leaks_checked", set())
+    if case.dtype in done:
+        return  # one clean forward and backward per dtype tells (gc.collect is costly)
+
+    ex = case.example
+    mask = case.grad_mask()
+    inputs = []
+    for i, v in enumerate(case.values):
+        if v is None:
+            inputs.append(None)
+        elif ex.is_float(i):
+            inputs.append(materialize(v, "contiguous", ex.dtype, ex.device, requires_grad=mask[i]))
+        else:
+            inputs.append(materialize(v, "contiguous", ex.tensor_dtype(i), ex.device))
+    outs = case.call(inputs)
+    diff = [o for _, o in case.diff_outputs(outs)]
+    cots = [torch.ones_like(o) for o in diff]
+    wrt = [x for x in inputs if x is not None and x.requires_grad]
+    grads = torch.autograd.grad(diff, wrt, cots, allow_unused=True) if diff and wrt else ()
+    watched = [(case.input_name(i), x) for i, x in enumerate(inputs) if x is not None]
+    watched += [(f"grad_output {k}", c) for k, c in enumerate(cots)]
+    watched += [(f"the gradient backward made for input {j}", g) for j, g in enumerate(grads)
+                if g is not None]  # fmt: skip
+    refs = [(what, weakref.ref(t)) for what, t in watched]
+    del inputs, outs, diff, cots, wrt, grads, watched
+    if any(r() is not None for _, r in refs):
+        gc.collect()  # only when something is still alive: a cycle may hold it
+    alive = [(what, r()) for what, r in refs if r() is not None]
+    if not alive:
+        done.add(case.dtype)
+        return
+    what, obj = alive[0]
+    where = _holder(obj)
+    del obj
+    names = ", ".join(w for w, _ in alive)
+    by = f", held by {where}" if where else ""
+    raise CheckFailure(
+        f"{names} stay(s) alive after the caller dropped everything and gc.collect() ran{by}: "
+        "the Function keeps a global or class-level reference to tensors of a finished step, "
+        "so their memory (and the graph behind them) is never freed",
+        key=("leaks", where or names),
+    )
