@@ -26,7 +26,7 @@ from collections import OrderedDict
 from . import _grad_mode
 from ._dtypes import legacy_type_name
 
-_seq = itertools.count()
+_sequence = itertools.count()
 
 FREED_MESSAGE = (
     "Trying to backward through the graph a second time (or directly access saved tensors after "
@@ -96,10 +96,12 @@ class Node:
     that node's inputs it is; ``None`` marks an input that needs no gradient.
     """
 
-    def __init__(self, name: str, next_edges=()) -> None:
-        self._name = name
+    #: what ``name()`` returns; each node class sets its own (see ``_nodes.op_node_class``)
+    _name = "Node"
+
+    def __init__(self, next_edges=()) -> None:
         self._next_edges = tuple(next_edges)
-        self._sequence_nr = next(_seq)
+        self._seq = next(_sequence)
         self._pre_hooks = _HookDict()
         self._post_hooks = _HookDict()
         self._tensor_pre_hooks: dict[int, _HookDict] = {}
@@ -133,8 +135,12 @@ class Node:
         out = self._apply(list(grads))
         return tuple(out) if len(out) != 1 else out[0]
 
+    def _sequence_nr(self) -> int:
+        """The creation order torch's engine runs ready nodes by (latest first)."""
+        return self._seq
+
     def __repr__(self) -> str:
-        return f"<{self._name} object at {hex(id(self))}>"
+        return f"<{type(self).__name__} object at {hex(id(self))}>"
 
     # -- engine interface -------------------------------------------------------------------
     @property
@@ -161,8 +167,10 @@ def _user_stack() -> str:
 
 
 class GraphRoot(Node):
+    _name = "GraphRoot"
+
     def __init__(self, edges, grads) -> None:
-        super().__init__("GraphRoot", edges)
+        super().__init__(edges)
         self._grads = grads
 
     def _apply(self, grads):
@@ -172,9 +180,11 @@ class GraphRoot(Node):
 class AccumulateGrad(Node):
     """Sink of a leaf: adds the incoming gradient into ``variable.grad``."""
 
+    _name = "torch::autograd::AccumulateGrad"
+
     def __init__(self, variable) -> None:
-        super().__init__("torch::autograd::AccumulateGrad", ())
-        self._sequence_nr = float("inf")
+        super().__init__(())
+        self._seq = (1 << 64) - 1  # UINT64_MAX: runs before every other ready node
         self._variable = weakref.ref(variable)
         self._input_metadata = [InputMetadata(variable)]
 
@@ -228,19 +238,33 @@ def _like_layout(values, like):
 
 
 class SavedTensor:
-    """A tensor saved for backward: checks its version on unpack, freed after backward."""
+    """A tensor saved for backward (torch's SavedVariable): checks its version on unpack, freed
+    after backward.
+
+    What unpacking returns follows torch: a saved input, or a saved leaf, is the original tensor;
+    a saved output is a new tensor sharing its data and version counter whose grad_fn is the node
+    that saved it (saving the output itself would be a reference cycle); with saved-tensor hooks,
+    a new tensor around what the unpack hook returned, carrying the saved tensor's autograd
+    metadata (grad_fn, or requires_grad and the gradient accumulator of a leaf).
+    """
 
     __slots__ = (
         "_tensor",
         "_version",
         "_is_output",
+        "_is_leaf",
         "_node",
         "_freed",
         "_output_nr",
         "_hooks",
+        "_grad_fn",
+        "_requires_grad",
+        "_accumulator",
     )
 
-    def __init__(self, tensor, node=None, is_output: bool = False) -> None:
+    def __init__(self, tensor, node=None, is_output: bool = False, is_leaf=None) -> None:
+        """``is_leaf``: whether ``tensor`` is a leaf once the op is recorded (an output that
+        is about to get ``node`` as grad_fn is not); by default, whether it is one now."""
         if tensor._is_inference:
             raise RuntimeError(
                 "Inference tensors cannot be saved for backward. Please do not use Tensors "
@@ -251,25 +275,49 @@ class SavedTensor:
         self._tensor = tensor
         self._version = tensor._vc.value
         self._is_output = is_output
+        self._is_leaf = tensor.is_leaf if is_leaf is None else is_leaf
         self._node = weakref.ref(node) if node is not None else None
         self._freed = False
         self._output_nr = tensor._output_nr
         self._hooks = None
+        self._grad_fn = None
+        self._requires_grad = False
+        self._accumulator = None
         # a Python number wrapped as a tensor is saved, and freed, but never packed
         hooks = (
             None if getattr(tensor, "_wrapped_number", False) else (current_saved_tensors_hooks())
         )
         if hooks is not None:
             pack, unpack = hooks
+            # torch's save_metadata: a leaf keeps requires_grad and its accumulator, an input
+            # its grad_fn; an output gets the saving node back on unpack
+            if self._is_leaf:
+                self._requires_grad = tensor.requires_grad
+                if tensor.requires_grad:
+                    self._accumulator = tensor._grad_accumulator()
+            elif not is_output:
+                self._grad_fn = tensor.grad_fn
             self._hooks = (pack(tensor), unpack)
             self._tensor = None
 
-    def unpack(self):
+    def unpack(self, saved_for=None):
+        """The saved tensor (see the class doc); ``saved_for`` is the node reading it."""
         if self._freed:
             raise RuntimeError(FREED_MESSAGE)
+        if saved_for is None and self._node is not None:
+            saved_for = self._node()
         if self._hooks is not None:
             packed, unpack = self._hooks
-            return unpack(packed)
+            data = unpack(packed)
+            from ._tensor import Tensor
+
+            if not isinstance(data, Tensor):
+                raise TypeError(
+                    "Output of saved tensor unpack_hook expected to be a Tensor but got result "
+                    f"of type {type(data).__name__}"
+                )
+            grad_fn = self._grad_fn if self._grad_fn is not None or self._is_leaf else saved_for
+            return _unpacked(data, grad_fn, self._output_nr, self._requires_grad, self._accumulator)
         t = self._tensor
         current = t._vc.value
         if current != self._version:
@@ -292,12 +340,28 @@ class SavedTensor:
                 "anomaly detection to find the operation that failed to compute its gradient, "
                 "with torch.autograd.set_detect_anomaly(True, check_nan=False)."
             )
-        return t
+        if not self._is_output or self._is_leaf or saved_for is None:
+            return t
+        return _unpacked(t, saved_for, self._output_nr, False, None)
 
     def free(self) -> None:
         self._freed = True
         self._tensor = None
         self._hooks = None
+
+
+def _unpacked(data, grad_fn, output_nr, requires_grad, accumulator):
+    """A new tensor on ``data``'s memory with the given autograd metadata (not a view)."""
+    from ._tensor import Tensor
+
+    out = Tensor._from_array(data._data, data._dtype, data._device)
+    out._vc = data._vc
+    out._is_inference = data._is_inference
+    out._grad_fn = grad_fn
+    out._output_nr = output_nr if grad_fn is not None else 0
+    out._requires_grad = requires_grad and grad_fn is None
+    out._accumulator = accumulator
+    return out
 
 
 # -----------------------------------------------------------------------------------------------
@@ -639,4 +703,4 @@ def _route(node, outputs, buffers, deps, ready, tick, executes) -> None:
             buf[nr] = grad if buf[nr] is None else buf[nr] + grad
         deps[nxt] -= 1
         if deps[nxt] == 0:
-            heapq.heappush(ready, (-nxt._sequence_nr, next(tick), nxt))
+            heapq.heappush(ready, (-nxt._seq, next(tick), nxt))

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from . import _dtypes, _engine, _forward, _grad_mode
+from . import _dtypes, _engine, _forward, _grad_mode, _nodes
 from ._device import as_device
 from ._tensor import Tensor
 
@@ -59,11 +59,15 @@ def _dev_order(a, b) -> str:
     return f"{first}, {second}"
 
 
-def wrap(x, dtype, device) -> Tensor:
-    """A Python scalar (or tensor) as a tensor of ``dtype`` for computing; no graph."""
+def wrap(x, dtype=None, device=None) -> Tensor:
+    """A Python number as torch wraps it for a tensor argument: a 0-dim CPU tensor of the
+    number's own dtype (float64, int64, complex128 or bool) marked as a wrapped number, which
+    type promotion treats as the number itself; a tensor is returned as it is. (``dtype`` and
+    ``device``, the op's, are not used: computing casts, and wrapped numbers live on the CPU.)"""
     if isinstance(x, Tensor):
         return x
-    t = Tensor._from_array(np.asarray(x).astype(dtype.np), dtype, device)
+    own = _dtypes.wrapped_number_dtype(x)
+    t = Tensor._from_array(np.asarray(x).astype(own.np), own, as_device("cpu"))
     t._wrapped_number = True  # saved for backward like a tensor, but never packed by hooks
     return t
 
@@ -167,13 +171,16 @@ class Ctx:
 
 
 class OpNode(_engine.Node):
-    """The grad_fn of a built-in op: one VJP per differentiable input."""
+    """The grad_fn of a built-in op: one VJP per differentiable input.
 
-    def __init__(self, name, edges, vjps, saved: dict, values: dict, needs) -> None:
-        super().__init__(name, edges)
+    Each node name has its own subclass (``new_node``), whose properties are the saved fields
+    torch exposes for that node (``_saved_self``, ``_saved_dim``...; see ``_nodes``)."""
+
+    def __init__(self, edges, vjps, needs) -> None:
+        super().__init__(edges)
         self._vjps = vjps
-        self._saved = saved
-        self._values = values
+        self._saved: dict = {}  # field -> SavedTensor (or a tuple of them, for Tensor[])
+        self._values: dict = {}  # field -> a non-tensor value (and VJP-internal values)
         self._needs = needs
 
     def _apply(self, grads):
@@ -181,8 +188,12 @@ class OpNode(_engine.Node):
             return [None] * len(self._next_edges)
         values = dict(self._values)
         # torch's generated nodes unpack saved inputs in name order, then saved outputs
-        for name in sorted(self._saved, key=lambda k: (self._saved[k]._is_output, k)):
-            values[name] = self._saved[name].unpack()
+        for name in sorted(self._saved, key=lambda k: (_is_output(self._saved[k]), k)):
+            saved = self._saved[name]
+            if isinstance(saved, tuple):
+                values[name] = tuple(None if s is None else s.unpack(self) for s in saved)
+            else:
+                values[name] = saved.unpack(self)
         if len(grads) == 1:
             g = grads[0]
         else:
@@ -195,23 +206,24 @@ class OpNode(_engine.Node):
 
     def _release_variables(self) -> None:
         for st in self._saved.values():
-            st.free()
+            for s in st if isinstance(st, tuple) else (st,):
+                if s is not None:
+                    s.free()
 
-    # Saved values are visible as attributes, as in torch (``_saved_self``, ``_saved_other``...).
-    def __getattr__(self, item):
-        if item.startswith("_raw_saved_"):
-            saved = self.__dict__.get("_saved", {})
-            if item[len("_raw_saved_") :] in saved:
-                return saved[item[len("_raw_saved_") :]]
-        if item.startswith("_saved_"):
-            key = item[len("_saved_") :]
-            saved = self.__dict__.get("_saved", {})
-            if key in saved:
-                return saved[key].unpack()
-            values = self.__dict__.get("_values", {})
-            if key in values:
-                return values[key]
-        raise AttributeError(item)
+
+def _is_output(saved) -> bool:
+    first = saved[0] if isinstance(saved, tuple) and saved else saved
+    return bool(getattr(first, "_is_output", False))
+
+
+def new_node(name: str, edges, vjps, needs) -> OpNode:
+    """A node of the class torch gives ``name`` (see ``_nodes.op_node_class``)."""
+    return _nodes.op_node_class(name, OpNode)(edges, vjps, needs)
+
+
+def retype(node: OpNode, name: str) -> None:
+    """Give ``node`` the class (and so the name and saved fields) of torch's node ``name``."""
+    node.__class__ = _nodes.op_node_class(name, OpNode)
 
 
 def _zeros_for(meta) -> Tensor:
@@ -254,15 +266,29 @@ def record(
             is_output = any(values.get(n) is o for o in outputs)
             if (need or is_output) and n not in wanted:
                 wanted.append(n)
-    node = OpNode(name, edges, tuple(vjps), {}, {}, needs)
+    node = new_node(name, edges, tuple(vjps), needs)
     diff_outputs = [o for o in outputs if _dtypes.is_differentiable_dtype(o.dtype)]
+    declared = dict(_nodes.fields_of(name))
+
+    def save(t):
+        if t is None:
+            return None
+        is_out = any(t is o for o in outputs)
+        gets_node = any(t is o for o in diff_outputs)
+        return _engine.SavedTensor(t, node, is_output=is_out, is_leaf=(not gets_node and t.is_leaf))
+
     for key in wanted:
         v = values.get(key)
         if isinstance(v, Tensor):
-            is_out = any(v is o for o in outputs)
-            node._saved[key] = _engine.SavedTensor(v, node, is_output=is_out)
+            node._saved[key] = save(v)
+        elif declared.get(key) == "Tensor[]":
+            node._saved[key] = tuple(save(t) for t in v)
         else:
             node._values[key] = v
+    # torch saves a node's non-tensor fields whichever gradients are needed
+    for key, kind in declared.items():
+        if not kind.startswith("Tensor") and key in values:
+            node._values.setdefault(key, values[key])
     for i, o in enumerate(outputs):
         if o in diff_outputs:
             o._grad_fn = node
@@ -461,7 +487,8 @@ def rebase_history(self: Tensor, result: Tensor) -> None:
         return
     node._input_metadata = [_engine.InputMetadata(self)]
     for st in getattr(node, "_saved", {}).values():
-        if st._tensor is result:  # a saved output is ``self`` at its new version
+        if isinstance(st, _engine.SavedTensor) and st._tensor is result:
+            # a saved output is ``self`` at its new version
             st._tensor = self
             st._version = self._vc.value
     if self._base is None:
@@ -487,9 +514,11 @@ class CopySlices(_engine.Node):
     """History of a base whose view was modified in place: the view's region gets the in-place
     op's gradient, the rest passes through."""
 
+    _name = "torch::autograd::CopySlices"
+
     def __init__(self, base: Tensor, view_fn, fn: _engine.Node) -> None:
         edges = [_engine.gradient_edge(base)] + list(fn._next_edges[1:])
-        super().__init__("torch::autograd::CopySlices", edges)
+        super().__init__(edges)
         self._fn = fn
         self._index = np.array(view_fn(np.arange(base.numel()).reshape(base.shape)))
         self._input_metadata = [_engine.InputMetadata(base)]
@@ -511,6 +540,11 @@ class CopySlices(_engine.Node):
             first = first.sum_to_size(g_slice.shape)
         return [_index_put(g, self._index, first)] + list(res[1:])
 
+    @property
+    def _wrapped_node(self):
+        """The in-place op's own node (None once released)."""
+        return self._fn
+
     def _release_variables(self) -> None:
         # torch drops the in-place op's node itself: a second pass raises backward-twice
         if self._fn is not None:
@@ -522,12 +556,15 @@ class CopySlices(_engine.Node):
 # views
 
 
-def index_map_node(name: str, x: Tensor, np_view_fn, out_shape, vjp=None) -> _engine.Node:
+def index_map_node(
+    name: str, x: Tensor, np_view_fn, out_shape, vjp=None, fields: dict | None = None
+) -> _engine.Node:
     """A node whose backward scatters the gradient of ``np_view_fn(x)`` back into ``x``'s shape,
     adding where elements repeat. Works for every view and for advanced indexing alike.
 
     A view op may pass its natural ``vjp(g, ctx)`` instead (a transpose's gradient is the
-    transposed gradient, a view of it, as in torch, so layouts match torch's)."""
+    transposed gradient, a view of it, as in torch, so layouts match torch's). ``fields`` are the
+    values torch's node saves (``_saved_dim``, ``_saved_self_sym_sizes``...)."""
     from .ops.indexing import _index_scatter
 
     shape = tuple(x.shape)
@@ -537,7 +574,9 @@ def index_map_node(name: str, x: Tensor, np_view_fn, out_shape, vjp=None) -> _en
         vjp = lambda g, ctx: _index_scatter(g, ctx.index, ctx.shape)  # noqa: E731
     else:
         values = {"shape": shape}
-    node = OpNode(name, [_engine.gradient_edge(x)], (vjp,), {}, values, (True,))
+    node = new_node(name, [_engine.gradient_edge(x)], (vjp,), (True,))
+    node._values.update(values)
+    node._values.update(fields or {})  # torch's saved fields (dim, start, self_sym_sizes...)
     meta = _engine.InputMetadata.__new__(_engine.InputMetadata)
     meta.shape, meta.dtype, meta.device = tuple(out_shape), x.dtype, x.device
     node._input_metadata = [meta]
@@ -552,6 +591,7 @@ def make_view(
     multi_output: tuple | None = None,
     dtype=None,
     vjp=None,
+    fields: dict | None = None,
 ) -> Tensor:
     """A tensor sharing ``x``'s memory through ``np_view_fn``, with torch's view bookkeeping."""
     data = np_view_fn(x._data)
@@ -571,7 +611,7 @@ def make_view(
     elif multi_output is not None:
         out._creation_meta = ("multi_output",) + multi_output
     if needs_grad(x):
-        out._grad_fn = index_map_node(name, x, np_view_fn, out.shape, vjp)
+        out._grad_fn = index_map_node(name, x, np_view_fn, out.shape, vjp, fields)
     tangent = _forward.get_tangent(x)
     if tangent is not None:
         _forward.set_tangent(

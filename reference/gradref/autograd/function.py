@@ -49,11 +49,15 @@ class FunctionCtx:
 
 
 class BackwardCFunction(_engine.Node, FunctionCtx):
-    """The node of one ``apply`` call; it is the ``ctx`` the user's code sees."""
+    """The node of one ``apply`` call; it is the ``ctx`` the user's code sees.
 
-    def __init__(self, cls, edges, is_tensor_input) -> None:
-        _engine.Node.__init__(self, f"{cls.__name__}Backward", edges)
-        self._forward_cls = cls
+    Each Function class gets its own subclass, ``<Name>Backward`` (``_backward_class``), as
+    torch's FunctionMeta makes one: tools name a node by ``type(node).__name__``."""
+
+    _forward_cls = None
+
+    def __init__(self, edges, is_tensor_input) -> None:
+        _engine.Node.__init__(self, edges)
         self._is_tensor_input = is_tensor_input
         self._saved = None
         self._freed = False
@@ -121,6 +125,19 @@ class BackwardCFunction(_engine.Node, FunctionCtx):
         (one entry per tensor input), without the engine's repairs."""
         return tuple(self._apply(list(grads)))
 
+    def __repr__(self) -> str:
+        return f"<torch.autograd.function.{type(self).__name__} object at {hex(id(self))}>"
+
+
+def _backward_class(cls) -> type:
+    """``<cls.__name__>Backward``, the node class of Function ``cls`` (made once per class)."""
+    made = cls.__dict__.get("_backward_cls")
+    if made is None:
+        name = f"{cls.__name__}Backward"
+        made = type(name, (BackwardCFunction,), {"_forward_cls": cls, "_name": name})
+        cls._backward_cls = made
+    return made
+
 
 def _is_overridden(cls, name: str) -> bool:
     return getattr(cls, name) is not getattr(Function, name)
@@ -185,7 +202,7 @@ class Function(FunctionCtx):
             _engine.gradient_edge(t) if executable and t.requires_grad else (None, 0)
             for t in tensor_inputs
         ]
-        ctx = BackwardCFunction(cls, edges, is_tensor_input)
+        ctx = _backward_class(cls)(edges, is_tensor_input)
         ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
         with _grad_mode.no_grad():
             if _is_overridden(cls, "setup_context"):
@@ -327,7 +344,11 @@ def _rebase_dirty(t: Tensor, ctx, i: int) -> None:
 
 
 def once_differentiable(fn):
-    """Run ``backward`` without recording; differentiating its result again raises."""
+    """Run ``backward`` without recording; differentiating its result again raises.
+
+    As torch does: when a gradient coming in requires grad, each result is detached, made a leaf
+    that requires grad, and passed through a DelayedError, whose outputs have an ``Error`` node
+    (``torch::autograd::Error``) pointing at those leaves; running that node raises."""
 
     @functools.wraps(fn)
     def wrapper(ctx, *args):
@@ -337,30 +358,49 @@ def once_differentiable(fn):
             return outputs
         if not any(isinstance(a, Tensor) and a.requires_grad for a in args):
             return outputs
-        single = not isinstance(outputs, tuple)
-        outs = (outputs,) if single else outputs
-        inputs = [a for a in args if isinstance(a, Tensor) and a.requires_grad]
-        edges = [_engine.gradient_edge(a) for a in inputs]
-        node = _DelayedError(edges)
-        wrapped = []
-        for o in outs:
-            if isinstance(o, Tensor):
+        if not isinstance(outputs, tuple):
+            outputs = (outputs,)
+        fakes = []
+        for o in outputs:
+            if o is not None:
                 o = o.detach()
-                o._grad_fn = node
-                node._input_metadata.append(_engine.InputMetadata(o))
-                o._output_nr = len(node._input_metadata) - 1
-            wrapped.append(o)
-        return wrapped[0] if single else tuple(wrapped)
+                o.requires_grad = True
+            fakes.append(o)
+        return _delayed_error(ONCE_DIFFERENTIABLE_MESSAGE, fakes)
 
     return wrapper
 
 
-class _DelayedError(_engine.Node):
-    def __init__(self, edges) -> None:
-        super().__init__("torch::autograd::DelayedError", edges)
+def _delayed_error(message: str, inputs: list):
+    """torch's DelayedError: new tensors on the inputs' memory whose node raises ``message``."""
+    node = Error(
+        message, [_engine.gradient_edge(t) if t is not None else (None, 0) for t in inputs]
+    )
+    outs = []
+    for i, t in enumerate(inputs):
+        if t is None:
+            outs.append(None)
+            continue
+        o = Tensor._from_array(t._data, t.dtype, t.device)
+        o._vc = t._vc
+        o._grad_fn = node
+        o._output_nr = i
+        outs.append(o)
+    node._input_metadata = [_engine.InputMetadata(o) if o is not None else None for o in outs]
+    return outs[0] if len(outs) == 1 else tuple(outs)
+
+
+class Error(_engine.Node):
+    """A node whose backward raises (torch::autograd::Error)."""
+
+    _name = "torch::autograd::Error"
+
+    def __init__(self, message: str, edges) -> None:
+        super().__init__(edges)
+        self._message = message
 
     def _apply(self, grads):
-        raise RuntimeError(ONCE_DIFFERENTIABLE_MESSAGE)
+        raise RuntimeError(self._message)
 
 
 class InplaceFunction(Function):

@@ -7,6 +7,7 @@ import warnings
 
 import numpy as np
 
+from .._ops import retype as _retype
 from .._tensor import Tensor
 from ..ops import nn as _nn
 from ..ops import pointwise as _pw
@@ -227,7 +228,7 @@ def _div_scalar(t: Tensor, n) -> Tensor:
     """Division by a number as torch's C++ composites do it (div.Scalar, DivBackward1)."""
     y = t / n
     if y.grad_fn is not None:
-        y.grad_fn._name = "DivBackward1"
+        _retype(y.grad_fn, "DivBackward1")
     return y
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _engine
-from .._ops import OpNode, compute, make_view, record
+from .._ops import compute, make_view, new_node, record
 from .._tensor import Tensor
 from ._table import register
 
@@ -36,14 +36,13 @@ def _part(input: Tensor, which: str) -> Tensor:
     )
     if out._grad_fn is not None:
         factor = 1 if which == "real" else 1j
-        node = OpNode(
+        node = new_node(
             "SelectBackward0",
             out._grad_fn._next_edges,
             (lambda g, c: g.to(c.dtype) * factor,),
-            {},
-            {"dtype": input.dtype},
             (True,),
         )
+        node._values["dtype"] = input.dtype
         node._input_metadata = [_engine.InputMetadata(out)]
         out._grad_fn = node
     return out

@@ -20,8 +20,8 @@ from .._ops import (
     make_view,
     needs_grad,
     record,
-    wrap,
 )
+from .._ops import retype as _retype
 from .._tensor import Tensor
 from ._table import register
 
@@ -242,6 +242,12 @@ def setitem(self: Tensor, key, value) -> None:
     getitem(self, key).copy_(value)
 
 
+def _scalar_tensor(value, like: Tensor) -> Tensor:
+    """A number assigned by ``t[key] = value``: a 0-dim tensor of ``t``'s dtype (not a wrapped
+    number; torch's setitem builds it with the destination's options)."""
+    return Tensor._from_array(np.asarray(value).astype(like.dtype.np), like.dtype, like.device)
+
+
 def index_put_(self: Tensor, key, value) -> Tensor:
     np_key = tuple(
         _as_index_array(k) if isinstance(k, (Tensor, list, np.ndarray)) else k for k in key
@@ -254,12 +260,12 @@ def index_put_(self: Tensor, key, value) -> Tensor:
             f"{_dtypes.scalar_type_name(self.dtype)} for the destination and "
             f"{_dtypes.scalar_type_name(value.dtype)} for the source."
         )
-    v = wrap(value, self.dtype, self.device)
+    v = value if isinstance(value, Tensor) else _scalar_tensor(value, self)
 
     def put(x, v):
         y = _index_put(x, index, v)
         if y.grad_fn is not None:
-            y.grad_fn._name = "IndexPutBackward0"
+            _retype(y.grad_fn, "IndexPutBackward0")
         return y
 
     return inplace(self, put, v)

@@ -7,6 +7,7 @@ import numpy as np
 
 from .. import _dtypes
 from .._ops import common_device, compute, record
+from .._ops import retype as _retype
 from .._tensor import Tensor
 from ._table import register
 from .pointwise import broadcast_shapes
@@ -167,7 +168,7 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
     if da == 1 and db == 2:
         out = mm(input.unsqueeze(0), other).squeeze(0)
         if out.grad_fn is not None:
-            out.grad_fn._name = "SqueezeBackward4"
+            _retype(out.grad_fn, "SqueezeBackward4")
         return out
     if da == 2 and db == 2:
         return mm(input, other)

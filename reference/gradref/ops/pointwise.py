@@ -12,6 +12,7 @@ import numpy as np
 
 from .. import _dtypes
 from .._ops import common_device, compute, is_scalar, record, wrap
+from .._ops import retype as _retype
 from .._tensor import Tensor
 from ._table import register
 
@@ -523,7 +524,7 @@ def clamp_min(input, min):  # noqa: A002
 
 def _renamed(y, node: str):
     if y.grad_fn is not None:
-        y.grad_fn._name = node
+        _retype(y.grad_fn, node)
     return y
 
 

@@ -11,6 +11,7 @@ from .. import _dtypes
 from .._device import as_device
 from .._engine import forward_name
 from .._ops import common_device, finish, make_view, record
+from .._ops import retype as _retype
 from .._tensor import Size, Tensor, _wrap_dim
 from ._table import register
 
@@ -430,7 +431,7 @@ def stack(tensors, dim: int = 0) -> Tensor:
     d = _wrap_dim(dim, tensors[0].dim() + 1)
     y = cat([unsqueeze(t, d) for t in tensors], d)
     if y.grad_fn is not None:
-        y.grad_fn._name = "StackBackward0"
+        _retype(y.grad_fn, "StackBackward0")
     return y
 
 
