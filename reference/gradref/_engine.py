@@ -504,7 +504,9 @@ def execute(
         for k, t in enumerate(inputs):
             node, nr = gradient_edge(t)
             if node is None:
-                raise RuntimeError("One of the differentiated Tensors does not require grad")
+                if not t.requires_grad:
+                    raise RuntimeError("One of the differentiated Tensors does not require grad")
+                continue  # a view made under no_grad: it requires grad but no gradient reaches it
             if capture:
                 captures.setdefault(node, []).append((nr, k))
             else:

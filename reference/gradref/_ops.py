@@ -221,6 +221,23 @@ def new_node(name: str, edges, vjps, needs) -> OpNode:
     return _nodes.op_node_class(name, OpNode)(edges, vjps, needs)
 
 
+def set_fields(node: OpNode, fields: dict) -> None:
+    """Store torch's saved fields on ``node``: tensors (and tuples of them, for ``Tensor[]``
+    fields) as saved tensors, everything else as values."""
+    declared = dict(_nodes.fields_of(node.name()))
+    for key, value in fields.items():
+        kind = declared.get(key, "")
+        if kind == "Tensor[]":
+            node._saved[key] = tuple(
+                None if t is None else _engine.SavedTensor(t, node) for t in value
+            )
+        elif kind.startswith("Tensor"):
+            if value is not None:
+                node._saved[key] = _engine.SavedTensor(value, node)
+        else:
+            node._values[key] = value
+
+
 def retype(node: OpNode, name: str) -> None:
     """Give ``node`` the class (and so the name and saved fields) of torch's node ``name``."""
     node.__class__ = _nodes.op_node_class(name, OpNode)
@@ -243,12 +260,15 @@ def record(
     vjps: Sequence,
     uses: Sequence[Sequence[str]] = (),
     values: dict | None = None,
+    differentiable: Sequence[bool] | None = None,
 ) -> None:
     """Attach a node called ``name`` to ``outputs`` if grad mode is on and an input requires grad.
 
     ``inputs``: the differentiable inputs (Tensor or None), one per VJP. ``vjps[i](g, ctx)``
     returns the gradient for ``inputs[i]``. ``uses[i]`` names the entries of ``values`` that
     ``vjps[i]`` reads; those that are tensors are saved (version-checked, freed after backward).
+    ``differentiable[k]`` False marks an output that gets no grad_fn (torch's non-differentiable
+    outputs, such as layer_norm's mean and rstd); by default every floating output gets one.
     """
     if _forward.current_level() is not None:
         _forward.propagate(inputs, outputs, vjps, values or {})
@@ -267,7 +287,10 @@ def record(
             if (need or is_output) and n not in wanted:
                 wanted.append(n)
     node = new_node(name, edges, tuple(vjps), needs)
-    diff_outputs = [o for o in outputs if _dtypes.is_differentiable_dtype(o.dtype)]
+    flags = differentiable if differentiable is not None else (True,) * len(outputs)
+    diff_outputs = [
+        o for o, d in zip(outputs, flags) if d and _dtypes.is_differentiable_dtype(o.dtype)
+    ]
     declared = dict(_nodes.fields_of(name))
 
     def save(t):
@@ -290,10 +313,13 @@ def record(
         if not kind.startswith("Tensor") and key in values:
             node._values.setdefault(key, values[key])
     for i, o in enumerate(outputs):
-        if o in diff_outputs:
+        if any(o is d for d in diff_outputs):
             o._grad_fn = node
             o._output_nr = i
-    node._input_metadata = [_engine.InputMetadata(o) for o in outputs]
+    # gradients flow into differentiable outputs only (a trailing integer output such as max's
+    # indices is an output torch saves, but gets no gradient slot here)
+    last = max((i for i, o in enumerate(outputs) if any(o is d for d in diff_outputs)), default=-1)
+    node._input_metadata = [_engine.InputMetadata(o) for o in outputs[: last + 1]]
 
 
 # -----------------------------------------------------------------------------------------------
@@ -570,13 +596,13 @@ def index_map_node(
     shape = tuple(x.shape)
     if vjp is None:
         index = np.array(np_view_fn(np.arange(x.numel()).reshape(x.shape)))
-        values = {"index": index, "shape": shape}
-        vjp = lambda g, ctx: _index_scatter(g, ctx.index, ctx.shape)  # noqa: E731
+        values = {"index_map": index, "shape": shape}  # not torch field names
+        vjp = lambda g, ctx: _index_scatter(g, ctx.index_map, ctx.shape)  # noqa: E731
     else:
         values = {"shape": shape}
     node = new_node(name, [_engine.gradient_edge(x)], (vjp,), (True,))
     node._values.update(values)
-    node._values.update(fields or {})  # torch's saved fields (dim, start, self_sym_sizes...)
+    set_fields(node, fields or {})  # torch's saved fields (dim, start, self_sym_sizes...)
     meta = _engine.InputMetadata.__new__(_engine.InputMetadata)
     meta.shape, meta.dtype, meta.device = tuple(out_shape), x.dtype, x.device
     node._input_metadata = [meta]
@@ -592,8 +618,10 @@ def make_view(
     dtype=None,
     vjp=None,
     fields: dict | None = None,
+    node: bool = True,
 ) -> Tensor:
-    """A tensor sharing ``x``'s memory through ``np_view_fn``, with torch's view bookkeeping."""
+    """A tensor sharing ``x``'s memory through ``np_view_fn``, with torch's view bookkeeping;
+    ``node=False`` leaves the grad_fn to the caller (one node for several views)."""
     data = np_view_fn(x._data)
     if not np.shares_memory(data, x._data) and data.size > 0 and x._data.size > 0:
         raise AssertionError(f"{name}: view function copied")  # a gradref bug, not a user error
@@ -610,7 +638,7 @@ def make_view(
         out._creation_meta = "no_grad"
     elif multi_output is not None:
         out._creation_meta = ("multi_output",) + multi_output
-    if needs_grad(x):
+    if node and needs_grad(x):
         out._grad_fn = index_map_node(name, x, np_view_fn, out.shape, vjp, fields)
     tangent = _forward.get_tangent(x)
     if tangent is not None:
@@ -618,3 +646,28 @@ def make_view(
             out, Tensor._from_array(np_view_fn(tangent._data), tangent.dtype, tangent.device)
         )
     return out
+
+
+def make_views(x: Tensor, name: str, np_view_fns, vjp, fields: dict) -> tuple:
+    """Several views of ``x`` made by one op (split, unbind...): one node ``name`` whose outputs
+    they are, in order, with ``vjp(grads, ctx)`` given a tuple of their gradients (zeros for
+    those that got none), as torch's multi-output view nodes."""
+    from ._engine import forward_name
+
+    outs = tuple(
+        make_view(x, name, fn, multi_output=(forward_name(name), k), node=False)
+        for k, fn in enumerate(np_view_fns)
+    )
+    if needs_grad(x) and outs:
+        node = new_node(
+            name,
+            [_engine.gradient_edge(x)],
+            (lambda g, c: vjp(g if isinstance(g, tuple) else (g,), c),),
+            (True,),
+        )
+        node._values.update(fields)
+        node._input_metadata = [_engine.InputMetadata(o) for o in outs]
+        for k, o in enumerate(outs):
+            o._grad_fn = node
+            o._output_nr = k
+    return outs

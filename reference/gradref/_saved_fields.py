@@ -63,6 +63,8 @@ FIELDS: dict[str, str] = {
     "CumsumBackward0": "dim: int",
     "DivBackward0": "other: Tensor, self: Tensor",
     "DivBackward1": "other: Scalar",
+    "AddBackward1": "",
+    "MulBackward1": "other: Scalar",
     "DivBackward2": "other: Tensor, rounding_mode: str?, self: Tensor",
     "DotBackward0": "self: Tensor, tensor: Tensor",
     "EluBackward0": "alpha: Scalar, input_scale: Scalar, scale: Scalar, self: Tensor",

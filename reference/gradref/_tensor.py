@@ -273,7 +273,12 @@ class Tensor:
     # -- autograd state ---------------------------------------------------------------------
     @property
     def requires_grad(self) -> bool:
-        return self._requires_grad or self.grad_fn is not None
+        # torch's DifferentiableViewMeta: a view also requires grad when its base does, e.g. a
+        # view made under no_grad (which has no grad_fn, and no gradient edge of its own)
+        if self._requires_grad or self.grad_fn is not None:
+            return True
+        base = self._base
+        return base is not None and base.requires_grad
 
     @requires_grad.setter
     def requires_grad(self, value: bool) -> None:

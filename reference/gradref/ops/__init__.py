@@ -1,12 +1,24 @@
 """The op table (see ``_table.OPS``); importing this package registers every op."""
 
-from . import complex, indexing, linalg, mutation, nn, operators, pointwise, reductions, shape
+from . import (
+    complex,
+    getitem,
+    indexing,
+    linalg,
+    mutation,
+    nn,
+    operators,
+    pointwise,
+    reductions,
+    shape,
+)
 from ._table import OPS, register
 
 __all__ = [
     "OPS",
     "register",
     "complex",
+    "getitem",
     "indexing",
     "linalg",
     "nn",
