@@ -299,6 +299,19 @@ def scalar_type_name(d: dtype) -> str:
     return _SCALAR_TYPE_NAME[d]
 
 
+#: dtypes with a legacy tensor type name (torch.FloatTensor...); the others have none
+_HAS_LEGACY_NAME = ("Half", "Float", "Double", "Byte", "Char", "Short", "Int", "Long")
+
+
+def type_string(d: dtype, device_type: str = "cpu") -> str:
+    """A tensor type as torch's ``Tensor::toString`` prints it: ``torch.FloatTensor``
+    (``torch.cuda.FloatTensor``), or ``CPUBFloat16Type`` for dtypes without a legacy name."""
+    name = _SCALAR_TYPE_NAME[d]
+    if name in _HAS_LEGACY_NAME:
+        return legacy_type_name(d, device_type)
+    return f"{'CUDA' if device_type == 'cuda' else 'CPU'}{name}Type"
+
+
 def legacy_type_name(d: dtype, device_type: str = "cpu") -> str:
     prefix = "torch.cuda." if device_type == "cuda" else "torch."
     return prefix + d._legacy

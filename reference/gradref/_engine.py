@@ -22,6 +22,7 @@ import traceback
 import warnings
 import weakref
 from collections import OrderedDict
+from typing import NamedTuple
 
 from . import _grad_mode
 from ._dtypes import legacy_type_name
@@ -75,7 +76,9 @@ def add_hook(hooks: _HookDict, fn) -> RemovableHandle:
 
 
 def hook_name(fn) -> str:
-    return getattr(fn, "__name__", None) or type(fn).__name__
+    """How torch names a hook in its messages: its ``__name__``, else ``<unknown>``."""
+    name = getattr(fn, "__name__", None)
+    return name if isinstance(name, str) else "<unknown>"
 
 
 class InputMetadata:
@@ -199,7 +202,8 @@ class AccumulateGrad(Node):
             return []
         accumulate_into(var, grad)
         for hook in list(var._post_acc_hooks.values()):
-            hook(var)
+            if hook(var) is not None:
+                raise RuntimeError("Tensor post accumulate grad hooks should return None.")
         return []
 
 
@@ -210,17 +214,34 @@ def accumulate_into(var, grad) -> None:
 
     recording = _grad_mode.is_grad_enabled()
     if var._grad is None:
-        var._grad = (
-            grad
-            if recording
-            else Tensor._from_array(_like_layout(grad._data, var._data), var.dtype, var.device)
-        )
+        if recording:
+            var._grad = _clone_obey_contract(grad, var)
+        else:
+            var._grad = Tensor._from_array(
+                _like_layout(grad._data, var._data), var.dtype, var.device
+            )
     elif not recording:
         existing = var._grad
         existing._data[...] = (existing._data + grad._data).astype(existing._data.dtype)
         existing._vc.bump()
     else:
         var._grad = var._grad + grad
+
+
+def _clone_obey_contract(grad, var):
+    """torch's clone_obey_contract, recorded (create_graph): a new tensor laid out like a dense
+    ``var`` that ``copy_``s the gradient (CopyBackwards), else a contiguous clone."""
+    import numpy as np
+
+    from ._ops import _dense
+    from ._tensor import Tensor
+
+    if var._data.size == 0 or _dense(var._data):
+        out = Tensor._from_array(np.empty_like(var._data, order="K"), var.dtype, var.device)
+        return out.copy_(grad)
+    from . import contiguous_format
+
+    return grad.clone(memory_format=contiguous_format)
 
 
 def _like_layout(values, like):
@@ -461,8 +482,19 @@ def _expandable(target, shape) -> bool:
 _warned_create_graph = False
 
 
+class GradientEdge(NamedTuple):
+    """A node and one of its inputs (torch.autograd.graph.GradientEdge): where a gradient
+    flows; accepted wherever a tensor names a gradient (``autograd.grad``, ``backward``)."""
+
+    node: Node
+    output_nr: int
+    ownership_token: object = None
+
+
 def gradient_edge(tensor):
-    """The (node, input_nr) a gradient for ``tensor`` flows into."""
+    """The (node, input_nr) a gradient for ``tensor`` (or a GradientEdge) flows into."""
+    if isinstance(tensor, GradientEdge):
+        return tensor.node, tensor.output_nr
     fn = tensor.grad_fn
     if fn is not None:
         return fn, tensor._output_nr
@@ -509,7 +541,7 @@ def execute(
                 continue  # a view made under no_grad: it requires grad but no gradient reaches it
             if capture:
                 captures.setdefault(node, []).append((nr, k))
-            else:
+            elif not isinstance(t, GradientEdge):
                 t.retain_grad()  # backward(inputs=[non-leaf]) fills its .grad, as torch does
             targets.add(node)
         needed = _needed_nodes(root, targets, capture)
@@ -648,7 +680,7 @@ def _call_tensor_pre_hooks(node, grads):
                 continue
             new = hook(grads[nr])
             if new is not None:
-                _check_hook_result(hook, grads[nr], new)
+                check_hook_result(hook, grads[nr], new)
                 grads[nr] = new
     for nr, ref in list(node._retains_grad.items()):
         t = ref()
@@ -658,11 +690,24 @@ def _call_tensor_pre_hooks(node, grads):
     return grads
 
 
-def _check_hook_result(hook, old, new) -> None:
+def check_hook_result(hook, old, new) -> None:
+    """torch's check_single_result on what a hook returned in place of ``old``: no value
+    for an absent gradient, a tensor of the same type (dtype and device) and size."""
+    from ._dtypes import type_string
     from ._tensor import Tensor
 
+    if new is None:
+        return
+    if old is None:
+        raise RuntimeError("can't replace a None gradient with a non-None value")
     if not isinstance(new, Tensor):
-        raise TypeError(f"expected Tensor, but hook returned '{type(new).__name__}'")
+        raise TypeError(f"expected Variable, but hook returned '{type(new).__name__}'")
+    if new.dtype is not old.dtype or new.device.type != old.device.type:
+        raise RuntimeError(
+            f"hook '{hook_name(hook)}' has changed the type of value (was "
+            f"{type_string(old.dtype, old.device.type)} got "
+            f"{type_string(new.dtype, new.device.type)})"
+        )
     if tuple(new.shape) != tuple(old.shape):
         raise RuntimeError(f"hook '{hook_name(hook)}' has changed the size of value")
 
@@ -671,7 +716,7 @@ def _call_pre_hooks(node, grads):
     for hook in list(node._pre_hooks.values()):
         new = hook(tuple(grads))
         if new is not None:
-            grads = _hook_values(hook, new, len(grads))
+            grads = _hook_values(hook, new, grads)
     return grads
 
 
@@ -679,17 +724,21 @@ def _call_post_hooks(node, outputs, grads):
     for hook in list(node._post_hooks.values()):
         new = hook(tuple(outputs), tuple(grads))
         if new is not None:
-            outputs = _hook_values(hook, new, len(outputs))
+            outputs = _hook_values(hook, new, outputs)
     return outputs
 
 
-def _hook_values(hook, new, expected: int) -> list:
+def _hook_values(hook, new, old) -> list:
+    """torch's check_result: as many values as before, each passing check_hook_result (a
+    None entry is kept: that gradient is dropped)."""
     new = list(new)
-    if len(new) != expected:
+    if len(new) != len(old):
         raise RuntimeError(
             f"hook '{hook_name(hook)}' has returned an incorrect number of values "
-            f"(got {len(new)}, but expected {expected})"
+            f"(got {len(new)}, but expected {len(old)})"
         )
+    for o, n in zip(old, new):
+        check_hook_result(hook, o, n)
     return new
 
 

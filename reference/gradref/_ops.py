@@ -326,14 +326,18 @@ def record(
 # in-place
 
 
+INFERENCE_INPLACE_MESSAGE = (
+    "Inplace update to inference tensor outside InferenceMode is not allowed.You can make a clone "
+    "to get a normal tensor before doing inplace update.See "
+    "https://github.com/pytorch/rfcs/pull/17 for more details."
+)
+
+
 def check_inplace(self: Tensor, *others) -> None:
-    """torch's checks before an in-place write into ``self``."""
+    """torch's autograd checks before an in-place write into ``self`` (an inference tensor has
+    no autograd: see ``inplace``)."""
     if self._is_inference and not _grad_mode.is_inference_mode_enabled():
-        raise RuntimeError(
-            "Inplace update to inference tensor outside InferenceMode is not allowed.You can make "
-            "a clone to get a normal tensor before doing inplace update.See "
-            "https://github.com/pytorch/rfcs/pull/17 for more details."
-        )
+        return
     if not _grad_mode.is_grad_enabled():
         return
     base = self._base
@@ -477,9 +481,12 @@ def inplace(
     Filling ops pass ``check_internal_overlap=False``: writing one value to an expanded tensor is
     allowed, as in torch."""
     tensors = [a for a in args if isinstance(a, Tensor)]
+    # an inference tensor outside inference mode has no autograd: the kernel runs and writes,
+    # and only bumping its (absent) version counter raises, as in torch
+    outside_inference = self._is_inference and not _grad_mode.is_inference_mode_enabled()
     check_inplace(self, *tensors)
     check_overlap(self, *tensors, internal=check_internal_overlap)
-    recording = needs_grad(self, *tensors)
+    recording = not outside_inference and needs_grad(self, *tensors)
     if recording:
         result = fn(snapshot(self), *args, **kwargs)
     else:
@@ -497,6 +504,8 @@ def inplace(
             ) from None
     with np.errstate(all="ignore"):
         self._data[...] = result._data.astype(self._dtype.np)
+    if outside_inference:
+        raise RuntimeError(INFERENCE_INPLACE_MESSAGE)
     self._vc.bump()
     if recording:
         rebase_history(self, result)

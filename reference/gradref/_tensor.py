@@ -292,6 +292,7 @@ class Tensor:
             raise RuntimeError(
                 "only Tensors of floating point and complex dtype can require gradients"
             )
+        _check_inference_requires_grad(self, value)
         self._requires_grad = builtins.bool(value)
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
@@ -301,6 +302,7 @@ class Tensor:
             return self
         if requires_grad and not _dtypes.is_differentiable_dtype(self._dtype):
             raise RuntimeError("only Tensors of floating point dtype can require gradients")
+        _check_inference_requires_grad(self, requires_grad)
         self._requires_grad = builtins.bool(requires_grad)
         return self
 
@@ -477,6 +479,13 @@ class Tensor:
         return (
             _rebuild,
             (self._data.copy(), self._dtype.name, str(self._device), self._requires_grad),
+        )
+
+
+def _check_inference_requires_grad(t: Tensor, value) -> None:
+    if value and t._is_inference and not _grad_mode.is_inference_mode_enabled():
+        raise RuntimeError(
+            "Setting requires_grad=True on inference tensor outside InferenceMode is not allowed."
         )
 
 

@@ -30,6 +30,13 @@ class FunctionCtx:
         self.to_save = tensors
 
     def save_for_forward(self, *tensors) -> None:
+        """Tensors for ``jvp``, which reads them as ``ctx.saved_tensors``."""
+        for t in tensors:
+            if not (t is None or isinstance(t, Tensor)):
+                raise AssertionError(
+                    "save_for_forward expects all arguments to be tensors; you should save "
+                    "non-tensors as attributes on ctx."
+                )
         self.saved_for_forward = tensors
 
     def mark_dirty(self, *args) -> None:
@@ -66,9 +73,13 @@ class BackwardCFunction(_engine.Node, FunctionCtx):
         self.non_differentiable = ()
         self.materialize_grads = True
         self.needs_input_grad = ()
+        self._jvp_saved = None  # save_for_forward's tensors while jvp runs
 
     @property
     def saved_tensors(self):
+        """What ``save_for_backward`` saved; inside ``jvp``, what ``save_for_forward`` saved."""
+        if self._jvp_saved is not None:
+            return self._jvp_saved
         if self._freed:
             raise RuntimeError(_engine.FREED_MESSAGE)
         if self._saved is None:
@@ -302,8 +313,13 @@ def _forward_jvp(cls, ctx, args, result) -> None:
             "forward mode AD."
         )
     tangents = [_forward.get_tangent(a) if isinstance(a, Tensor) else None for a in args]
-    with _grad_mode.no_grad():
-        out_tangents = cls.jvp(ctx, *tangents)
+    saved = getattr(ctx, "saved_for_forward", None)
+    ctx._jvp_saved = tuple(saved) if saved is not None else None
+    try:
+        with _grad_mode.no_grad():
+            out_tangents = cls.jvp(ctx, *tangents)
+    finally:
+        ctx._jvp_saved = None
     outs = result if isinstance(result, tuple) else (result,)
     if not isinstance(out_tangents, tuple):
         out_tangents = (out_tangents,)

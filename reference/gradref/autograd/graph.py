@@ -2,26 +2,21 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
-from .._engine import Node
-
-
-class GradientEdge(NamedTuple):
-    node: Node
-    output_nr: int
+from .._engine import GradientEdge, Node
 
 
 def get_gradient_edge(tensor) -> GradientEdge:
+    """The edge a gradient for ``tensor`` flows into: its grad_fn and output number, or its
+    AccumulateGrad node for a leaf."""
     from .._engine import gradient_edge
 
-    node, nr = gradient_edge(tensor)
-    if node is None:
+    if not tensor.requires_grad:
         raise RuntimeError(
             "It is not possible to get the gradient edge for a Tensor that does not require "
             "gradients"
         )
-    return GradientEdge(node, nr)
+    node, nr = gradient_edge(tensor)
+    return GradientEdge(node, nr, ownership_token=None)
 
 
 __all__ = [
