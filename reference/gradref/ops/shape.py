@@ -40,30 +40,54 @@ def infer_size(shape, numel: int) -> tuple:
     return tuple(shape)
 
 
-def _np_view_reshape(a: np.ndarray, shape) -> np.ndarray | None:
-    """``a`` reshaped without copying, or None when its strides don't allow it."""
-    if _RESHAPE_HAS_COPY:
-        try:
-            return np.reshape(a, shape, copy=False)
-        except ValueError:
-            return None
-    v = a.view()  # NumPy < 2.1: assigning .shape never copies
-    try:
-        v.shape = shape
-    except AttributeError:
+def view_strides(oldshape, oldstride, newshape) -> tuple | None:
+    """The strides (in elements) torch gives a view of ``oldshape``/``oldstride`` as
+    ``newshape`` (ATen's computeStride), or None when no view is possible."""
+    oldshape, oldstride, newshape = tuple(oldshape), tuple(oldstride), tuple(newshape)
+    if not oldshape:
+        return (1,) * len(newshape)
+    numel = int(np.prod(oldshape, dtype=np.int64))
+    if numel == 0 and oldshape == newshape:
+        return oldstride
+    newstride = [0] * len(newshape)
+    if numel == 0:
+        for d in range(len(newshape) - 1, -1, -1):
+            newstride[d] = (
+                1 if d == len(newshape) - 1 else max(newshape[d + 1], 1) * newstride[d + 1]
+            )
+        return tuple(newstride)
+    view_d = len(newshape) - 1
+    chunk_base_stride = oldstride[-1]
+    tensor_numel = view_numel = 1
+    for tensor_d in range(len(oldshape) - 1, -1, -1):
+        tensor_numel *= oldshape[tensor_d]
+        if tensor_d == 0 or (
+            oldshape[tensor_d - 1] != 1
+            and oldstride[tensor_d - 1] != tensor_numel * chunk_base_stride
+        ):
+            while view_d >= 0 and (view_numel < tensor_numel or newshape[view_d] == 1):
+                newstride[view_d] = view_numel * chunk_base_stride
+                view_numel *= newshape[view_d]
+                view_d -= 1
+            if view_numel != tensor_numel:
+                return None
+            if tensor_d > 0:
+                chunk_base_stride = oldstride[tensor_d - 1]
+                tensor_numel = view_numel = 1
+    if view_d != -1:
         return None
-    return v
+    return tuple(newstride)
 
 
-def _reshape_has_copy() -> bool:
-    try:
-        np.reshape(np.zeros(1), (1,), copy=False)
-    except TypeError:
-        return False
-    return True
-
-
-_RESHAPE_HAS_COPY = _reshape_has_copy()
+def _np_view_reshape(a: np.ndarray, shape) -> np.ndarray | None:
+    """``a`` reshaped without copying, with torch's strides, or None when they don't allow it."""
+    item = a.itemsize
+    strides = view_strides(a.shape, tuple(s // item for s in a.strides), shape)
+    if strides is None:
+        return None
+    return np.lib.stride_tricks.as_strided(
+        a, tuple(shape), tuple(s * item for s in strides), writeable=True
+    )
 
 
 def _reshape_back(g: Tensor, c) -> Tensor:
