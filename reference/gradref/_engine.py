@@ -188,16 +188,16 @@ class AccumulateGrad(Node):
     def __init__(self, variable) -> None:
         super().__init__(())
         self._seq = (1 << 64) - 1  # UINT64_MAX: runs before every other ready node
-        self._variable = weakref.ref(variable)
+        self._variable = variable  # held, as torch's AccumulateGrad holds its variable
         self._input_metadata = [InputMetadata(variable)]
 
     @property
     def variable(self):
-        return self._variable()
+        return self._variable
 
     def _apply(self, grads):
         (grad,) = grads
-        var = self._variable()
+        var = self._variable
         if var is None or grad is None:
             return []
         accumulate_into(var, grad)
@@ -231,29 +231,58 @@ def accumulate_into(var, grad) -> None:
 def _clone_obey_contract(grad, var):
     """torch's clone_obey_contract, recorded (create_graph): a new tensor laid out like a dense
     ``var`` that ``copy_``s the gradient (CopyBackwards), else a contiguous clone."""
-    import numpy as np
 
     from ._ops import _dense
     from ._tensor import Tensor
 
     if var._data.size == 0 or _dense(var._data):
-        out = Tensor._from_array(np.empty_like(var._data, order="K"), var.dtype, var.device)
+        out = Tensor._from_array(_empty_strided_like(var._data), var.dtype, var.device)
         return out.copy_(grad)
     from . import contiguous_format
 
     return grad.clone(memory_format=contiguous_format)
 
 
-def _like_layout(values, like):
-    """A copy of ``values`` laid out like ``like`` when ``like`` is dense and non-overlapping
-    (torch's layout contract for a new ``.grad``), else contiguous."""
+def _empty_strided_like(like):
+    """An uninitialised array with ``like``'s shape and exact strides (empty_strided); ``like``
+    is dense and non-overlapping, so one buffer of its size holds it."""
     import numpy as np
 
+    if like.size == 0:
+        return np.empty(like.shape, like.dtype)
+    buf = np.empty(like.size, like.dtype)  # dense: its strides permute a contiguous layout's
+    return np.lib.stride_tricks.as_strided(buf, like.shape, like.strides, writeable=True)
+
+
+def _obeys_layout_contract(grad, var) -> bool:
+    """torch's obeys_layout_contract: ``grad`` has ``var``'s strides on every dim of size > 1
+    (and no 0 stride on a size-1 dim), ``var`` being dense and non-overlapping."""
+    from ._ops import _dense
+
+    if var.size == 0 or not _dense(var):
+        return False
+    for n, gs, vs in zip(grad.shape, grad.strides, var.strides):
+        if (n != 1 and gs != vs) or (n == 1 and gs == 0):
+            return False
+    return True
+
+
+def _like_layout(values, like):
+    """The first ``.grad`` of a leaf without create_graph: torch steals the incoming gradient
+    when it obeys the layout contract (so it keeps its own strides), else copies it laid out
+    like ``like`` when ``like`` is dense and non-overlapping (its strides exactly), else
+    contiguous."""
+    import numpy as np
+
+    if _obeys_layout_contract(values, like):
+        out = _empty_strided_like(values)
+        out[...] = values
+        return out
     dense = like.size > 0 and all(st != 0 or n == 1 for st, n in zip(like.strides, like.shape))
     if dense:
         span = sum((n - 1) * abs(st) for st, n in zip(like.strides, like.shape)) + like.itemsize
         dense = span == like.size * like.itemsize
-    out = np.empty_like(like, order="K") if dense else np.empty(like.shape, like.dtype)
+    out = _empty_strided_like(like) if dense else np.empty(like.shape, like.dtype)
     out[...] = values
     return out
 

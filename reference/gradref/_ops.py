@@ -274,8 +274,13 @@ def record(
         _forward.propagate(inputs, outputs, vjps, values or {})
     if not needs_grad(*inputs):
         return
-    needs = tuple(isinstance(t, Tensor) and t.requires_grad for t in inputs)
-    edges = [_engine.gradient_edge(t) if need else (None, 0) for t, need in zip(inputs, needs)]
+    edges = [
+        _engine.gradient_edge(t) if isinstance(t, Tensor) and t.requires_grad else (None, 0)
+        for t in inputs
+    ]
+    # torch's should_compute_output: a gradient is computed (and what it needs saved) only
+    # for an input with an edge; a view made under no_grad requires grad but has none
+    needs = tuple(node is not None for node, _ in edges)
     values = values or {}
     # torch's generated code saves an input only when a gradient that needs it will be
     # computed, but saves an output (``result``) whenever any formula uses it; in declaration

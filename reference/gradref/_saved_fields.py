@@ -85,6 +85,8 @@ FIELDS: dict[str, str] = {
     "IndexAddBackward0": "alpha: Scalar, dim: int, index: Tensor, source: Tensor, source_dim: int",
     "IndexBackward0": "indices: Tensor[], self_sym_sizes: int[]",
     "IndexPutBackward0": "accumulate: bool, indices: Tensor[]",
+    "IndexFillBackward0": "dim: int, index: Tensor",
+    "IndexFillBackward1": "dim: int, index: Tensor",
     "IndexSelectBackward0": "dim: int, index: Tensor, self_sym_sizes: int[]",
     "LeakyReluBackward0": "negative_slope: Scalar, self: Tensor",
     "LerpBackward0": "weight: Scalar",

@@ -289,7 +289,7 @@ def graph_record(*roots: Any, known: tuple = ()) -> dict:
         entry["saved"] = saved
         if hasattr(fn, "variable"):
             entry["variable"] = _graph_value(fn.variable, known_list)
-        if hasattr(fn, "saved_tensors"):
+        if "saved_tensors" in dir(fn):  # (hasattr would raise once they are freed)
             value = attempt(lambda: tuple(fn.saved_tensors))
             entry["saved_tensors"] = (
                 value if isinstance(value, Raised) else _graph_value(value, known_list)

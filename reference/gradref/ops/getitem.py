@@ -177,22 +177,33 @@ def apply_slicing(self: Tensor, key: tuple, optimize: bool = True):
     result, dim, indices = self, 0, []
 
     def record_index(t: Tensor) -> None:
+        # recordTensorIndex: the first index goes at the current dim, later ones after the
+        # others; a mask covers as many dims as it has
         nonlocal dim
-        indices.extend([None] * (dim + 1 - len(indices)))
-        indices[dim] = t
-        dim += 1
+        if not indices:
+            indices.extend([None] * (dim + 1))
+            indices[dim] = t
+        else:
+            indices.append(t)
+        dim += t.dim() if t.dtype in (_dtypes.bool, _dtypes.uint8) else 1
+
+    def skip(n: int) -> None:
+        nonlocal dim
+        dim += n
+        if indices:  # dims passed after an index tensor are whole dims of the index op
+            indices.extend([None] * n)
 
     for real_dim, k in enumerate(key):
         if _is_long(k):
             result = apply_select(result, dim, int(k), real_dim)
         elif isinstance(k, slice):
             result = apply_slice(result, dim, *unpack_slice(k), optimize=optimize)
-            dim += 1
+            skip(1)
         elif k is Ellipsis:
-            dim += self.dim() - specified
+            skip(self.dim() - specified)
         elif k is None:
             result = result.unsqueeze(dim)
-            dim += 1
+            skip(1)
         elif isinstance(k, bool):
             result = result.unsqueeze(dim)
             record_index(_bool_index(k, result))
@@ -260,7 +271,11 @@ def _index_key(x: Tensor, indices: list) -> tuple:
             )
         key.append(idx)
         position += 1
-    arrays = [k for k in key if isinstance(k, np.ndarray) and k.dtype != np.bool_]
+    # masks take part as their nonzero() index arrays, one per dim they cover
+    arrays = []
+    for k in key:
+        if isinstance(k, np.ndarray):
+            arrays.extend(np.nonzero(k) if k.dtype == np.bool_ else [k])
     try:
         np.broadcast_shapes(*[a.shape for a in arrays])
     except ValueError:
@@ -271,8 +286,17 @@ def _index_key(x: Tensor, indices: list) -> tuple:
     return tuple(key)
 
 
+def _trim(indices: list) -> list:
+    """dispatch_index: trailing None entries are dropped."""
+    indices = list(indices)
+    while indices and indices[-1] is None:
+        indices.pop()
+    return indices
+
+
 def index(x: Tensor, indices: list) -> Tensor:
     """at::index: advanced indexing (a copy); IndexBackward0 saves the index tensors."""
+    indices = _trim(indices)
     key = _index_key(x, indices)
     y = finish(x._data[key], x.dtype, x.device)
     if needs_grad(x):
@@ -303,11 +327,15 @@ def getitem(self: Tensor, key):
     return index(result, indices)
 
 
+def _is_scalar(value) -> bool:
+    return isinstance(value, (bool, int, float, complex, np.number, np.bool_))
+
+
 def _value_tensor(value, like: Tensor) -> Tensor:
     """valueToTensor: a number becomes a 0-dim tensor with the destination's dtype and device."""
     if isinstance(value, Tensor):
         return value
-    if isinstance(value, (bool, int, float, complex, np.number, np.bool_)):
+    if _is_scalar(value):
         return Tensor._from_array(np.asarray(value).astype(like.dtype.np), like.dtype, like.device)
     raise TypeError(
         f"can't assign a {type(value).__name__} to a {_dtypes.legacy_type_name(like.dtype)}"
@@ -323,9 +351,13 @@ def _strip_leading_ones(shape) -> tuple:
     return shape[k:]
 
 
-def copy_to(dst: Tensor, src: Tensor) -> None:
-    """TensorIndexing's copy_to: copy_ when shapes match, fill_ with a 0-dim value, else a view
-    of ``src`` without leading 1s expanded to ``dst``'s shape, then copy_."""
+def copy_to(dst: Tensor, src) -> None:
+    """TensorIndexing's copy_to: ``fill_`` with a number; with a tensor, copy_ when the shapes
+    match, fill_ with a 0-dim CPU value, else a view of ``src`` without leading 1s expanded to
+    ``dst``'s shape, then copy_."""
+    if not isinstance(src, Tensor):
+        dst.fill_(src)
+        return
     if tuple(dst.shape) == tuple(src.shape):
         dst.copy_(src)
         return
@@ -338,10 +370,49 @@ def copy_to(dst: Tensor, src: Tensor) -> None:
     dst.copy_(src_view)
 
 
+def _masked_fill_mask(x: Tensor, indices: list):
+    """canDispatchToMaskedFill: the one mask of an all-mask index list (unsqueezed over the
+    trailing dims), or None."""
+    mask, leading = None, 0
+    for t in indices:
+        if t is None:
+            if mask is None:
+                leading += 1
+            continue
+        if t.dtype not in (_dtypes.bool, _dtypes.uint8) or mask is not None:
+            return None
+        for j, n in enumerate(t.shape):
+            at = leading + j
+            if at >= x.dim() or x.shape[at] != n:
+                raise IndexError(
+                    f"The shape of the mask {list(t.shape)} at index {j} does not match the "
+                    f"shape of the indexed tensor {list(x.shape)} at index {at}"
+                )
+        mask, leading = t, leading + t.dim()
+    if mask is None:
+        return None
+    for _ in range(leading, x.dim()):
+        mask = mask.unsqueeze(-1)
+    return mask
+
+
+def _index_fill_dim(indices: list):
+    """try_dispatch_index_fill_: the dim of the one int64 index tensor, or None."""
+    found = [d for d, t in enumerate(indices) if t is not None]
+    if len(found) != 1:
+        return None
+    t = indices[found[0]]
+    if t.dtype is not _dtypes.int64 or (t.dim() > 1 and not t.is_contiguous()):
+        return None
+    return found[0]
+
+
 def setitem(self: Tensor, key, value) -> None:
-    """``self[key] = value``: the same views as ``getitem`` (a whole-dim slice skipped, even
-    alone), then copy_to the result, or index_put_ into it with advanced indices."""
-    value = _value_tensor(value, self)
+    """``self[key] = value`` as torch's set_item: the views of ``getitem`` (a whole-dim slice
+    skipped, even alone), then copy_to the result; with index tensors, a number is written by
+    masked_fill_ (one mask) or index_fill_ (one int64 index), anything else by index_put_."""
+    if not _is_scalar(value):
+        value = _value_tensor(value, self)
     if key is False:
         return
     if key is Ellipsis:
@@ -360,6 +431,18 @@ def setitem(self: Tensor, key, value) -> None:
     if not indices:
         copy_to(sliced, value)
         return
+    indices = _trim(indices)
+    if not isinstance(value, Tensor):
+        mask = _masked_fill_mask(sliced, indices)
+        if mask is not None:
+            sliced.masked_fill_(mask, value)
+            return
+        d = _index_fill_dim(indices)
+        if d is not None:
+            idx = indices[d]
+            sliced.index_fill_(d, idx.view(-1) if idx.dim() > 1 else idx, value)
+            return
+        value = _value_tensor(value, self)
     stripped = _strip_leading_ones(value.shape)
     if stripped != tuple(value.shape):
         value = value.view(stripped)

@@ -291,6 +291,47 @@ def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1
     return y
 
 
+@register("index_fill", node="IndexFillBackward0", inplace=True)
+def index_fill(input: Tensor, dim: int, index: Tensor, value) -> Tensor:
+    """input with ``value`` at the slices ``index`` along ``dim``; the gradient is zero there
+    (IndexFillBackward0; IndexFillBackward1 for a 0-dim tensor value, which gets their sum)."""
+    from .._tensor import _wrap_dim
+
+    if not isinstance(index, Tensor) or index.dtype is not _dtypes.int64:
+        raise IndexError("index_fill_(): Expected dtype int64 for index.")
+    idx = index._data.reshape(-1)
+    d = _wrap_dim(dim, input.dim())
+    size = input.shape[d] if input.dim() else 1
+    if idx.size and (idx.min() < -size or idx.max() >= size):
+        bad = int(idx.max() if idx.max() >= size else idx.min())
+        raise IndexError(f"index {bad} is out of bounds for dimension {d} with size {size}")
+    cdt = compute_np_dtype(input.dtype)
+    data = input._data.astype(cdt).copy()
+    v = value._data if isinstance(value, Tensor) else value
+    if data.ndim:
+        np.moveaxis(data, d, 0)[idx % size] = v
+    elif idx.size:
+        data[...] = v
+    y = finish(data, input.dtype, input.device)
+    fields = {"dim": dim, "index": index}
+
+    def vjp_self(g, c):
+        return g.index_fill(d, c.index, 0.0) if g.dim() else g * 0.0
+
+    if isinstance(value, Tensor):
+        record(
+            "IndexFillBackward1",
+            [input, value],
+            [y],
+            [vjp_self, lambda g, c: g.index_select(d, c.index).sum()],
+            [("index",), ("index",)],
+            fields,
+        )
+    else:
+        record("IndexFillBackward0", [input], [y], [vjp_self], [("index",)], fields)
+    return y
+
+
 @register("masked_fill", node="MaskedFillBackward0", inplace=True)
 def masked_fill(input: Tensor, mask: Tensor, value) -> Tensor:
     """input with ``value`` where ``mask``; MaskedFillBackward0 (number) / MaskedFillBackward1
