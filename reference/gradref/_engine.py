@@ -159,6 +159,16 @@ class Node:
     def _tensor_hooks(self, nr: int) -> _HookDict:
         return self._tensor_pre_hooks.setdefault(nr, _HookDict())
 
+    #: the torch attributes of this kind of node (see _surface): missing ones raise
+    #: NotImplementedError
+    _SURFACE = "NODE"
+
+    def __getattr__(self, name: str):
+        from . import _surface
+
+        names = sum((getattr(_surface, group) for group in self._SURFACE.split()), ())
+        raise _surface.attribute_error(self, "torch.autograd.graph.Node", names, name)
+
 
 _PACKAGE_DIR = __file__.rsplit("/", 1)[0]
 
@@ -184,6 +194,7 @@ class AccumulateGrad(Node):
     """Sink of a leaf: adds the incoming gradient into ``variable.grad``."""
 
     _name = "torch::autograd::AccumulateGrad"
+    _SURFACE = "NODE ACCUMULATE_GRAD"
 
     def __init__(self, variable) -> None:
         super().__init__(())

@@ -460,6 +460,12 @@ class Tensor:
         _set_history(self, node)  # a retain_grad registration moves to the new node
         self._attr_version = self._vc.value
 
+    def __getattr__(self, name: str):
+        # torch's autograd attributes gradref lacks raise NotImplementedError (see _surface)
+        from ._surface import TENSOR, attribute_error
+
+        raise attribute_error(self, "torch.Tensor", TENSOR, name)
+
     # -- misc -------------------------------------------------------------------------------
     def __deepcopy__(self, memo):
         if not self.is_leaf:

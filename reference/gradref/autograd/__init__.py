@@ -5,7 +5,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Mapping
 
-from .. import _engine
+from .. import _engine, _grad_mode, _surface
 from .._factories import ones, ones_like, zeros_like
 from .._grad_mode import (
     enable_grad,
@@ -21,6 +21,7 @@ from .anomaly_mode import detect_anomaly, set_detect_anomaly
 from .function import Function, FunctionCtx, once_differentiable
 
 Variable = Tensor
+grad_mode = _grad_mode  # torch.autograd.grad_mode: no_grad, enable_grad, set_grad_enabled...
 
 __all__ = [
     "Function",
@@ -241,3 +242,7 @@ def grad(
     if type(inputs) is dict:
         return dict(zip(inputs.keys(), result))
     return result
+
+
+# torch's names gradref lacks raise NotImplementedError naming them (see _surface)
+__getattr__ = _surface.module_getattr("torch.autograd", __name__)

@@ -8,7 +8,7 @@ import functools
 
 import numpy as np
 
-from .. import _dtypes, _engine, _forward, _grad_mode
+from .. import _dtypes, _engine, _forward, _grad_mode, _surface
 from .._ops import CopySlices, _set_history
 from .._tensor import Tensor
 
@@ -62,6 +62,7 @@ class BackwardCFunction(_engine.Node, FunctionCtx):
     torch's FunctionMeta makes one: tools name a node by ``type(node).__name__``."""
 
     _forward_cls = None
+    _SURFACE = "NODE CUSTOM_NODE"
 
     def __init__(self, edges, is_tensor_input) -> None:
         _engine.Node.__init__(self, edges)
@@ -74,6 +75,7 @@ class BackwardCFunction(_engine.Node, FunctionCtx):
         self.materialize_grads = True
         self.needs_input_grad = ()
         self._jvp_saved = None  # save_for_forward's tensors while jvp runs
+        self.saved_for_forward = None
 
     @property
     def saved_tensors(self):
@@ -427,3 +429,7 @@ class InplaceFunction(Function):
 
 class NestedIOFunction(Function):
     pass
+
+
+# torch's names gradref lacks raise NotImplementedError naming them (see _surface)
+__getattr__ = _surface.module_getattr("torch.autograd.function", __name__)

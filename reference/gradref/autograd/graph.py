@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from .._engine import GradientEdge, Node
+from .. import _surface
+from .._engine import GradientEdge, Node, queue_callback
+
+
+def increment_version(tensor) -> None:
+    """Bump the version counter of ``tensor`` (or of each tensor of a sequence), as an in-place
+    change does, for code that modifies a tensor's memory behind autograd's back."""
+    for t in (tensor,) if not isinstance(tensor, (list, tuple)) else tensor:
+        t._vc.bump()
 
 
 def get_gradient_edge(tensor) -> GradientEdge:
@@ -23,6 +31,8 @@ __all__ = [
     "Node",
     "GradientEdge",
     "get_gradient_edge",
+    "increment_version",
+    "queue_callback",
     "saved_tensors_hooks",
     "save_on_cpu",
     "disable_saved_tensors_hooks",
@@ -122,3 +132,7 @@ def register_multi_grad_hook(tensors, fn, *, mode: str = "all"):
                 h.remove()
 
     return _Multi(None)
+
+
+# torch's names gradref lacks raise NotImplementedError naming them (see _surface)
+__getattr__ = _surface.module_getattr("torch.autograd.graph", __name__)
