@@ -146,16 +146,41 @@ def iterator_layout(shape: tuple, operands) -> list | None:
     return perm[::-1]
 
 
-def compute(fn: Callable, args, cdtype, out_dtype, device, **params) -> Tensor:
+def compute(
+    fn: Callable, args, cdtype, out_dtype, device, contiguous: bool = False, **params
+) -> Tensor:
+    """``fn`` on the arguments' values (in ``cdtype``'s compute dtype), as a new tensor laid
+    out as TensorIterator would lay out an elementwise result, or C-contiguous when
+    ``contiguous`` (ops whose kernels allocate a contiguous result: softmax, cumsum...)."""
     cdt = compute_np_dtype(cdtype)
     inputs = arrays(args, cdt)
     with np.errstate(all="ignore"):
         result = np.asarray(fn(*inputs, **params))
+    if contiguous:
+        return finish(np.array(result, order="C"), out_dtype, device)
     tensors = [a._data for a in args if isinstance(a, Tensor) and a.dim() > 0]
     layout = None
     if tensors and all(_engine._expandable(t.shape, result.shape) for t in tensors):
         layout = iterator_layout(result.shape, tensors)
     return finish(result, out_dtype, device, layout)
+
+
+def finish_like(values, like: np.ndarray, dtype, device) -> Tensor:
+    """``values`` as a new tensor of ``dtype`` laid out as torch's ``empty_like(like,
+    preserve_format)``: ``like``'s exact strides when it is dense and non-overlapping, else
+    C-contiguous (clone, to, flip)."""
+    values = np.asarray(values)
+    item = np.dtype(dtype.np).itemsize
+    if like.size and _dense(like):
+        strides = tuple(s // like.itemsize * item for s in like.strides)
+        out = np.lib.stride_tricks.as_strided(
+            np.empty(like.size, dtype.np), like.shape, strides, writeable=True
+        )
+    else:
+        out = np.empty(like.shape, dtype.np)
+    with np.errstate(all="ignore"):
+        out[...] = values
+    return Tensor._from_array(out, dtype, device)
 
 
 # -----------------------------------------------------------------------------------------------
@@ -633,15 +658,22 @@ def make_view(
     vjp=None,
     fields: dict | None = None,
     node: bool = True,
+    offset: int | None = None,
 ) -> Tensor:
     """A tensor sharing ``x``'s memory through ``np_view_fn``, with torch's view bookkeeping;
-    ``node=False`` leaves the grad_fn to the caller (one node for several views)."""
+    ``node=False`` leaves the grad_fn to the caller (one node for several views). ``offset``:
+    how many elements further into the storage the view starts (for slices and selects, whose
+    empty results NumPy does not move), else read from the data pointers."""
     data = np_view_fn(x._data)
     if not np.shares_memory(data, x._data) and data.size > 0 and x._data.size > 0:
         raise AssertionError(f"{name}: view function copied")  # a gradref bug, not a user error
     out = Tensor._from_array(data, dtype or x._dtype, x._device)
     out._vc = x._vc
     out._is_inference = x._is_inference
+    if offset is None:
+        ptr = data.__array_interface__["data"][0] - x._data.__array_interface__["data"][0]
+        offset = ptr // x._dtype.itemsize if data.size else 0
+    out._offset = x.storage_offset() + offset
     parent_fn = x._view_fn
     out._base = x._base if x._base is not None else x
     out._view_fn = (lambda a: np_view_fn(parent_fn(a))) if parent_fn is not None else np_view_fn

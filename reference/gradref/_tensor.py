@@ -90,6 +90,7 @@ class Tensor:
         t._accumulator = None
         t._is_inference = _grad_mode.is_inference_mode_enabled()
         t._fw_grads = None
+        t._offset = None  # storage offset of a view (None: read from the data pointers)
         return t
 
     # -- basic metadata ---------------------------------------------------------------------
@@ -142,11 +143,11 @@ class Tensor:
         return strides[_wrap_dim(dim, self.dim())]
 
     def storage_offset(self) -> int:
+        if self._offset is not None:  # views keep their offset (even empty ones, see make_view)
+            return self._offset
         root = self._base._data if self._base is not None else self._data
         while root.base is not None and isinstance(root.base, np.ndarray):
             root = root.base
-        if self._data.size == 0:
-            return 0
         start = self._data.__array_interface__["data"][0]
         origin = root.__array_interface__["data"][0]
         return (start - origin) // self._dtype.itemsize
@@ -421,6 +422,7 @@ class Tensor:
         out = Tensor._from_array(self._data.view(), self._dtype, self._device)
         out._vc = self._vc
         out._is_inference = self._is_inference
+        out._offset = self._offset
         return out
 
     def detach_(self) -> Tensor:
@@ -456,7 +458,14 @@ class Tensor:
 
         base = self._base
         view_fn = self._view_fn
-        node = index_map_node("AsStridedBackward0", base, lambda a: view_fn(a), self.shape)
+        fields = {
+            "size": tuple(self.shape),
+            "stride": self.stride(),
+            "storage_offset": self.storage_offset(),
+        }
+        node = index_map_node(
+            "AsStridedBackward0", base, lambda a: view_fn(a), self.shape, fields=fields
+        )
         _set_history(self, node)  # a retain_grad registration moves to the new node
         self._attr_version = self._vc.value
 

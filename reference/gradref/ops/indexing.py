@@ -93,7 +93,8 @@ def select(input: Tensor, dim: int, index: int) -> Tensor:
     i = index % size
     sl = (slice(None),) * d + (i, Ellipsis)
     fields = {"dim": dim, "index": index, "self_sym_sizes": tuple(input.shape)}
-    return make_view(input, "SelectBackward0", lambda a: a[sl], fields=fields)
+    offset = i * input.stride(d)
+    return make_view(input, "SelectBackward0", lambda a: a[sl], fields=fields, offset=offset)
 
 
 def narrow_slice(input: Tensor, dim: int, start: int, end: int, step: int = 1) -> Tensor:
@@ -107,6 +108,9 @@ def narrow_slice(input: Tensor, dim: int, start: int, end: int, step: int = 1) -
         raise IndexError("slice() cannot be applied to a 0-dim tensor.")
     d = _wrap_dim(dim, input.dim())
     sl = (slice(None),) * d + (slice(start, end, step), Ellipsis)
+    size = input.shape[d]
+    first = start + size if start < 0 else start  # where torch's slice starts, clamped
+    first = min(max(first, 0), size)
     fields = {
         "dim": dim,
         "start": start,
@@ -114,7 +118,8 @@ def narrow_slice(input: Tensor, dim: int, start: int, end: int, step: int = 1) -
         "step": step,
         "self_sym_sizes": tuple(input.shape),
     }
-    return make_view(input, "SliceBackward0", lambda a: a[sl], fields=fields)
+    offset = first * input.stride(d)
+    return make_view(input, "SliceBackward0", lambda a: a[sl], fields=fields, offset=offset)
 
 
 @register("narrow", node="SliceBackward0")
@@ -356,7 +361,7 @@ def masked_fill(input: Tensor, mask: Tensor, value) -> Tensor:
     cdt = compute_np_dtype(input.dtype)
     with np.errstate(all="ignore"):
         out = np.where(mask._data, np.asarray(v).astype(cdt), input._data.astype(cdt))
-    y = finish(np.broadcast_to(out, out_shape), input.dtype, input.device)
+    y = finish(np.array(np.broadcast_to(out, out_shape), order="C"), input.dtype, input.device)
     if isinstance(value, Tensor):
         record(
             "MaskedFillBackward1",

@@ -366,7 +366,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps: float = 1e-
         return y
 
     args = [input] + [t for t in (weight, bias) if t is not None]
-    y = compute(fwd, args, input.dtype, input.dtype, common_device(*args))
+    y = compute(fwd, args, input.dtype, input.dtype, common_device(*args), contiguous=True)
 
     def stats(x):
         mu = x.mean(axis=axes, keepdims=True) if x.size else x.sum(axis=axes, keepdims=True)

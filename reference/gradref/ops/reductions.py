@@ -247,7 +247,14 @@ def cumsum(input: Tensor, dim: int, *, dtype=None) -> Tensor:
     d = _wrap_dim(dim, input.dim())
     rdt = _cum_dtype(input, dtype)
     axis = d if input.dim() else None
-    y = compute(lambda a: np.cumsum(a, axis=axis).reshape(a.shape), [input], rdt, rdt, input.device)
+    y = compute(
+        lambda a: np.cumsum(a, axis=axis).reshape(a.shape),
+        [input],
+        rdt,
+        rdt,
+        input.device,
+        contiguous=True,
+    )
 
     def vjp(g, c):
         if g.dim() == 0:
@@ -266,7 +273,12 @@ def cumprod(input: Tensor, dim: int, *, dtype=None) -> Tensor:
     rdt = _cum_dtype(input, dtype)
     axis = d if input.dim() else None
     y = compute(
-        lambda a: np.cumprod(a, axis=axis).reshape(a.shape), [input], rdt, rdt, input.device
+        lambda a: np.cumprod(a, axis=axis).reshape(a.shape),
+        [input],
+        rdt,
+        rdt,
+        input.device,
+        contiguous=True,
     )
 
     def vjp(g, c):
@@ -736,7 +748,12 @@ def softmax(input: Tensor, dim=None, dtype=None) -> Tensor:
     """exp(x) / sum(exp(x)) along ``dim``; gradient ``y * (g - sum(g * y))``."""
     x, d, dim = _softmax_input(input, dim, dtype)
     y = compute(
-        lambda a: _np_softmax(a, d if x.dim() else None, False), [x], x.dtype, x.dtype, x.device
+        lambda a: _np_softmax(a, d if x.dim() else None, False),
+        [x],
+        x.dtype,
+        x.dtype,
+        x.device,
+        contiguous=True,
     )
 
     def vjp(g, c):
@@ -754,7 +771,12 @@ def log_softmax(input: Tensor, dim=None, dtype=None) -> Tensor:
     """x - logsumexp(x) along ``dim``; gradient ``g - exp(y) * sum(g)``."""
     x, d, dim = _softmax_input(input, dim, dtype)
     y = compute(
-        lambda a: _np_softmax(a, d if x.dim() else None, True), [x], x.dtype, x.dtype, x.device
+        lambda a: _np_softmax(a, d if x.dim() else None, True),
+        [x],
+        x.dtype,
+        x.dtype,
+        x.device,
+        contiguous=True,
     )
 
     def vjp(g, c):

@@ -9,7 +9,7 @@ import numpy as np
 
 from .. import _dtypes
 from .._device import as_device
-from .._ops import common_device, finish, make_view, make_views, record
+from .._ops import common_device, finish, finish_like, make_view, make_views, record
 from .._tensor import Size, Tensor, _wrap_dim
 from ._table import register
 
@@ -375,7 +375,7 @@ def contiguous(input: Tensor, memory_format=None) -> Tensor:
     if input.is_contiguous():
         return input
     y = clone(input)
-    y._data = np.ascontiguousarray(y._data)
+    y._data = np.array(y._data, order="C")
     return y
 
 
@@ -384,8 +384,9 @@ def clone(input: Tensor, *, memory_format=None) -> Tensor:
     """A copy (keeping the layout, as preserve_format does; C order for contiguous_format)."""
     data = input._data
     if getattr(memory_format, "_name", memory_format) == "contiguous_format":
-        data = np.ascontiguousarray(data)
-    y = finish(data, input.dtype, input.device)
+        y = finish(np.array(data, order="C"), input.dtype, input.device)
+    else:
+        y = finish_like(data, data, input.dtype, input.device)
     record("CloneBackward0", [input], [y], [lambda g, c: g], [()])
     return y
 
@@ -497,7 +498,8 @@ def cat(tensors, dim: int = 0) -> Tensor:
                     f"Sizes of tensors must match except in dimension {d}. Expected size "
                     f"{ref.shape[k]} but got size {t.shape[k]} for tensor number {i} in the list."
                 )
-    y = finish(np.concatenate([t._data.astype(dt.np) for t in parts], axis=d), dt, dev)
+    joined = np.concatenate([t._data.astype(dt.np) for t in parts], axis=d)
+    y = finish(np.array(joined, order="C"), dt, dev)
     offsets, start = [], 0
     for t in tensors:
         n = t.shape[d] if any(t is p for p in parts) else 0
@@ -544,7 +546,9 @@ def stack(tensors, dim: int = 0) -> Tensor:
     for t in tensors:
         dt = _dtypes.promote_types(dt, t.dtype)
     dev = common_device(*tensors)
-    y = finish(np.stack([t._data.astype(dt.np) for t in tensors], axis=d), dt, dev)
+    y = finish(
+        np.array(np.stack([t._data.astype(dt.np) for t in tensors], axis=d), order="C"), dt, dev
+    )
     # one node whose edges go to the stacked tensors themselves (torch's StackBackward0)
     record(
         "StackBackward0",
@@ -611,7 +615,7 @@ def to(input: Tensor, *args, **kwargs) -> Tensor:
             stacklevel=2,
         )
         data = data.real
-    y = finish(data, dtype, device)
+    y = finish_like(data, input._data, dtype, device)
     record(
         "ToCopyBackward0",
         [input],
@@ -718,7 +722,8 @@ def flip(input: Tensor, *dims) -> Tensor:
     if len(set(ds)) != len(ds):
         dup = next(d for d in ds if ds.count(d) > 1)
         raise RuntimeError(f"dim {dup} appears multiple times in the list of dims")
-    y = finish(np.flip(input._data, ds) if n else input._data, input.dtype, input.device)
+    flipped = np.flip(input._data, ds) if n else input._data
+    y = finish_like(flipped, input._data, input.dtype, input.device)
     record("FlipBackward0", [input], [y], [lambda g, c: flip(g, ds)], [()], {"dims": dims})
     return y
 
@@ -764,7 +769,7 @@ def constant_pad_nd(input: Tensor, pad, value=0) -> Tensor:
         if n
         else data
     )
-    y = finish(out, input.dtype, input.device)
+    y = finish(np.array(out, order="C"), input.dtype, input.device)
     record(
         "ConstantPadNdBackward0",
         [input],
