@@ -115,7 +115,7 @@ relu = unary(
     "relu",
     "ReluBackward0",
     lambda x: np.maximum(x, 0),
-    lambda g, c: g * (c.result > 0),
+    lambda g, c: where(c.result > 0, g, 0.0),  # threshold_backward: NaN gradients dropped
     ("result",),
     to_float=False,
 )
@@ -398,7 +398,10 @@ def _pow_scalar_base(base, exponent: Tensor) -> Tensor:
 def _comparison(name, fn, aliases=()):
     def op(input, other):
         a, b, dt, dev = binary_args(input, other)
-        return compute(fn, [a, b], dt, _dtypes.bool, dev)
+        # compared in the common dtype, as torch: a float64 0-dim operand rounds to float32
+        return compute(
+            lambda x, z: fn(x.astype(dt.np), z.astype(dt.np)), [a, b], dt, _dtypes.bool, dev
+        )
 
     op.__doc__ = f"{name}(input, other) -> bool Tensor (not differentiable)."
     return register(name, aliases=aliases, inplace=False)(op)
@@ -479,7 +482,7 @@ def clamp(input, min=None, max=None):  # noqa: A002 - torch's names
             mask = mask & (c.self > min)
         if max is not None:
             mask = mask & (c.self < max)
-        return g * mask
+        return where(mask, g, 0.0)  # a NaN gradient where clamped is dropped, as torch does
 
     record(
         "ClampBackward1", [input], [y], [vjp], [("self",)], {"self": input, "min": min, "max": max}
@@ -834,8 +837,14 @@ def softplus(input, beta: float = 1, threshold: float = 20):
 
 
 def _tie_split(g, mask_win, mask_tie):
-    """The gradient of maximum/minimum for one side: all of it where it wins, half at a tie."""
+    """The gradient of one side of a clamp bound: all of it where it wins, half at a tie."""
     return g * (mask_win + 0.5 * mask_tie)
+
+
+def _extremum_grad(g, lose, tie):
+    """torch's maximum/minimum formula for one side: ``where(tie, g / 2, g)`` with zeros where
+    it loses (so both sides get the whole gradient where a NaN makes every comparison false)."""
+    return where(tie, g / 2, g).masked_fill(lose, 0.0)
 
 
 @register("maximum", node="MaximumBackward0")
@@ -849,8 +858,8 @@ def maximum(input, other):
         [a, b],
         [y],
         [
-            lambda g, c: _tie_split(g, (c.self > c.other), (c.self == c.other)),
-            lambda g, c: _tie_split(g, (c.other > c.self), (c.self == c.other)),
+            lambda g, c: _extremum_grad(g, c.self < c.other, c.self == c.other),
+            lambda g, c: _extremum_grad(g, c.self > c.other, c.self == c.other),
         ],
         [("self", "other"), ("self", "other")],
         {"self": a, "other": b},
@@ -869,8 +878,8 @@ def minimum(input, other):
         [a, b],
         [y],
         [
-            lambda g, c: _tie_split(g, (c.self < c.other), (c.self == c.other)),
-            lambda g, c: _tie_split(g, (c.other < c.self), (c.self == c.other)),
+            lambda g, c: _extremum_grad(g, c.self > c.other, c.self == c.other),
+            lambda g, c: _extremum_grad(g, c.self < c.other, c.self == c.other),
         ],
         [("self", "other"), ("self", "other")],
         {"self": a, "other": b},
