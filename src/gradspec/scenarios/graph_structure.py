@@ -383,3 +383,33 @@ def tutorial_mlp(T, x, w1, w2, dtype, head, loss, custom, backward):
         y.backward()
         return record, graph_record(y, known=(inp, a, b, bias)), a.grad, b.grad, bias.grad
     return record
+
+
+@scenario(
+    "graph.linear-flatten",
+    draws=dict(
+        batch=st.sampled_from([(), (2,), (2, 3), (1, 2, 2)]),
+        layout=st.sampled_from(["contiguous", "transposed", "expanded"]),
+        bias=st.sampled_from(["contiguous", "strided", "none", "row"]),
+        dtype=float_dtypes(low_precision=False),
+        x=arrays((4, 3), bound=2.0),
+    ),
+)
+def linear_flatten(T, batch, layout, bias, dtype, x):
+    w = leaf(T, x[:3], dtype)  # (3 out, 3 in)
+    n = 1
+    for s in batch:
+        n *= s
+    flat = tensor(T, np.resize(x, (max(n, 1), 3)), dtype)
+    inp = flat[0].expand(*batch, 3) if layout == "expanded" else flat[:n].reshape(*batch, 3)
+    if layout == "transposed" and inp.dim() >= 2:
+        inp = inp.transpose(-1, -2).contiguous().transpose(-1, -2)
+    inp = inp.requires_grad_() if inp.is_leaf else inp
+    b = {
+        "contiguous": lambda: leaf(T, x[3], dtype),
+        "strided": lambda: leaf(T, np.concatenate([x[3], x[3]]), dtype)[::2],
+        "none": lambda: None,
+        "row": lambda: leaf(T, x[3:4], dtype),
+    }[bias]()
+    y = T.nn.functional.linear(inp, w, b)
+    return y, graph_record(y, known=(w, inp) + ((b,) if b is not None else ()))
