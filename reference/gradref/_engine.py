@@ -415,7 +415,7 @@ def _unpacked(data, grad_fn, output_nr, requires_grad, accumulator):
     """A new tensor on ``data``'s memory with the given autograd metadata (not a view)."""
     from ._tensor import Tensor
 
-    out = Tensor._from_array(data._data, data._dtype, data._device)
+    out = Tensor._from_array(data._data, data._dtype, data._device, fresh=False)
     out._vc = data._vc
     out._is_inference = data._is_inference
     out._grad_fn = grad_fn

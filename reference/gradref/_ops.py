@@ -667,7 +667,7 @@ def make_view(
     data = np_view_fn(x._data)
     if not np.shares_memory(data, x._data) and data.size > 0 and x._data.size > 0:
         raise AssertionError(f"{name}: view function copied")  # a gradref bug, not a user error
-    out = Tensor._from_array(data, dtype or x._dtype, x._device)
+    out = Tensor._from_array(data, dtype or x._dtype, x._device, fresh=False)
     out._vc = x._vc
     out._is_inference = x._is_inference
     if offset is None:

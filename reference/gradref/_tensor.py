@@ -68,11 +68,18 @@ class Tensor:
 
     # -- construction -----------------------------------------------------------------------
     @classmethod
-    def _from_array(cls, data: np.ndarray, dtype, device, requires_grad: bool = False) -> Tensor:
+    def _from_array(
+        cls, data: np.ndarray, dtype, device, requires_grad: bool = False, fresh: bool = True
+    ) -> Tensor:
+        """A tensor on ``data``. ``fresh``: a new result, whose strides, if it has no elements,
+        are torch's for a new tensor (NumPy makes them all 0); pass False for data whose strides
+        are meaningful (views, and tensors made from NumPy arrays, which keep theirs)."""
         t = object.__new__(cls)
         data = np.asarray(data)
         if data.dtype != dtype.np:
             data = data.astype(dtype.np)
+        if fresh and data.size == 0 and data.ndim and not any(data.strides):
+            data = _empty_with_strides(data)
         t._data = data
         t._dtype = dtype
         t._device = device
@@ -419,7 +426,7 @@ class Tensor:
         backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     def detach(self) -> Tensor:
-        out = Tensor._from_array(self._data.view(), self._dtype, self._device)
+        out = Tensor._from_array(self._data.view(), self._dtype, self._device, fresh=False)
         out._vc = self._vc
         out._is_inference = self._is_inference
         out._offset = self._offset
@@ -441,7 +448,7 @@ class Tensor:
 
     @property
     def data(self) -> Tensor:
-        out = Tensor._from_array(self._data.view(), self._dtype, self._device)
+        out = Tensor._from_array(self._data.view(), self._dtype, self._device, fresh=False)
         out._is_inference = self._is_inference
         return out
 
@@ -495,6 +502,18 @@ class Tensor:
             _rebuild,
             (self._data.copy(), self._dtype.name, str(self._device), self._requires_grad),
         )
+
+
+def _empty_with_strides(data: np.ndarray) -> np.ndarray:
+    """A zero-size array with the strides torch gives a new empty tensor (contiguous, sizes
+    counted as at least 1); NumPy gives zero-size results all-zero strides."""
+    strides, step = [], data.itemsize
+    for n in reversed(data.shape):
+        strides.append(step)
+        step *= max(n, 1)
+    return np.lib.stride_tricks.as_strided(
+        np.empty(0, data.dtype), data.shape, tuple(reversed(strides)), writeable=True
+    )
 
 
 def _check_inference_requires_grad(t: Tensor, value) -> None:

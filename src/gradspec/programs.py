@@ -295,16 +295,17 @@ def run_program(T: Any, prog: list[tuple]) -> dict:
             )
         )
     events = [(kind, step, _tree(T, payload)) for kind, step, payload in events]
-    return {"events": events, "tensors": final, "graph": _graph(tensors)}
+    return {"events": events, "tensors": final, "graph": _graph(T, tensors)}
 
 
-def _graph(tensors: list) -> dict:
+def _graph(T, tensors: list) -> dict:
     """The graph behind every tensor of the program as tools see it (node classes, names,
-    edges, saved fields; saved tensors by which program tensor they are)."""
+    edges, saved fields; saved tensors by which program tensor they are, their values at
+    float32 precision as every value of a program)."""
     from gradspec.observe import graph_record
 
     with _quiet():
-        return graph_record(*tensors)
+        return graph_record(*tensors, values=lambda t: _single(T, t))
 
 
 def _single(T, t):

@@ -332,7 +332,7 @@ def _forward_jvp(cls, ctx, args, result) -> None:
 
 def _alias(t: Tensor) -> Tensor:
     """A returned input comes back as a new tensor viewing the same memory (torch: view_as)."""
-    out = Tensor._from_array(t._data.view(), t.dtype, t.device)
+    out = Tensor._from_array(t._data.view(), t.dtype, t.device, fresh=False)
     out._vc = t._vc
     out._base = t._base if t._base is not None else t
     parent = t._view_fn
@@ -399,7 +399,7 @@ def _delayed_error(message: str, inputs: list):
         if t is None:
             outs.append(None)
             continue
-        o = Tensor._from_array(t._data, t.dtype, t.device)
+        o = Tensor._from_array(t._data, t.dtype, t.device, fresh=False)
         o._vc = t._vc
         o._grad_fn = node
         o._output_nr = i

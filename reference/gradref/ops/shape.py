@@ -150,7 +150,7 @@ def unsafe_view(input: Tensor, shape) -> Tensor:
     data = _np_view_reshape(input._data, shape)
     if data is None:
         raise AssertionError("_unsafe_view of a tensor that cannot be viewed")  # a gradref bug
-    y = Tensor._from_array(data, input.dtype, input.device)
+    y = Tensor._from_array(data, input.dtype, input.device, fresh=False)
     y._vc = input._vc
     sizes = tuple(input.shape)
     record(
