@@ -599,6 +599,14 @@ class CopySlices(_engine.Node):
         g_slice = _index_gather(g, self._index)
         res = self._fn._apply([g_slice])
         first = res[0]
+        if first is not None and self._index.size != np.unique(self._index).size:
+            # torch copies the view's gradient into a strided slice of the base's: a view
+            # whose elements share memory (an expand) cannot be written
+            raise RuntimeError(
+                "unsupported operation: more than one element of the written-to tensor refers "
+                "to a single memory location. Please clone() the tensor before performing the "
+                "operation."
+            )
         if first is None:
             first = g_slice * 0
         elif tuple(first.shape) != tuple(g_slice.shape):
