@@ -256,14 +256,28 @@ def scalar_dtype(value) -> dtype:
     raise TypeError(f"unsupported scalar of type {type(value).__name__}")
 
 
+def wrapped_number_dtype(value) -> dtype:
+    """The dtype of the tensor torch wraps a Python number in (``wrapped_scalar_tensor``)."""
+    if isinstance(value, (builtins_bool, np.bool_)):
+        return bool
+    if isinstance(value, (builtins_int, np.integer)):
+        return int64
+    if isinstance(value, (builtins_complex, np.complexfloating)):
+        return complex128
+    return float64
+
+
 def result_type(*operands) -> dtype:
-    """torch.result_type over tensors (dimensioned or 0-dim) and Python scalars."""
+    """torch.result_type over tensors (dimensioned or 0-dim), Python scalars and wrapped
+    numbers (which count as the Python scalars they wrap)."""
     dim_r = zero_r = wrapped_r = None
     for op in operands:
         if op is None:
             continue
         d = getattr(op, "dtype", None)
-        if isinstance(d, dtype):
+        if getattr(op, "_wrapped_number", False):
+            wrapped_r = _promote_opt(wrapped_r, scalar_dtype(op._data.item()))
+        elif isinstance(d, dtype):
             if op.dim() > 0:
                 dim_r = _promote_opt(dim_r, d)
             else:
@@ -283,6 +297,19 @@ def type_meta_name(d: dtype) -> str:
 
 def scalar_type_name(d: dtype) -> str:
     return _SCALAR_TYPE_NAME[d]
+
+
+#: dtypes with a legacy tensor type name (torch.FloatTensor...); the others have none
+_HAS_LEGACY_NAME = ("Half", "Float", "Double", "Byte", "Char", "Short", "Int", "Long")
+
+
+def type_string(d: dtype, device_type: str = "cpu") -> str:
+    """A tensor type as torch's ``Tensor::toString`` prints it: ``torch.FloatTensor``
+    (``torch.cuda.FloatTensor``), or ``CPUBFloat16Type`` for dtypes without a legacy name."""
+    name = _SCALAR_TYPE_NAME[d]
+    if name in _HAS_LEGACY_NAME:
+        return legacy_type_name(d, device_type)
+    return f"{'CUDA' if device_type == 'cuda' else 'CPU'}{name}Type"
 
 
 def legacy_type_name(d: dtype, device_type: str = "cpu") -> str:

@@ -22,11 +22,12 @@ import traceback
 import warnings
 import weakref
 from collections import OrderedDict
+from typing import NamedTuple
 
 from . import _grad_mode
 from ._dtypes import legacy_type_name
 
-_seq = itertools.count()
+_sequence = itertools.count()
 
 FREED_MESSAGE = (
     "Trying to backward through the graph a second time (or directly access saved tensors after "
@@ -75,7 +76,9 @@ def add_hook(hooks: _HookDict, fn) -> RemovableHandle:
 
 
 def hook_name(fn) -> str:
-    return getattr(fn, "__name__", None) or type(fn).__name__
+    """How torch names a hook in its messages: its ``__name__``, else ``<unknown>``."""
+    name = getattr(fn, "__name__", None)
+    return name if isinstance(name, str) else "<unknown>"
 
 
 class InputMetadata:
@@ -96,10 +99,12 @@ class Node:
     that node's inputs it is; ``None`` marks an input that needs no gradient.
     """
 
-    def __init__(self, name: str, next_edges=()) -> None:
-        self._name = name
+    #: what ``name()`` returns; each node class sets its own (see ``_nodes.op_node_class``)
+    _name = "Node"
+
+    def __init__(self, next_edges=()) -> None:
         self._next_edges = tuple(next_edges)
-        self._sequence_nr = next(_seq)
+        self._seq = next(_sequence)
         self._pre_hooks = _HookDict()
         self._post_hooks = _HookDict()
         self._tensor_pre_hooks: dict[int, _HookDict] = {}
@@ -133,8 +138,12 @@ class Node:
         out = self._apply(list(grads))
         return tuple(out) if len(out) != 1 else out[0]
 
+    def _sequence_nr(self) -> int:
+        """The creation order torch's engine runs ready nodes by (latest first)."""
+        return self._seq
+
     def __repr__(self) -> str:
-        return f"<{self._name} object at {hex(id(self))}>"
+        return f"<{type(self).__name__} object at {hex(id(self))}>"
 
     # -- engine interface -------------------------------------------------------------------
     @property
@@ -150,6 +159,16 @@ class Node:
     def _tensor_hooks(self, nr: int) -> _HookDict:
         return self._tensor_pre_hooks.setdefault(nr, _HookDict())
 
+    #: the torch attributes of this kind of node (see _surface): missing ones raise
+    #: NotImplementedError
+    _SURFACE = "NODE"
+
+    def __getattr__(self, name: str):
+        from . import _surface
+
+        names = sum((getattr(_surface, group) for group in self._SURFACE.split()), ())
+        raise _surface.attribute_error(self, "torch.autograd.graph.Node", names, name)
+
 
 _PACKAGE_DIR = __file__.rsplit("/", 1)[0]
 
@@ -161,8 +180,10 @@ def _user_stack() -> str:
 
 
 class GraphRoot(Node):
+    _name = "GraphRoot"
+
     def __init__(self, edges, grads) -> None:
-        super().__init__("GraphRoot", edges)
+        super().__init__(edges)
         self._grads = grads
 
     def _apply(self, grads):
@@ -172,24 +193,28 @@ class GraphRoot(Node):
 class AccumulateGrad(Node):
     """Sink of a leaf: adds the incoming gradient into ``variable.grad``."""
 
+    _name = "torch::autograd::AccumulateGrad"
+    _SURFACE = "NODE ACCUMULATE_GRAD"
+
     def __init__(self, variable) -> None:
-        super().__init__("torch::autograd::AccumulateGrad", ())
-        self._sequence_nr = float("inf")
-        self._variable = weakref.ref(variable)
+        super().__init__(())
+        self._seq = (1 << 64) - 1  # UINT64_MAX: runs before every other ready node
+        self._variable = variable  # held, as torch's AccumulateGrad holds its variable
         self._input_metadata = [InputMetadata(variable)]
 
     @property
     def variable(self):
-        return self._variable()
+        return self._variable
 
     def _apply(self, grads):
         (grad,) = grads
-        var = self._variable()
+        var = self._variable
         if var is None or grad is None:
             return []
         accumulate_into(var, grad)
         for hook in list(var._post_acc_hooks.values()):
-            hook(var)
+            if hook(var) is not None:
+                raise RuntimeError("Tensor post accumulate grad hooks should return None.")
         return []
 
 
@@ -200,11 +225,12 @@ def accumulate_into(var, grad) -> None:
 
     recording = _grad_mode.is_grad_enabled()
     if var._grad is None:
-        var._grad = (
-            grad
-            if recording
-            else Tensor._from_array(_like_layout(grad._data, var._data), var.dtype, var.device)
-        )
+        if recording:
+            var._grad = _clone_obey_contract(grad, var)
+        else:
+            var._grad = Tensor._from_array(
+                _like_layout(grad._data, var._data), var.dtype, var.device
+            )
     elif not recording:
         existing = var._grad
         existing._data[...] = (existing._data + grad._data).astype(existing._data.dtype)
@@ -213,34 +239,93 @@ def accumulate_into(var, grad) -> None:
         var._grad = var._grad + grad
 
 
-def _like_layout(values, like):
-    """A copy of ``values`` laid out like ``like`` when ``like`` is dense and non-overlapping
-    (torch's layout contract for a new ``.grad``), else contiguous."""
+def _clone_obey_contract(grad, var):
+    """torch's clone_obey_contract, recorded (create_graph): a new tensor laid out like a dense
+    ``var`` that ``copy_``s the gradient (CopyBackwards), else a contiguous clone."""
+
+    from ._ops import _dense
+    from ._tensor import Tensor
+
+    if var._data.size == 0 or _dense(var._data):
+        out = Tensor._from_array(_empty_strided_like(var._data), var.dtype, var.device)
+        return out.copy_(grad)
+    from . import contiguous_format
+
+    return grad.clone(memory_format=contiguous_format)
+
+
+def _empty_strided_like(like):
+    """An uninitialised array with ``like``'s shape and exact strides (empty_strided); ``like``
+    is dense and non-overlapping, so one buffer of its size holds it."""
     import numpy as np
 
+    if like.size == 0:
+        return np.empty(like.shape, like.dtype)
+    buf = np.empty(like.size, like.dtype)  # dense: its strides permute a contiguous layout's
+    return np.lib.stride_tricks.as_strided(buf, like.shape, like.strides, writeable=True)
+
+
+def _obeys_layout_contract(grad, var) -> bool:
+    """torch's obeys_layout_contract: ``grad`` has ``var``'s strides on every dim of size > 1
+    (and no 0 stride on a size-1 dim), ``var`` being dense and non-overlapping."""
+    from ._ops import _dense
+
+    if var.size == 0 or not _dense(var):
+        return False
+    for n, gs, vs in zip(grad.shape, grad.strides, var.strides):
+        if (n != 1 and gs != vs) or (n == 1 and gs == 0):
+            return False
+    return True
+
+
+def _like_layout(values, like):
+    """The first ``.grad`` of a leaf without create_graph: torch steals the incoming gradient
+    when it obeys the layout contract (so it keeps its own strides), else copies it laid out
+    like ``like`` when ``like`` is dense and non-overlapping (its strides exactly), else
+    contiguous."""
+    import numpy as np
+
+    if _obeys_layout_contract(values, like):
+        out = _empty_strided_like(values)
+        out[...] = values
+        return out
     dense = like.size > 0 and all(st != 0 or n == 1 for st, n in zip(like.strides, like.shape))
     if dense:
         span = sum((n - 1) * abs(st) for st, n in zip(like.strides, like.shape)) + like.itemsize
         dense = span == like.size * like.itemsize
-    out = np.empty_like(like, order="K") if dense else np.empty(like.shape, like.dtype)
+    out = _empty_strided_like(like) if dense else np.empty(like.shape, like.dtype)
     out[...] = values
     return out
 
 
 class SavedTensor:
-    """A tensor saved for backward: checks its version on unpack, freed after backward."""
+    """A tensor saved for backward (torch's SavedVariable): checks its version on unpack, freed
+    after backward.
+
+    What unpacking returns follows torch: a saved input, or a saved leaf, is the original tensor;
+    a saved output is a new tensor sharing its data and version counter whose grad_fn is the node
+    that saved it (saving the output itself would be a reference cycle); with saved-tensor hooks,
+    a new tensor around what the unpack hook returned, carrying the saved tensor's autograd
+    metadata (grad_fn, or requires_grad and the gradient accumulator of a leaf).
+    """
 
     __slots__ = (
         "_tensor",
         "_version",
         "_is_output",
+        "_is_leaf",
         "_node",
         "_freed",
         "_output_nr",
         "_hooks",
+        "_grad_fn",
+        "_requires_grad",
+        "_accumulator",
     )
 
-    def __init__(self, tensor, node=None, is_output: bool = False) -> None:
+    def __init__(self, tensor, node=None, is_output: bool = False, is_leaf=None) -> None:
+        """``is_leaf``: whether ``tensor`` is a leaf once the op is recorded (an output that
+        is about to get ``node`` as grad_fn is not); by default, whether it is one now."""
         if tensor._is_inference:
             raise RuntimeError(
                 "Inference tensors cannot be saved for backward. Please do not use Tensors "
@@ -251,25 +336,49 @@ class SavedTensor:
         self._tensor = tensor
         self._version = tensor._vc.value
         self._is_output = is_output
+        self._is_leaf = tensor.is_leaf if is_leaf is None else is_leaf
         self._node = weakref.ref(node) if node is not None else None
         self._freed = False
         self._output_nr = tensor._output_nr
         self._hooks = None
+        self._grad_fn = None
+        self._requires_grad = False
+        self._accumulator = None
         # a Python number wrapped as a tensor is saved, and freed, but never packed
         hooks = (
             None if getattr(tensor, "_wrapped_number", False) else (current_saved_tensors_hooks())
         )
         if hooks is not None:
             pack, unpack = hooks
+            # torch's save_metadata: a leaf keeps requires_grad and its accumulator, an input
+            # its grad_fn; an output gets the saving node back on unpack
+            if self._is_leaf:
+                self._requires_grad = tensor.requires_grad
+                if tensor.requires_grad:
+                    self._accumulator = tensor._grad_accumulator()
+            elif not is_output:
+                self._grad_fn = tensor.grad_fn
             self._hooks = (pack(tensor), unpack)
             self._tensor = None
 
-    def unpack(self):
+    def unpack(self, saved_for=None):
+        """The saved tensor (see the class doc); ``saved_for`` is the node reading it."""
         if self._freed:
             raise RuntimeError(FREED_MESSAGE)
+        if saved_for is None and self._node is not None:
+            saved_for = self._node()
         if self._hooks is not None:
             packed, unpack = self._hooks
-            return unpack(packed)
+            data = unpack(packed)
+            from ._tensor import Tensor
+
+            if not isinstance(data, Tensor):
+                raise TypeError(
+                    "Output of saved tensor unpack_hook expected to be a Tensor but got result "
+                    f"of type {type(data).__name__}"
+                )
+            grad_fn = self._grad_fn if self._grad_fn is not None or self._is_leaf else saved_for
+            return _unpacked(data, grad_fn, self._output_nr, self._requires_grad, self._accumulator)
         t = self._tensor
         current = t._vc.value
         if current != self._version:
@@ -292,12 +401,28 @@ class SavedTensor:
                 "anomaly detection to find the operation that failed to compute its gradient, "
                 "with torch.autograd.set_detect_anomaly(True, check_nan=False)."
             )
-        return t
+        if not self._is_output or self._is_leaf or saved_for is None:
+            return t
+        return _unpacked(t, saved_for, self._output_nr, False, None)
 
     def free(self) -> None:
         self._freed = True
         self._tensor = None
         self._hooks = None
+
+
+def _unpacked(data, grad_fn, output_nr, requires_grad, accumulator):
+    """A new tensor on ``data``'s memory with the given autograd metadata (not a view)."""
+    from ._tensor import Tensor
+
+    out = Tensor._from_array(data._data, data._dtype, data._device, fresh=False)
+    out._vc = data._vc
+    out._is_inference = data._is_inference
+    out._grad_fn = grad_fn
+    out._output_nr = output_nr if grad_fn is not None else 0
+    out._requires_grad = requires_grad and grad_fn is None
+    out._accumulator = accumulator
+    return out
 
 
 # -----------------------------------------------------------------------------------------------
@@ -397,8 +522,19 @@ def _expandable(target, shape) -> bool:
 _warned_create_graph = False
 
 
+class GradientEdge(NamedTuple):
+    """A node and one of its inputs (torch.autograd.graph.GradientEdge): where a gradient
+    flows; accepted wherever a tensor names a gradient (``autograd.grad``, ``backward``)."""
+
+    node: Node
+    output_nr: int
+    ownership_token: object = None
+
+
 def gradient_edge(tensor):
-    """The (node, input_nr) a gradient for ``tensor`` flows into."""
+    """The (node, input_nr) a gradient for ``tensor`` (or a GradientEdge) flows into."""
+    if isinstance(tensor, GradientEdge):
+        return tensor.node, tensor.output_nr
     fn = tensor.grad_fn
     if fn is not None:
         return fn, tensor._output_nr
@@ -440,10 +576,12 @@ def execute(
         for k, t in enumerate(inputs):
             node, nr = gradient_edge(t)
             if node is None:
-                raise RuntimeError("One of the differentiated Tensors does not require grad")
+                if not t.requires_grad:
+                    raise RuntimeError("One of the differentiated Tensors does not require grad")
+                continue  # a view made under no_grad: it requires grad but no gradient reaches it
             if capture:
                 captures.setdefault(node, []).append((nr, k))
-            else:
+            elif not isinstance(t, GradientEdge):
                 t.retain_grad()  # backward(inputs=[non-leaf]) fills its .grad, as torch does
             targets.add(node)
         needed = _needed_nodes(root, targets, capture)
@@ -582,7 +720,7 @@ def _call_tensor_pre_hooks(node, grads):
                 continue
             new = hook(grads[nr])
             if new is not None:
-                _check_hook_result(hook, grads[nr], new)
+                check_hook_result(hook, grads[nr], new)
                 grads[nr] = new
     for nr, ref in list(node._retains_grad.items()):
         t = ref()
@@ -592,11 +730,24 @@ def _call_tensor_pre_hooks(node, grads):
     return grads
 
 
-def _check_hook_result(hook, old, new) -> None:
+def check_hook_result(hook, old, new) -> None:
+    """torch's check_single_result on what a hook returned in place of ``old``: no value
+    for an absent gradient, a tensor of the same type (dtype and device) and size."""
+    from ._dtypes import type_string
     from ._tensor import Tensor
 
+    if new is None:
+        return
+    if old is None:
+        raise RuntimeError("can't replace a None gradient with a non-None value")
     if not isinstance(new, Tensor):
-        raise TypeError(f"expected Tensor, but hook returned '{type(new).__name__}'")
+        raise TypeError(f"expected Variable, but hook returned '{type(new).__name__}'")
+    if new.dtype is not old.dtype or new.device.type != old.device.type:
+        raise RuntimeError(
+            f"hook '{hook_name(hook)}' has changed the type of value (was "
+            f"{type_string(old.dtype, old.device.type)} got "
+            f"{type_string(new.dtype, new.device.type)})"
+        )
     if tuple(new.shape) != tuple(old.shape):
         raise RuntimeError(f"hook '{hook_name(hook)}' has changed the size of value")
 
@@ -605,7 +756,7 @@ def _call_pre_hooks(node, grads):
     for hook in list(node._pre_hooks.values()):
         new = hook(tuple(grads))
         if new is not None:
-            grads = _hook_values(hook, new, len(grads))
+            grads = _hook_values(hook, new, grads)
     return grads
 
 
@@ -613,17 +764,21 @@ def _call_post_hooks(node, outputs, grads):
     for hook in list(node._post_hooks.values()):
         new = hook(tuple(outputs), tuple(grads))
         if new is not None:
-            outputs = _hook_values(hook, new, len(outputs))
+            outputs = _hook_values(hook, new, outputs)
     return outputs
 
 
-def _hook_values(hook, new, expected: int) -> list:
+def _hook_values(hook, new, old) -> list:
+    """torch's check_result: as many values as before, each passing check_hook_result (a
+    None entry is kept: that gradient is dropped)."""
     new = list(new)
-    if len(new) != expected:
+    if len(new) != len(old):
         raise RuntimeError(
             f"hook '{hook_name(hook)}' has returned an incorrect number of values "
-            f"(got {len(new)}, but expected {expected})"
+            f"(got {len(new)}, but expected {len(old)})"
         )
+    for o, n in zip(old, new):
+        check_hook_result(hook, o, n)
     return new
 
 
@@ -639,4 +794,4 @@ def _route(node, outputs, buffers, deps, ready, tick, executes) -> None:
             buf[nr] = grad if buf[nr] is None else buf[nr] + grad
         deps[nxt] -= 1
         if deps[nxt] == 0:
-            heapq.heappush(ready, (-nxt._sequence_nr, next(tick), nxt))
+            heapq.heappush(ready, (-nxt._seq, next(tick), nxt))

@@ -105,7 +105,7 @@ def tensor(
     with np.errstate(all="ignore"):
         arr = np.array(arr, dtype=dt.np, copy=True)
     dev = as_device(device if device is not None else getattr(data, "device", None))
-    return Tensor._from_array(arr, dt, dev, requires_grad)
+    return Tensor._from_array(arr, dt, dev, requires_grad, fresh=False)
 
 
 def as_tensor(data, dtype=None, device=None) -> Tensor:
@@ -123,7 +123,7 @@ def as_tensor(data, dtype=None, device=None) -> Tensor:
 def from_numpy(arr: np.ndarray) -> Tensor:
     """A tensor sharing memory with ``arr``."""
     dt = _dtypes.from_numpy_dtype(arr.dtype)
-    return Tensor._from_array(arr, dt, as_device(None))
+    return Tensor._from_array(arr, dt, as_device(None), fresh=False)
 
 
 def _size(args) -> tuple:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from . import _dtypes, _engine, _forward, _grad_mode
+from . import _dtypes, _engine, _forward, _grad_mode, _nodes
 from ._device import as_device
 from ._tensor import Tensor
 
@@ -59,11 +59,15 @@ def _dev_order(a, b) -> str:
     return f"{first}, {second}"
 
 
-def wrap(x, dtype, device) -> Tensor:
-    """A Python scalar (or tensor) as a tensor of ``dtype`` for computing; no graph."""
+def wrap(x, dtype=None, device=None) -> Tensor:
+    """A Python number as torch wraps it for a tensor argument: a 0-dim CPU tensor of the
+    number's own dtype (float64, int64, complex128 or bool) marked as a wrapped number, which
+    type promotion treats as the number itself; a tensor is returned as it is. (``dtype`` and
+    ``device``, the op's, are not used: computing casts, and wrapped numbers live on the CPU.)"""
     if isinstance(x, Tensor):
         return x
-    t = Tensor._from_array(np.asarray(x).astype(dtype.np), dtype, device)
+    own = _dtypes.wrapped_number_dtype(x)
+    t = Tensor._from_array(np.asarray(x).astype(own.np), own, as_device("cpu"))
     t._wrapped_number = True  # saved for backward like a tensor, but never packed by hooks
     return t
 
@@ -142,16 +146,41 @@ def iterator_layout(shape: tuple, operands) -> list | None:
     return perm[::-1]
 
 
-def compute(fn: Callable, args, cdtype, out_dtype, device, **params) -> Tensor:
+def compute(
+    fn: Callable, args, cdtype, out_dtype, device, contiguous: bool = False, **params
+) -> Tensor:
+    """``fn`` on the arguments' values (in ``cdtype``'s compute dtype), as a new tensor laid
+    out as TensorIterator would lay out an elementwise result, or C-contiguous when
+    ``contiguous`` (ops whose kernels allocate a contiguous result: softmax, cumsum...)."""
     cdt = compute_np_dtype(cdtype)
     inputs = arrays(args, cdt)
     with np.errstate(all="ignore"):
         result = np.asarray(fn(*inputs, **params))
+    if contiguous:
+        return finish(np.array(result, order="C"), out_dtype, device)
     tensors = [a._data for a in args if isinstance(a, Tensor) and a.dim() > 0]
     layout = None
     if tensors and all(_engine._expandable(t.shape, result.shape) for t in tensors):
         layout = iterator_layout(result.shape, tensors)
     return finish(result, out_dtype, device, layout)
+
+
+def finish_like(values, like: np.ndarray, dtype, device) -> Tensor:
+    """``values`` as a new tensor of ``dtype`` laid out as torch's ``empty_like(like,
+    preserve_format)``: ``like``'s exact strides when it is dense and non-overlapping, else
+    C-contiguous (clone, to, flip)."""
+    values = np.asarray(values)
+    item = np.dtype(dtype.np).itemsize
+    if like.size and _dense(like):
+        strides = tuple(s // like.itemsize * item for s in like.strides)
+        out = np.lib.stride_tricks.as_strided(
+            np.empty(like.size, dtype.np), like.shape, strides, writeable=True
+        )
+    else:
+        out = np.empty(like.shape, dtype.np)
+    with np.errstate(all="ignore"):
+        out[...] = values
+    return Tensor._from_array(out, dtype, device)
 
 
 # -----------------------------------------------------------------------------------------------
@@ -167,13 +196,16 @@ class Ctx:
 
 
 class OpNode(_engine.Node):
-    """The grad_fn of a built-in op: one VJP per differentiable input."""
+    """The grad_fn of a built-in op: one VJP per differentiable input.
 
-    def __init__(self, name, edges, vjps, saved: dict, values: dict, needs) -> None:
-        super().__init__(name, edges)
+    Each node name has its own subclass (``new_node``), whose properties are the saved fields
+    torch exposes for that node (``_saved_self``, ``_saved_dim``...; see ``_nodes``)."""
+
+    def __init__(self, edges, vjps, needs) -> None:
+        super().__init__(edges)
         self._vjps = vjps
-        self._saved = saved
-        self._values = values
+        self._saved: dict = {}  # field -> SavedTensor (or a tuple of them, for Tensor[])
+        self._values: dict = {}  # field -> a non-tensor value (and VJP-internal values)
         self._needs = needs
 
     def _apply(self, grads):
@@ -181,8 +213,12 @@ class OpNode(_engine.Node):
             return [None] * len(self._next_edges)
         values = dict(self._values)
         # torch's generated nodes unpack saved inputs in name order, then saved outputs
-        for name in sorted(self._saved, key=lambda k: (self._saved[k]._is_output, k)):
-            values[name] = self._saved[name].unpack()
+        for name in sorted(self._saved, key=lambda k: (_is_output(self._saved[k]), k)):
+            saved = self._saved[name]
+            if isinstance(saved, tuple):
+                values[name] = tuple(None if s is None else s.unpack(self) for s in saved)
+            else:
+                values[name] = saved.unpack(self)
         if len(grads) == 1:
             g = grads[0]
         else:
@@ -195,23 +231,41 @@ class OpNode(_engine.Node):
 
     def _release_variables(self) -> None:
         for st in self._saved.values():
-            st.free()
+            for s in st if isinstance(st, tuple) else (st,):
+                if s is not None:
+                    s.free()
 
-    # Saved values are visible as attributes, as in torch (``_saved_self``, ``_saved_other``...).
-    def __getattr__(self, item):
-        if item.startswith("_raw_saved_"):
-            saved = self.__dict__.get("_saved", {})
-            if item[len("_raw_saved_") :] in saved:
-                return saved[item[len("_raw_saved_") :]]
-        if item.startswith("_saved_"):
-            key = item[len("_saved_") :]
-            saved = self.__dict__.get("_saved", {})
-            if key in saved:
-                return saved[key].unpack()
-            values = self.__dict__.get("_values", {})
-            if key in values:
-                return values[key]
-        raise AttributeError(item)
+
+def _is_output(saved) -> bool:
+    first = saved[0] if isinstance(saved, tuple) and saved else saved
+    return bool(getattr(first, "_is_output", False))
+
+
+def new_node(name: str, edges, vjps, needs) -> OpNode:
+    """A node of the class torch gives ``name`` (see ``_nodes.op_node_class``)."""
+    return _nodes.op_node_class(name, OpNode)(edges, vjps, needs)
+
+
+def set_fields(node: OpNode, fields: dict) -> None:
+    """Store torch's saved fields on ``node``: tensors (and tuples of them, for ``Tensor[]``
+    fields) as saved tensors, everything else as values."""
+    declared = dict(_nodes.fields_of(node.name()))
+    for key, value in fields.items():
+        kind = declared.get(key, "")
+        if kind == "Tensor[]":
+            node._saved[key] = tuple(
+                None if t is None else _engine.SavedTensor(t, node) for t in value
+            )
+        elif kind.startswith("Tensor"):
+            if value is not None:
+                node._saved[key] = _engine.SavedTensor(value, node)
+        else:
+            node._values[key] = value
+
+
+def retype(node: OpNode, name: str) -> None:
+    """Give ``node`` the class (and so the name and saved fields) of torch's node ``name``."""
+    node.__class__ = _nodes.op_node_class(name, OpNode)
 
 
 def _zeros_for(meta) -> Tensor:
@@ -231,19 +285,27 @@ def record(
     vjps: Sequence,
     uses: Sequence[Sequence[str]] = (),
     values: dict | None = None,
+    differentiable: Sequence[bool] | None = None,
 ) -> None:
     """Attach a node called ``name`` to ``outputs`` if grad mode is on and an input requires grad.
 
     ``inputs``: the differentiable inputs (Tensor or None), one per VJP. ``vjps[i](g, ctx)``
     returns the gradient for ``inputs[i]``. ``uses[i]`` names the entries of ``values`` that
     ``vjps[i]`` reads; those that are tensors are saved (version-checked, freed after backward).
+    ``differentiable[k]`` False marks an output that gets no grad_fn (torch's non-differentiable
+    outputs, such as layer_norm's mean and rstd); by default every floating output gets one.
     """
     if _forward.current_level() is not None:
         _forward.propagate(inputs, outputs, vjps, values or {})
     if not needs_grad(*inputs):
         return
-    needs = tuple(isinstance(t, Tensor) and t.requires_grad for t in inputs)
-    edges = [_engine.gradient_edge(t) if need else (None, 0) for t, need in zip(inputs, needs)]
+    edges = [
+        _engine.gradient_edge(t) if isinstance(t, Tensor) and t.requires_grad else (None, 0)
+        for t in inputs
+    ]
+    # torch's should_compute_output: a gradient is computed (and what it needs saved) only
+    # for an input with an edge; a view made under no_grad requires grad but has none
+    needs = tuple(node is not None for node, _ in edges)
     values = values or {}
     # torch's generated code saves an input only when a gradient that needs it will be
     # computed, but saves an output (``result``) whenever any formula uses it; in declaration
@@ -254,34 +316,58 @@ def record(
             is_output = any(values.get(n) is o for o in outputs)
             if (need or is_output) and n not in wanted:
                 wanted.append(n)
-    node = OpNode(name, edges, tuple(vjps), {}, {}, needs)
-    diff_outputs = [o for o in outputs if _dtypes.is_differentiable_dtype(o.dtype)]
+    node = new_node(name, edges, tuple(vjps), needs)
+    flags = differentiable if differentiable is not None else (True,) * len(outputs)
+    diff_outputs = [
+        o for o, d in zip(outputs, flags) if d and _dtypes.is_differentiable_dtype(o.dtype)
+    ]
+    declared = dict(_nodes.fields_of(name))
+
+    def save(t):
+        if t is None:
+            return None
+        is_out = any(t is o for o in outputs)
+        gets_node = any(t is o for o in diff_outputs)
+        return _engine.SavedTensor(t, node, is_output=is_out, is_leaf=(not gets_node and t.is_leaf))
+
     for key in wanted:
         v = values.get(key)
         if isinstance(v, Tensor):
-            is_out = any(v is o for o in outputs)
-            node._saved[key] = _engine.SavedTensor(v, node, is_output=is_out)
+            node._saved[key] = save(v)
+        elif declared.get(key) == "Tensor[]":
+            node._saved[key] = tuple(save(t) for t in v)
         else:
             node._values[key] = v
+    # torch saves a node's non-tensor fields whichever gradients are needed
+    for key, kind in declared.items():
+        if not kind.startswith("Tensor") and key in values:
+            node._values.setdefault(key, values[key])
     for i, o in enumerate(outputs):
-        if o in diff_outputs:
+        if any(o is d for d in diff_outputs):
             o._grad_fn = node
             o._output_nr = i
-    node._input_metadata = [_engine.InputMetadata(o) for o in outputs]
+    # gradients flow into differentiable outputs only (a trailing integer output such as max's
+    # indices is an output torch saves, but gets no gradient slot here)
+    last = max((i for i, o in enumerate(outputs) if any(o is d for d in diff_outputs)), default=-1)
+    node._input_metadata = [_engine.InputMetadata(o) for o in outputs[: last + 1]]
 
 
 # -----------------------------------------------------------------------------------------------
 # in-place
 
 
+INFERENCE_INPLACE_MESSAGE = (
+    "Inplace update to inference tensor outside InferenceMode is not allowed.You can make a clone "
+    "to get a normal tensor before doing inplace update.See "
+    "https://github.com/pytorch/rfcs/pull/17 for more details."
+)
+
+
 def check_inplace(self: Tensor, *others) -> None:
-    """torch's checks before an in-place write into ``self``."""
+    """torch's autograd checks before an in-place write into ``self`` (an inference tensor has
+    no autograd: see ``inplace``)."""
     if self._is_inference and not _grad_mode.is_inference_mode_enabled():
-        raise RuntimeError(
-            "Inplace update to inference tensor outside InferenceMode is not allowed.You can make "
-            "a clone to get a normal tensor before doing inplace update.See "
-            "https://github.com/pytorch/rfcs/pull/17 for more details."
-        )
+        return
     if not _grad_mode.is_grad_enabled():
         return
     base = self._base
@@ -425,9 +511,12 @@ def inplace(
     Filling ops pass ``check_internal_overlap=False``: writing one value to an expanded tensor is
     allowed, as in torch."""
     tensors = [a for a in args if isinstance(a, Tensor)]
+    # an inference tensor outside inference mode has no autograd: the kernel runs and writes,
+    # and only bumping its (absent) version counter raises, as in torch
+    outside_inference = self._is_inference and not _grad_mode.is_inference_mode_enabled()
     check_inplace(self, *tensors)
     check_overlap(self, *tensors, internal=check_internal_overlap)
-    recording = needs_grad(self, *tensors)
+    recording = not outside_inference and needs_grad(self, *tensors)
     if recording:
         result = fn(snapshot(self), *args, **kwargs)
     else:
@@ -445,6 +534,8 @@ def inplace(
             ) from None
     with np.errstate(all="ignore"):
         self._data[...] = result._data.astype(self._dtype.np)
+    if outside_inference:
+        raise RuntimeError(INFERENCE_INPLACE_MESSAGE)
     self._vc.bump()
     if recording:
         rebase_history(self, result)
@@ -461,7 +552,8 @@ def rebase_history(self: Tensor, result: Tensor) -> None:
         return
     node._input_metadata = [_engine.InputMetadata(self)]
     for st in getattr(node, "_saved", {}).values():
-        if st._tensor is result:  # a saved output is ``self`` at its new version
+        if isinstance(st, _engine.SavedTensor) and st._tensor is result:
+            # a saved output is ``self`` at its new version
             st._tensor = self
             st._version = self._vc.value
     if self._base is None:
@@ -487,9 +579,11 @@ class CopySlices(_engine.Node):
     """History of a base whose view was modified in place: the view's region gets the in-place
     op's gradient, the rest passes through."""
 
+    _name = "torch::autograd::CopySlices"
+
     def __init__(self, base: Tensor, view_fn, fn: _engine.Node) -> None:
         edges = [_engine.gradient_edge(base)] + list(fn._next_edges[1:])
-        super().__init__("torch::autograd::CopySlices", edges)
+        super().__init__(edges)
         self._fn = fn
         self._index = np.array(view_fn(np.arange(base.numel()).reshape(base.shape)))
         self._input_metadata = [_engine.InputMetadata(base)]
@@ -505,11 +599,24 @@ class CopySlices(_engine.Node):
         g_slice = _index_gather(g, self._index)
         res = self._fn._apply([g_slice])
         first = res[0]
+        if first is not None and self._index.size != np.unique(self._index).size:
+            # torch copies the view's gradient into a strided slice of the base's: a view
+            # whose elements share memory (an expand) cannot be written
+            raise RuntimeError(
+                "unsupported operation: more than one element of the written-to tensor refers "
+                "to a single memory location. Please clone() the tensor before performing the "
+                "operation."
+            )
         if first is None:
             first = g_slice * 0
         elif tuple(first.shape) != tuple(g_slice.shape):
             first = first.sum_to_size(g_slice.shape)
         return [_index_put(g, self._index, first)] + list(res[1:])
+
+    @property
+    def _wrapped_node(self):
+        """The in-place op's own node (None once released)."""
+        return self._fn
 
     def _release_variables(self) -> None:
         # torch drops the in-place op's node itself: a second pass raises backward-twice
@@ -522,22 +629,27 @@ class CopySlices(_engine.Node):
 # views
 
 
-def index_map_node(name: str, x: Tensor, np_view_fn, out_shape, vjp=None) -> _engine.Node:
+def index_map_node(
+    name: str, x: Tensor, np_view_fn, out_shape, vjp=None, fields: dict | None = None
+) -> _engine.Node:
     """A node whose backward scatters the gradient of ``np_view_fn(x)`` back into ``x``'s shape,
     adding where elements repeat. Works for every view and for advanced indexing alike.
 
     A view op may pass its natural ``vjp(g, ctx)`` instead (a transpose's gradient is the
-    transposed gradient, a view of it, as in torch, so layouts match torch's)."""
+    transposed gradient, a view of it, as in torch, so layouts match torch's). ``fields`` are the
+    values torch's node saves (``_saved_dim``, ``_saved_self_sym_sizes``...)."""
     from .ops.indexing import _index_scatter
 
     shape = tuple(x.shape)
     if vjp is None:
         index = np.array(np_view_fn(np.arange(x.numel()).reshape(x.shape)))
-        values = {"index": index, "shape": shape}
-        vjp = lambda g, ctx: _index_scatter(g, ctx.index, ctx.shape)  # noqa: E731
+        values = {"index_map": index, "shape": shape}  # not torch field names
+        vjp = lambda g, ctx: _index_scatter(g, ctx.index_map, ctx.shape)  # noqa: E731
     else:
         values = {"shape": shape}
-    node = OpNode(name, [_engine.gradient_edge(x)], (vjp,), {}, values, (True,))
+    node = new_node(name, [_engine.gradient_edge(x)], (vjp,), (True,))
+    node._values.update(values)
+    set_fields(node, fields or {})  # torch's saved fields (dim, start, self_sym_sizes...)
     meta = _engine.InputMetadata.__new__(_engine.InputMetadata)
     meta.shape, meta.dtype, meta.device = tuple(out_shape), x.dtype, x.device
     node._input_metadata = [meta]
@@ -552,14 +664,24 @@ def make_view(
     multi_output: tuple | None = None,
     dtype=None,
     vjp=None,
+    fields: dict | None = None,
+    node: bool = True,
+    offset: int | None = None,
 ) -> Tensor:
-    """A tensor sharing ``x``'s memory through ``np_view_fn``, with torch's view bookkeeping."""
+    """A tensor sharing ``x``'s memory through ``np_view_fn``, with torch's view bookkeeping;
+    ``node=False`` leaves the grad_fn to the caller (one node for several views). ``offset``:
+    how many elements further into the storage the view starts (for slices and selects, whose
+    empty results NumPy does not move), else read from the data pointers."""
     data = np_view_fn(x._data)
     if not np.shares_memory(data, x._data) and data.size > 0 and x._data.size > 0:
         raise AssertionError(f"{name}: view function copied")  # a gradref bug, not a user error
-    out = Tensor._from_array(data, dtype or x._dtype, x._device)
+    out = Tensor._from_array(data, dtype or x._dtype, x._device, fresh=False)
     out._vc = x._vc
     out._is_inference = x._is_inference
+    if offset is None:
+        ptr = data.__array_interface__["data"][0] - x._data.__array_interface__["data"][0]
+        offset = ptr // x._dtype.itemsize if data.size else 0
+    out._offset = x.storage_offset() + offset
     parent_fn = x._view_fn
     out._base = x._base if x._base is not None else x
     out._view_fn = (lambda a: np_view_fn(parent_fn(a))) if parent_fn is not None else np_view_fn
@@ -570,11 +692,36 @@ def make_view(
         out._creation_meta = "no_grad"
     elif multi_output is not None:
         out._creation_meta = ("multi_output",) + multi_output
-    if needs_grad(x):
-        out._grad_fn = index_map_node(name, x, np_view_fn, out.shape, vjp)
+    if node and needs_grad(x):
+        out._grad_fn = index_map_node(name, x, np_view_fn, out.shape, vjp, fields)
     tangent = _forward.get_tangent(x)
     if tangent is not None:
         _forward.set_tangent(
             out, Tensor._from_array(np_view_fn(tangent._data), tangent.dtype, tangent.device)
         )
     return out
+
+
+def make_views(x: Tensor, name: str, np_view_fns, vjp, fields: dict) -> tuple:
+    """Several views of ``x`` made by one op (split, unbind...): one node ``name`` whose outputs
+    they are, in order, with ``vjp(grads, ctx)`` given a tuple of their gradients (zeros for
+    those that got none), as torch's multi-output view nodes."""
+    from ._engine import forward_name
+
+    outs = tuple(
+        make_view(x, name, fn, multi_output=(forward_name(name), k), node=False)
+        for k, fn in enumerate(np_view_fns)
+    )
+    if needs_grad(x) and outs:
+        node = new_node(
+            name,
+            [_engine.gradient_edge(x)],
+            (lambda g, c: vjp(g if isinstance(g, tuple) else (g,), c),),
+            (True,),
+        )
+        node._values.update(fields)
+        node._input_metadata = [_engine.InputMetadata(o) for o in outs]
+        for k, o in enumerate(outs):
+            o._grad_fn = node
+            o._output_nr = k
+    return outs

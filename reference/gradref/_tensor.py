@@ -68,11 +68,18 @@ class Tensor:
 
     # -- construction -----------------------------------------------------------------------
     @classmethod
-    def _from_array(cls, data: np.ndarray, dtype, device, requires_grad: bool = False) -> Tensor:
+    def _from_array(
+        cls, data: np.ndarray, dtype, device, requires_grad: bool = False, fresh: bool = True
+    ) -> Tensor:
+        """A tensor on ``data``. ``fresh``: a new result, whose strides, if it has no elements,
+        are torch's for a new tensor (NumPy makes them all 0); pass False for data whose strides
+        are meaningful (views, and tensors made from NumPy arrays, which keep theirs)."""
         t = object.__new__(cls)
         data = np.asarray(data)
         if data.dtype != dtype.np:
             data = data.astype(dtype.np)
+        if fresh and data.size == 0 and data.ndim and not any(data.strides):
+            data = _empty_with_strides(data)
         t._data = data
         t._dtype = dtype
         t._device = device
@@ -90,6 +97,7 @@ class Tensor:
         t._accumulator = None
         t._is_inference = _grad_mode.is_inference_mode_enabled()
         t._fw_grads = None
+        t._offset = None  # storage offset of a view (None: read from the data pointers)
         return t
 
     # -- basic metadata ---------------------------------------------------------------------
@@ -142,11 +150,11 @@ class Tensor:
         return strides[_wrap_dim(dim, self.dim())]
 
     def storage_offset(self) -> int:
+        if self._offset is not None:  # views keep their offset (even empty ones, see make_view)
+            return self._offset
         root = self._base._data if self._base is not None else self._data
         while root.base is not None and isinstance(root.base, np.ndarray):
             root = root.base
-        if self._data.size == 0:
-            return 0
         start = self._data.__array_interface__["data"][0]
         origin = root.__array_interface__["data"][0]
         return (start - origin) // self._dtype.itemsize
@@ -273,7 +281,12 @@ class Tensor:
     # -- autograd state ---------------------------------------------------------------------
     @property
     def requires_grad(self) -> bool:
-        return self._requires_grad or self.grad_fn is not None
+        # torch's DifferentiableViewMeta: a view also requires grad when its base does, e.g. a
+        # view made under no_grad (which has no grad_fn, and no gradient edge of its own)
+        if self._requires_grad or self.grad_fn is not None:
+            return True
+        base = self._base
+        return base is not None and base.requires_grad
 
     @requires_grad.setter
     def requires_grad(self, value: bool) -> None:
@@ -287,6 +300,7 @@ class Tensor:
             raise RuntimeError(
                 "only Tensors of floating point and complex dtype can require gradients"
             )
+        _check_inference_requires_grad(self, value)
         self._requires_grad = builtins.bool(value)
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
@@ -296,6 +310,7 @@ class Tensor:
             return self
         if requires_grad and not _dtypes.is_differentiable_dtype(self._dtype):
             raise RuntimeError("only Tensors of floating point dtype can require gradients")
+        _check_inference_requires_grad(self, requires_grad)
         self._requires_grad = builtins.bool(requires_grad)
         return self
 
@@ -411,9 +426,10 @@ class Tensor:
         backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     def detach(self) -> Tensor:
-        out = Tensor._from_array(self._data.view(), self._dtype, self._device)
+        out = Tensor._from_array(self._data.view(), self._dtype, self._device, fresh=False)
         out._vc = self._vc
         out._is_inference = self._is_inference
+        out._offset = self._offset
         return out
 
     def detach_(self) -> Tensor:
@@ -432,7 +448,7 @@ class Tensor:
 
     @property
     def data(self) -> Tensor:
-        out = Tensor._from_array(self._data.view(), self._dtype, self._device)
+        out = Tensor._from_array(self._data.view(), self._dtype, self._device, fresh=False)
         out._is_inference = self._is_inference
         return out
 
@@ -449,9 +465,22 @@ class Tensor:
 
         base = self._base
         view_fn = self._view_fn
-        node = index_map_node("AsStridedBackward0", base, lambda a: view_fn(a), self.shape)
+        fields = {
+            "size": tuple(self.shape),
+            "stride": self.stride(),
+            "storage_offset": self.storage_offset(),
+        }
+        node = index_map_node(
+            "AsStridedBackward0", base, lambda a: view_fn(a), self.shape, fields=fields
+        )
         _set_history(self, node)  # a retain_grad registration moves to the new node
         self._attr_version = self._vc.value
+
+    def __getattr__(self, name: str):
+        # torch's autograd attributes gradref lacks raise NotImplementedError (see _surface)
+        from ._surface import TENSOR, attribute_error
+
+        raise attribute_error(self, "torch.Tensor", TENSOR, name)
 
     # -- misc -------------------------------------------------------------------------------
     def __deepcopy__(self, memo):
@@ -472,6 +501,25 @@ class Tensor:
         return (
             _rebuild,
             (self._data.copy(), self._dtype.name, str(self._device), self._requires_grad),
+        )
+
+
+def _empty_with_strides(data: np.ndarray) -> np.ndarray:
+    """A zero-size array with the strides torch gives a new empty tensor (contiguous, sizes
+    counted as at least 1); NumPy gives zero-size results all-zero strides."""
+    strides, step = [], data.itemsize
+    for n in reversed(data.shape):
+        strides.append(step)
+        step *= max(n, 1)
+    return np.lib.stride_tricks.as_strided(
+        np.empty(0, data.dtype), data.shape, tuple(reversed(strides)), writeable=True
+    )
+
+
+def _check_inference_requires_grad(t: Tensor, value) -> None:
+    if value and t._is_inference and not _grad_mode.is_inference_mode_enabled():
+        raise RuntimeError(
+            "Setting requires_grad=True on inference tensor outside InferenceMode is not allowed."
         )
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import warnings
 from collections.abc import Mapping
 
-from .. import _engine
-from .._factories import ones_like, zeros_like
+from .. import _engine, _grad_mode, _surface
+from .._factories import ones, ones_like, zeros_like
 from .._grad_mode import (
     enable_grad,
     inference_mode,
@@ -21,6 +21,7 @@ from .anomaly_mode import detect_anomaly, set_detect_anomaly
 from .function import Function, FunctionCtx, once_differentiable
 
 Variable = Tensor
+grad_mode = _grad_mode  # torch.autograd.grad_mode: no_grad, enable_grad, set_grad_enabled...
 
 __all__ = [
     "Function",
@@ -40,6 +41,11 @@ __all__ = [
 ]
 
 
+def _single(x) -> bool:
+    """A tensor or a GradientEdge (a tuple, but one argument)."""
+    return isinstance(x, (Tensor, _engine.GradientEdge))
+
+
 def _tensor_or_tensors_to_tuple(tensors, length: int) -> tuple:
     if tensors is None:
         return (None,) * length
@@ -52,6 +58,8 @@ def _make_grads(outputs, grads) -> tuple:
     """Check given output gradients against the outputs; create ones for scalar outputs."""
     new = []
     for out, grad in zip(outputs, grads):
+        if isinstance(out, _engine.GradientEdge):
+            out = _EdgeOutput(out)
         if isinstance(grad, Tensor):
             if tuple(out.shape) != tuple(grad.shape):
                 raise RuntimeError(
@@ -76,7 +84,11 @@ def _make_grads(outputs, grads) -> tuple:
                         "grad can be implicitly created only for real scalar outputs but got "
                         f"torch.{out.dtype.name}"
                     )
-                new.append(ones_like(out))
+                new.append(
+                    ones_like(out)
+                    if isinstance(out, Tensor)
+                    else ones(tuple(out.shape), dtype=out.dtype, device=out.device)
+                )
             else:
                 new.append(None)
         else:
@@ -84,6 +96,22 @@ def _make_grads(outputs, grads) -> tuple:
                 f"gradients can be either Tensors or None, but got {type(grad).__name__}"
             )
     return tuple(new)
+
+
+class _EdgeOutput:
+    """What _make_grads reads of an output given as a GradientEdge: its input metadata."""
+
+    def __init__(self, edge) -> None:
+        meta = edge.node._input_metadata[edge.output_nr]
+        from .._tensor import Size
+
+        self.shape = Size(meta.shape)
+        self.dtype = meta.dtype
+        self.device = meta.device
+        self.requires_grad = True
+
+    def numel(self) -> int:
+        return self.shape.numel()
 
 
 def _index(seq, item) -> int:
@@ -94,7 +122,7 @@ def _index(seq, item) -> int:
 
 
 def _as_tuple(x, what: str) -> tuple:
-    if isinstance(x, Tensor):
+    if _single(x):
         return (x,)
     if type(x) is dict:
         return tuple(x.values())
@@ -132,7 +160,7 @@ def backward(
     inputs_tuple = () if inputs is None else _as_tuple(inputs, "backward")
     if inputs is not None and len(inputs_tuple) == 0:
         raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
-    tensors = (tensors,) if isinstance(tensors, Tensor) else tuple(tensors)
+    tensors = (tensors,) if _single(tensors) else tuple(tensors)
     grads = _make_grads(tensors, _tensor_or_tensors_to_tuple(grad_tensors, len(tensors)))
     if retain_graph is None:
         retain_graph = create_graph
@@ -166,7 +194,7 @@ def grad(
         )
     if allow_unused is None:
         allow_unused = materialize_grads
-    outputs = (outputs,) if isinstance(outputs, Tensor) else tuple(outputs)
+    outputs = (outputs,) if _single(outputs) else tuple(outputs)
     inputs_tuple = _as_tuple(inputs, "grad")
     if len(inputs_tuple) == 0:
         raise RuntimeError("`inputs` argument to `grad()` cannot be empty.")
@@ -199,6 +227,13 @@ def grad(
                     "graph. Set allow_unused=True if this is the desired behavior."
                 )
     if materialize_grads:
+        if any(
+            r is None and isinstance(inp, _engine.GradientEdge)
+            for r, inp in zip(result, inputs_tuple)
+        ):
+            raise RuntimeError(
+                "materialize_grads cannot be used when the given input is a GradientEdge"
+            )
         result = [
             r if r is not None else zeros_like(inp, requires_grad=create_graph)
             for r, inp in zip(result, inputs_tuple)
@@ -207,3 +242,7 @@ def grad(
     if type(inputs) is dict:
         return dict(zip(inputs.keys(), result))
     return result
+
+
+# torch's names gradref lacks raise NotImplementedError naming them (see _surface)
+__getattr__ = _surface.module_getattr("torch.autograd", __name__)

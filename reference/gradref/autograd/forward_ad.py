@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from .. import _dtypes, _forward
+from .. import _dtypes, _forward, _surface
 from .._tensor import Tensor
 
 
@@ -105,3 +105,7 @@ __all__ = [
     "unpack_dual",
     "UnpackedDualTensor",
 ]
+
+
+# torch's names gradref lacks raise NotImplementedError naming them (see _surface)
+__getattr__ = _surface.module_getattr("torch.autograd.forward_ad", __name__)

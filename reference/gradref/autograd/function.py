@@ -8,7 +8,7 @@ import functools
 
 import numpy as np
 
-from .. import _dtypes, _engine, _forward, _grad_mode
+from .. import _dtypes, _engine, _forward, _grad_mode, _surface
 from .._ops import CopySlices, _set_history
 from .._tensor import Tensor
 
@@ -30,6 +30,13 @@ class FunctionCtx:
         self.to_save = tensors
 
     def save_for_forward(self, *tensors) -> None:
+        """Tensors for ``jvp``, which reads them as ``ctx.saved_tensors``."""
+        for t in tensors:
+            if not (t is None or isinstance(t, Tensor)):
+                raise AssertionError(
+                    "save_for_forward expects all arguments to be tensors; you should save "
+                    "non-tensors as attributes on ctx."
+                )
         self.saved_for_forward = tensors
 
     def mark_dirty(self, *args) -> None:
@@ -49,11 +56,16 @@ class FunctionCtx:
 
 
 class BackwardCFunction(_engine.Node, FunctionCtx):
-    """The node of one ``apply`` call; it is the ``ctx`` the user's code sees."""
+    """The node of one ``apply`` call; it is the ``ctx`` the user's code sees.
 
-    def __init__(self, cls, edges, is_tensor_input) -> None:
-        _engine.Node.__init__(self, f"{cls.__name__}Backward", edges)
-        self._forward_cls = cls
+    Each Function class gets its own subclass, ``<Name>Backward`` (``_backward_class``), as
+    torch's FunctionMeta makes one: tools name a node by ``type(node).__name__``."""
+
+    _forward_cls = None
+    _SURFACE = "NODE CUSTOM_NODE"
+
+    def __init__(self, edges, is_tensor_input) -> None:
+        _engine.Node.__init__(self, edges)
         self._is_tensor_input = is_tensor_input
         self._saved = None
         self._freed = False
@@ -62,9 +74,14 @@ class BackwardCFunction(_engine.Node, FunctionCtx):
         self.non_differentiable = ()
         self.materialize_grads = True
         self.needs_input_grad = ()
+        self._jvp_saved = None  # save_for_forward's tensors while jvp runs
+        self.saved_for_forward = None
 
     @property
     def saved_tensors(self):
+        """What ``save_for_backward`` saved; inside ``jvp``, what ``save_for_forward`` saved."""
+        if self._jvp_saved is not None:
+            return self._jvp_saved
         if self._freed:
             raise RuntimeError(_engine.FREED_MESSAGE)
         if self._saved is None:
@@ -120,6 +137,19 @@ class BackwardCFunction(_engine.Node, FunctionCtx):
         """Call the user's backward on ``grads`` and return exactly what it returned
         (one entry per tensor input), without the engine's repairs."""
         return tuple(self._apply(list(grads)))
+
+    def __repr__(self) -> str:
+        return f"<torch.autograd.function.{type(self).__name__} object at {hex(id(self))}>"
+
+
+def _backward_class(cls) -> type:
+    """``<cls.__name__>Backward``, the node class of Function ``cls`` (made once per class)."""
+    made = cls.__dict__.get("_backward_cls")
+    if made is None:
+        name = f"{cls.__name__}Backward"
+        made = type(name, (BackwardCFunction,), {"_forward_cls": cls, "_name": name})
+        cls._backward_cls = made
+    return made
 
 
 def _is_overridden(cls, name: str) -> bool:
@@ -185,7 +215,7 @@ class Function(FunctionCtx):
             _engine.gradient_edge(t) if executable and t.requires_grad else (None, 0)
             for t in tensor_inputs
         ]
-        ctx = BackwardCFunction(cls, edges, is_tensor_input)
+        ctx = _backward_class(cls)(edges, is_tensor_input)
         ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
         with _grad_mode.no_grad():
             if _is_overridden(cls, "setup_context"):
@@ -285,8 +315,13 @@ def _forward_jvp(cls, ctx, args, result) -> None:
             "forward mode AD."
         )
     tangents = [_forward.get_tangent(a) if isinstance(a, Tensor) else None for a in args]
-    with _grad_mode.no_grad():
-        out_tangents = cls.jvp(ctx, *tangents)
+    saved = getattr(ctx, "saved_for_forward", None)
+    ctx._jvp_saved = tuple(saved) if saved is not None else None
+    try:
+        with _grad_mode.no_grad():
+            out_tangents = cls.jvp(ctx, *tangents)
+    finally:
+        ctx._jvp_saved = None
     outs = result if isinstance(result, tuple) else (result,)
     if not isinstance(out_tangents, tuple):
         out_tangents = (out_tangents,)
@@ -297,7 +332,7 @@ def _forward_jvp(cls, ctx, args, result) -> None:
 
 def _alias(t: Tensor) -> Tensor:
     """A returned input comes back as a new tensor viewing the same memory (torch: view_as)."""
-    out = Tensor._from_array(t._data.view(), t.dtype, t.device)
+    out = Tensor._from_array(t._data.view(), t.dtype, t.device, fresh=False)
     out._vc = t._vc
     out._base = t._base if t._base is not None else t
     parent = t._view_fn
@@ -327,7 +362,11 @@ def _rebase_dirty(t: Tensor, ctx, i: int) -> None:
 
 
 def once_differentiable(fn):
-    """Run ``backward`` without recording; differentiating its result again raises."""
+    """Run ``backward`` without recording; differentiating its result again raises.
+
+    As torch does: when a gradient coming in requires grad, each result is detached, made a leaf
+    that requires grad, and passed through a DelayedError, whose outputs have an ``Error`` node
+    (``torch::autograd::Error``) pointing at those leaves; running that node raises."""
 
     @functools.wraps(fn)
     def wrapper(ctx, *args):
@@ -337,30 +376,49 @@ def once_differentiable(fn):
             return outputs
         if not any(isinstance(a, Tensor) and a.requires_grad for a in args):
             return outputs
-        single = not isinstance(outputs, tuple)
-        outs = (outputs,) if single else outputs
-        inputs = [a for a in args if isinstance(a, Tensor) and a.requires_grad]
-        edges = [_engine.gradient_edge(a) for a in inputs]
-        node = _DelayedError(edges)
-        wrapped = []
-        for o in outs:
-            if isinstance(o, Tensor):
+        if not isinstance(outputs, tuple):
+            outputs = (outputs,)
+        fakes = []
+        for o in outputs:
+            if o is not None:
                 o = o.detach()
-                o._grad_fn = node
-                node._input_metadata.append(_engine.InputMetadata(o))
-                o._output_nr = len(node._input_metadata) - 1
-            wrapped.append(o)
-        return wrapped[0] if single else tuple(wrapped)
+                o.requires_grad = True
+            fakes.append(o)
+        return _delayed_error(ONCE_DIFFERENTIABLE_MESSAGE, fakes)
 
     return wrapper
 
 
-class _DelayedError(_engine.Node):
-    def __init__(self, edges) -> None:
-        super().__init__("torch::autograd::DelayedError", edges)
+def _delayed_error(message: str, inputs: list):
+    """torch's DelayedError: new tensors on the inputs' memory whose node raises ``message``."""
+    node = Error(
+        message, [_engine.gradient_edge(t) if t is not None else (None, 0) for t in inputs]
+    )
+    outs = []
+    for i, t in enumerate(inputs):
+        if t is None:
+            outs.append(None)
+            continue
+        o = Tensor._from_array(t._data, t.dtype, t.device, fresh=False)
+        o._vc = t._vc
+        o._grad_fn = node
+        o._output_nr = i
+        outs.append(o)
+    node._input_metadata = [_engine.InputMetadata(o) if o is not None else None for o in outs]
+    return outs[0] if len(outs) == 1 else tuple(outs)
+
+
+class Error(_engine.Node):
+    """A node whose backward raises (torch::autograd::Error)."""
+
+    _name = "torch::autograd::Error"
+
+    def __init__(self, message: str, edges) -> None:
+        super().__init__(edges)
+        self._message = message
 
     def _apply(self, grads):
-        raise RuntimeError(ONCE_DIFFERENTIABLE_MESSAGE)
+        raise RuntimeError(self._message)
 
 
 class InplaceFunction(Function):
@@ -371,3 +429,7 @@ class InplaceFunction(Function):
 
 class NestedIOFunction(Function):
     pass
+
+
+# torch's names gradref lacks raise NotImplementedError naming them (see _surface)
+__getattr__ = _surface.module_getattr("torch.autograd.function", __name__)

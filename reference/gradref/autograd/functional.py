@@ -6,6 +6,7 @@ cotangent, so differentiating ``<vjp(u), v>`` with respect to ``u`` gives ``J v`
 
 from __future__ import annotations
 
+from .. import _surface
 from .._factories import zeros_like
 from .._grad_mode import enable_grad
 from .._tensor import Tensor
@@ -264,3 +265,7 @@ def vhp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
 def hvp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
     """(func(inputs), H v); equal to vhp for the symmetric Hessians of smooth functions."""
     return vhp(func, inputs, v, create_graph, strict)
+
+
+# torch's names gradref lacks raise NotImplementedError naming them (see _surface)
+__getattr__ = _surface.module_getattr("torch.autograd.functional", __name__)

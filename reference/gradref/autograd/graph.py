@@ -2,32 +2,37 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from .. import _surface
+from .._engine import GradientEdge, Node, queue_callback
 
-from .._engine import Node
 
-
-class GradientEdge(NamedTuple):
-    node: Node
-    output_nr: int
+def increment_version(tensor) -> None:
+    """Bump the version counter of ``tensor`` (or of each tensor of a sequence), as an in-place
+    change does, for code that modifies a tensor's memory behind autograd's back."""
+    for t in (tensor,) if not isinstance(tensor, (list, tuple)) else tensor:
+        t._vc.bump()
 
 
 def get_gradient_edge(tensor) -> GradientEdge:
+    """The edge a gradient for ``tensor`` flows into: its grad_fn and output number, or its
+    AccumulateGrad node for a leaf."""
     from .._engine import gradient_edge
 
-    node, nr = gradient_edge(tensor)
-    if node is None:
+    if not tensor.requires_grad:
         raise RuntimeError(
             "It is not possible to get the gradient edge for a Tensor that does not require "
             "gradients"
         )
-    return GradientEdge(node, nr)
+    node, nr = gradient_edge(tensor)
+    return GradientEdge(node, nr, ownership_token=None)
 
 
 __all__ = [
     "Node",
     "GradientEdge",
     "get_gradient_edge",
+    "increment_version",
+    "queue_callback",
     "saved_tensors_hooks",
     "save_on_cpu",
     "disable_saved_tensors_hooks",
@@ -127,3 +132,7 @@ def register_multi_grad_hook(tensors, fn, *, mode: str = "all"):
                 h.remove()
 
     return _Multi(None)
+
+
+# torch's names gradref lacks raise NotImplementedError naming them (see _surface)
+__getattr__ = _surface.module_getattr("torch.autograd.graph", __name__)

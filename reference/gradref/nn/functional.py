@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import warnings
 
-import numpy as np
-
 from .._tensor import Tensor
 from ..ops import nn as _nn
 from ..ops import pointwise as _pw
@@ -187,17 +185,19 @@ def cross_entropy(
                 + str(list(target.shape))
             )
         if label_smoothing > 0:
-            target = target * (1 - label_smoothing) + label_smoothing / n_classes
+            target = _pw.add_scalar(
+                _pw.mul_scalar(target, 1 - label_smoothing), label_smoothing / n_classes
+            )
         wshape = [1] * input.dim()
         wshape[c_dim] = n_classes
         prod = logp * target if weight is None else logp * target * weight.reshape(wshape)
-        loss = -prod.sum(c_dim)
         if reduction == "none":
-            return loss
+            return -prod.sum(c_dim)
         if reduction == "sum":
-            return loss.sum()
-        n = input.numel() // n_classes if n_classes else 0
-        return _div_scalar(loss.sum(), n)
+            return -prod.sum()
+        if input.numel() == 0:
+            return (-prod.sum()).fill_(float("nan"))
+        return _pw.div_scalar(-prod.sum(), input.numel() // n_classes)
     nll = _nn.nll_loss(logp, target, weight, ignore_index, reduction)
     if label_smoothing <= 0:
         return nll
@@ -210,25 +210,20 @@ def cross_entropy(
         smooth = -logp.sum(c_dim)
     smooth = smooth.masked_fill(ignore, 0.0)
     if reduction == "mean":
+        # torch divides by a tensor: the weight of the kept targets, or their count (int64)
         if weight is not None:
             kept = target._data[~ignore._data].reshape(-1)
-            denom = float(weight._data.astype(np.float64)[kept].sum())
+            denom = weight.gather(0, Tensor._from_array(kept, target.dtype, target.device)).sum()
         else:
-            denom = float((~ignore._data).sum())
+            denom = (~ignore).sum()
         ret = smooth.sum() / denom
     elif reduction == "sum":
         ret = smooth.sum()
     else:
         ret = smooth
-    return (1 - label_smoothing) * nll + ret * (label_smoothing / n_classes)
-
-
-def _div_scalar(t: Tensor, n) -> Tensor:
-    """Division by a number as torch's C++ composites do it (div.Scalar, DivBackward1)."""
-    y = t / n
-    if y.grad_fn is not None:
-        y.grad_fn._name = "DivBackward1"
-    return y
+    return _pw.mul_scalar(nll, 1 - label_smoothing) + _pw.mul_scalar(
+        ret, label_smoothing / n_classes
+    )
 
 
 def binary_cross_entropy(

@@ -2,6 +2,7 @@
 
 from . import (
     complex,
+    getitem,
     indexing,
     linalg,
     mutation,
@@ -18,6 +19,7 @@ __all__ = [
     "OPS",
     "register",
     "complex",
+    "getitem",
     "indexing",
     "linalg",
     "nn",

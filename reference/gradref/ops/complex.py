@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import _engine
-from .._ops import OpNode, compute, make_view, record
+from .._ops import compute, make_view, record
 from .._tensor import Tensor
 from ._table import register
 
@@ -26,27 +25,37 @@ Tensor.resolve_neg = lambda self: self
 Tensor.is_conj = lambda self: False
 
 
+def _as_real_np(a: np.ndarray) -> np.ndarray:
+    """A complex array's memory seen as real pairs (shape + (2,)), without copying."""
+    r = a.real
+    return np.lib.stride_tricks.as_strided(
+        r, shape=a.shape + (2,), strides=r.strides + (r.itemsize,), writeable=True
+    )
+
+
+@register("view_as_real", method=False)
+def view_as_real(input: Tensor) -> Tensor:
+    """The real and imaginary parts as a last dim of size 2 (a view); the gradient is
+    ``g[..., 0] + 1j * g[..., 1]``."""
+    if not input.dtype.is_complex:
+        raise RuntimeError("view_as_real is only supported for complex tensors")
+    return make_view(
+        input,
+        "ViewAsRealBackward0",
+        _as_real_np,
+        dtype=input.dtype.to_real(),
+        vjp=lambda g, c: g.select(-1, 0) + g.select(-1, 1) * 1j,
+    )
+
+
 def _part(input: Tensor, which: str) -> Tensor:
+    """torch's real/imag of a complex tensor: ``view_as_real(z).select(-1, 0 or 1)``."""
     if not input.dtype.is_complex:
         if which == "imag":
             raise RuntimeError("imag is not implemented for tensors with non-complex dtypes.")
         return input
-    out = make_view(
-        input, "SelectBackward0", lambda a: getattr(a, which), dtype=input.dtype.to_real()
-    )
-    if out._grad_fn is not None:
-        factor = 1 if which == "real" else 1j
-        node = OpNode(
-            "SelectBackward0",
-            out._grad_fn._next_edges,
-            (lambda g, c: g.to(c.dtype) * factor,),
-            {},
-            {"dtype": input.dtype},
-            (True,),
-        )
-        node._input_metadata = [_engine.InputMetadata(out)]
-        out._grad_fn = node
-    return out
+    pairs = view_as_real(input)
+    return pairs.select(pairs.dim() - 1, 0 if which == "real" else 1)
 
 
 @register("real", method=False)

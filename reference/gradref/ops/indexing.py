@@ -16,11 +16,8 @@ from .. import _dtypes
 from .._ops import (
     compute_np_dtype,
     finish,
-    inplace,
     make_view,
-    needs_grad,
     record,
-    wrap,
 )
 from .._tensor import Tensor
 from ._table import register
@@ -75,126 +72,13 @@ def _index_put(x: Tensor, idx: np.ndarray, v: Tensor) -> Tensor:
     return y
 
 
-# --------------------------------------------------------------------------------- getitem
-
-
-def _normalize_key(key):
-    if not isinstance(key, tuple):
-        key = (key,)
-    return key
-
-
-def _is_advanced(k) -> bool:
-    return isinstance(k, (Tensor, list, np.ndarray)) or (isinstance(k, bool))
-
-
-def _as_index_array(k):
-    if isinstance(k, Tensor):
-        if k.dtype.category >= 2:
-            raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
-        return k._data
-    arr = np.asarray(k)
-    if arr.dtype.kind == "f":
-        raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
-    return arr
-
-
-def getitem(self: Tensor, key):
-    """``self[key]``: ints, slices (positive steps), None, Ellipsis as views, applied one at a
-    time as torch does (SelectBackward0, SliceBackward0, UnsqueezeBackward0); tensor, list and
-    bool indices as one IndexBackward0 copy."""
-    key = _normalize_key(key)
-    n_specified = sum(
-        1
-        for k in key
-        if k is not None
-        and k is not Ellipsis
-        and not (isinstance(k, Tensor) and k.dtype is _dtypes.bool)
-        and not isinstance(k, bool)
-    )
-    n_specified += sum(k.dim() for k in key if isinstance(k, Tensor) and k.dtype is _dtypes.bool)
-    if n_specified > self.dim():
-        raise IndexError(f"too many indices for tensor of dimension {self.dim()}")
-    if sum(1 for k in key if k is Ellipsis) > 1:
-        raise IndexError("an index can only have a single ellipsis ('...')")
-    if any(_is_advanced(k) for k in key):
-        return _advanced_getitem(self, key)
-    out = self
-    dim = 0
-    for pos, k in enumerate(key):
-        if k is Ellipsis:
-            rest = sum(1 for kk in key[pos + 1 :] if kk is not None)
-            dim = out.dim() - rest
-            continue
-        if k is None:
-            out = out.unsqueeze(dim)
-            dim += 1
-        elif isinstance(k, (int, np.integer)):
-            size = out.shape[dim] if dim < out.dim() else 0
-            if not -size <= int(k) < size:
-                raise IndexError(
-                    f"index {int(k)} is out of bounds for dimension {dim} with size {size}"
-                )
-            out = select(out, dim, int(k))
-        elif isinstance(k, slice):
-            out = _slice(out, dim, k)
-            dim += 1
-        else:
-            raise IndexError(
-                "only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables "
-                "are valid indices (got " + type(k).__name__ + ")"
-            )
-    if out is self:
-        out = make_view(self, "AliasBackward0", lambda a: a[...])
-    return out
-
-
-def _advanced_getitem(self: Tensor, key):
-    np_key = []
-    for k in key:
-        if isinstance(k, (Tensor, list, np.ndarray)):
-            np_key.append(_as_index_array(k))
-        elif isinstance(k, bool):
-            np_key.append(np.bool_(k))
-        elif isinstance(k, slice):
-            if k.step is not None and k.step <= 0:
-                raise ValueError("step must be greater than zero")
-            np_key.append(k)
-        else:
-            np_key.append(k)
-    np_key = tuple(np_key)
-    _check_bounds(self, np_key)
-    data = self._data[np_key]
-    y = finish(data, self.dtype, self.device)
-    if needs_grad(self):
-        from .._ops import index_map_node
-
-        y._grad_fn = index_map_node("IndexBackward0", self, lambda a: a[np_key], y.shape)
-    return y
-
-
-def _check_bounds(self: Tensor, np_key) -> None:
-    dim = 0
-    for k in np_key:
-        if isinstance(k, np.ndarray) and k.dtype.kind in "iu":
-            size = self.shape[dim] if dim < self.dim() else 0
-            if k.size and (k.max() >= size or k.min() < -size):
-                bad = int(k.max() if k.max() >= size else k.min())
-                raise IndexError(
-                    f"index {bad} is out of bounds for dimension {dim} with size {size}"
-                )
-            dim += 1
-        elif isinstance(k, np.ndarray) and k.dtype == np.bool_:
-            dim += max(k.ndim, 1) if k.ndim else 0
-        elif k is None:
-            continue
-        else:
-            dim += 1
+# ------------------------------------------------------------------------- select, slice
 
 
 @register("select", node="SelectBackward0")
 def select(input: Tensor, dim: int, index: int) -> Tensor:
-    """The slice at ``index`` along ``dim`` (a view)."""
+    """The slice at ``index`` along ``dim`` (a view); SelectBackward0 saves ``dim`` and
+    ``index`` as given."""
     from .._tensor import _wrap_dim
 
     if input.dim() == 0:
@@ -208,16 +92,34 @@ def select(input: Tensor, dim: int, index: int) -> Tensor:
         )
     i = index % size
     sl = (slice(None),) * d + (i, Ellipsis)
-    return make_view(input, "SelectBackward0", lambda a: a[sl])
+    fields = {"dim": dim, "index": index, "self_sym_sizes": tuple(input.shape)}
+    offset = i * input.stride(d)
+    return make_view(input, "SelectBackward0", lambda a: a[sl], fields=fields, offset=offset)
 
 
-def _slice(input: Tensor, dim: int, k: slice) -> Tensor:
-    if k.step is not None and k.step <= 0:
+def narrow_slice(input: Tensor, dim: int, start: int, end: int, step: int = 1) -> Tensor:
+    """aten::slice: the elements ``start:end:step`` along ``dim`` (a view); SliceBackward0
+    saves the arguments as given (unclamped)."""
+    from .._tensor import _wrap_dim
+
+    if step <= 0:
         raise ValueError("step must be greater than zero")
     if input.dim() == 0:
         raise IndexError("slice() cannot be applied to a 0-dim tensor.")
-    sl = (slice(None),) * dim + (k, Ellipsis)
-    return make_view(input, "SliceBackward0", lambda a: a[sl])
+    d = _wrap_dim(dim, input.dim())
+    sl = (slice(None),) * d + (slice(start, end, step), Ellipsis)
+    size = input.shape[d]
+    first = start + size if start < 0 else start  # where torch's slice starts, clamped
+    first = min(max(first, 0), size)
+    fields = {
+        "dim": dim,
+        "start": start,
+        "end": end,
+        "step": step,
+        "self_sym_sizes": tuple(input.shape),
+    }
+    offset = first * input.stride(d)
+    return make_view(input, "SliceBackward0", lambda a: a[sl], fields=fields, offset=offset)
 
 
 @register("narrow", node="SliceBackward0")
@@ -230,46 +132,7 @@ def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
         start += size
     if not 0 <= start <= size or length < 0 or start + length > size:
         raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({size}).")
-    return _slice(input, d, slice(start, start + length))
-
-
-def setitem(self: Tensor, key, value) -> None:
-    """``self[key] = value``: a copy into the view (CopySlices) or an index_put_."""
-    key = _normalize_key(key)
-    if any(_is_advanced(k) for k in key):
-        index_put_(self, key, value)
-        return
-    getitem(self, key).copy_(value)
-
-
-def index_put_(self: Tensor, key, value) -> Tensor:
-    np_key = tuple(
-        _as_index_array(k) if isinstance(k, (Tensor, list, np.ndarray)) else k for k in key
-    )
-    _check_bounds(self, np_key)
-    index = np.array(np.arange(self.numel()).reshape(self.shape)[np_key])
-    if isinstance(value, Tensor) and value.dtype is not self.dtype:
-        raise RuntimeError(
-            "Index put requires the source and destination dtypes match, got "
-            f"{_dtypes.scalar_type_name(self.dtype)} for the destination and "
-            f"{_dtypes.scalar_type_name(value.dtype)} for the source."
-        )
-    v = wrap(value, self.dtype, self.device)
-
-    def put(x, v):
-        y = _index_put(x, index, v)
-        if y.grad_fn is not None:
-            y.grad_fn._name = "IndexPutBackward0"
-        return y
-
-    return inplace(self, put, v)
-
-
-Tensor.__getitem__ = getitem
-Tensor.__setitem__ = setitem
-Tensor.index_put_ = lambda self, indices, values, accumulate=False: index_put_(
-    self, tuple(indices), values
-)
+    return narrow_slice(input, dim, start, start + length)
 
 
 @register("nonzero", inplace=False)
@@ -331,9 +194,8 @@ def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False)
         zeros = Tensor._from_array(np.zeros(shape, g.dtype.np), g.dtype, g.device)
         return scatter_add(zeros, d, c.index, g)
 
-    record(
-        "GatherBackward0", [input], [y], [vjp], [("index", "self")], {"index": index, "self": input}
-    )
+    values = {"index": index, "self": input, "dim": dim, "sparse_grad": sparse_grad}
+    record("GatherBackward0", [input], [y], [vjp], [("index", "self")], values)
     return y
 
 
@@ -364,7 +226,7 @@ def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
         [y],
         [lambda g, c: g, lambda g, c: gather(g, d, c.index)],
         [(), ("index",)],
-        {"index": index},
+        {"index": index, "dim": dim},
     )
     return y
 
@@ -399,7 +261,8 @@ def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
         zeros = Tensor._from_array(np.zeros(shape, g.dtype.np), g.dtype, g.device)
         return index_add(zeros, d, c.index, g)
 
-    record("IndexSelectBackward0", [input], [y], [vjp], [("index",)], {"index": index})
+    values = {"index": index, "dim": dim, "self_sym_sizes": shape}
+    record("IndexSelectBackward0", [input], [y], [vjp], [("index",)], values)
     return y
 
 
@@ -427,9 +290,50 @@ def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1
                 index_select(g, d, c.index) * alpha if alpha != 1 else index_select(g, d, c.index)
             ),
         ],
-        [(), ("index",)],
-        {"index": index},
+        [(), ("index", "source")],
+        {"index": index, "source": source, "dim": dim, "alpha": alpha, "source_dim": source.dim()},
     )
+    return y
+
+
+@register("index_fill", node="IndexFillBackward0", inplace=True)
+def index_fill(input: Tensor, dim: int, index: Tensor, value) -> Tensor:
+    """input with ``value`` at the slices ``index`` along ``dim``; the gradient is zero there
+    (IndexFillBackward0; IndexFillBackward1 for a 0-dim tensor value, which gets their sum)."""
+    from .._tensor import _wrap_dim
+
+    if not isinstance(index, Tensor) or index.dtype is not _dtypes.int64:
+        raise IndexError("index_fill_(): Expected dtype int64 for index.")
+    idx = index._data.reshape(-1)
+    d = _wrap_dim(dim, input.dim())
+    size = input.shape[d] if input.dim() else 1
+    if idx.size and (idx.min() < -size or idx.max() >= size):
+        bad = int(idx.max() if idx.max() >= size else idx.min())
+        raise IndexError(f"index {bad} is out of bounds for dimension {d} with size {size}")
+    cdt = compute_np_dtype(input.dtype)
+    data = input._data.astype(cdt).copy()
+    v = value._data if isinstance(value, Tensor) else value
+    if data.ndim:
+        np.moveaxis(data, d, 0)[idx % size] = v
+    elif idx.size:
+        data[...] = v
+    y = finish(data, input.dtype, input.device)
+    fields = {"dim": dim, "index": index}
+
+    def vjp_self(g, c):
+        return g.index_fill(d, c.index, 0.0) if g.dim() else g * 0.0
+
+    if isinstance(value, Tensor):
+        record(
+            "IndexFillBackward1",
+            [input, value],
+            [y],
+            [vjp_self, lambda g, c: g.index_select(d, c.index).sum()],
+            [("index",), ("index",)],
+            fields,
+        )
+    else:
+        record("IndexFillBackward0", [input], [y], [vjp_self], [("index",)], fields)
     return y
 
 
@@ -457,7 +361,7 @@ def masked_fill(input: Tensor, mask: Tensor, value) -> Tensor:
     cdt = compute_np_dtype(input.dtype)
     with np.errstate(all="ignore"):
         out = np.where(mask._data, np.asarray(v).astype(cdt), input._data.astype(cdt))
-    y = finish(np.broadcast_to(out, out_shape), input.dtype, input.device)
+    y = finish(np.array(np.broadcast_to(out, out_shape), order="C"), input.dtype, input.device)
     if isinstance(value, Tensor):
         record(
             "MaskedFillBackward1",

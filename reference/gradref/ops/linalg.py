@@ -7,6 +7,7 @@ import numpy as np
 
 from .. import _dtypes
 from .._ops import common_device, compute, record
+from .._ops import retype as _retype
 from .._tensor import Tensor
 from ._table import register
 from .pointwise import broadcast_shapes
@@ -39,6 +40,12 @@ def _check_floating_or_int(a: Tensor) -> None:
         raise RuntimeError("\"addmm_impl_cpu_\" not implemented for 'Bool'")
 
 
+def _matmul_fields(a, b, names):
+    from .nn import _matmul_fields as fields
+
+    return fields(a, b, names)
+
+
 @register("mm", node="MmBackward0")
 def mm(input: Tensor, mat2: Tensor) -> Tensor:
     """2-D matrix product; MmBackward0: grad_a = g @ b^H, grad_b = a^H @ g."""
@@ -53,7 +60,7 @@ def mm(input: Tensor, mat2: Tensor) -> Tensor:
         [y],
         [lambda g, c: mm(g, c.mat2.t().conj()), lambda g, c: mm(c.self.t().conj(), g)],
         [("mat2",), ("self",)],
-        {"self": input, "mat2": mat2},
+        {"self": input, "mat2": mat2, **_matmul_fields(input, mat2, ("self", "mat2"))},
     )
     return y
 
@@ -116,7 +123,7 @@ def dot(input: Tensor, tensor: Tensor) -> Tensor:
 
 @register("outer", node="OuterBackward0", aliases=("ger",))
 def outer(input: Tensor, vec2: Tensor) -> Tensor:
-    return input.reshape(-1, 1) * vec2.reshape(1, -1)
+    return input.reshape(input.shape[0] if input.dim() else -1, 1) * vec2
 
 
 @register("bmm", node="BmmBackward0")
@@ -167,7 +174,7 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
     if da == 1 and db == 2:
         out = mm(input.unsqueeze(0), other).squeeze(0)
         if out.grad_fn is not None:
-            out.grad_fn._name = "SqueezeBackward4"
+            _retype(out.grad_fn, "SqueezeBackward4")
         return out
     if da == 2 and db == 2:
         return mm(input, other)
@@ -219,10 +226,29 @@ def _check_batched_shapes(a: Tensor, b: Tensor) -> None:
         )
 
 
+def _fold_matmul(a: Tensor, b: Tensor) -> Tensor:
+    """torch's folded matmul: the larger operand (transposed when it is the second) reshaped to
+    a matrix, one mm or mv, and an _unsafe_view back (then .mT.contiguous() if transposed)."""
+    from .shape import unsafe_view
+
+    transpose = b.dim() > a.dim()
+    t1 = _mT(b) if transpose else a
+    t2 = (a.t() if a.dim() == 2 else a) if transpose else b
+    output_shape = tuple(t1.shape[:-1])
+    folded = int(np.prod(output_shape, dtype=np.int64))
+    t1_folded = t1.reshape(folded, t1.shape[-1])
+    if t2.dim() == 2:
+        out = unsafe_view(mm(t1_folded, t2), output_shape + (t2.shape[1],))
+        return _mT(out).contiguous() if transpose else out
+    return unsafe_view(mv(t1_folded, t2), output_shape)
+
+
 def _batched_matmul(a: Tensor, b: Tensor) -> Tensor:
     _check_batched_shapes(a, b)
     if a.dtype is not b.dtype:
         _same_dtype("matmul", a, b)
+    if _folds(a, b):
+        return _fold_matmul(a, b)
     dev = common_device(a, b)
     a2 = a.unsqueeze(0) if a.dim() == 1 else a
     b2 = b.unsqueeze(-1) if b.dim() == 1 else b
@@ -350,7 +376,7 @@ def _einsum_raw(subs: list[str], out: str, tensors) -> Tensor:
                         r = r.unsqueeze(i)
                 r = r.expand(tuple(sizes[ch] for ch in uniq))
             if uniq != target:  # repeated letters: put the values on the diagonal
-                from .indexing import getitem
+                from .getitem import getitem
 
                 grids = np.indices(tuple(ops[k].shape))
                 pos = {}

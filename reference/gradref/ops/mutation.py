@@ -75,7 +75,14 @@ def _fill_values(self: Tensor, value) -> Tensor:
 
 
 def fill_(self: Tensor, value) -> Tensor:
-    return inplace(self, _fill_values, value, check_dtype=False, check_internal_overlap=False)
+    # torch's fill_ with a number may write an expanded tensor; with a tensor it checks overlap
+    return inplace(
+        self,
+        _fill_values,
+        value,
+        check_dtype=False,
+        check_internal_overlap=isinstance(value, Tensor),
+    )
 
 
 def _zero_values(self: Tensor) -> Tensor:

@@ -44,23 +44,46 @@ def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1) -> Tens
             ),
         ],
         [(), ("mat2",), ("mat1",)],
-        {"mat1": mat1, "mat2": mat2},
+        {"mat1": mat1, "mat2": mat2, "alpha": alpha, "beta": beta, **_matmul_fields(mat1, mat2)},
     )
     return y
+
+
+def _matmul_fields(a: Tensor, b: Tensor, names=("mat1", "mat2")) -> dict:
+    """mm/addmm's saved geometry: both sizes, and the strides of each operand whose gradient
+    will be computed (torch saves an empty list otherwise)."""
+    na, nb = names
+    return {
+        f"{na}_sym_sizes": tuple(a.shape),
+        f"{na}_sym_strides": tuple(a.stride()) if a.requires_grad else (),
+        f"{nb}_sym_sizes": tuple(b.shape),
+        f"{nb}_sym_strides": tuple(b.stride()) if b.requires_grad else (),
+    }
 
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """input @ weight.T + bias, dispatched as torch's composite (AddmmBackward0 for 2-D input
     with bias, MmBackward0 without, matmul's nodes for other ranks)."""
     from .linalg import matmul
+    from .shape import unsafe_view
 
     if input.dim() == 2 and bias is not None:
         return addmm(bias, input, weight.t())
-    if bias is not None and (input.numel() == 0 or input.is_contiguous()):
-        # torch's _flatten_nd_linear: addmm on the flattened input, viewed back
+    contiguous = input.numel() == 0 or input.is_contiguous()
+    # torch's is_bias_likely_fusable: a contiguous bias with one dim (after squeezing)
+    fusable = (
+        bias is not None
+        and (bias.dim() == 1 or sum(1 for s in bias.shape if s != 1) == 1)
+        and (bias.numel() == 0 or bias.is_contiguous())
+    )
+    if fusable and contiguous:
+        # torch's _flatten_nd_linear: addmm on the flattened input, _unsafe_view'ed back
         batch = tuple(input.shape[:-1])
-        out = addmm(bias, input.reshape(-1, input.shape[-1]), weight.t())
-        return out.view(batch + (weight.shape[0],))
+        flat = 1
+        for s in batch:
+            flat *= s
+        out = addmm(bias, input.reshape(flat, input.shape[-1]), weight.t())
+        return unsafe_view(out, batch + (weight.shape[0],))
     out = matmul(input, weight.t())
     return out + bias if bias is not None else out
 
@@ -203,8 +226,11 @@ def convolution(input, weight, bias, stride, padding, dilation, groups, n: int, 
             raise ValueError(f"Invalid padding string '{padding}'")
         if padding == "same" and any(s != 1 for s in stride):
             raise RuntimeError("padding='same' is not supported for strided convolutions")
+        input, padding = _padding_mode(input, weight, padding, dilation)
+        output_padding = (0,) if padding == (0,) else (0,) * n  # 'valid' passes {0}, {0}
     else:
         padding = _tuple(padding, n, "padding")
+        output_padding = (0,) * n
     cin = input.shape[1]
     if weight.shape[0] % groups:
         raise RuntimeError(
@@ -223,7 +249,8 @@ def convolution(input, weight, bias, stride, padding, dilation, groups, n: int, 
             f"Input type ({_dtypes.legacy_type_name(input.dtype)}) and weight type "
             f"({_dtypes.legacy_type_name(weight.dtype)}) should be the same"
         )
-    geometry = _conv_geometry(tuple(input.shape), tuple(weight.shape), stride, padding, dilation)
+    pads = padding * n if len(padding) == 1 else padding
+    geometry = _conv_geometry(tuple(input.shape), tuple(weight.shape), stride, pads, dilation)
     with _grad_mode.no_grad():
         y = _conv_forward(
             input.detach(),
@@ -234,6 +261,18 @@ def convolution(input, weight, bias, stride, padding, dilation, groups, n: int, 
         )
     x_shape, w_shape = tuple(input.shape), tuple(weight.shape)
     spatial_axes = (0,) + tuple(range(2, 2 + n))
+    fields = {
+        "input": input,
+        "weight": weight,
+        "bias_sym_sizes_opt": (0,) if bias is None else tuple(bias.shape),
+        "stride": stride,
+        "padding": padding,
+        "dilation": dilation,
+        "transposed": False,
+        "output_padding": output_padding,
+        "groups": groups,
+    }
+    # torch's one formula for the three gradients reads input and weight: both are saved
     record(
         "ConvolutionBackward0",
         [input, weight, bias],
@@ -243,10 +282,36 @@ def convolution(input, weight, bias, stride, padding, dilation, groups, n: int, 
             lambda g, c: _conv_grad_weight(g, c.input, w_shape, geometry, groups),
             lambda g, c: g.sum(spatial_axes),
         ],
-        [("weight",), ("input",), ()],
-        {"input": input, "weight": weight},
+        [("input", "weight")] * 3,
+        fields,
     )
     return y
+
+
+def _padding_mode(input: Tensor, weight: Tensor, mode: str, dilation: tuple):
+    """torch's _convolution_mode: 'valid' is padding 0; 'same' pads each side by half the
+    dilated kernel extent, and where that is odd pads the input explicitly by the difference
+    first (a ConstantPadNd node) so that the convolution's own padding is symmetric."""
+    n = weight.dim() - 2
+    if mode == "valid":
+        return input, (0,)
+    left, right = [], []
+    for i in range(n):
+        total = dilation[i] * (weight.shape[i + 2] - 1)
+        left.append(total // 2)
+        right.append(total - total // 2)
+    if left == right:
+        return input, tuple(left)
+    pad_nd = [0] * (2 * n)
+    for i in range(n):
+        delta = right[i] - left[i]
+        at = 2 * (n - 1 - i)  # constant_pad_nd goes from the last dim to the first
+        if delta > 0:
+            pad_nd[at + 1] = delta
+        else:
+            pad_nd[at] = delta
+            left[i] = right[i]
+    return constant_pad_nd(input, tuple(pad_nd)), tuple(left)
 
 
 @register("conv1d", method=False)
@@ -301,7 +366,16 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps: float = 1e-
         return y
 
     args = [input] + [t for t in (weight, bias) if t is not None]
-    y = compute(fwd, args, input.dtype, input.dtype, common_device(*args))
+    y = compute(fwd, args, input.dtype, input.dtype, common_device(*args), contiguous=True)
+
+    def stats(x):
+        mu = x.mean(axis=axes, keepdims=True) if x.size else x.sum(axis=axes, keepdims=True)
+        var = ((x - mu) ** 2).mean(axis=axes, keepdims=True) if x.size else mu
+        return mu, 1 / np.sqrt(var + eps)
+
+    # native_layer_norm's other outputs, mean and rstd, which torch saves (not differentiable)
+    mean = compute(lambda x: stats(x)[0], [input], input.dtype, input.dtype, input.device)
+    rstd = compute(lambda x: stats(x)[1], [input], input.dtype, input.dtype, input.device)
 
     def vjp_input(g, c):
         xc, rstd = _ln_stats(c.input, axes, eps)
@@ -315,13 +389,24 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps: float = 1e-
         xc, rstd = _ln_stats(c.input, axes, eps)
         return g * xc * rstd
 
+    fields = {
+        "input": input,
+        "weight": weight,
+        "bias": bias,
+        "normalized_shape": ns,
+        "result1": mean,
+        "result2": rstd,
+    }
+    # one formula for the three gradients: torch saves all of its tensors
+    uses = ("input", "weight", "bias", "result1", "result2")
     record(
         "NativeLayerNormBackward0",
         [input, weight, bias],
-        [y],
+        [y, mean, rstd],
         [vjp_input, vjp_weight, lambda g, c: g],
-        [("input", "weight"), ("input",), ()],
-        {"input": input, "weight": weight},
+        [uses] * 3,
+        fields,
+        differentiable=(True, False, False),
     )
     return y
 
@@ -337,6 +422,10 @@ def _reduce(loss: Tensor, reduction: str) -> Tensor:
     if reduction == "mean":
         return loss.mean()
     raise ValueError(f"{reduction} is not a valid value for reduction")
+
+
+#: at::Reduction: how torch's nodes save a ``reduction`` argument
+REDUCTION = {"none": 0, "mean": 1, "sum": 2}
 
 
 def _loss_node(name, input, target, fwd, dloss, reduction, saved_extra=None):
@@ -370,7 +459,7 @@ def _loss_node(name, input, target, fwd, dloss, reduction, saved_extra=None):
             lambda g, c: -(scale(g) * dloss(c.self, c.target)),
         ],
         [("self", "target"), ("self", "target")],
-        {"self": input, "target": target},
+        {"self": input, "target": target, "reduction": REDUCTION[reduction], **(saved_extra or {})},
     )
     return y
 
@@ -395,7 +484,9 @@ def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
         d = x - t
         return where(d.abs() < beta, d / beta, d.sign())
 
-    return _loss_node("SmoothL1LossBackward0", input, target, fwd, dloss, reduction)
+    return _loss_node(
+        "SmoothL1LossBackward0", input, target, fwd, dloss, reduction, {"beta": float(beta)}
+    )
 
 
 def huber_loss(input, target, reduction="mean", delta=1.0):
@@ -407,7 +498,9 @@ def huber_loss(input, target, reduction="mean", delta=1.0):
         d = x - t
         return where(d.abs() < delta, d, delta * d.sign())
 
-    return _loss_node("HuberLossBackward0", input, target, fwd, dloss, reduction)
+    return _loss_node(
+        "HuberLossBackward0", input, target, fwd, dloss, reduction, {"delta": float(delta)}
+    )
 
 
 def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
@@ -453,13 +546,33 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
         with np.errstate(all="ignore"):
             out = per.sum() / denom
     y = compute(lambda a: out, [input], input.dtype, input.dtype, input.device)
-    coef_t = Tensor._from_array(coef if denom is None else coef / denom, input.dtype, input.device)
+    # nll_loss_forward's second output: the weight of the targets counted (0 for 'none')
+    total = 0.0 if reduction == "none" else float(wt.sum())
+    total_weight = Tensor._from_array(np.asarray(total), input.dtype, input.device)
+    coef_np = coef if denom is None else coef / denom
 
     def vjp(g, c):
         gk = g.unsqueeze(c_dim) if reduction == "none" else g
-        return gk * c.coef
+        return gk * Tensor._from_array(coef_np, g.dtype, g.device)
 
-    record("NllLossBackward0", [input], [y], [vjp], [("coef",)], {"coef": coef_t})
+    fields = {
+        "self": input,
+        "target": target,
+        "weight": weight,
+        "total_weight": total_weight,
+        "ignore_index": ignore_index,
+        "reduction": REDUCTION[reduction],
+    }
+    uses = ("self", "target", "weight", "total_weight")
+    record(
+        "NllLossBackward0",
+        [input],
+        [y, total_weight],
+        [vjp],
+        [uses],
+        fields,
+        differentiable=(True, False),
+    )
     return y
 
 
@@ -515,7 +628,7 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
         [y],
         [vjp_input, vjp_target],
         [("self", "target", "weight"), ("self", "target", "weight")],
-        {"self": input, "target": target, "weight": wt},
+        {"self": input, "target": target, "weight": wt, "reduction": REDUCTION[reduction]},
     )
     return y
 
@@ -578,6 +691,12 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
         [y],
         [vjp_input, vjp_target],
         [("self", "target", "weight", "pos_weight"), ("self", "target", "weight", "pos_weight")],
-        {"self": input, "target": target, "weight": weight, "pos_weight": pos_weight},
+        {
+            "self": input,
+            "target": target,
+            "weight": weight,
+            "pos_weight": pos_weight,
+            "reduction": REDUCTION[reduction],
+        },
     )
     return y

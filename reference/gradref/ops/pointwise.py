@@ -12,6 +12,7 @@ import numpy as np
 
 from .. import _dtypes
 from .._ops import common_device, compute, is_scalar, record, wrap
+from .._ops import retype as _retype
 from .._tensor import Tensor
 from ._table import register
 
@@ -114,7 +115,7 @@ relu = unary(
     "relu",
     "ReluBackward0",
     lambda x: np.maximum(x, 0),
-    lambda g, c: g * (c.result > 0),
+    lambda g, c: where(c.result > 0, g, 0.0),  # threshold_backward: NaN gradients dropped
     ("result",),
     to_float=False,
 )
@@ -184,6 +185,7 @@ def add(input, other, *, alpha=1):
         [y],
         [lambda g, c: g, lambda g, c: g * np.conj(alpha) if alpha != 1 else g],
         [(), ()],
+        {"alpha": alpha},
     )
     return y
 
@@ -204,6 +206,7 @@ def sub(input, other, *, alpha=1):
         [y],
         [lambda g, c: g, lambda g, c: -g * np.conj(alpha) if alpha != 1 else -g],
         [(), ()],
+        {"alpha": alpha},
     )
     return y
 
@@ -212,15 +215,12 @@ def sub(input, other, *, alpha=1):
 def rsub(input, other, *, alpha=1):
     """other - alpha * input."""
     a, b, dt, dev = binary_args(input, other)
-    node = "RsubBackward1" if not isinstance(other, Tensor) else "RsubBackward0"
     y = compute(lambda x, z: z - alpha * x, [a, b], dt, dt, dev)
-    record(
-        node,
-        [a, b],
-        [y],
-        [lambda g, c: -g * np.conj(alpha) if alpha != 1 else -g, lambda g, c: g],
-        [(), ()],
-    )
+    vjp_self = lambda g, c: -g * np.conj(alpha) if alpha != 1 else -g  # noqa: E731
+    if isinstance(other, Tensor):
+        record("RsubBackward0", [a, b], [y], [vjp_self, lambda g, c: g], [(), ()], {"alpha": alpha})
+    else:  # rsub(Tensor, Scalar): the number is no input of the node
+        record("RsubBackward1", [a], [y], [vjp_self], [()], {"alpha": alpha})
     return y
 
 
@@ -275,8 +275,33 @@ def div(input, other, *, rounding_mode=None):
         [y],
         [_zero_grad, _zero_grad],
         [("other",), ("other", "self")],
-        {"self": a, "other": b},
+        {"self": a, "other": b, "rounding_mode": rounding_mode},
     )
+    return y
+
+
+def mul_scalar(input: Tensor, other) -> Tensor:
+    """``input * number`` as torch's C++ composites do it (mul.Scalar): MulBackward1, whose
+    only input is ``input`` and which saves the number."""
+    dt = _dtypes.result_type(input, other)
+    y = compute(lambda x: x * other, [input], dt, dt, input.device)
+    record("MulBackward1", [input], [y], [lambda g, c: g * np.conj(other)], [()], {"other": other})
+    return y
+
+
+def div_scalar(input: Tensor, other) -> Tensor:
+    """``input / number`` as torch's C++ composites do it (div.Scalar): DivBackward1."""
+    rdt = _float_result(_dtypes.result_type(input, other))
+    y = compute(lambda x: x / other, [input], rdt, rdt, input.device)
+    record("DivBackward1", [input], [y], [lambda g, c: g / np.conj(other)], [()], {"other": other})
+    return y
+
+
+def add_scalar(input: Tensor, other) -> Tensor:
+    """``input + number`` as torch's C++ composites do it (add.Scalar): AddBackward1."""
+    dt = _dtypes.result_type(input, other)
+    y = compute(lambda x: x + other, [input], dt, dt, input.device)
+    record("AddBackward1", [input], [y], [lambda g, c: g], [()])
     return y
 
 
@@ -317,7 +342,9 @@ def pow(input, exponent):  # noqa: A001 - torch's name
                 return g * 0
             return g * (exponent * c.self.pow(exponent - 1)).conj()
 
-        record("PowBackward0", [input], [y], [vjp], [("self",)], {"self": input})
+        record(
+            "PowBackward0", [input], [y], [vjp], [("self",)], {"self": input, "exponent": exponent}
+        )
         return y
     a, b, dt, dev = binary_args(input, exponent)
     y = compute(np.power, [a, b], dt, dt, dev)
@@ -360,7 +387,7 @@ def _pow_scalar_base(base, exponent: Tensor) -> Tensor:
         [y],
         [vjp],
         [("result", "exponent")],
-        {"result": y, "exponent": exponent},
+        {"result": y, "exponent": exponent, "self": base},
     )
     return y
 
@@ -371,7 +398,10 @@ def _pow_scalar_base(base, exponent: Tensor) -> Tensor:
 def _comparison(name, fn, aliases=()):
     def op(input, other):
         a, b, dt, dev = binary_args(input, other)
-        return compute(fn, [a, b], dt, _dtypes.bool, dev)
+        # compared in the common dtype, as torch: a float64 0-dim operand rounds to float32
+        return compute(
+            lambda x, z: fn(x.astype(dt.np), z.astype(dt.np)), [a, b], dt, _dtypes.bool, dev
+        )
 
     op.__doc__ = f"{name}(input, other) -> bool Tensor (not differentiable)."
     return register(name, aliases=aliases, inplace=False)(op)
@@ -452,9 +482,11 @@ def clamp(input, min=None, max=None):  # noqa: A002 - torch's names
             mask = mask & (c.self > min)
         if max is not None:
             mask = mask & (c.self < max)
-        return g * mask
+        return where(mask, g, 0.0)  # a NaN gradient where clamped is dropped, as torch does
 
-    record("ClampBackward1", [input], [y], [vjp], [("self",)], {"self": input})
+    record(
+        "ClampBackward1", [input], [y], [vjp], [("self",)], {"self": input, "min": min, "max": max}
+    )
     return y
 
 
@@ -522,8 +554,9 @@ def clamp_min(input, min):  # noqa: A002
 
 
 def _renamed(y, node: str):
+    """clamp's node as clamp_min's / clamp_max's (which save only their one bound)."""
     if y.grad_fn is not None:
-        y.grad_fn._name = node
+        _retype(y.grad_fn, node)
     return y
 
 
@@ -673,13 +706,16 @@ def logsigmoid(input):
             f"\"log_sigmoid_forward\" not implemented for '{_dtypes.scalar_type_name(x.dtype)}'"
         )
     y = compute(lambda a: -np.logaddexp(0.0, -a), [x], x.dtype, x.dtype, x.device)
+    # log_sigmoid_forward's second output (CPU): exp(-|x|), saved, not differentiable
+    buffer = compute(lambda a: np.exp(-np.abs(a)), [x], x.dtype, x.dtype, x.device)
     record(
         "LogSigmoidBackward0",
         [x],
-        [y],
+        [y, buffer],
         [lambda g, c: g * (-c.self).sigmoid()],
-        [("self",)],
-        {"self": x},
+        [("self", "buffer")],
+        {"self": x, "buffer": buffer},
+        differentiable=(True, False),
     )
     return y
 
@@ -702,7 +738,7 @@ def leaky_relu(input, negative_slope: float = 0.01):
         [y],
         [lambda g, c: where(c.self > 0, g, g * negative_slope)],
         [("self",)],
-        {"self": x},
+        {"self": x, "negative_slope": negative_slope},
     )
     return y
 
@@ -718,7 +754,7 @@ def elu(input, alpha: float = 1.0):
         [y],
         [lambda g, c: g * where(c.self > 0, 1.0, alpha * c.self.exp())],
         [("self",)],
-        {"self": x},
+        {"self": x, "alpha": alpha, "scale": 1, "input_scale": 1},
     )
     return y
 
@@ -756,7 +792,7 @@ def gelu(input, approximate: str = "none"):
         [y],
         [lambda g, c: g * _gelu_grad(c.self, approximate)],
         [("self",)],
-        {"self": x},
+        {"self": x, "approximate": approximate},
     )
     return y
 
@@ -776,7 +812,7 @@ def silu(input):
 
 
 @register("softplus", method=False)
-def softplus(input, beta: float = 1.0, threshold: float = 20.0):
+def softplus(input, beta: float = 1, threshold: float = 20):
     """log(1 + exp(beta x)) / beta, linear where beta * x > threshold; SoftplusBackward0."""
     x = _activation_input("softplus", input)
     y = compute(
@@ -792,7 +828,7 @@ def softplus(input, beta: float = 1.0, threshold: float = 20.0):
         [y],
         [lambda g, c: where(c.self * beta > threshold, g, g * (c.self * beta).sigmoid())],
         [("self",)],
-        {"self": x},
+        {"self": x, "beta": beta, "threshold": threshold},
     )
     return y
 
@@ -801,8 +837,14 @@ def softplus(input, beta: float = 1.0, threshold: float = 20.0):
 
 
 def _tie_split(g, mask_win, mask_tie):
-    """The gradient of maximum/minimum for one side: all of it where it wins, half at a tie."""
+    """The gradient of one side of a clamp bound: all of it where it wins, half at a tie."""
     return g * (mask_win + 0.5 * mask_tie)
+
+
+def _extremum_grad(g, lose, tie):
+    """torch's maximum/minimum formula for one side: ``where(tie, g / 2, g)`` with zeros where
+    it loses (so both sides get the whole gradient where a NaN makes every comparison false)."""
+    return where(tie, g / 2, g).masked_fill(lose, 0.0)
 
 
 @register("maximum", node="MaximumBackward0")
@@ -816,8 +858,8 @@ def maximum(input, other):
         [a, b],
         [y],
         [
-            lambda g, c: _tie_split(g, (c.self > c.other), (c.self == c.other)),
-            lambda g, c: _tie_split(g, (c.other > c.self), (c.self == c.other)),
+            lambda g, c: _extremum_grad(g, c.self < c.other, c.self == c.other),
+            lambda g, c: _extremum_grad(g, c.self > c.other, c.self == c.other),
         ],
         [("self", "other"), ("self", "other")],
         {"self": a, "other": b},
@@ -836,8 +878,8 @@ def minimum(input, other):
         [a, b],
         [y],
         [
-            lambda g, c: _tie_split(g, (c.self < c.other), (c.self == c.other)),
-            lambda g, c: _tie_split(g, (c.other < c.self), (c.self == c.other)),
+            lambda g, c: _extremum_grad(g, c.self > c.other, c.self == c.other),
+            lambda g, c: _extremum_grad(g, c.self < c.other, c.self == c.other),
         ],
         [("self", "other"), ("self", "other")],
         {"self": a, "other": b},
@@ -917,6 +959,7 @@ def lerp(input, end, weight):
             [y],
             [lambda g, c: g * np.conj(1 - w), lambda g, c: g * np.conj(w)],
             [(), ()],
+            {"weight": w},
         )
         return y
     if weight.dtype is not dt:

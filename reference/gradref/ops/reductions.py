@@ -43,6 +43,13 @@ def _axis(dims):
     return None if dims is None else dims
 
 
+def dim_field(dim):
+    """A ``dim`` argument as torch's node saves it (``int[]?``): as given, not normalised."""
+    if dim is None:
+        return None
+    return (dim,) if isinstance(dim, int) else tuple(dim)
+
+
 @register("sum", node="SumBackward0")
 def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:  # noqa: A001
     """Sum; integers and bool accumulate in int64. SumBackward0 (all) / SumBackward1 (dims)."""
@@ -60,7 +67,8 @@ def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor
     )
     shape = tuple(input.shape)
     name = "SumBackward0" if dim is None else "SumBackward1"
-    record(name, [input], [y], [lambda g, c: expand_back(g, shape, dims, keepdim)], [()])
+    fields = {"dim": dim_field(dim), "keepdim": keepdim, "self_sym_sizes": shape}
+    record(name, [input], [y], [lambda g, c: expand_back(g, shape, dims, keepdim)], [()], fields)
     return y
 
 
@@ -92,7 +100,20 @@ def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tenso
         input.device,
     )
     name = "MeanBackward0" if dim is None else "MeanBackward1"
-    record(name, [input], [y], [lambda g, c: expand_back(g, shape, dims, keepdim) / count], [()])
+    fields = {
+        "dim": dim_field(dim),
+        "keepdim": keepdim,
+        "self_sym_numel": input.numel(),
+        "self_sym_sizes": shape,
+    }
+    record(
+        name,
+        [input],
+        [y],
+        [lambda g, c: expand_back(g, shape, dims, keepdim) / count],
+        [()],
+        fields,
+    )
     return y
 
 
@@ -201,7 +222,12 @@ def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tenso
 
     # torch saves the result too (prod_backward reads it): its version is checked
     record(
-        "ProdBackward1", [input], [y], [vjp_dim], [("self", "result")], {"self": input, "result": y}
+        "ProdBackward1",
+        [input],
+        [y],
+        [vjp_dim],
+        [("self", "result")],
+        {"self": input, "result": y, "dim": dim, "keepdim": keepdim},
     )
     return y
 
@@ -221,14 +247,21 @@ def cumsum(input: Tensor, dim: int, *, dtype=None) -> Tensor:
     d = _wrap_dim(dim, input.dim())
     rdt = _cum_dtype(input, dtype)
     axis = d if input.dim() else None
-    y = compute(lambda a: np.cumsum(a, axis=axis).reshape(a.shape), [input], rdt, rdt, input.device)
+    y = compute(
+        lambda a: np.cumsum(a, axis=axis).reshape(a.shape),
+        [input],
+        rdt,
+        rdt,
+        input.device,
+        contiguous=True,
+    )
 
     def vjp(g, c):
         if g.dim() == 0:
             return g
         return g.flip(d).cumsum(d).flip(d)
 
-    record("CumsumBackward0", [input], [y], [vjp], [()])
+    record("CumsumBackward0", [input], [y], [vjp], [()], {"dim": dim})
     return y
 
 
@@ -240,7 +273,12 @@ def cumprod(input: Tensor, dim: int, *, dtype=None) -> Tensor:
     rdt = _cum_dtype(input, dtype)
     axis = d if input.dim() else None
     y = compute(
-        lambda a: np.cumprod(a, axis=axis).reshape(a.shape), [input], rdt, rdt, input.device
+        lambda a: np.cumprod(a, axis=axis).reshape(a.shape),
+        [input],
+        rdt,
+        rdt,
+        input.device,
+        contiguous=True,
     )
 
     def vjp(g, c):
@@ -260,7 +298,12 @@ def cumprod(input: Tensor, dim: int, *, dtype=None) -> Tensor:
         return gk.movedim(-1, d)
 
     record(
-        "CumprodBackward0", [input], [y], [vjp], [("self", "result")], {"self": input, "result": y}
+        "CumprodBackward0",
+        [input],
+        [y],
+        [vjp],
+        [("self", "result")],
+        {"self": input, "result": y, "dim": dim},
     )
     return y
 
@@ -329,15 +372,18 @@ def _extreme(name: str, npfn, argfn, input, dim, keepdim, other):
         )
         return y
     d = _wrap_dim(dim, input.dim())
+    node = "MaxBackward0" if name == "max" else "MinBackward0"
+    fields = {"dim": dim, "keepdim": keepdim, "self_sym_sizes": tuple(input.shape)}
     if input.dim() == 0:
         values = compute(lambda a: a, [input], input.dtype, input.dtype, input.device)
         indices = Tensor._from_array(np.zeros((), np.int64), _dtypes.int64, input.device)
         record(
-            "MaxBackward0" if name == "max" else "MinBackward0",
+            node,
             [input],
-            [values],
+            [values, indices],
             [lambda g, c: g],
-            [()],
+            [("indices",)],
+            {"indices": indices, **fields},
         )
         return (max_return if name == "max" else min_return)(values, indices)
     _require_nonempty(name, input, (d,))
@@ -356,22 +402,16 @@ def _extreme(name: str, npfn, argfn, input, dim, keepdim, other):
     idx_out = idx if keepdim else idx.squeeze(d)
     indices = Tensor._from_array(idx_out.astype(np.int64), _dtypes.int64, input.device)
     shape = tuple(input.shape)
-    index_keep = Tensor._from_array(idx.astype(np.int64), _dtypes.int64, input.device)
 
     def vjp(g, c):
         from .indexing import scatter_add
 
         zeros = Tensor._from_array(np.zeros(shape, g.dtype.np), g.dtype, g.device)
-        return scatter_add(zeros, d, c.indices, _keep(g, shape, (d,), keepdim))
+        index_keep = _keep(c.indices, shape, (d,), keepdim)
+        return scatter_add(zeros, d, index_keep, _keep(g, shape, (d,), keepdim))
 
-    record(
-        "MaxBackward0" if name == "max" else "MinBackward0",
-        [input],
-        [values],
-        [vjp],
-        [("indices",)],
-        {"indices": index_keep},
-    )
+    # torch saves the returned indices (an output, and not differentiable: the object itself)
+    record(node, [input], [values, indices], [vjp], [("indices",)], {"indices": indices, **fields})
     return (max_return if name == "max" else min_return)(values, indices)
 
 
@@ -407,7 +447,7 @@ def _amax_like(name: str, node: str, npfn, input: Tensor, dim, keepdim: bool) ->
         [y],
         [lambda g, c: _evenly_distribute(g, c.self, c.result, dims, keepdim)],
         [("self", "result")],
-        {"self": input, "result": y},
+        {"self": input, "result": y, "dim": dim_field(dim), "keepdim": keepdim},
     )
     return y
 
@@ -435,9 +475,15 @@ def _correction(unbiased, correction) -> float:
     return 1 if unbiased is None or unbiased else 0
 
 
+#: var/std called without ``dim``: torch's overload without it saves no correction (None)
+_NO_DIM = object()
+
+
 def _var_args(input, dim, unbiased, keepdim, correction):
     if isinstance(dim, bool):
         dim, unbiased = None, dim
+    if dim is _NO_DIM:
+        dim = None
     c = _correction(unbiased, correction)
     if input.dtype.category < 2:
         raise RuntimeError("std and var only support floating point and complex dtypes")
@@ -483,8 +529,26 @@ def _warn_dof(name: str, n: int, c) -> None:
         )
 
 
+def _var_fields(dim, unbiased, keepdim, correction) -> dict:
+    """What VarBackward0/StdBackward0 save: torch's overloads give ``correction`` as passed,
+    1 or 0 from ``unbiased`` or from the ``dim`` overload, None with neither."""
+    if isinstance(dim, bool):
+        dim, unbiased = _NO_DIM, dim
+    if correction is not None:
+        saved = correction
+    elif unbiased is not None:
+        saved = int(bool(unbiased))
+    else:
+        saved = None if dim is _NO_DIM else 1
+    return {
+        "correction": saved,
+        "dim": dim_field(None if dim is _NO_DIM else dim),
+        "keepdim": keepdim,
+    }
+
+
 @register("var", node="VarBackward0")
-def var(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
+def var(input: Tensor, dim=_NO_DIM, unbiased=None, keepdim: bool = False, *, correction=None):
     """Variance with ``correction`` (default 1; ``unbiased=False`` means 0)."""
     dims, c, keepdim = _var_args(input, dim, unbiased, keepdim, correction)
     _warn_dof("var", _reduction_factor(input, dims), c)
@@ -496,13 +560,13 @@ def var(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correc
         [y],
         [lambda g, ctx: _var_backward(g, ctx.self, dims, c, keepdim)],
         [("self",)],
-        {"self": input},
+        {"self": input, **_var_fields(dim, unbiased, keepdim, correction)},
     )
     return y
 
 
 @register("std", node="StdBackward0")
-def std(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
+def std(input: Tensor, dim=_NO_DIM, unbiased=None, keepdim: bool = False, *, correction=None):
     """Standard deviation; where it is 0 the gradient is 0 (torch masks ``grad / (2 std)``)."""
     from .pointwise import where
 
@@ -517,7 +581,15 @@ def std(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correc
         gv = where(ctx.result == 0, 0.0, g / (2 * ctx.result))
         return _var_backward(gv, ctx.self, dims, c, keepdim)
 
-    record("StdBackward0", [input], [y], [vjp], [("self", "result")], {"self": input, "result": y})
+    fields = _var_fields(dim, unbiased, keepdim, correction)
+    record(
+        "StdBackward0",
+        [input],
+        [y],
+        [vjp],
+        [("self", "result")],
+        {"self": input, "result": y, **fields},
+    )
     return y
 
 
@@ -573,9 +645,10 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) ->
     """Vector p-norm over all elements or ``dim`` (p a number, inf, -inf, or 'fro' = 2);
     LinalgVectorNormBackward0, as torch.norm routes to linalg.vector_norm."""
     if p is None or p == "fro":
-        p = 2.0
+        p = 2  # torch.norm passes ord=2 (an int) to linalg.vector_norm
     if isinstance(p, str):
         raise NotImplementedError(f"gradref.norm: p={p!r} (matrix norms) is not implemented")
+    ord_field = p
     p = float(p)
     if input.dtype.category < 2:
         raise RuntimeError(
@@ -602,7 +675,7 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) ->
         [y],
         [lambda g, c: _vector_norm_backward(g, c.self, c.result, p, dims, keepdim)],
         [("self", "result")],
-        {"self": input, "result": y},
+        {"self": input, "result": y, "dim": dim_field(dim), "keepdim": keepdim, "ord": ord_field},
     )
     return y
 
@@ -640,7 +713,7 @@ def logsumexp(input: Tensor, dim, keepdim: bool = False) -> Tensor:
             )
         ],
         [("self", "result")],
-        {"self": input, "result": y},
+        {"self": input, "result": y, "dim": dim_field(dim), "keepdim": keepdim},
     )
     return y
 
@@ -655,7 +728,7 @@ def _softmax_input(input: Tensor, dim, dtype):
             f'"softmax_lastdim_kernel_impl" not implemented for '
             f"'{_dtypes.scalar_type_name(input.dtype)}'"
         )
-    return input, _wrap_dim(dim, input.dim())
+    return input, _wrap_dim(dim, input.dim()), dim
 
 
 def _np_softmax(a, d, log: bool):
@@ -673,9 +746,14 @@ def _np_softmax(a, d, log: bool):
 @register("softmax", node="SoftmaxBackward0")
 def softmax(input: Tensor, dim=None, dtype=None) -> Tensor:
     """exp(x) / sum(exp(x)) along ``dim``; gradient ``y * (g - sum(g * y))``."""
-    x, d = _softmax_input(input, dim, dtype)
+    x, d, dim = _softmax_input(input, dim, dtype)
     y = compute(
-        lambda a: _np_softmax(a, d if x.dim() else None, False), [x], x.dtype, x.dtype, x.device
+        lambda a: _np_softmax(a, d if x.dim() else None, False),
+        [x],
+        x.dtype,
+        x.dtype,
+        x.device,
+        contiguous=True,
     )
 
     def vjp(g, c):
@@ -684,16 +762,21 @@ def softmax(input: Tensor, dim=None, dtype=None) -> Tensor:
         y_ = c.result
         return y_ * (g - (g * y_).sum(d, keepdim=True))
 
-    record("SoftmaxBackward0", [x], [y], [vjp], [("result",)], {"result": y})
+    record("SoftmaxBackward0", [x], [y], [vjp], [("result",)], {"result": y, "dim": dim})
     return y
 
 
 @register("log_softmax", node="LogSoftmaxBackward0")
 def log_softmax(input: Tensor, dim=None, dtype=None) -> Tensor:
     """x - logsumexp(x) along ``dim``; gradient ``g - exp(y) * sum(g)``."""
-    x, d = _softmax_input(input, dim, dtype)
+    x, d, dim = _softmax_input(input, dim, dtype)
     y = compute(
-        lambda a: _np_softmax(a, d if x.dim() else None, True), [x], x.dtype, x.dtype, x.device
+        lambda a: _np_softmax(a, d if x.dim() else None, True),
+        [x],
+        x.dtype,
+        x.dtype,
+        x.device,
+        contiguous=True,
     )
 
     def vjp(g, c):
@@ -701,5 +784,5 @@ def log_softmax(input: Tensor, dim=None, dtype=None) -> Tensor:
             return g * 0
         return g - c.result.exp() * g.sum(d, keepdim=True)
 
-    record("LogSoftmaxBackward0", [x], [y], [vjp], [("result",)], {"result": y})
+    record("LogSoftmaxBackward0", [x], [y], [vjp], [("result",)], {"result": y, "dim": dim})
     return y

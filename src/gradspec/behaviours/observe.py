@@ -240,6 +240,76 @@ def observe(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Observation:
 
 
 # --------------------------------------------------------------------------------------------
+# the autograd graph, as tools see it
+
+
+def _graph_value(value: Any, known: list, values: Callable | None = None) -> Any:
+    """A saved field's value: tensors as records plus which ``known`` tensor they are (``is``),
+    None when a new tensor object; tuples element-wise; numbers, sizes, strings exactly."""
+    if is_tensor(value):
+        same = next((i for i, k in enumerate(known) if k is value), None)
+        rec = record(value)
+        if values is not None:  # values (and dtype) as ``values(tensor)`` gives them, flags kept
+            conv = record(values(value))
+            rec = TensorRecord(conv.dtype, rec.shape, conv.values, rec.requires_grad, rec.is_leaf)
+        return ("tensor", rec, same)
+    if isinstance(value, tuple):
+        return tuple(_graph_value(v, known, values) for v in value)
+    return record(value)
+
+
+def graph_record(*roots: Any, known: tuple = (), values: Callable | None = None) -> dict:
+    """The autograd graph behind the tensors ``roots`` as tools (torchviz, debuggers) see it.
+
+    Every node reachable through ``grad_fn`` and ``next_functions`` is numbered in depth-first
+    order and recorded with ``type(node).__name__``, ``name()``, its edges (node number or
+    None, input number), every ``_saved_*`` attribute ``dir(node)`` lists (a Raised record when
+    reading it raises, e.g. after backward), ``variable`` for an AccumulateGrad node and
+    ``saved_tensors`` for a custom Function's node. A saved tensor is recorded with its values,
+    flags and which of ``roots + known`` it is (``is``), so a saved output that is the output
+    object itself differs from a new tensor sharing its data. ``values``: what to record the
+    values of a tensor from (e.g. a float32 copy, to compare at float32 precision).
+    """
+    known_list = list(roots) + list(known)
+    numbers: dict[int, int] = {}
+    nodes: list[dict] = []
+    keep: list = []  # keep nodes alive while numbering them by id()
+
+    def visit(fn: Any) -> int | None:
+        if fn is None:
+            return None
+        if id(fn) in numbers:
+            return numbers[id(fn)]
+        numbers[id(fn)] = len(nodes)
+        keep.append(fn)
+        entry: dict = {"type": type(fn).__name__, "name": attempt(fn.name)}
+        nodes.append(entry)
+        saved = {}
+        for attr in dir(fn):
+            if attr.startswith("_saved_"):
+                value = attempt(lambda attr=attr: getattr(fn, attr))
+                saved[attr[len("_saved_") :]] = (
+                    value if isinstance(value, Raised) else _graph_value(value, known_list, values)
+                )
+        entry["saved"] = saved
+        if hasattr(fn, "variable"):
+            entry["variable"] = _graph_value(fn.variable, known_list, values)
+        if "saved_tensors" in dir(fn):  # (hasattr would raise once they are freed)
+            value = attempt(lambda: tuple(fn.saved_tensors))
+            entry["saved_tensors"] = (
+                value if isinstance(value, Raised) else _graph_value(value, known_list, values)
+            )
+        entry["next"] = tuple((visit(n), int(nr)) for n, nr in fn.next_functions)
+        return numbers[id(fn)]
+
+    outputs = []
+    for t in roots:
+        fn = t.grad_fn if is_tensor(t) else None
+        outputs.append(None if fn is None else (visit(fn), int(t.output_nr)))
+    return {"outputs": outputs, "nodes": nodes}
+
+
+# --------------------------------------------------------------------------------------------
 # comparison
 
 
@@ -431,6 +501,7 @@ __all__ = [
     "compare",
     "compare_values",
     "first_line",
+    "graph_record",
     "is_dtype",
     "is_tensor",
     "messages_agree",

@@ -5,7 +5,8 @@ interpreted against a namespace ``T`` (torch or gradref): leaves are made, ops, 
 ops, detach, hooks, retain_grad, backward and autograd.grad are applied to the tensors made so
 far, and every error an instruction raises is recorded (type and first line) before the program
 goes on. What is observed at the end (values, flags, node names, versions, grads, every error and
-every hook call) must agree between the two namespaces.
+every hook call, and the graph behind every tensor: node classes, edges and saved fields) must
+agree between the two namespaces.
 
 Shapes all broadcast to (2, 3), so any two tensors combine; values stay bounded so that float32
 comparisons stay meaningful.
@@ -294,7 +295,17 @@ def run_program(T: Any, prog: list[tuple]) -> dict:
             )
         )
     events = [(kind, step, _tree(T, payload)) for kind, step, payload in events]
-    return {"events": events, "tensors": final}
+    return {"events": events, "tensors": final, "graph": _graph(T, tensors)}
+
+
+def _graph(T, tensors: list) -> dict:
+    """The graph behind every tensor of the program as tools see it (node classes, names,
+    edges, saved fields; saved tensors by which program tensor they are, their values at
+    float32 precision as every value of a program)."""
+    from gradspec.behaviours.observe import graph_record
+
+    with _quiet():
+        return graph_record(*tensors, values=lambda t: _single(T, t))
 
 
 def _single(T, t):

@@ -219,13 +219,15 @@ def assert_close(T1, got, T2, expected, **kw) -> None:
 
 
 def saved_tensor_names(node) -> list[str] | None:
-    """The names under which ``node`` holds saved tensors (torch: its ``_saved_<name>``
-    attributes that are tensors; gradref: the same, through its saved-tensor table)."""
+    """The names under which ``node`` holds saved tensors: its ``_saved_<name>`` attributes
+    (as ``dir(node)`` lists them, torch's and gradref's alike) that are a tensor or a tuple with
+    a tensor in it."""
     if node is None:
         return None
-    saved = getattr(node, "_saved", None)
-    if isinstance(saved, dict):  # gradref's OpNode
-        return sorted(saved)
+
+    def is_tensor(v) -> bool:
+        return hasattr(v, "detach") and hasattr(v, "dtype")
+
     names = []
     for attr in dir(node):
         if attr.startswith("_saved_"):
@@ -233,7 +235,7 @@ def saved_tensor_names(node) -> list[str] | None:
                 value = getattr(node, attr)
             except RuntimeError:  # freed
                 continue
-            if hasattr(value, "detach") and hasattr(value, "dtype"):
+            if is_tensor(value) or (isinstance(value, tuple) and any(map(is_tensor, value))):
                 names.append(attr[len("_saved_") :])
     return sorted(names)
 

@@ -1,0 +1,183 @@
+"""What each built-in node saves for backward, as torch exposes it: ``grad_fn._saved_<name>``.
+
+One entry per node class: its saved fields in torch's order, each with the kind of value torch's
+getter returns (transcribed from torch 2.15's generated ``torch/csrc/autograd/generated/
+Functions.h``, whose members and types ``tools/autograd/gen_autograd_functions.py`` turns into
+properties):
+
+* ``Tensor``: a saved tensor (``_saved_x`` unpacks it, ``_raw_saved_x`` is the SavedTensor);
+  ``None`` when the op did not need to save it; freed after backward;
+* ``Tensor[]``: a tuple of saved tensors (``None`` for an absent optional one);
+* ``int``, ``int?``, ``int[]``, ``int[]?``: int64 and SymInt values, which torch's getters pass
+  through ``PyLong_FromUnsignedLong``, so that a negative value reads as ``value + 2**64``;
+* ``Scalar``, ``Scalar?``: a number that keeps its Python type (int, float, complex, bool);
+* ``float``, ``float?``, ``bool``, ``str``, ``str?``.
+
+Fields of other C++ types (ScalarType, TensorOptions, nested sizes) have no getter in torch and
+are not listed. ``?`` marks an optional value (``None`` when absent).
+"""
+
+from __future__ import annotations
+
+#: node name -> "field: kind, ..." in torch's declaration order (outputs such as ``result`` last)
+FIELDS: dict[str, str] = {
+    "AbsBackward0": "self: Tensor",
+    "AcosBackward0": "self: Tensor",
+    "AddBackward0": "alpha: Scalar",
+    "AddmmBackward0": (
+        "alpha: Scalar, beta: Scalar, mat1: Tensor, mat1_sym_sizes: int[], "
+        "mat1_sym_strides: int[], mat2: Tensor, mat2_sym_sizes: int[], "
+        "mat2_sym_strides: int[]"
+    ),
+    "AliasBackward0": "",
+    "AmaxBackward0": "dim: int[], keepdim: bool, self: Tensor, result: Tensor",
+    "AminBackward0": "dim: int[], keepdim: bool, self: Tensor, result: Tensor",
+    "AsStridedBackward0": "size: int[], storage_offset: int?, stride: int[]",
+    "AsinBackward0": "self: Tensor",
+    "Atan2Backward0": "other: Tensor, self: Tensor",
+    "AtanBackward0": "self: Tensor",
+    "BinaryCrossEntropyBackward0": "reduction: int, self: Tensor, target: Tensor, weight: Tensor",
+    "BinaryCrossEntropyWithLogitsBackward0": (
+        "pos_weight: Tensor, reduction: int, self: Tensor, target: Tensor, weight: Tensor"
+    ),
+    "BmmBackward0": "mat2: Tensor, self: Tensor",
+    "CatBackward0": "dim: int",
+    "CeilBackward0": "",
+    "ClampBackward0": "max: Tensor, min: Tensor, self: Tensor",
+    "ClampBackward1": "max: Scalar?, min: Scalar?, self: Tensor",
+    "ClampMaxBackward0": "max: Scalar, self: Tensor",
+    "ClampMaxBackward1": "max: Tensor, self: Tensor",
+    "ClampMinBackward0": "min: Scalar, self: Tensor",
+    "ClampMinBackward1": "min: Tensor, self: Tensor",
+    "CloneBackward0": "",
+    "ConjBackward0": "",
+    "ConstantPadNdBackward0": "pad: int[]",
+    "ConvolutionBackward0": (
+        "bias_sym_sizes_opt: int[]?, dilation: int[], groups: int, input: Tensor, "
+        "output_padding: int[], padding: int[], stride: int[], transposed: bool, "
+        "weight: Tensor"
+    ),
+    "CosBackward0": "self: Tensor",
+    "CoshBackward0": "self: Tensor",
+    "CumprodBackward0": "dim: int, self: Tensor, result: Tensor",
+    "CumsumBackward0": "dim: int",
+    "DivBackward0": "other: Tensor, self: Tensor",
+    "DivBackward1": "other: Scalar",
+    "AddBackward1": "",
+    "MulBackward1": "other: Scalar",
+    "DivBackward2": "other: Tensor, rounding_mode: str?, self: Tensor",
+    "DotBackward0": "self: Tensor, tensor: Tensor",
+    "EluBackward0": "alpha: Scalar, input_scale: Scalar, scale: Scalar, self: Tensor",
+    "ErfBackward0": "self: Tensor",
+    "Exp2Backward0": "result: Tensor",
+    "ExpBackward0": "result: Tensor",
+    "ExpandBackward0": "self_sym_sizes: int[]",
+    "Expm1Backward0": "result: Tensor",
+    "FillBackward2": "",
+    "FillBackward3": "",
+    "FlipBackward0": "dims: int[]",
+    "FloorBackward0": "",
+    "FracBackward0": "",
+    "GatherBackward0": "dim: int, index: Tensor, self: Tensor, sparse_grad: bool",
+    "GeluBackward0": "approximate: str, self: Tensor",
+    "HuberLossBackward0": "delta: float, reduction: int, self: Tensor, target: Tensor",
+    "HypotBackward0": "other: Tensor, self: Tensor, result: Tensor",
+    "IndexAddBackward0": "alpha: Scalar, dim: int, index: Tensor, source: Tensor, source_dim: int",
+    "IndexBackward0": "indices: Tensor[], self_sym_sizes: int[]",
+    "IndexPutBackward0": "accumulate: bool, indices: Tensor[]",
+    "IndexFillBackward0": "dim: int, index: Tensor",
+    "IndexFillBackward1": "dim: int, index: Tensor",
+    "IndexSelectBackward0": "dim: int, index: Tensor, self_sym_sizes: int[]",
+    "LeakyReluBackward0": "negative_slope: Scalar, self: Tensor",
+    "LerpBackward0": "weight: Scalar",
+    "LerpBackward1": "end: Tensor, self: Tensor, weight: Tensor",
+    "LinalgVectorNormBackward0": (
+        "dim: int[]?, keepdim: bool, ord: Scalar, self: Tensor, result: Tensor"
+    ),
+    "Log10Backward0": "self: Tensor",
+    "Log1PBackward0": "self: Tensor",
+    "Log2Backward0": "self: Tensor",
+    "LogBackward0": "self: Tensor",
+    "LogSigmoidBackward0": "self: Tensor, buffer: Tensor",
+    "LogSoftmaxBackward0": "dim: int, result: Tensor",
+    "LogsumexpBackward0": "dim: int[], keepdim: bool, self: Tensor, result: Tensor",
+    "MaskedFillBackward0": "mask: Tensor",
+    "MaskedFillBackward1": "mask: Tensor",
+    "MaxBackward0": "dim: int, keepdim: bool, self_sym_sizes: int[], indices: Tensor",
+    "MaxBackward1": "self: Tensor, result: Tensor",
+    "MaximumBackward0": "other: Tensor, self: Tensor",
+    "MeanBackward0": "self_sym_numel: int, self_sym_sizes: int[]",
+    "MeanBackward1": "dim: int[]?, keepdim: bool, self_sym_numel: int, self_sym_sizes: int[]",
+    "MinBackward0": "dim: int, keepdim: bool, self_sym_sizes: int[], indices: Tensor",
+    "MinBackward1": "self: Tensor, result: Tensor",
+    "MinimumBackward0": "other: Tensor, self: Tensor",
+    "MmBackward0": (
+        "mat2: Tensor, mat2_sym_sizes: int[], mat2_sym_strides: int[], self: Tensor, "
+        "self_sym_sizes: int[], self_sym_strides: int[]"
+    ),
+    "MseLossBackward0": "reduction: int, self: Tensor, target: Tensor",
+    "MulBackward0": "other: Tensor, self: Tensor",
+    "MvBackward0": "self: Tensor, vec: Tensor",
+    "NativeLayerNormBackward0": (
+        "bias: Tensor, input: Tensor, normalized_shape: int[], weight: Tensor, "
+        "result1: Tensor, result2: Tensor"
+    ),
+    "NegBackward0": "",
+    "NllLossBackward0": (
+        "ignore_index: int, reduction: int, self: Tensor, target: Tensor, weight: Tensor, "
+        "total_weight: Tensor"
+    ),
+    "PermuteBackward0": "dims: int[]",
+    "PowBackward0": "exponent: Scalar, self: Tensor",
+    "PowBackward1": "exponent: Tensor, self: Tensor, result: Tensor",
+    "PowBackward2": "exponent: Tensor, self: Scalar, result: Tensor",
+    "ProdBackward0": "self: Tensor, result: Tensor",
+    "ProdBackward1": "dim: int, keepdim: bool, self: Tensor, result: Tensor",
+    "ReciprocalBackward0": "result: Tensor",
+    "ReluBackward0": "result: Tensor",
+    "RemainderBackward0": "",
+    "RepeatBackward0": "repeats: int[], self_sym_sizes: int[]",
+    "ReshapeAliasBackward0": "self_sym_sizes: int[]",
+    "RoundBackward0": "",
+    "RoundBackward1": "",
+    "RsqrtBackward0": "result: Tensor",
+    "RsubBackward0": "alpha: Scalar",
+    "RsubBackward1": "alpha: Scalar",
+    "ScatterAddBackward0": "dim: int, index: Tensor",
+    "SelectBackward0": "dim: int, index: int, self_sym_sizes: int[]",
+    "SgnBackward0": "self: Tensor, result: Tensor",
+    "SigmoidBackward0": "result: Tensor",
+    "SignBackward0": "",
+    "SiluBackward0": "self: Tensor",
+    "SinBackward0": "self: Tensor",
+    "SinhBackward0": "self: Tensor",
+    "SliceBackward0": "dim: int, end: int?, self_sym_sizes: int[], start: int?, step: int",
+    "SmoothL1LossBackward0": "beta: float, reduction: int, self: Tensor, target: Tensor",
+    "SoftmaxBackward0": "dim: int, result: Tensor",
+    "SoftplusBackward0": "beta: Scalar, self: Tensor, threshold: Scalar",
+    "SplitBackward0": "dim: int, self_sym_sizes: int[], split_size: int",
+    "SplitWithSizesBackward0": "dim: int, self_sym_sizes: int[], split_sizes: int[]",
+    "SqrtBackward0": "result: Tensor",
+    "SqueezeBackward0": "self_sym_sizes: int[]",
+    "SqueezeBackward1": "dim: int, self_sym_sizes: int[]",
+    "SqueezeBackward2": "dim: int[], self_sym_sizes: int[]",
+    "SqueezeBackward4": "dim: int, self_sym_sizes: int[]",
+    "StackBackward0": "dim: int",
+    "StdBackward0": "correction: Scalar?, dim: int[]?, keepdim: bool, self: Tensor, result: Tensor",
+    "SubBackward0": "alpha: Scalar",
+    "SumBackward0": "self_sym_sizes: int[]",
+    "SumBackward1": "dim: int[]?, keepdim: bool, self_sym_sizes: int[]",
+    "TBackward0": "",
+    "TanBackward0": "result: Tensor",
+    "TanhBackward0": "result: Tensor",
+    "ToCopyBackward0": "",
+    "TransposeBackward0": "dim0: int, dim1: int",
+    "TruncBackward0": "",
+    "UnbindBackward0": "dim: int",
+    "UnsafeViewBackward0": "self_sym_sizes: int[]",
+    "UnsqueezeBackward0": "dim: int",
+    "VarBackward0": "correction: Scalar?, dim: int[]?, keepdim: bool, self: Tensor",
+    "ViewBackward0": "self_sym_sizes: int[]",
+    "WhereBackward0": "condition: Tensor",
+    "ZeroBackward0": "",
+}

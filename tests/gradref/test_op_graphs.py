@@ -1,0 +1,73 @@
+"""Every op of the table builds the autograd graph torch builds, as tools read it.
+
+For each op (drawn shapes, dtypes, layouts, which inputs require grad), the graph behind its
+outputs — every node's class name, ``name()``, ``next_functions`` and ``_saved_*`` fields
+(numbers and sizes exactly, tensors with their values and whether they are the op's inputs or
+outputs or new tensors) — must be torch's. Ops whose torch graph is an implementation detail of
+a composite are listed with the reason instead.
+"""
+
+from __future__ import annotations
+
+import gradref
+import pytest
+import torch
+from graph_compare import graph_differences
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gradspec.behaviours.observe import graph_record
+from gradspec.ops.compare import Run, examples
+from gradspec.ops.table import OPS
+from gradspec.testing import expected_difference
+
+#: ops whose graph is not compared, and why (the op table declines their node names too)
+NOT_COMPARED = {
+    "einsum": "torch's nodes depend on the contraction path it picks (permutes, views, bmm)",
+    "matmul.batched": "torch broadcasts, reshapes (view or copy by layout) and calls bmm; "
+    "gradref mirrors the folded path (mm/mv) only",
+    "nn.functional.linear.batched-bias": "a non-contiguous batched input goes through "
+    "matmul's bmm path (see matmul.batched)",
+}
+
+
+#: catalogue behaviours (graph.toml) that op results also belong to, for expected differences
+BEHAVIOURS = {
+    "nn.functional.linear.vector-bias": ("graph.linear-flatten",),
+}
+
+
+def _reason(name: str) -> str | None:
+    return next((why for prefix, why in NOT_COMPARED.items() if name.startswith(prefix)), None)
+
+
+COMPARED = sorted(n for n in OPS if _reason(n) is None)
+
+
+def test_the_exceptions_are_few():
+    assert len(COMPARED) >= 0.9 * len(OPS)
+
+
+def graphs(info, ex):
+    theirs, ours = Run(torch, info, ex), Run(gradref, info, ex)
+    known_t = tuple(theirs.leaves) + tuple(theirs.aux.values())
+    known_g = tuple(ours.leaves) + tuple(ours.aux.values())
+    return (
+        graph_record(*theirs.outputs, known=known_t),
+        graph_record(*ours.outputs, known=known_g),
+    )
+
+
+@pytest.mark.parametrize("name", COMPARED)
+@settings(max_examples=3)
+@given(data=st.data())
+def test_op_graph_matches_torch(name, data):
+    info = OPS[name]
+    ex = data.draw(examples(info), label="example")
+    theirs, ours = graphs(info, ex)
+    tags = BEHAVIOURS.get(name, ())
+    with expected_difference(f"graph.ops.{name}", behaviour="graph.saved-fields", tags=tags):
+        diffs = graph_differences(
+            theirs, ours, steps=info.steps, reduction=info.reduction(ex.shapes)
+        )
+        assert not diffs, f"{name}: {ex.describe()}\n  " + "\n  ".join(diffs)
