@@ -21,6 +21,17 @@ from __future__ import annotations
 
 #: node name -> "field: kind, ..." in torch's declaration order (outputs such as ``result`` last)
 FIELDS: dict[str, str] = {
+    "CummaxBackward0": "dim: int, self: Tensor, indices: Tensor",
+    "CumminBackward0": "dim: int, self: Tensor, indices: Tensor",
+    "KthvalueBackward0": "dim: int, keepdim: bool, self_sym_sizes: int[], indices: Tensor",
+    "MaskedSelectBackward0": "mask: Tensor, self: Tensor",
+    "MedianBackward0": "self: Tensor, result: Tensor",
+    "MedianBackward1": "dim: int, keepdim: bool, self_sym_sizes: int[], indices: Tensor",
+    "ScatterBackward0": "dim: int, index: Tensor",
+    "ScatterBackward1": "dim: int, index: Tensor",
+    "SortBackward0": "dim: int, self_sym_sizes: int[], indices: Tensor",
+    "SortBackward1": "dim: int, self_sym_sizes: int[], indices: Tensor",
+    "TopkBackward0": "dim: int, self_sym_sizes: int[], indices: Tensor",
     "AbsBackward0": "self: Tensor",
     "AcosBackward0": "self: Tensor",
     "AddBackward0": "alpha: Scalar",

@@ -140,13 +140,16 @@ def _scatter_back(g: Tensor, shape, d: int, indices: Tensor, keepdim: bool) -> T
     return scatter_add(zeros, d, indices, g)
 
 
-def _select(name, node, ret, input: Tensor, d: int, idx: np.ndarray, keepdim: bool):
-    """values = input gathered at ``idx`` (keepdim-shaped indices along ``d``)."""
+def _select(name, node, ret, input: Tensor, d: int, idx: np.ndarray, keepdim: bool, dim=None):
+    """values = input gathered at ``idx`` (keepdim-shaped indices along ``d``); the node saves
+    ``dim`` as given (``d`` when None), ``keepdim`` and the input's sizes, as torch's do."""
     shape = tuple(input.shape)
+    fields = {"dim": d if dim is None else dim, "keepdim": keepdim, "self_sym_sizes": shape}
     if input.dim() == 0:
         values = compute(lambda a: a, [input], input.dtype, input.dtype, input.device)
         indices = _long(np.zeros((), np.int64), input.device)
-        record(node, [input], [values], [lambda g, c: g], [("indices",)], {"indices": indices})
+        record(node, [input], [values], [lambda g, c: g], [("indices",)],
+               {"indices": indices, **fields})  # fmt: skip
         return ret(values, indices)
     squeeze = (lambda a: a) if keepdim else (lambda a: np.squeeze(a, d))
     values = compute(
@@ -163,7 +166,7 @@ def _select(name, node, ret, input: Tensor, d: int, idx: np.ndarray, keepdim: bo
         [values],
         [lambda g, c: _scatter_back(g, shape, d, c.indices, keepdim)],
         [("indices",)],
-        {"indices": indices},
+        {"indices": indices, **fields},
     )
     return ret(values, indices)
 
@@ -184,9 +187,9 @@ def sort(input: Tensor, dim: int = -1, descending: bool = False, *, stable=_UNSE
     d = _wrap_dim(dim, input.dim())
     node = "SortBackward0" if stable is _UNSET else "SortBackward1"
     if input.dim() == 0:
-        return _select("sort", node, sort_return, input, 0, None, True)
+        return _select("sort", node, sort_return, input, 0, None, True, dim)
     idx = _order(input._data, d, descending)
-    return _select("sort", node, sort_return, input, d, idx, True)
+    return _select("sort", node, sort_return, input, d, idx, True, dim)
 
 
 @register("argsort")
@@ -207,9 +210,9 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
     if not 0 <= k <= size:
         raise RuntimeError("selected index k out of range")
     if input.dim() == 0:
-        return _select("topk", "TopkBackward0", topk_return, input, 0, None, True)
+        return _select("topk", "TopkBackward0", topk_return, input, 0, None, True, dim)
     idx = np.take(_order(input._data, d, descending=largest), np.arange(k), axis=d)
-    return _select("topk", "TopkBackward0", topk_return, input, d, idx, True)
+    return _select("topk", "TopkBackward0", topk_return, input, d, idx, True, dim)
 
 
 # ------------------------------------------------------------------------- median, kthvalue
@@ -245,7 +248,7 @@ def median(input: Tensor, dim=None, keepdim: bool = False):
         return y
     d = _wrap_dim(dim, input.dim())
     if input.dim() == 0:
-        return _select("median", "MedianBackward1", median_return, input, 0, None, keepdim)
+        return _select("median", "MedianBackward1", median_return, input, 0, None, keepdim, dim)
     n = input.shape[d]
     if n == 0:
         raise IndexError(f"median(): Expected reduction dim {d} to have non-zero size.")
@@ -255,7 +258,7 @@ def median(input: Tensor, dim=None, keepdim: bool = False):
     if nan is not None and nan.any():  # a NaN in the row is its median
         first_nan = np.argmax(np.isnan(a), axis=d).reshape(idx.shape)
         idx = np.where(nan, first_nan, idx)
-    return _select("median", "MedianBackward1", median_return, input, d, idx, keepdim)
+    return _select("median", "MedianBackward1", median_return, input, d, idx, keepdim, dim)
 
 
 @register("kthvalue", node="KthvalueBackward0")
@@ -267,9 +270,11 @@ def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False):
     if not 1 <= k <= size:
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}")
     if input.dim() == 0:
-        return _select("kthvalue", "KthvalueBackward0", kthvalue_return, input, 0, None, keepdim)
+        return _select(
+            "kthvalue", "KthvalueBackward0", kthvalue_return, input, 0, None, keepdim, dim
+        )
     idx = _kth_index(input._data, d, k)
-    return _select("kthvalue", "KthvalueBackward0", kthvalue_return, input, d, idx, keepdim)
+    return _select("kthvalue", "KthvalueBackward0", kthvalue_return, input, d, idx, keepdim, dim)
 
 
 # ---------------------------------------------------------------------------- cummax, cummin
@@ -313,7 +318,7 @@ def _cum_extreme(name: str, input: Tensor, dim: int):
         [values],
         [vjp],
         [("indices", "self")],
-        {"indices": indices, "self": input},
+        {"indices": indices, "self": input, "dim": dim},
     )
     return ret(values, indices)
 
@@ -427,7 +432,10 @@ def scatter(input: Tensor, dim: int, index: Tensor, src=None, *, value=None, red
     if i2.size:
         data[_along(i2 % max(data.shape[d], 1), d)] = s_data
     y = finish(data.reshape(shape), input.dtype, input.device)
-    index_t = Tensor._from_array(idx.astype(np.int64), _dtypes.int64, input.device)
+    # torch saves the index tensor it was given (the same object)
+    index_t = index if index.dtype is _dtypes.int64 else Tensor._from_array(
+        idx.astype(np.int64), _dtypes.int64, input.device
+    )  # fmt: skip
 
     def vjp_input(g, c):
         return scatter(g, d, c.index, 0.0)
@@ -439,8 +447,9 @@ def scatter(input: Tensor, dim: int, index: Tensor, src=None, *, value=None, red
             [y],
             [vjp_input, lambda g, c: gather(g, d, c.index)],
             [("index",), ("index",)],
-            {"index": index_t},
+            {"index": index_t, "dim": dim},
         )
     else:
-        record("ScatterBackward1", [input], [y], [vjp_input], [("index",)], {"index": index_t})
+        record("ScatterBackward1", [input], [y], [vjp_input], [("index",)],
+               {"index": index_t, "dim": dim})  # fmt: skip
     return y
