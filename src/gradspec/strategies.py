@@ -11,6 +11,9 @@ are kept as float64 NumPy arrays already rounded to the example's dtype.
 
 from __future__ import annotations
 
+import weakref
+from functools import lru_cache
+
 import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes
@@ -54,14 +57,25 @@ def devices() -> st.SearchStrategy[str]:
     return st.sampled_from(available_devices())
 
 
+@lru_cache(maxsize=64)
+def _sampled(names: tuple):
+    return st.sampled_from(names)
+
+
 def layouts(names=LAYOUTS) -> st.SearchStrategy[str]:
-    """Memory layouts; shrinks towards ``contiguous``."""
-    return st.sampled_from(tuple(names))
+    """Memory layouts; shrinks towards ``contiguous``. (One strategy object per tuple of
+    names: drawing from a strategy built afresh each time costs Hypothesis its analysis.)"""
+    return _sampled(tuple(names))
 
 
 def requires_grad_masks(n: int, present=None) -> st.SearchStrategy[tuple[bool, ...]]:
     """Which of ``n`` inputs require grad: at least one of the present ones does."""
     present = tuple(present) if present is not None else (True,) * n
+    return _masks(n, present)
+
+
+@lru_cache(maxsize=256)
+def _masks(n: int, present: tuple) -> st.SearchStrategy[tuple[bool, ...]]:
 
     def ok(mask):
         return any(m and p for m, p in zip(mask, present))
@@ -108,6 +122,61 @@ def materialize(values, layout: str, dtype, device="cpu", requires_grad: bool = 
 
     if isinstance(dtype, str):
         dtype = torch_dtype(dtype)
+    template = _template(values, layout, dtype, device)
+    if template is not None:  # a dense layout built before from the same array: copy it
+        t = template.clone(memory_format=torch.preserve_format)
+        if t.stride() == template.stride():
+            return t.requires_grad_(True) if requires_grad else t
+    t = _materialize(values, layout, dtype, device)
+    if layout in _DENSE and isinstance(values, np.ndarray):
+        _remember(values, layout, dtype, device, t)
+    t = t.detach()
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+#: layouts whose tensors ``clone`` reproduces stride for stride (no offset, no gaps, no overlap)
+_DENSE = ("contiguous", "transposed", "channels_last")
+#: (id of the values array, layout, dtype, device) -> (weak reference to the array, tensor)
+_TEMPLATES: dict = {}
+_MAX_TEMPLATES = 512
+
+
+def _template(values, layout, dtype, device):
+    if layout not in _DENSE or not isinstance(values, np.ndarray):
+        return None
+    hit = _TEMPLATES.get((id(values), layout, dtype, str(device)))
+    if hit is None or hit[0]() is not values:
+        return None
+    return hit[1]
+
+
+def _remember(values, layout, dtype, device, t) -> None:
+    """Keep ``t`` as the template for ``values`` in ``layout``: the examples' arrays are never
+    written to, and a weak reference tells when ``id(values)`` names another array."""
+    if len(_TEMPLATES) >= _MAX_TEMPLATES:
+        for key in list(_TEMPLATES)[: _MAX_TEMPLATES // 2]:
+            del _TEMPLATES[key]
+    try:
+        ref = weakref.ref(values)
+    except TypeError:
+        return
+    _TEMPLATES[(id(values), layout, dtype, str(device))] = (
+        ref,
+        t.detach().clone(memory_format=torch_preserve()),
+    )
+
+
+def torch_preserve():
+    import torch
+
+    return torch.preserve_format
+
+
+def _materialize(values, layout: str, dtype, device):
+    import torch
+
     values = np.asarray(values, dtype=np.float64)
     base = torch.from_numpy(np.array(values, dtype=np.float64)).to(dtype=dtype, device=device)
     shape = tuple(values.shape)
@@ -147,7 +216,4 @@ def materialize(values, layout: str, dtype, device="cpu", requires_grad: bool = 
             t = base.permute(perm).contiguous().permute(inverse)
     else:
         raise ValueError(f"unknown layout {layout!r}; choose one of {LAYOUTS}")
-    t = t.detach()
-    if requires_grad:
-        t.requires_grad_(True)
     return t

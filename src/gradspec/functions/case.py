@@ -44,6 +44,23 @@ class Facts:
         self.node_maps: dict = {}
         #: per dtype, how many examples the layouts check widened (it does so for a few)
         self.widened: dict = {}
+        #: (check, part, device, dtype, structure) -> examples of that structure it ran on
+        self.structures: dict = {}
+        #: the check whose finding is being shrunk (it runs on every example then)
+        self.focus: str | None = None
+
+    def first_of_structure(self, check: str, example, fields, limit: int, part="") -> bool:
+        """Whether ``check`` (or its ``part``) has run on fewer than ``limit`` examples with
+        ``example``'s ``fields`` (per device and dtype); counts this one. Always true for the
+        check whose finding is being shrunk (``focus``)."""
+        if self.focus == check:
+            return True
+        key = (check, part, example.device, example.dtype, example.structure(fields))
+        n = self.structures.get(key, 0)
+        if n >= limit:
+            return False
+        self.structures[key] = n + 1
+        return True
 
 
 class NodeView:
@@ -223,6 +240,13 @@ class Case:
 
     def ref_requires_grad(self, mask) -> list:
         """Which reference outputs require grad when exactly the inputs in ``mask`` do."""
+        if self.spec.vjp is None:  # one run with every input requiring grad tells, by its graph
+            try:
+                under = self.ref().requires_grad_under(mask)
+            except ReferenceProblem:
+                under = None  # the reference's backward failed: its forward may still tell
+            if under is not None:
+                return under
         r = self.answers.get(("mask", tuple(mask)), self.values, self.dtype, self._cot,
                              vjp=False, mask=mask)  # fmt: skip
         return [o is not None and o.requires_grad for o in r.outputs]

@@ -19,7 +19,13 @@ from hypothesis.errors import HypothesisException, InvalidArgument
 
 from gradspec.functions.answers import Answers
 from gradspec.functions.case import Case, describe_tensor
-from gradspec.functions.checks import CHECKS, VALUE_CHECKS, Check, checks_for
+from gradspec.functions.checks import (
+    CHECKS,
+    STRUCTURE_EXAMPLES,
+    VALUE_CHECKS,
+    Check,
+    checks_for,
+)
 from gradspec.functions.examples import examples
 from gradspec.functions.keys import root_key
 from gradspec.functions.outcomes import (
@@ -231,6 +237,7 @@ class _Draft:
         self.chk, self.level, self.message = chk, level, message
         self.behaviour, self.key, self.case, self.repro = behaviour, key, case, repro
         self.also: list[str] = []
+        self.static = False
 
 
 class _Session:
@@ -319,7 +326,9 @@ class _Session:
                         return None
                     basic.also.append(chk.name)
                     return basic
-            return _Draft(chk, e.level, e.message, e.behaviour or chk.behaviour, key, on, e.repro)
+            draft = _Draft(chk, e.level, e.message, e.behaviour or chk.behaviour, key, on, e.repro)
+            draft.static = e.static
+            return draft
         except Exception as e:  # noqa: BLE001 - gradspec's own error: never the op's failure
             stats["errors"][chk.name] = (
                 f"gradspec internal error ({type(e).__name__}: {e}); not a failure of "
@@ -389,6 +398,7 @@ class _Session:
             "errors": {},
             "notes": {},
             "found": {c.name: [] for c in selected},
+            "settled": set(),  # checks with a static finding: nothing more to search for
         }
         active = list(selected)
         for _ in range(MAX_FINDINGS_PER_CHECK * len(selected) + 1):
@@ -428,18 +438,25 @@ class _Session:
                     state["last"] = hit
                     raise _Found()
                 return
+            facts.focus = None if target is None else target.name
             answers = Answers(spec, T, ex.args, ex.seed)
             large = ex.elements > FULL_BATTERY_ELEMENTS
-            for chk in [target] if target else active:
-                if chk.name in stats["errors"]:
-                    continue
-                if large and chk.name not in VALUE_CHECKS:
-                    continue  # a large example runs the value checks only
-                if chk.once and target is None and state["count"] > ONCE_EXAMPLES:
-                    continue
+            running = [
+                chk
+                for chk in ([target] if target else active)
+                if self._runs_on(chk, ex, state, stats, large, target is None)
+            ]
+            if any(c.name == "double-backward" for c in running):
+                answers.prefetch_second = ex.second_masked  # one reference run, both orders
+            for chk in running:
                 case = Case(spec, sig, ex, T, answers, facts)
                 draft = self.attempt(chk, case, stats)
                 if draft is None:
+                    continue
+                if draft.static and target is None:  # about the code: no example to shrink
+                    self._record(draft)
+                    stats["found"].setdefault(chk.name, []).append(draft.key)
+                    stats["settled"].add(chk.name)
                     continue
                 if state["target"] is None:
                     state["target"] = chk
@@ -449,6 +466,19 @@ class _Session:
                 raise _Found()
 
         return body
+
+    def _runs_on(self, chk: Check, ex, state, stats, large: bool, searching: bool) -> bool:
+        """Whether ``chk`` runs on example ``ex`` (``searching``: not shrinking a finding)."""
+        if chk.name in stats["errors"] or chk.name in stats["settled"]:
+            return False
+        if large and chk.name not in VALUE_CHECKS:
+            return False  # a large example runs the value checks only
+        if chk.once and searching and state["count"] > ONCE_EXAMPLES:
+            return False
+        if chk.structure and searching:
+            # a structure checked on STRUCTURE_EXAMPLES examples: other values tell nothing new
+            return self.facts.first_of_structure(chk.name, ex, chk.structure, STRUCTURE_EXAMPLES)
+        return True
 
     def _record(self, d: _Draft) -> None:
         ex = d.case.example

@@ -36,6 +36,11 @@ class Example:
     #: per input: None (floating) or an integer/bool kind (see Spec.input_kinds)
     kinds: tuple = ()
 
+    def structure(self, fields) -> tuple:
+        """The example's ``fields`` (``shapes``, ``requires_grad``, ``layouts``, ``args``...)
+        as a hashable key: what it is apart from its values."""
+        return tuple(repr(getattr(self, f)) if f == "args" else getattr(self, f) for f in fields)
+
     def kind(self, i: int):
         return self.kinds[i] if i < len(self.kinds) else None
 
@@ -114,6 +119,10 @@ class Example:
             rng = np.random.default_rng([self.seed, 3000 + j])
             self.recorded[key] = round_to_dtype(rng.standard_normal(size=tuple(shape)), self.dtype)
         return self.recorded[key]
+
+    def second_masked(self, j: int, shape) -> np.ndarray:
+        """``second(j)`` for an input that requires grad, zeros for one that does not."""
+        return self.second(j, shape) if self.requires_grad[j] else np.zeros(tuple(shape))
 
     def grad_layout(self, k: int) -> str:
         return self.grad_layouts[k % len(self.grad_layouts)] if self.grad_layouts else "contiguous"

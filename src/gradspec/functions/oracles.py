@@ -93,6 +93,52 @@ class RefResult:
     outputs: list  # of RefOutput (None for a non-tensor output)
     grads: list | None = None  # per input: np array, or None for an omitted input
     grads2: list | None = None  # per input then per differentiable output's cotangent
+    #: per output, the inputs its graph reaches (with every input requiring grad); None when
+    #: unknown
+    reaches: list | None = None
+
+    def requires_grad_under(self, mask) -> list | None:
+        """Which outputs require grad when exactly the inputs in ``mask`` do, read off the
+        graph of this run (autograd's rule: an output requires grad when its graph reaches an
+        input that does); None when the graph could not be read."""
+        if self.reaches is None:
+            return None
+        return [
+            o is not None and o.requires_grad and any(mask[i] for i in r if i < len(mask))
+            for o, r in zip(self.outputs, self.reaches)
+        ]
+
+
+def graph_reaches(outs, xs) -> list | None:
+    """Per output, the indices of the leaves in ``xs`` its graph reaches (``next_functions``
+    down to ``AccumulateGrad.variable``, as in torch and gradref); None when a node cannot be
+    walked."""
+    index = {id(x): i for i, x in enumerate(xs) if x is not None}
+    found = []
+    try:
+        for o in outs:
+            hit: set = set()
+            if is_tensor(o) and o.requires_grad:
+                if o.grad_fn is None:
+                    if id(o) in index:
+                        hit.add(index[id(o)])
+                else:
+                    stack, seen = [o.grad_fn], set()
+                    while stack:
+                        node = stack.pop()
+                        if id(node) in seen:
+                            continue
+                        seen.add(id(node))
+                        var = getattr(node, "variable", None)
+                        if var is not None:
+                            if id(var) in index:
+                                hit.add(index[id(var)])
+                            continue
+                        stack.extend(nf for nf, _ in node.next_functions if nf is not None)
+            found.append(hit)
+    except Exception:  # noqa: BLE001 - a node without next_functions: run the mask instead
+        return None
+    return found
 
 
 def is_tensor(x) -> bool:
@@ -176,6 +222,8 @@ def _reference_result(
         result.outputs.append(
             RefOutput(to_numpy(o), dtype_name(o.dtype), tuple(o.shape), bool(o.requires_grad))
         )
+    if all(mask):
+        result.reaches = graph_reaches(outs, xs)
     if cotangent is None:
         return result
     present = [x for x, k in zip(xs, kinds) if x is not None and k is None]

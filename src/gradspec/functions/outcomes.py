@@ -24,6 +24,7 @@ class CheckFailure(AssertionError):
         repro=None,
         key=None,
         example=None,
+        static: bool = False,
     ):
         super().__init__(message)
         self.message = message
@@ -36,6 +37,9 @@ class CheckFailure(AssertionError):
         self.example = example
         #: further distinct findings of the same check on the same example
         self.others: list = []
+        #: a finding about the code, not the example (a Function without setup_context): it is
+        #: recorded at once, on the example it was met on, never shrunk
+        self.static = static
 
 
 class NotApplicable(Exception):

@@ -22,16 +22,30 @@ class Check:
     #: None: runs whenever it applies; else it runs only when named in ``checks=`` or when
     #: ``default(spec)`` is true (a check too costly to run on every spec)
     default: Callable | None = None
+    #: None: runs on every example; else the Example fields (besides the values) its result
+    #: depends on, e.g. ``("shapes", "args")``: it runs on the first
+    #: ``STRUCTURE_EXAMPLES`` examples of each distinct structure (a check of metadata, such as
+    #: which gradients backward returns, learns nothing new from other values)
+    structure: tuple | None = None
 
+
+#: examples of one structure a check with ``structure`` runs on (per device and dtype)
+STRUCTURE_EXAMPLES = 2
 
 CHECKS: dict[str, Check] = {}
 
 
 def register(
-    name: str, behaviour: str, sentence: str, mode: str = "any", once: bool = False, default=None
+    name: str,
+    behaviour: str,
+    sentence: str,
+    mode: str = "any",
+    once: bool = False,
+    default=None,
+    structure: tuple | None = None,
 ):
     def deco(f):
-        CHECKS[name] = Check(name, behaviour, sentence, f, mode, once, default)
+        CHECKS[name] = Check(name, behaviour, sentence, f, mode, once, default, structure)
         return f
 
     return deco

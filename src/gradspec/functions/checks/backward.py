@@ -128,6 +128,7 @@ def _expandable(shape, grad_shape) -> bool:
     "contract.backward-returns-exact-grads",
     "backward returns one gradient per forward argument (extra trailing values None), each with "
     "exactly its input's shape, dtype and device, and None for non-tensor arguments.",
+    structure=("shapes", "requires_grad", "args"),
 )
 def backward_returns(case: Case):
     inputs = case.make_inputs()
@@ -156,6 +157,7 @@ def subsets(n_present: list[int], limit: int = 15):
     "For every subset of inputs requiring grad, backward runs and gives the gradients it gives "
     "when every input requires grad; a gradient computed for an input whose "
     "ctx.needs_input_grad is False is allowed (torch ignores it) but wasted work: advice.",
+    structure=("shapes", "args"),
 )
 def needs_input_grad(case: Case):
     present = case.floating()

@@ -126,6 +126,7 @@ def _differentiable(case: Case, outs, mask) -> tuple[list[bool], list[bool]]:
     "An output requires grad (and has a grad_fn) exactly when some input requires grad and the "
     "output is differentiable (integer and bool outputs never are); with no input requiring "
     "grad, no output does.",
+    structure=("shapes", "requires_grad", "args"),
 )
 def output_requires_grad(case: Case):
     ex = case.example

@@ -49,4 +49,4 @@ def module_backward(case: Case):
     s.call(names)
     s.grads(outs, s.wrt(names, inputs), s.cotangents(outs))
     s.expect("called", f"autograd never called {name}.backward")
-    raise CheckFailure(msg, level=ADVICE, repro=s)
+    raise CheckFailure(msg, level=ADVICE, repro=s, static=True)

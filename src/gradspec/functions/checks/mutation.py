@@ -132,6 +132,7 @@ def _ctx_tensors(node):
     "Inputs and outputs that backward uses are saved with ctx.save_for_backward, so modifying "
     "one in place after forward makes backward raise instead of silently using the new values "
     "(tensors kept as ctx attributes escape this check).",
+    structure=("shapes", "args"),
 )
 def saved_tensors_version(case: Case):
     present = case.floating()
