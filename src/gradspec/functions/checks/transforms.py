@@ -102,6 +102,7 @@ def vmap(case: Case):
             "setup_context and set generate_vmap_rule = True, or write a vmap staticmethod)",
             level=ADVICE,
             key=("vmap-support", cls.__name__),
+            static=True,
         )
     if any(v is None for v in case.values) or any(0 in np.shape(v) for v in case.values):
         raise NotApplicable("an omitted or empty input")
@@ -230,6 +231,18 @@ def _decorated(method, name: str) -> bool:
     return code is not None and code.co_name == name
 
 
+def _amp_device(method) -> str | None:
+    """The ``device_type`` a ``torch.amp.custom_fwd``/``custom_bwd`` decorator was given (None
+    when it cannot be read)."""
+    import inspect
+
+    try:
+        value = inspect.getclosurevars(method).nonlocals.get("device_type")
+    except (TypeError, ValueError):
+        return None
+    return value if isinstance(value, str) else None
+
+
 @register(
     "autocast",
     "contract.autocast-consistent",
@@ -254,6 +267,12 @@ def autocast(case: Case):
         raise NotApplicable(f"no autocast dtype for {device_type}")
     fwd = _decorated(cls.forward, "decorate_fwd")
     bwd = _decorated(cls.backward, "decorate_bwd")
+    meant = _amp_device(cls.forward) if fwd else None
+    if meant is not None and meant != device_type:
+        raise NotApplicable(
+            f"forward is decorated with custom_fwd(device_type={meant!r}): it is meant for "
+            f"{meant} autocast, checked on {meant} examples"
+        )
     inputs = _float_inputs(case)
     if not any(x is not None and x.requires_grad for x in inputs):
         raise NotApplicable("no floating input")
@@ -313,6 +332,7 @@ def autocast(case: Case):
             "forward's autocast state (decorate both, with the same device_type)",
             level=ADVICE,
             key=("autocast-decorators", cls.__name__),
+            static=True,
         )
 
 
