@@ -61,6 +61,14 @@ def test_a_tile_boundary_bug_needs_the_block_size():
     assert fine.ok, str(fine)
 
 
+def test_a_tile_boundary_bug_at_block_128_is_caught_with_defaults_and_the_block_size():
+    good, bad, ref, sig, _, _ = kf.CASES["tile-boundary"]
+    assert kf.BLOCK == 128
+    report = gradspec.check(bad, ref, sig, block_sizes=(128,))  # every other option default
+    assert "forward" in report.failed_checks(), str(report)
+    assert gradspec.check(good, ref, sig, block_sizes=(128,)).ok
+
+
 def test_boundary_sizes_are_those_around_each_block():
     assert boundary_sizes((128,)) == [129, 257, 127, 128, 1]
     assert set(boundary_sizes((8, 128))) == {9, 17, 7, 8, 1, 129, 257, 127, 128}
