@@ -23,7 +23,7 @@ from gradspec.ops.table import (
     materialize,
     outputs_of,
 )
-from gradspec.tolerances import op_tolerance
+from gradspec.tolerances import UNIT_ROUNDOFF, op_tolerance
 
 LOW_PRECISION = ("float16", "bfloat16")
 
@@ -88,11 +88,16 @@ def dtype_name(t) -> str:
 class Run:
     """One example run in namespace ``T``: leaves, outputs, cotangents, gradients."""
 
-    def __init__(self, T, info: OpInfo, ex: Example, device: str = "cpu") -> None:
+    def __init__(
+        self, T, info: OpInfo, ex: Example, device: str = "cpu", values=None, dtype=None
+    ) -> None:
+        """``values`` (default: the example's) in ``dtype`` (default: the example's); the
+        cotangents are always the example's, rounded to its dtype."""
         self.T, self.info, self.ex, self.device = T, info, ex, device
-        values = draw_values(info, ex.shapes, ex.dtype, ex.seed, ex.layouts)
+        if values is None:
+            values = draw_values(info, ex.shapes, ex.dtype, ex.seed, ex.layouts)
         self.leaves = [
-            materialize(T, v, ex.dtype, lay, device, rg)
+            materialize(T, v, dtype or ex.dtype, lay, device, rg)
             for v, lay, rg in zip(values, ex.layouts, ex.requires_grad)
         ]
         self.aux = {
@@ -112,7 +117,7 @@ class Run:
             name = dtype_name(o)
             if name.startswith("complex"):
                 v = v + 1j * rng.standard_normal(tuple(o.shape))
-            v = _round_to(v, name)
+            v = _round_to(v, self.ex.dtype if name.startswith(("float", "bfloat")) else name)
             t = self.T.tensor(v, dtype=o.dtype, device=self.device)
             out.append(t.requires_grad_(requires_grad))
         return out
@@ -301,6 +306,71 @@ def _line(e: BaseException) -> str:
     return text.splitlines()[0] if text else ""
 
 
+#: the inputs are perturbed by this many units in the last place of the example's dtype, and
+#: the spread of gradref's float64 answers times SPREAD_FACTOR widens a failed comparison
+PERTURB_ULPS = 2.0
+SPREAD_FACTOR = 4.0
+
+
+def conditioning(info: OpInfo, ex: Example, kind: str) -> list | None:
+    """Per result of ``kind`` (``output``, ``vjp``, ``double-backward``), how far gradref's own
+    float64 answer moves when the inputs move by a couple of units in the last place of the
+    example's dtype: what any implementation computing in that dtype may be off by at an
+    ill-conditioned point (a layer norm row of two nearly equal values), as OpInfo judges
+    low-precision results. None for float64 and complex examples, or when gradref cannot run."""
+    import gradref
+
+    u = UNIT_ROUNDOFF.get(ex.dtype)
+    if u is None or ex.dtype == "float64":
+        return None
+    values = draw_values(info, ex.shapes, ex.dtype, ex.seed, ex.layouts)
+    rng = np.random.default_rng([ex.seed, 5000])
+    moved = [
+        v * (1 + PERTURB_ULPS * u * rng.choice([-1.0, 1.0], np.shape(v)))
+        if np.issubdtype(np.asarray(v).dtype, np.floating)
+        else v
+        for v in values
+    ]
+
+    def answers(vals):
+        run = Run(gradref, info, ex, "cpu", values=vals, dtype="float64")
+        if kind == "output":
+            return run.outputs
+        if kind == "vjp":
+            return run.vjp()[1]
+        return run.double_backward() or []
+
+    try:
+        here, there = answers(values), answers(moved)
+    except Exception:  # noqa: BLE001 - no widening then
+        return None
+    spread = []
+    for a, b in zip(here, there):
+        if a is None or b is None or not a.dtype.is_floating_point:
+            spread.append(None)
+            continue
+        spread.append(np.abs(to_numpy(gradref, a) - to_numpy(gradref, b)))
+    return spread
+
+
+def within_conditioning(T1, got, T2, expected, spread, dtype: str, info, ex, steps) -> bool:
+    """Whether ``got`` and ``expected`` differ by no more than the op tolerance plus the
+    conditioning ``spread`` (elementwise, and normwise by its largest element)."""
+    if spread is None or got is None or expected is None:
+        return False
+    a, b = to_numpy(T1, got), to_numpy(T2, expected)
+    if a.shape != b.shape or a.shape != np.shape(spread) or a.dtype.kind not in "fc":
+        return False
+    finite = np.isfinite(b)
+    mag = float(np.max(np.abs(b[finite]))) if finite.any() else 1.0
+    rtol, atol = op_tolerance(dtype, info.reduction(ex.shapes), max(mag, info.scale), steps)
+    s = spread[np.isfinite(spread)]
+    widen = SPREAD_FACTOR * np.maximum(spread, s.max() if s.size else 0.0)
+    with np.errstate(invalid="ignore"):
+        return bool(np.all(np.isclose(a, b, rtol=rtol, atol=0.0, equal_nan=True)
+                           | (np.abs(a - b) <= atol + widen)))  # fmt: skip
+
+
 def check_example(info: OpInfo, ex: Example, device: str, checks: tuple[str, ...]) -> bool:
     """Compare torch (on ``device``) with gradref on one example, sub-check by sub-check (those
     in ``checks``): raise :class:`OpDifference` for the first that differs; False when gradref
@@ -311,9 +381,21 @@ def check_example(info: OpInfo, ex: Example, device: str, checks: tuple[str, ...
     def compare(what: str, got: list, want: list, check: str, steps: int | None = None):
         if len(got) != len(want):
             raise OpDifference(check, f"{what}: torch gives {len(got)}, gradref {len(want)}")
+        spread = None
         for i, (g, w) in enumerate(zip(got, want)):
             why = difference(torch, g, gradref, w, dtype=ex.dtype, what=f"{what} {i}", info=info,
                              ex=ex, steps=steps, names=("torch", "gradref"))  # fmt: skip
+            if why and spread is None:  # an ill-conditioned point? (computed on failure only)
+                kind = {"forward": "output"}.get(check, check)
+                spread = conditioning(info, ex, kind) or []
+            if (
+                why
+                and i < len(spread)
+                and within_conditioning(
+                    torch, g, gradref, w, spread[i], ex.dtype, info, ex, steps or info.steps
+                )
+            ):
+                why = None
             if why:
                 raise OpDifference(check, why)
 
