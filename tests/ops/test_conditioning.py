@@ -1,0 +1,47 @@
+"""Op comparisons below float64 allow for the conditioning of the point, never for more."""
+
+import gradref
+import numpy as np
+import torch
+
+from gradspec.ops.compare import Example, Run, check_example, conditioning, within_conditioning
+from gradspec.ops.table import OPS
+
+# a float32 layer norm over rows of two values that happen to lie close together: the gradient
+# is large and moves by ~2e-4 relative when the inputs move by one float32 rounding
+LAYER_NORM = OPS["nn.functional.layer_norm"]
+ILL = Example("float32", ((2, 2),), ("contiguous",), (True,), 1315409)
+
+
+def test_an_ill_conditioned_layer_norm_agrees():
+    assert check_example(LAYER_NORM, ILL, "cpu", ("forward", "vjp"))
+
+
+def test_the_widening_is_what_moved_inputs_do_to_gradref():
+    spread = conditioning(LAYER_NORM, ILL, "vjp")
+    assert spread is not None and np.max(spread[0]) > 1e-4  # the point is ill-conditioned
+    in_float64 = Example("float64", ((2, 2),), ("contiguous",), (True,), 1)
+    assert conditioning(LAYER_NORM, in_float64, "vjp") is None  # float64 is compared as is
+
+
+def test_a_wrong_gradient_is_not_hidden_by_the_widening():
+    spread = conditioning(LAYER_NORM, ILL, "vjp")
+    _, (right,) = Run(gradref, LAYER_NORM, ILL).vjp()
+    _, (theirs,) = Run(torch, LAYER_NORM, ILL).vjp()
+    args = (LAYER_NORM, ILL, LAYER_NORM.steps)
+    assert within_conditioning(torch, theirs, gradref, right, spread[0], "float32", *args)
+    wrong = theirs * 1.01  # a 1% error: far beyond what moving the inputs does
+    assert not within_conditioning(torch, wrong, gradref, right, spread[0], "float32", *args)
+
+
+def test_a_well_conditioned_op_gets_no_room():
+    info = OPS["exp"]
+    ex = Example("float32", ((3,),), ("contiguous",), (True,), 3)
+    spread = conditioning(info, ex, "vjp")
+    _, (right,) = Run(gradref, info, ex).vjp()
+    wrong = right.detach().numpy() * (1 + 1e-4)
+    assert np.max(spread[0]) < 1e-5 * np.max(np.abs(right.detach().numpy()))
+    assert not within_conditioning(
+        gradref, gradref.tensor(wrong, dtype=gradref.float32), gradref, right, spread[0],
+        "float32", info, ex, info.steps,
+    )  # fmt: skip
