@@ -45,6 +45,7 @@ the first launch). :func:`available` says whether the kernels can run here and, 
 fixed ``eps`` of the layer norms, giving a function of tensors only.
 """
 
+import functools
 import os
 
 import torch
@@ -600,7 +601,9 @@ def available():
             "TRITON_INTERPRET=1 was set after triton was imported and before "
             "examples.triton_kernels was (or the other way round): set it before importing triton"
         )
-    if INTERPRETED or torch.cuda.is_available():
+    if INTERPRETED:
+        return _interpreter_problem()
+    if torch.cuda.is_available():
         return None
     if os.environ.get("TRITON_INTERPRET") == "1":
         return (
@@ -608,6 +611,23 @@ def available():
             "set it before importing triton"
         )
     return "no GPU, and TRITON_INTERPRET=1 was not set before triton was imported"
+
+
+@functools.cache
+def _interpreter_problem():
+    """None when this triton's interpreter runs a kernel here; else why not (some triton
+    releases' interpreters fail on some NumPy releases: that is triton's, not the kernels')."""
+    try:
+        TritonSoftmax.apply(torch.ones(1, 2))
+    except Exception as e:  # noqa: BLE001 - any failure of the probe tells the same
+        import numpy
+
+        first = str(e).strip().splitlines()[0] if str(e).strip() else ""
+        return (
+            f"triton {triton.__version__}'s interpreter cannot run a kernel with NumPy "
+            f"{numpy.__version__} here ({type(e).__name__}: {first})"
+        )
+    return None
 
 
 def default_device():

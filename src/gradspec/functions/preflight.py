@@ -101,7 +101,13 @@ def namespace_problem(e: BaseException, T) -> str | None:
         if "has no attribute 'category'" in text or _frames_in(cause, gradref):
             return _GRADREF_ON_TORCH.format(error=text)
         return None
-    if "must be Tensor, not Tensor" in text or _frames_in(cause, torch):
+    # torch's argument parser: "must be Tensor, not Tensor" (gradref's class is also named
+    # Tensor); before 2.13 or so, "received an invalid combination of arguments - got (Tensor,"
+    mixed = (
+        "invalid combination of arguments - got (" in text
+        and "Tensor" in text.split("got (", 1)[-1].split(")", 1)[0]
+    )
+    if "must be Tensor, not Tensor" in text or mixed or _frames_in(cause, torch):
         return _TORCH_ON_GRADREF.format(error=text)
     return None
 
