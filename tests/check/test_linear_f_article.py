@@ -13,6 +13,7 @@ import torch
 
 import gradspec
 from gradspec.functions import seeds
+from gradspec.functions.checks.export import torchscript_exporter
 
 
 def _data(n=64):
@@ -54,7 +55,7 @@ def test_onnx_export_holds_the_symbolic_node():
         warnings.simplefilter("ignore")
         fallback = torch.onnx.OperatorExportTypes.ONNX_ATEN_FALLBACK
         torch.onnx.export(seeds.LinearFModule(), (torch.rand(4, 2),), buf, opset_version=11,
-                          dynamo=False, operator_export_type=fallback)  # fmt: skip
+                          operator_export_type=fallback, **torchscript_exporter())  # fmt: skip
     ops = [n.op_type for n in onnx.load_from_string(buf.getvalue()).graph.node]
     assert ops == ["MYLINEAR"]
     report = gradspec.run(seeds.linear_f, checks=["export"], max_examples=2)

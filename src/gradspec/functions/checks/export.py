@@ -13,6 +13,16 @@ from gradspec.functions.checks import register
 from gradspec.functions.checks.transforms import function_class
 
 
+def torchscript_exporter() -> dict:
+    """The keyword that picks the TorchScript exporter: ``dynamo=False`` where export has the
+    switch (torch 2.5 and later), nothing where the TorchScript exporter is the only one."""
+    import inspect
+
+    import torch
+
+    return {"dynamo": False} if "dynamo" in inspect.signature(torch.onnx.export).parameters else {}
+
+
 class _Recorder:
     """A stand-in for the exporter's graph context: records the ops ``symbolic`` emits."""
 
@@ -77,8 +87,9 @@ def export(case: Case):
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            torch.onnx.export(Wrapped(), tuple(args), buf, opset_version=11, dynamo=False,
-                              operator_export_type=kinds.ONNX_ATEN_FALLBACK)  # fmt: skip
+            torch.onnx.export(Wrapped(), tuple(args), buf, opset_version=11,
+                              operator_export_type=kinds.ONNX_ATEN_FALLBACK,
+                              **torchscript_exporter())  # fmt: skip
     except TypeError as e:
         if "dynamo" in str(e):
             raise NotApplicable(f"this torch has no TorchScript exporter switch: {e}") from None
