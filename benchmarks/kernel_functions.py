@@ -10,6 +10,8 @@ import weakref
 
 import torch
 
+from benchmarks.torch_compat import custom_bwd, custom_fwd, is_compiling
+
 BLOCK = 128
 _SEEN: list = []  # a module-level list, as debugging code leaves behind
 _GRADS: list = []
@@ -128,13 +130,13 @@ class AmpLinear(torch.autograd.Function):
     """x @ w.T as an AMP-aware Function (custom_fwd / custom_bwd on both)."""
 
     @staticmethod
-    @torch.amp.custom_fwd(device_type="cpu")
+    @custom_fwd(device_type="cpu")
     def forward(ctx, x, w):
         ctx.save_for_backward(x, w)
         return x.mm(w.t())
 
     @staticmethod
-    @torch.amp.custom_bwd(device_type="cpu")
+    @custom_bwd(device_type="cpu")
     def backward(ctx, g):
         x, w = ctx.saved_tensors
         return g.mm(w), g.t().mm(x)
@@ -142,7 +144,7 @@ class AmpLinear(torch.autograd.Function):
 
 class AmpLinearNoCustomBwd(torch.autograd.Function):
     @staticmethod
-    @torch.amp.custom_fwd(device_type="cpu")
+    @custom_fwd(device_type="cpu")
     def forward(ctx, x, w):
         ctx.save_for_backward(x, w)
         return x.mm(w.t())  # autocast runs this mm in bfloat16
@@ -173,13 +175,13 @@ class FusedGelu(torch.autograd.Function):
 
 
 def fused_gelu(x):
-    if torch.compiler.is_compiling():
+    if is_compiling():
         return 0.5 * x * (1 + torch.tanh(0.7978845608 * (x + 0.044715 * x**3)))
     return FusedGelu.apply(x)
 
 
 def fused_gelu_bad_fallback(x):
-    if torch.compiler.is_compiling():
+    if is_compiling():
         return 0.5 * x * (1 + torch.tanh(0.7978845608 * (x + 0.44715 * x**3)))  # BUG: constant
     return FusedGelu.apply(x)
 

@@ -21,6 +21,8 @@ import torch.nn.functional as F
 from torch.autograd import Function
 from torch.autograd.function import once_differentiable
 
+from benchmarks.torch_compat import custom_bwd, custom_fwd
+
 
 def to_numpy(tensor):
     return tensor.cpu().numpy()
@@ -381,13 +383,13 @@ class AmpLinear(Function):
     """A linear layer with torch.amp's custom_fwd/custom_bwd (the autocast recipe)."""
 
     @staticmethod
-    @torch.amp.custom_fwd(device_type="cuda")
+    @custom_fwd(device_type="cuda")
     def forward(ctx, x, weight):
         ctx.save_for_backward(x, weight)
         return x @ weight.t()
 
     @staticmethod
-    @torch.amp.custom_bwd(device_type="cuda")
+    @custom_bwd(device_type="cuda")
     def backward(ctx, grad_output):
         x, weight = ctx.saved_tensors
         grad_x = grad_output @ weight if ctx.needs_input_grad[0] else None
@@ -707,13 +709,13 @@ class AmpLinearFloatGrad(Function):
     """Bug: backward casts the weight gradient to float32 (the engine casts it back)."""
 
     @staticmethod
-    @torch.amp.custom_fwd(device_type="cuda")
+    @custom_fwd(device_type="cuda")
     def forward(ctx, x, weight):
         ctx.save_for_backward(x, weight)
         return x @ weight.t()
 
     @staticmethod
-    @torch.amp.custom_bwd(device_type="cuda")
+    @custom_bwd(device_type="cuda")
     def backward(ctx, grad_output):
         x, weight = ctx.saved_tensors
         grad_x = grad_output @ weight if ctx.needs_input_grad[0] else None

@@ -232,15 +232,20 @@ def _decorated(method, name: str) -> bool:
 
 
 def _amp_device(method) -> str | None:
-    """The ``device_type`` a ``torch.amp.custom_fwd``/``custom_bwd`` decorator was given (None
-    when it cannot be read)."""
+    """The ``device_type`` a ``torch.amp.custom_fwd``/``custom_bwd`` decorator was given;
+    ``"cuda"`` for ``torch.cuda.amp``'s own decorators (all torch had before 2.4, which take no
+    device_type); None when it cannot be read."""
     import inspect
+    from pathlib import PurePath
 
     try:
         value = inspect.getclosurevars(method).nonlocals.get("device_type")
     except (TypeError, ValueError):
         return None
-    return value if isinstance(value, str) else None
+    if isinstance(value, str):
+        return value
+    parts = PurePath(method.__code__.co_filename).parts
+    return "cuda" if parts[-3:-1] == ("cuda", "amp") else None
 
 
 @register(
