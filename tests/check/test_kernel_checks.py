@@ -129,3 +129,18 @@ def test_bad_size_options_are_one_line_spec_errors(options, says):
 def test_train_steps_belongs_to_check_module():
     with pytest.raises(TypeError):
         gradspec.check(torch.exp, lambda x: x.exp(), "()->()", train_steps=3)
+
+
+def test_a_function_meant_for_cuda_autocast_is_not_run_under_cpu_autocast():
+    # AmpLinear's decorators say CUDA (torch.amp's with device_type="cuda", or before torch 2.4
+    # torch.cuda.amp's, which name no device): under CPU bfloat16 autocast its backward would
+    # meet a bfloat16 gradient with the float32 saved weight, which is not what it was built for
+    from benchmarks import realistic_functions as R
+
+    report = gradspec.check(
+        R.AmpLinear.apply, lambda x, w: x @ w.t(), "(n,i),(o,i)->(n,o)",
+        checks=["autocast"], devices=["cpu"], max_examples=4,
+    )  # fmt: skip
+    assert report.ok and not report.advice, str(report)
+    why = {o.detail for o in report.outcomes if o.check == "autocast" and o.status == "skipped"}
+    assert any("meant for cuda autocast" in w for w in why), report.outcomes
