@@ -176,3 +176,35 @@ def test_matrix_runs_as_a_script(tmp_path):
     )
     assert proc.returncode == 0, proc.stderr
     assert f"**`{CHANGES}`**" in md.read_text()
+
+
+def test_the_tox_matrix_env_runs_the_matrix(tmp_path):
+    # the [testenv:matrix] command of tox.ini, run as tox runs it: no install, its own setenv
+    import configparser
+    import shlex
+
+    root = MATRIX_PY.parents[3]
+    if not (root / "tox.ini").is_file():
+        pytest.skip("not a checkout (no tox.ini)")
+    ini = configparser.ConfigParser(interpolation=None)
+    ini.read(root / "tox.ini")
+    env = ini["testenv:matrix"]
+    assert env.get("skip_install", "").strip() == "true"
+    (tmp_path / "reports").mkdir()
+    write(tmp_path / "reports", REPORTS)
+
+    def fill(text: str) -> str:  # tox's {tox_root}, with the reports read from tmp_path
+        reports = str(tmp_path / "reports")
+        return text.replace("{tox_root}/reports", reports).replace("{tox_root}", str(root))
+
+    setenv = [line.split("=", 1) for line in env["setenv"].splitlines() if "=" in line]
+    run_env = {k.strip(): fill(v.strip()) for k, v in setenv}
+    (command,) = [c for c in env["commands"].strip().splitlines() if c.strip()]
+    argv = [fill(a) for a in shlex.split(command)]
+    assert argv[0] == "python"
+    # -S: the env's Python has nothing installed (here: no site-packages at all)
+    proc = subprocess.run(
+        [sys.executable, "-S", *argv[1:]], capture_output=True, text=True, timeout=60, env=run_env
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert f"**`{CHANGES}`**" in (tmp_path / "reports" / "matrix.md").read_text()
