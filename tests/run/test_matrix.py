@@ -208,3 +208,27 @@ def test_the_tox_matrix_env_runs_the_matrix(tmp_path):
     )
     assert proc.returncode == 0, proc.stderr
     assert f"**`{CHANGES}`**" in (tmp_path / "reports" / "matrix.md").read_text()
+
+
+def test_differences_group_results_by_versions_and_reason(tmp_path):
+    both = {CHANGES: "expected", STALE: "expected", STEADY: "passed"}
+    reports = [
+        report("2.2.2", both),
+        report("2.5.1", {CHANGES: "expected", STALE: "passed", STEADY: "passed"}),
+        report("2.8.0", {CHANGES: "passed", STALE: "passed", STEADY: "passed"}),
+        report("2.11.0", {CHANGES: "failed", STALE: "passed", STEADY: "passed"}),
+    ]
+    reports[0]["results"][0]["expectation"] = "old wording (torch < 2.8; torch.toml)"
+    diffs = matrix.differences(matrix.merge(reports))
+    by_id = {i: d for d in diffs for i in d.ids}
+    assert STEADY not in by_id and len(diffs) == 2
+    assert [c.torch for c in by_id[CHANGES].differs_on] == ["2.2.2", "2.5.1", "2.11.0"]
+    assert by_id[CHANGES].agrees_from is None  # it fails again on the newest
+    assert by_id[CHANGES].why == "old wording"  # where the expectation came from is dropped
+    assert [c.torch for c in by_id[STALE].differs_on] == ["2.2.2"]
+    assert by_id[STALE].agrees_from.torch == "2.5.1"
+    paths = write(tmp_path, reports)
+    assert main(["matrix", *paths, "--differences", str(tmp_path / "d.md")]) == 0
+    table = (tmp_path / "d.md").read_text()
+    assert f"| `{CHANGES}` | 2.2.2, 2.5.1, 2.11.0 | — | old wording |" in table
+    assert f"| `{STALE}` | 2.2.2 | 2.5.1 | planted reason (torch >= 2.0) |" in table

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import html
 import json
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -301,6 +302,93 @@ def html_page(m: Matrix, *, changed_only: bool = False) -> str:
     return "\n".join(parts) + "\n"
 
 
+#: the "(torch < 2.15; torch.toml)" an expectation's text ends with
+_WHERE_SUFFIX = re.compile(r"\s*\((?:torch|python|numpy)[^()]*;\s*[\w.-]+\.toml\)\s*$")
+
+
+@dataclass
+class Difference:
+    """Rows that differ from gradref on the same torch versions for the same reason."""
+
+    ids: list[str]
+    differs_on: list[Column]
+    agrees_from: Column | None
+    why: str
+
+
+def differences(m: Matrix) -> list[Difference]:
+    """The changed rows that some torch version does not pass (an expected difference or a
+    failure), grouped by where they differ, where they agree again and why."""
+    groups: dict[tuple, Difference] = {}
+    for r in m.changed_rows():
+        differ = [
+            c for c in m.columns if c in r.cells and r.cells[c].status in ("expected", "failed")
+        ]
+        if not differ:
+            continue  # passes wherever it runs (a skip, or a stale expectation)
+        last = m.columns.index(differ[-1])
+        agrees = next(
+            (
+                c
+                for c in m.columns[last + 1 :]
+                if c in r.cells and r.cells[c].status in ("passed", "stale")
+            ),
+            None,
+        )
+        cell = r.cells[differ[0]]
+        why = _WHERE_SUFFIX.sub("", cell.expectation) if cell.expectation else _first(cell.message)
+        key = (tuple(differ), agrees, why)
+        groups.setdefault(key, Difference([], differ, agrees, why)).ids.append(r.id)
+    return sorted(
+        groups.values(),
+        key=lambda d: (-len(d.differs_on), [m.columns.index(c) for c in d.differs_on], d.ids),
+    )
+
+
+def _id_list(ids: list[str]) -> str:
+    """``a/{x,y}`` for results of one id (``a/x``, ``a/y``), then the ids, comma separated."""
+    by_base: dict[str, list[str]] = {}
+    for i in ids:
+        base, _, part = i.partition("/")
+        by_base.setdefault(base, []).append(part)
+    out = []
+    for base, parts in by_base.items():
+        named = [p for p in parts if p]
+        if not named:
+            out.append(f"`{base}`")
+        elif len(named) == 1:
+            out.append(f"`{base}/{named[0]}`")
+        else:
+            out.append(f"`{base}/{{{','.join(named)}}}`")
+    return ", ".join(out)
+
+
+def _span(m: Matrix, cols: list[Column]) -> str:
+    idx = [m.columns.index(c) for c in cols]
+    label = [c.label(m.with_device) for c in cols]
+    if len(cols) == 1:
+        return label[0]
+    if idx == list(range(idx[0], idx[-1] + 1)):
+        return f"{label[0]} – {label[-1]}"
+    return ", ".join(label)
+
+
+def differences_markdown(m: Matrix) -> str:
+    """The differences as one Markdown table (the README's version table): the results, the
+    torch versions they differ on, the first later version that agrees with gradref, why."""
+    tested = ", ".join(c.label(m.with_device) for c in m.columns)
+    out = [
+        f"Tested: torch {tested}.",
+        "",
+        "| result | differs on | agrees from | what that torch does |",
+        "|---|---|---|---|",
+    ]
+    for d in differences(m):
+        agrees = d.agrees_from.label(m.with_device) if d.agrees_from else "—"
+        out.append(f"| {_id_list(d.ids)} | {_span(m, d.differs_on)} | {agrees} | {_md(d.why)} |")
+    return "\n".join(out) + "\n"
+
+
 def text_summary(m: Matrix) -> str:
     """A few lines for the terminal: columns, rows, changed rows."""
     labels = [c.label(m.with_device) for c in m.columns]
@@ -328,13 +416,18 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--markdown", metavar="PATH", help="write the matrix as Markdown")
     p.add_argument("--html", metavar="PATH", help="write the matrix as an HTML page")
     p.add_argument("--changed-only", action="store_true", help="list only rows that change")
+    p.add_argument(
+        "--differences",
+        metavar="PATH",
+        help="write one Markdown table of what differs from gradref, by torch version",
+    )
 
 
 def run_cli(args: argparse.Namespace) -> int:
     """Build, write and summarize the matrix; 2 (with a one-line message) on unusable input."""
     try:
         m = merge(read_reports(args.reports))
-        for path in (args.markdown, args.html):
+        for path in (args.markdown, args.html, args.differences):
             if path and not Path(path).resolve().parent.is_dir():
                 raise MatrixError(f"{path}: its directory does not exist")
     except MatrixError as e:
@@ -344,6 +437,8 @@ def run_cli(args: argparse.Namespace) -> int:
         Path(args.markdown).write_text(markdown(m, changed_only=args.changed_only))
     if args.html:
         Path(args.html).write_text(html_page(m, changed_only=args.changed_only))
+    if args.differences:
+        Path(args.differences).write_text(differences_markdown(m))
     print(text_summary(m))
     return 0
 
