@@ -232,3 +232,11 @@ def test_differences_group_results_by_versions_and_reason(tmp_path):
     table = (tmp_path / "d.md").read_text()
     assert f"| `{CHANGES}` | 2.2.2, 2.5.1, 2.11.0 | — | old wording |" in table
     assert f"| `{STALE}` | 2.2.2 | 2.5.1 | planted reason (torch >= 2.0) |" in table
+
+
+def test_differences_name_all_results_of_an_op_with_a_star():
+    old = {"ops.a/forward": "expected", "ops.a/vjp": "expected", "ops.b/forward": "expected"}
+    old |= {"ops.b/vjp": "passed"}
+    new = dict.fromkeys(old, "passed")
+    table = matrix.differences_markdown(matrix.merge([report("2.2.0", old), report("2.5.0", new)]))
+    assert "| `ops.a/*`, `ops.b/forward` | 2.2.0 | 2.5.0 | planted reason (torch >= 2.0) |" in table

@@ -345,8 +345,9 @@ def differences(m: Matrix) -> list[Difference]:
     )
 
 
-def _id_list(ids: list[str]) -> str:
-    """``a/{x,y}`` for results of one id (``a/x``, ``a/y``), then the ids, comma separated."""
+def _id_list(ids: list[str], every: dict[str, set[str]]) -> str:
+    """The ids, comma separated: ``a/{x,y}`` for some results of one id, ``a/*`` for all of them
+    (``every``: each id's results in the matrix)."""
     by_base: dict[str, list[str]] = {}
     for i in ids:
         base, _, part = i.partition("/")
@@ -356,6 +357,8 @@ def _id_list(ids: list[str]) -> str:
         named = [p for p in parts if p]
         if not named:
             out.append(f"`{base}`")
+        elif len(named) > 1 and set(named) == every.get(base):
+            out.append(f"`{base}/*`")
         elif len(named) == 1:
             out.append(f"`{base}/{named[0]}`")
         else:
@@ -383,9 +386,14 @@ def differences_markdown(m: Matrix) -> str:
         "| result | differs on | agrees from | what that torch does |",
         "|---|---|---|---|",
     ]
+    every: dict[str, set[str]] = {}
+    for r in m.rows:
+        base, _, part = r.id.partition("/")
+        every.setdefault(base, set()).add(part)
     for d in differences(m):
         agrees = d.agrees_from.label(m.with_device) if d.agrees_from else "—"
-        out.append(f"| {_id_list(d.ids)} | {_span(m, d.differs_on)} | {agrees} | {_md(d.why)} |")
+        ids = _id_list(d.ids, every)
+        out.append(f"| {ids} | {_span(m, d.differs_on)} | {agrees} | {_md(d.why)} |")
     return "\n".join(out) + "\n"
 
 
