@@ -190,6 +190,15 @@ CONVENTIONS: tuple[Convention, ...] = (
         "std with zero spread has gradient 0 (torch masks grad / (2 std) where std == 0).",
     ),
     _c(
+        "std.constant-dim",
+        "std.dim",
+        _X.format("[[0.1, 0.7], [0.1, 0.7], [0.1, 0.7]]"),
+        "x.std(dim=0).sum()",
+        [[[0.0, 0.0], [0.0, 0.0], [0.0, 0.0]]],
+        "Equal values along the reduced dim have zero spread, so gradient 0, although their "
+        "sum / n is not exactly the value (0.1 * 3 / 3 != 0.1).",
+    ),
+    _c(
         "pow.zero-base",
         "pow",
         _XY.format("[0.0]", "[2.0]"),

@@ -498,6 +498,13 @@ def _var_np(a, dims, c, keepdim):
     n = a.size if dims is None else int(np.prod([a.shape[d] for d in dims]))
     mean = np.sum(a, axis=axis, keepdims=True) / n if n else np.full([1] * a.ndim, np.nan)
     dev = a - mean
+    if n:
+        # equal values have no spread: torch's Welford pass keeps the mean exactly at the value
+        # (so std is exactly 0 and its gradient masked to 0), where sum / n can be an ulp off
+        first = a[tuple(slice(0, 1) if axis is None or d in axis else slice(None)
+                        for d in range(a.ndim))]  # fmt: skip
+        same = np.all(a == first, axis=axis, keepdims=True) & np.isfinite(first)
+        dev = np.where(same, 0, dev)
     ss = np.sum((dev * np.conj(dev)).real, axis=axis, keepdims=keepdim)
     return ss / np.maximum(n - c, 0)
 

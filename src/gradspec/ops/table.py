@@ -575,6 +575,7 @@ op(
     unary_shapes(min_dims=2, min_side=2),
     node="StdBackward0",
     reduction=lambda s: s[0][0],
+    conventions=("std.constant-dim",),
 )
 op(
     "norm",
