@@ -219,6 +219,7 @@ def test_differences_group_results_by_versions_and_reason(tmp_path):
         report("2.11.0", {CHANGES: "failed", STALE: "passed", STEADY: "passed"}),
     ]
     reports[0]["results"][0]["expectation"] = "old wording (torch < 2.8; torch.toml)"
+    reports[0]["results"][0]["reason"] = "old wording"  # a report without it: the whole text
     diffs = matrix.differences(matrix.merge(reports))
     by_id = {i: d for d in diffs for i in d.ids}
     assert STEADY not in by_id and len(diffs) == 2

@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import html
 import json
-import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,6 +53,7 @@ class Cell:
     status: str
     message: str = ""
     expectation: str = ""
+    reason: str = ""
 
 
 @dataclass
@@ -154,6 +154,7 @@ def merge(reports: list[dict]) -> Matrix:
                 str(res.get("status", "?")),
                 str(res.get("message", "")),
                 str(res.get("expectation", "")),
+                str(res.get("reason", "")),
             )
     cols = sorted(columns, key=lambda c: (version_key(c.torch), c.torch, c.device))
     area_rank = {a: i for i, a in enumerate(order)}
@@ -302,10 +303,6 @@ def html_page(m: Matrix, *, changed_only: bool = False) -> str:
     return "\n".join(parts) + "\n"
 
 
-#: the "(torch < 2.15; torch.toml)" an expectation's text ends with
-_WHERE_SUFFIX = re.compile(r"\s*\((?:torch|python|numpy)[^()]*;\s*[\w.-]+\.toml\)\s*$")
-
-
 @dataclass
 class Difference:
     """Rows that differ from gradref on the same torch versions for the same reason."""
@@ -336,7 +333,7 @@ def differences(m: Matrix) -> list[Difference]:
             None,
         )
         cell = r.cells[differ[0]]
-        why = _WHERE_SUFFIX.sub("", cell.expectation) if cell.expectation else _first(cell.message)
+        why = cell.reason or cell.expectation or _first(cell.message)
         key = (tuple(differ), agrees, why)
         groups.setdefault(key, Difference([], differ, agrees, why)).ids.append(r.id)
     return sorted(

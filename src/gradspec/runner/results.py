@@ -29,6 +29,8 @@ class Result:
     seconds: float = 0.0
     #: for "expected" and "stale": the expectation's reason and version span
     expectation: str = ""
+    #: for "expected" and "stale": the expectation's reason alone
+    reason: str = ""
     #: further names expectations can match (an op's conventions: "convention.relu.zero")
     tags: list[str] = field(default_factory=list)
 
@@ -115,7 +117,8 @@ def apply_expectations(
         e = expectations_mod.lookup(entries, r.id, r.behaviour, r.device, torch_version, tags)
         if e is not None and r.status in ("failed", "passed"):
             note = f"{e.reason} ({e.span()}; {e.file})"
-            r = replace(r, status="expected" if r.status == "failed" else "stale", expectation=note)
+            status = "expected" if r.status == "failed" else "stale"
+            r = replace(r, status=status, expectation=note, reason=e.reason)
         elif r.status == "failed":
             r = replace(r, expectation=expectations_mod.unexpected(torch_version))
         out.append(r)
