@@ -72,11 +72,23 @@ def wrap(x, dtype=None, device=None) -> Tensor:
     return t
 
 
-def arrays(args, cdt: np.dtype):
+def arrays(args, cdt: np.dtype, common=None):
+    """The arguments' values in NumPy's ``cdt``. With ``common`` (the op's floating or complex
+    dtype), a floating operand of another dtype and a wrapped number are first rounded to it,
+    as TensorIterator casts every input to the common dtype before the kernel runs (so
+    ``bfloat16_tensor + 2.4140625`` adds 2.40625); integer tensors (indices) are not."""
     out = []
     for a in args:
         if isinstance(a, Tensor):
-            out.append(a._data.astype(cdt, copy=False))
+            v = a._data
+            if (
+                common is not None
+                and a.dtype is not common
+                and (a.dtype.category >= 2 or getattr(a, "_wrapped_number", False))
+            ):
+                with np.errstate(all="ignore"):
+                    v = v.astype(common.np)
+            out.append(v.astype(cdt, copy=False))
         else:
             out.append(np.asarray(a).astype(cdt))
     return out
@@ -153,7 +165,7 @@ def compute(
     out as TensorIterator would lay out an elementwise result, or C-contiguous when
     ``contiguous`` (ops whose kernels allocate a contiguous result: softmax, cumsum...)."""
     cdt = compute_np_dtype(cdtype)
-    inputs = arrays(args, cdt)
+    inputs = arrays(args, cdt, cdtype if cdtype.category >= 2 else None)
     with np.errstate(all="ignore"):
         result = np.asarray(fn(*inputs, **params))
     if contiguous:

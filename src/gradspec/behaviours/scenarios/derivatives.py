@@ -158,6 +158,31 @@ def python_scalar_higher_category(T, shape, idtype, fdtype, v):
     return (n * v).dtype, (b + 1).dtype, (b * v).dtype, (f * 1j).dtype
 
 
+#: the spacing of each floating dtype's values just above 2
+_SPACING_AT_2 = {"bfloat16": 2**-6, "float16": 2**-9, "float32": 2**-22, "float64": 2**-51}
+
+
+@scenario(
+    "dtype-promotion.operands-cast-to-common-dtype",
+    draws=dict(
+        shape=shapes(),
+        dtype=float_dtypes(),
+        v=scalars(),
+        op=st.sampled_from(["add", "sub", "mul", "div"]),
+    ),
+)
+def operands_cast_to_common_dtype(T, shape, dtype, v, op):
+    dt = getattr(T, dtype)
+    # k lies between two values of dtype: 2 + k cancels, so rounding k first shows in the sum
+    k = -(2 + 0.75 * _SPACING_AT_2[dtype])
+    two = T.full(shape, 2.0, dtype=dt)
+    return (
+        two + k,
+        two + T.tensor(k, dtype=T.float64),
+        getattr(T.full(shape, 1.5, dtype=dt), op)(v if op != "div" or v else 1.0),
+    )
+
+
 _ALL_REAL = FLOAT_DTYPES + INT_DTYPES + ("bool",)
 
 
