@@ -22,7 +22,7 @@ LAYERS = {
     "gradspec.ops": 2,
     "gradspec.functions": 2,
     "gradspec.expectations": 1,
-    "gradspec.strategies": 1,
+    "gradspec.inputs": 1,
     "gradspec.tolerances": 1,
     "gradspec.devices": 1,
     "gradspec.profiles": 1,

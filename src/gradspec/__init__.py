@@ -13,7 +13,8 @@ checks; imports point down this list only (``tests/test_layout.py`` enforces it)
   ``gradspec.check`` machinery: spec, signature, examples, checks, oracles, reports,
   reproducers);
 * shared helpers: ``expectations/`` (known differences per torch version, as data),
-  ``strategies``, ``tolerances``, ``devices``, ``profiles``, ``versions``, ``datafiles``;
+  ``inputs/`` (dtypes, layouts, shapes, devices, rounding, ``materialize``), ``tolerances``,
+  ``devices``, ``profiles``, ``versions``, ``datafiles``;
 * ``gradref``, the reference (a separate package that imports NumPy and ml_dtypes only).
 
 Importing ``gradspec`` itself is cheap: the API is loaded on first use.

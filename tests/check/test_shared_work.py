@@ -13,7 +13,7 @@ from gradspec.functions.answers import Answers
 from gradspec.functions.case import Facts
 from gradspec.functions.examples import Example
 from gradspec.functions.oracles import reference_result
-from gradspec.strategies import materialize
+from gradspec.inputs import torch_tensor as materialize
 
 RNG = np.random.default_rng(0)
 

@@ -54,7 +54,7 @@ class _Shifted(Run):
                 if d is not None:
                     leaf += t * gradref.tensor(d, dtype=leaf.dtype)
         self.result = info.call(gradref, *self.leaves, **self.aux)
-        from gradspec.ops.table import differentiable_outputs, outputs_of
+        from gradspec.ops.compare import differentiable_outputs, outputs_of
 
         self.outputs = outputs_of(self.result)
         self.diff = [o for o in differentiable_outputs(self.result) if o.requires_grad]

@@ -8,6 +8,6 @@
 * ``programs``: random autograd programs, observed the same way.
 
 May import: the shared helpers (``gradspec.devices``, ``profiles``, ``tolerances``,
-``strategies``, ``datafiles``, ``versions``) and gradref. Not the runner, the ops or the
+``inputs``, ``datafiles``, ``versions``) and gradref. Not the runner, the ops or the
 functions packages.
 """

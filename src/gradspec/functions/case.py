@@ -28,7 +28,8 @@ from gradspec.functions.outcomes import (  # noqa: F401 - re-exported for the ch
     ReferenceProblem,
 )
 from gradspec.functions.signature import Signature
-from gradspec.strategies import materialize, torch_dtype
+from gradspec.inputs import torch_dtype
+from gradspec.inputs import torch_tensor as materialize
 from gradspec.tolerances import dtype_name
 
 if TYPE_CHECKING:

@@ -1,7 +1,7 @@
 """Drawing examples for a user's Function from its signature: shapes (with broadcast loop
 dimensions), optional inputs present or omitted, requires-grad masks, layouts, the non-tensor
 arguments (fixed or drawn from the user's strategies) and the seed of the values, cotangents and
-directions (see :mod:`gradspec.strategies` for the pieces)."""
+directions (see :mod:`gradspec.inputs` for the pieces)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import mutually_broadcastable_shapes
 
 from gradspec.functions.signature import Signature
-from gradspec.strategies import LAYOUTS, expand_values, layouts, requires_grad_masks, round_to_dtype
+from gradspec.inputs import LAYOUTS, expand_values, layouts, requires_grad_masks, round_to_dtype
 
 
 @dataclass(frozen=True)

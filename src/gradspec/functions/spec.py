@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from gradspec.functions.signature import Signature, SignatureError, parse_signature
-from gradspec.strategies import FLOAT_DTYPES
+from gradspec.inputs import FLOAT_DTYPES
 
 ENTRY_POINT_GROUP = "gradspec.specs"
 

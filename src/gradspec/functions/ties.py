@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from gradspec.functions.outcomes import FnRaised, ReferenceProblem
-from gradspec.strategies import round_to_dtype
+from gradspec.inputs import round_to_dtype
 
 
 def has_ties(values, floating=None) -> bool:

@@ -14,18 +14,27 @@ from dataclasses import dataclass
 import numpy as np
 from hypothesis import strategies as st
 
-from gradspec.ops.table import (
-    OpInfo,
-    _round_to,
-    differentiable_outputs,
-    draw_aux,
-    draw_values,
-    materialize,
-    outputs_of,
-)
+from gradspec.inputs import LOW_PRECISION_DTYPES, materialize, round_to_dtype
+from gradspec.ops.opinfo import OpInfo
+from gradspec.ops.values import draw_aux, draw_values
 from gradspec.tolerances import UNIT_ROUNDOFF, op_tolerance
 
-LOW_PRECISION = ("float16", "bfloat16")
+LOW_PRECISION = LOW_PRECISION_DTYPES
+
+
+def outputs_of(result) -> list:
+    """The tensors an op returned, in order (a tuple/namedtuple is flattened)."""
+    if isinstance(result, (tuple, list)):
+        out = []
+        for r in result:
+            out.extend(outputs_of(r))
+        return out
+    return [result]
+
+
+def differentiable_outputs(result) -> list:
+    """The floating and complex tensors an op returned, in order."""
+    return [o for o in outputs_of(result) if o.dtype.is_floating_point or o.dtype.is_complex]
 
 
 def double_backward_dtypes(info: OpInfo) -> list[str]:
@@ -97,7 +106,7 @@ class Run:
         if values is None:
             values = draw_values(info, ex.shapes, ex.dtype, ex.seed, ex.layouts)
         self.leaves = [
-            materialize(T, v, dtype or ex.dtype, lay, device, rg)
+            materialize(T, v, lay, dtype or ex.dtype, device, rg)
             for v, lay, rg in zip(values, ex.layouts, ex.requires_grad)
         ]
         self.aux = {
@@ -117,7 +126,7 @@ class Run:
             name = dtype_name(o)
             if name.startswith("complex"):
                 v = v + 1j * rng.standard_normal(tuple(o.shape))
-            v = _round_to(v, self.ex.dtype if name.startswith(("float", "bfloat")) else name)
+            v = round_to_dtype(v, self.ex.dtype if name.startswith(("float", "bfloat")) else name)
             t = self.T.tensor(v, dtype=o.dtype, device=self.device)
             out.append(t.requires_grad_(requires_grad))
         return out

@@ -1,4 +1,5 @@
-"""Hypothesis strategies for scenario data: plain Python and NumPy values only.
+"""Hypothesis strategies for scenario data: plain Python and NumPy values only (dtypes,
+shapes and devices come from :mod:`gradspec.inputs`).
 
 The same drawn values are handed to torch and to gradref; scenarios turn them into tensors with
 ``T.tensor(array, dtype=getattr(T, name))``. Arrays are float64 (or complex128) with bounded finite
@@ -11,38 +12,16 @@ import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from gradspec.devices import available_devices
-
-FLOAT_DTYPES = ("float16", "bfloat16", "float32", "float64")
-COMPLEX_DTYPES = ("complex64", "complex128")
-INT_DTYPES = ("uint8", "int8", "int16", "int32", "int64")
-
-
-def float_dtypes(*, low_precision: bool = True) -> st.SearchStrategy[str]:
-    """Names of floating dtypes (without float16/bfloat16 when ``low_precision`` is False)."""
-    return st.sampled_from(FLOAT_DTYPES if low_precision else ("float32", "float64"))
-
-
-def complex_dtypes() -> st.SearchStrategy[str]:
-    return st.sampled_from(COMPLEX_DTYPES)
-
-
-def int_dtypes(*, with_bool: bool = True) -> st.SearchStrategy[str]:
-    return st.sampled_from(INT_DTYPES + (("bool",) if with_bool else ()))
-
-
-def devices() -> st.SearchStrategy[str]:
-    """The devices torch can use here ("cpu", and "cuda" when present)."""
-    return st.sampled_from(available_devices())
-
-
-def shapes(
-    *, min_dims: int = 0, max_dims: int = 3, min_side: int = 0, max_side: int = 4
-) -> st.SearchStrategy[tuple[int, ...]]:
-    """Shapes including 0-d, size-1 and (with min_side=0) zero-size dimensions."""
-    return hnp.array_shapes(
-        min_dims=min_dims, max_dims=max_dims, min_side=min_side, max_side=max_side
-    )
+from gradspec.inputs import (  # noqa: F401 - the scenarios draw these from here
+    COMPLEX_DTYPES,
+    FLOAT_DTYPES,
+    INT_DTYPES,
+    complex_dtypes,
+    devices,
+    float_dtypes,
+    int_dtypes,
+    shapes,
+)
 
 
 def nonempty_shapes(**kw) -> st.SearchStrategy[tuple[int, ...]]:

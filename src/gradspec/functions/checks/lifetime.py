@@ -108,7 +108,7 @@ def _step(case: Case):
     the caller held, or None when forward or backward raised (other checks report that)."""
     import torch
 
-    from gradspec.strategies import materialize
+    from gradspec.inputs import torch_tensor as materialize
 
     ex = case.example
     mask = case.grad_mask()
