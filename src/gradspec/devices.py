@@ -13,9 +13,3 @@ def available_devices() -> list[str]:
         if torch.cuda.device_count() > 1:
             devices.append("cuda:1")
     return devices
-
-
-def cuda_available() -> bool:
-    import torch
-
-    return torch.cuda.is_available()
