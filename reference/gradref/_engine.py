@@ -24,8 +24,8 @@ import weakref
 from collections import OrderedDict
 from typing import NamedTuple
 
-from . import _grad_mode
-from ._dtypes import legacy_type_name
+from . import _grad_mode, _surface
+from ._dtypes import legacy_type_name, type_string
 
 _sequence = itertools.count()
 
@@ -164,7 +164,6 @@ class Node:
     _SURFACE = "NODE"
 
     def __getattr__(self, name: str):
-        from . import _surface
 
         names = sum((getattr(_surface, group) for group in self._SURFACE.split()), ())
         raise _surface.attribute_error(self, "torch.autograd.graph.Node", names, name)
@@ -733,7 +732,6 @@ def _call_tensor_pre_hooks(node, grads):
 def check_hook_result(hook, old, new) -> None:
     """torch's check_single_result on what a hook returned in place of ``old``: no value
     for an absent gradient, a tensor of the same type (dtype and device) and size."""
-    from ._dtypes import type_string
     from ._tensor import Tensor
 
     if new is None:

@@ -12,7 +12,8 @@ import threading
 
 import numpy as np
 
-from . import _grad_mode
+from . import _dtypes, _grad_mode
+from ._tensor import Tensor
 
 _state = threading.local()
 
@@ -71,9 +72,7 @@ def propagate(inputs, outputs, vjps, values) -> None:
     tangents = active_tangents(inputs)
     if tangents is None:
         return
-    from . import _dtypes
     from ._ops import Ctx
-    from ._tensor import Tensor
 
     if any(t is not None and t.dtype.is_complex for t in tangents) or any(
         o.dtype.is_complex for o in outputs

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 
+from ._engine import FREED_MESSAGE
 from ._saved_fields import FIELDS
 
 _UINT64 = 1 << 64
@@ -83,7 +84,6 @@ def _tensor_getter(field: str):
 
 
 def _unreleased(saved: tuple) -> tuple:
-    from ._engine import FREED_MESSAGE
 
     if any(s is not None and s._freed for s in saved):
         raise RuntimeError(FREED_MESSAGE)

@@ -15,6 +15,7 @@ import numpy as np
 
 from . import _dtypes, _engine, _forward, _grad_mode, _nodes
 from ._device import as_device
+from ._engine import forward_name
 from ._tensor import Tensor
 
 # -----------------------------------------------------------------------------------------------
@@ -718,7 +719,6 @@ def make_views(x: Tensor, name: str, np_view_fns, vjp, fields: dict) -> tuple:
     """Several views of ``x`` made by one op (split, unbind...): one node ``name`` whose outputs
     they are, in order, with ``vjp(grads, ctx)`` given a tuple of their gradients (zeros for
     those that got none), as torch's multi-output view nodes."""
-    from ._engine import forward_name
 
     outs = tuple(
         make_view(x, name, fn, multi_output=(forward_name(name), k), node=False)

@@ -17,6 +17,8 @@ import numpy as np
 
 from . import _dtypes, _engine, _grad_mode
 from ._device import as_device
+from ._repr import tensor_repr
+from ._surface import TENSOR, attribute_error
 
 NON_LEAF_GRAD_WARNING = (
     "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
@@ -272,7 +274,6 @@ class Tensor:
         return repr(self)
 
     def __repr__(self) -> str:
-        from ._repr import tensor_repr
 
         return tensor_repr(self)
 
@@ -478,7 +479,6 @@ class Tensor:
 
     def __getattr__(self, name: str):
         # torch's autograd attributes gradref lacks raise NotImplementedError (see _surface)
-        from ._surface import TENSOR, attribute_error
 
         raise attribute_error(self, "torch.Tensor", TENSOR, name)
 

@@ -13,7 +13,9 @@ import functools
 import threading
 
 from . import _grad_mode
+from ._factories import tensor, zeros_like
 from ._tensor import Tensor
+from .ops.shape import stack
 
 _state = threading.local()
 
@@ -108,7 +110,6 @@ def vmap(func, in_dims=0, out_dims=0, randomness: str = "error", *, chunk_size=N
 
 
 def _stack_results(results, out_dims):
-    from .ops.shape import stack
 
     first = results[0]
     if isinstance(first, tuple):
@@ -116,7 +117,6 @@ def _stack_results(results, out_dims):
         return tuple(_stack_results([r[k] for r in results], dims[k]) for k in range(len(first)))
     if isinstance(first, Tensor):
         return stack(results, dim=out_dims)
-    from ._factories import tensor
 
     return stack([tensor(r) for r in results], dim=out_dims)
 
@@ -184,8 +184,6 @@ def grad_and_value(func, argnums=0, has_aux: bool = False):
                     out, flat, create_graph=True, allow_unused=True, materialize_grads=True
                 )
             else:
-                from ._factories import zeros_like
-
                 grads = tuple(zeros_like(t) for t in flat)
             it = iter(grads)
             per_arg = [_tree_map(lambda _: next(it), new[n]) for n in nums]
@@ -252,7 +250,6 @@ def vjp(func, *primals, has_aux: bool = False):
 
 def jvp(func, primals, tangents, *, strict: bool = False, has_aux: bool = False):
     """``(func(*primals), J @ tangents)`` by the double-VJP trick."""
-    from ._factories import zeros_like
     from .autograd import grad as _grad
 
     outermost = "grad" not in _stack()
@@ -288,7 +285,6 @@ def jacrev(func, argnums=0, *, has_aux: bool = False, chunk_size=None):
     @functools.wraps(func)
     def wrapped(*args):
         from .autograd import grad as _grad
-        from .ops.shape import stack
 
         outermost = "grad" not in _stack()
         with _Transform("grad"), _grad_mode.enable_grad():

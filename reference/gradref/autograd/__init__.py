@@ -15,7 +15,7 @@ from .._grad_mode import (
     no_grad,
     set_grad_enabled,
 )
-from .._tensor import Tensor
+from .._tensor import Size, Tensor
 from . import anomaly_mode, forward_ad, function, functional, graph
 from .anomaly_mode import detect_anomaly, set_detect_anomaly
 from .function import Function, FunctionCtx, once_differentiable
@@ -103,7 +103,6 @@ class _EdgeOutput:
 
     def __init__(self, edge) -> None:
         meta = edge.node._input_metadata[edge.output_nr]
-        from .._tensor import Size
 
         self.shape = Size(meta.shape)
         self.dtype = meta.dtype

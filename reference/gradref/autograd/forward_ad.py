@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from .. import _dtypes, _forward, _surface
+from .._ops import make_view
 from .._tensor import Tensor
 
 
@@ -72,7 +73,6 @@ def make_dual(tensor: Tensor, tangent: Tensor, *, level: int | None = None) -> T
             f"[{', '.join(map(str, tensor.shape))}] while the given forward gradient is of size "
             f"[{', '.join(map(str, tangent.shape))}]."
         )
-    from .._ops import make_view
 
     out = make_view(tensor, "AliasBackward0", lambda a: a[...])
     _forward.set_tangent(out, tangent, level)
@@ -86,7 +86,6 @@ def unpack_dual(tensor: Tensor, *, level: int | None = None) -> UnpackedDualTens
     tangent = _forward.get_tangent(tensor, level) if level is not None else None
     if tangent is None:
         return UnpackedDualTensor(tensor, None)
-    from .._ops import make_view
 
     saved = _forward.current_level()
     _forward.set_level(None)

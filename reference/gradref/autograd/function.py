@@ -11,6 +11,7 @@ import numpy as np
 from .. import _dtypes, _engine, _forward, _grad_mode, _surface
 from .._ops import CopySlices, _set_history
 from .._tensor import Tensor
+from ..func import active_transforms
 
 ONCE_DIFFERENTIABLE_MESSAGE = (
     "trying to differentiate twice a function that was marked with @once_differentiable"
@@ -288,7 +289,6 @@ def _wrap_outputs(ctx, args, tensor_inputs, output, executable):
 
 def _check_transforms(cls) -> None:
     """torch.func's rules for a Function used under a function transform."""
-    from ..func import active_transforms
 
     active = active_transforms()
     if not active:

@@ -10,6 +10,7 @@ from .. import _surface
 from .._factories import zeros_like
 from .._grad_mode import enable_grad
 from .._tensor import Tensor
+from ..ops.shape import stack
 
 
 def _as_tuple(x, arg_name: str, fn_name: str):
@@ -180,8 +181,6 @@ def jacobian(
                     per_input[k].append(gk if gk is not None else zeros_like(inp))
             row = []
             for k, inp in enumerate(inputs):
-                from ..ops.shape import stack
-
                 if per_input[k]:
                     jac = stack(per_input[k]).reshape(tuple(out.shape) + tuple(inp.shape))
                 else:

@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
-from .. import _surface
-from .._engine import GradientEdge, Node, queue_callback
+from .. import _engine, _surface
+from .._engine import (
+    GradientEdge,
+    Node,
+    RemovableHandle,
+    gradient_edge,
+    pop_saved_tensors_hooks,
+    push_saved_tensors_hooks,
+    queue_callback,
+)
 
 
 def increment_version(tensor) -> None:
@@ -16,7 +24,6 @@ def increment_version(tensor) -> None:
 def get_gradient_edge(tensor) -> GradientEdge:
     """The edge a gradient for ``tensor`` flows into: its grad_fn and output number, or its
     AccumulateGrad node for a leaf."""
-    from .._engine import gradient_edge
 
     if not tensor.requires_grad:
         raise RuntimeError(
@@ -48,13 +55,11 @@ class saved_tensors_hooks:
         self.unpack_hook = unpack_hook
 
     def __enter__(self):
-        from .._engine import push_saved_tensors_hooks
 
         push_saved_tensors_hooks(self.pack_hook, self.unpack_hook)
         return self
 
     def __exit__(self, *exc) -> None:
-        from .._engine import pop_saved_tensors_hooks
 
         pop_saved_tensors_hooks()
 
@@ -81,14 +86,12 @@ class disable_saved_tensors_hooks:
         self.prev = None
 
     def __enter__(self):
-        from .. import _engine
 
         self.prev = getattr(_engine._local, "hooks_disabled", None)
         _engine._local.hooks_disabled = self.error_message
         return self
 
     def __exit__(self, *exc) -> None:
-        from .. import _engine
 
         _engine._local.hooks_disabled = self.prev
 
@@ -97,8 +100,6 @@ def register_multi_grad_hook(tensors, fn, *, mode: str = "all"):
     """``mode="all"``: call ``fn(grads)`` once per backward pass that reaches any of ``tensors``,
     after the pass, with their gradients (None for those not reached); ``mode="any"``: call
     ``fn(grad)`` with the first of their gradients computed in the pass."""
-    from .._engine import RemovableHandle, queue_callback
-
     tensors = tuple(tensors)
     if mode not in ("all", "any"):
         raise ValueError(f"Expects mode to be one of ('all', 'any') but got {mode}")

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import warnings
 
+from .._factories import rand_like
+from .._ops import inplace as run_inplace
 from .._tensor import Tensor
 from ..ops import nn as _nn
 from ..ops import pointwise as _pw
 from ..ops import reductions as _red
 from ..ops.nn import conv1d, conv2d, layer_norm, linear
 from ..ops.pointwise import gelu, logsigmoid, sigmoid, silu, softplus, tanh
+from ..ops.selection import one_hot
 from ..ops.shape import constant_pad_nd
 
 __all__ = [
@@ -44,8 +47,6 @@ __all__ = [
 
 def _inplace_or(input, inplace, fn, *args):
     if inplace:
-        from .._ops import inplace as run_inplace
-
         return run_inplace(input, fn, *args)
     return fn(input, *args)
 
@@ -247,7 +248,6 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
     if not training or p == 0:
         return input
-    from .._factories import rand_like
 
     keep = rand_like(input, dtype=input.dtype if input.dtype.category >= 2 else None) >= p
     scale = 0.0 if p == 1 else 1.0 / (1.0 - p)
@@ -270,7 +270,5 @@ def pad(input: Tensor, pad, mode: str = "constant", value=None) -> Tensor:
         raise NotImplementedError(f"gradref: pad mode {mode!r} is not implemented")
     return constant_pad_nd(input, pad, 0 if value is None else value)
 
-
-from ..ops.selection import one_hot  # noqa: E402 - the selection ops live in ops/selection.py
 
 __all__ += ["one_hot"]

@@ -26,7 +26,7 @@ import warnings
 import numpy as np
 
 from .. import _dtypes
-from .._ops import finish, index_map_node, inplace, make_view, needs_grad
+from .._ops import finish, index_map_node, inplace, make_view, needs_grad, retype, set_fields
 from .._tensor import Tensor
 from .indexing import _index_put, narrow_slice, select
 
@@ -462,7 +462,6 @@ def index_put_(self: Tensor, indices, value, accumulate: bool = False) -> Tensor
         )
 
     def put(x, v):
-        from .._ops import retype, set_fields
 
         y = _index_put(x, positions, v)
         if y.grad_fn is not None:

@@ -19,8 +19,9 @@ from .._ops import (
     make_view,
     record,
 )
-from .._tensor import Tensor
+from .._tensor import Tensor, _wrap_dim
 from ._table import register
+from .pointwise import broadcast_shapes, where
 
 
 def _scatter_np(values: np.ndarray, idx: np.ndarray, shape) -> np.ndarray:
@@ -79,7 +80,6 @@ def _index_put(x: Tensor, idx: np.ndarray, v: Tensor) -> Tensor:
 def select(input: Tensor, dim: int, index: int) -> Tensor:
     """The slice at ``index`` along ``dim`` (a view); SelectBackward0 saves ``dim`` and
     ``index`` as given."""
-    from .._tensor import _wrap_dim
 
     if input.dim() == 0:
         raise IndexError("select() cannot be applied to a 0-dim tensor.")
@@ -100,7 +100,6 @@ def select(input: Tensor, dim: int, index: int) -> Tensor:
 def narrow_slice(input: Tensor, dim: int, start: int, end: int, step: int = 1) -> Tensor:
     """aten::slice: the elements ``start:end:step`` along ``dim`` (a view); SliceBackward0
     saves the arguments as given (unclamped)."""
-    from .._tensor import _wrap_dim
 
     if step <= 0:
         raise ValueError("step must be greater than zero")
@@ -124,7 +123,6 @@ def narrow_slice(input: Tensor, dim: int, start: int, end: int, step: int = 1) -
 
 @register("narrow", node="SliceBackward0")
 def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
-    from .._tensor import _wrap_dim
 
     d = _wrap_dim(dim, input.dim())
     size = input.shape[d]
@@ -179,7 +177,6 @@ def _check_gather(name, input: Tensor, dim: int, idx: np.ndarray, other_shape=No
 @register("gather", node="GatherBackward0")
 def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False) -> Tensor:
     """out[i][j] = input[index[i][j]][j] (dim 0); the gradient is a scatter_add into zeros."""
-    from .._tensor import _wrap_dim
 
     idx = _index_tensor("gather", index)
     d = _wrap_dim(dim, input.dim())
@@ -203,7 +200,6 @@ def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False)
 def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
     """input with src[i][j] added at [index[i][j]][j] (dim 0), repeats adding up; gradients:
     ``grad`` for input, ``grad.gather(dim, index)`` for src."""
-    from .._tensor import _wrap_dim
 
     idx = _index_tensor("scatter_add", index)
     d = _wrap_dim(dim, input.dim())
@@ -243,7 +239,6 @@ def _index_vector(name: str, index) -> np.ndarray:
 def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
     """The slices at ``index`` along ``dim`` (a copy); the gradient is an index_add into zeros,
     so repeated indices accumulate."""
-    from .._tensor import _wrap_dim
 
     idx = _index_vector("index_select", index)
     d = _wrap_dim(dim, input.dim())
@@ -269,7 +264,6 @@ def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
 @register("index_add", node="IndexAddBackward0", inplace=True)
 def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1) -> Tensor:
     """input with alpha * source's slices added at ``index`` along ``dim``."""
-    from .._tensor import _wrap_dim
 
     idx = _index_vector("index_add", index)
     d = _wrap_dim(dim, input.dim())
@@ -300,7 +294,6 @@ def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1
 def index_fill(input: Tensor, dim: int, index: Tensor, value) -> Tensor:
     """input with ``value`` at the slices ``index`` along ``dim``; the gradient is zero there
     (IndexFillBackward0; IndexFillBackward1 for a 0-dim tensor value, which gets their sum)."""
-    from .._tensor import _wrap_dim
 
     if not isinstance(index, Tensor) or index.dtype is not _dtypes.int64:
         raise IndexError("index_fill_(): Expected dtype int64 for index.")
@@ -346,7 +339,6 @@ def masked_fill(input: Tensor, mask: Tensor, value) -> Tensor:
             "masked_fill_ only supports boolean masks, but got mask with dtype "
             f"{_dtypes.type_meta_name(getattr(mask, 'dtype', _dtypes.float32))}"
         )
-    from .pointwise import broadcast_shapes, where
 
     out_shape = broadcast_shapes(tuple(input.shape), tuple(mask.shape))
     if isinstance(value, Tensor):

@@ -10,7 +10,9 @@ from .._ops import common_device, compute, record
 from .._ops import retype as _retype
 from .._tensor import Tensor
 from ._table import register
+from .getitem import getitem
 from .pointwise import broadcast_shapes
+from .shape import unsafe_view
 
 
 def _same_dtype(name: str, a: Tensor, b: Tensor) -> None:
@@ -40,10 +42,16 @@ def _check_floating_or_int(a: Tensor) -> None:
         raise RuntimeError("\"addmm_impl_cpu_\" not implemented for 'Bool'")
 
 
-def _matmul_fields(a, b, names):
-    from .nn import _matmul_fields as fields
-
-    return fields(a, b, names)
+def _matmul_fields(a: Tensor, b: Tensor, names=("mat1", "mat2")) -> dict:
+    """mm/addmm's saved geometry: both sizes, and the strides of each operand whose gradient
+    will be computed (torch saves an empty list otherwise)."""
+    na, nb = names
+    return {
+        f"{na}_sym_sizes": tuple(a.shape),
+        f"{na}_sym_strides": tuple(a.stride()) if a.requires_grad else (),
+        f"{nb}_sym_sizes": tuple(b.shape),
+        f"{nb}_sym_strides": tuple(b.stride()) if b.requires_grad else (),
+    }
 
 
 @register("mm", node="MmBackward0")
@@ -229,7 +237,6 @@ def _check_batched_shapes(a: Tensor, b: Tensor) -> None:
 def _fold_matmul(a: Tensor, b: Tensor) -> Tensor:
     """torch's folded matmul: the larger operand (transposed when it is the second) reshaped to
     a matrix, one mm or mv, and an _unsafe_view back (then .mT.contiguous() if transposed)."""
-    from .shape import unsafe_view
 
     transpose = b.dim() > a.dim()
     t1 = _mT(b) if transpose else a
@@ -376,8 +383,6 @@ def _einsum_raw(subs: list[str], out: str, tensors) -> Tensor:
                         r = r.unsqueeze(i)
                 r = r.expand(tuple(sizes[ch] for ch in uniq))
             if uniq != target:  # repeated letters: put the values on the diagonal
-                from .getitem import getitem
-
                 grids = np.indices(tuple(ops[k].shape))
                 pos = {}
                 for i, ch in enumerate(target):

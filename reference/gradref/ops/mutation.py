@@ -7,6 +7,7 @@ import numpy as np
 
 from .._ops import finish, inplace, is_scalar, record
 from .._tensor import Tensor
+from .pointwise import broadcast_shapes
 
 
 def _copy_values(self: Tensor, src) -> Tensor:
@@ -21,7 +22,6 @@ def _copy_values(self: Tensor, src) -> Tensor:
                 stacklevel=3,
             )
             data = data.real
-        from .pointwise import broadcast_shapes
 
         shape = broadcast_shapes(tuple(self.shape), tuple(src.shape))
         if shape != tuple(self.shape):

@@ -14,8 +14,9 @@ from .._ops import common_device, compute, record
 from .._tensor import Tensor
 from ._table import register
 from .indexing import _index_gather, _index_scatter
-from .pointwise import broadcast_shapes, where
-from .shape import constant_pad_nd
+from .linalg import _matmul_fields, check_matrix_product, einsum, matmul, mm
+from .pointwise import broadcast_shapes, logsigmoid, where
+from .shape import constant_pad_nd, unsafe_view
 
 # ------------------------------------------------------------------------------------- linear
 
@@ -23,7 +24,6 @@ from .shape import constant_pad_nd
 @register("addmm", node="AddmmBackward0")
 def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1) -> Tensor:
     """beta * input + alpha * (mat1 @ mat2); AddmmBackward0."""
-    from .linalg import check_matrix_product, mm
 
     check_matrix_product("addmm", mat1, mat2)
     input.expand(mat1.shape[0], mat2.shape[1])  # torch's message when the bias does not fit
@@ -49,23 +49,9 @@ def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1) -> Tens
     return y
 
 
-def _matmul_fields(a: Tensor, b: Tensor, names=("mat1", "mat2")) -> dict:
-    """mm/addmm's saved geometry: both sizes, and the strides of each operand whose gradient
-    will be computed (torch saves an empty list otherwise)."""
-    na, nb = names
-    return {
-        f"{na}_sym_sizes": tuple(a.shape),
-        f"{na}_sym_strides": tuple(a.stride()) if a.requires_grad else (),
-        f"{nb}_sym_sizes": tuple(b.shape),
-        f"{nb}_sym_strides": tuple(b.stride()) if b.requires_grad else (),
-    }
-
-
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """input @ weight.T + bias, dispatched as torch's composite (AddmmBackward0 for 2-D input
     with bias, MmBackward0 without, matmul's nodes for other ranks)."""
-    from .linalg import matmul
-    from .shape import unsafe_view
 
     if input.dim() == 2 and bias is not None:
         return addmm(bias, input, weight.t())
@@ -162,7 +148,6 @@ def _conv_parts(x: Tensor, w: Tensor, geometry, groups: int):
 
 
 def _conv_forward(x, w, bias, geometry, groups):
-    from .linalg import einsum
 
     cols, wr = _conv_parts(x, w, geometry, groups)
     y = einsum("bgckl,gock->bgol", cols, wr)
@@ -173,7 +158,6 @@ def _conv_forward(x, w, bias, geometry, groups):
 
 
 def _conv_grad_input(g, x_shape, w, geometry, groups):
-    from .linalg import einsum
 
     pad_arg, out, index, padded_shape = geometry
     b, c = x_shape[0], x_shape[1]
@@ -186,7 +170,6 @@ def _conv_grad_input(g, x_shape, w, geometry, groups):
 
 
 def _conv_grad_weight(g, x, w_shape, geometry, groups):
-    from .linalg import einsum
 
     out = geometry[1]
     cols, _ = _conv_parts(x, _ShapeOnly(w_shape), geometry, groups)
@@ -681,7 +664,6 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
         x_ = c.self
         if c.pos_weight is None:
             return scale(g, c) * -x_
-        from .pointwise import logsigmoid
 
         return scale(g, c) * (-x_ - (c.pos_weight - 1) * logsigmoid(x_))
 

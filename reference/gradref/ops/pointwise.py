@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _dtypes
+from .._factories import zeros_like
 from .._ops import common_device, compute, is_scalar, record, wrap
 from .._ops import retype as _retype
 from .._tensor import Tensor
@@ -620,7 +621,6 @@ def _np_erf(x):
 def _zero_grad(g, c):
     """The gradient of a piecewise-constant op: zeros, not connected to ``g`` (as torch's
     ``zeros_like(grad)``), so a second derivative finds no graph."""
-    from .._factories import zeros_like
 
     return zeros_like(g)
 

@@ -5,9 +5,14 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _dtypes
+from .._factories import zeros_like
 from .._ops import compute, record
 from .._tensor import Tensor, _wrap_dim
 from ._table import register
+from .indexing import scatter_add
+from .pointwise import maximum, minimum, where
+from .return_types import return_type
+from .shape import cat
 
 
 def reduction_dims(input: Tensor, dim) -> tuple | None:
@@ -162,7 +167,6 @@ def _no_complex(name: str, input: Tensor) -> None:
 
 def _exclusive_cumprod(x: Tensor, d: int) -> Tensor:
     """[1, x0, x0 x1, ...] along ``d``: products of the elements strictly before each one."""
-    from .shape import cat
 
     n = x.shape[d]
     shape = list(x.shape)
@@ -241,20 +245,26 @@ def _cum_dtype(input: Tensor, dtype):
     return _dtypes.int64 if input.dtype.category <= 1 else input.dtype
 
 
-@register("cumsum", node="CumsumBackward0", inplace=True)
-def cumsum(input: Tensor, dim: int, *, dtype=None) -> Tensor:
-    """Cumulative sum; the gradient is the reversed cumulative sum of the gradient."""
+def _cumulative(npfn, input: Tensor, dim: int, dtype):
+    """The wrapped dim and ``npfn`` (np.cumsum, np.cumprod) along it, in the result dtype."""
     d = _wrap_dim(dim, input.dim())
     rdt = _cum_dtype(input, dtype)
     axis = d if input.dim() else None
     y = compute(
-        lambda a: np.cumsum(a, axis=axis).reshape(a.shape),
+        lambda a: npfn(a, axis=axis).reshape(a.shape),
         [input],
         rdt,
         rdt,
         input.device,
         contiguous=True,
     )
+    return d, y
+
+
+@register("cumsum", node="CumsumBackward0", inplace=True)
+def cumsum(input: Tensor, dim: int, *, dtype=None) -> Tensor:
+    """Cumulative sum; the gradient is the reversed cumulative sum of the gradient."""
+    d, y = _cumulative(np.cumsum, input, dim, dtype)
 
     def vjp(g, c):
         if g.dim() == 0:
@@ -269,17 +279,7 @@ def cumsum(input: Tensor, dim: int, *, dtype=None) -> Tensor:
 def cumprod(input: Tensor, dim: int, *, dtype=None) -> Tensor:
     """Cumulative product. The gradient is exact with zeros: element k gets
     sum_{i>=k} g_i * prod_{j<=i, j!=k} x_j, built from cumprods with x_k replaced by 1."""
-    d = _wrap_dim(dim, input.dim())
-    rdt = _cum_dtype(input, dtype)
-    axis = d if input.dim() else None
-    y = compute(
-        lambda a: np.cumprod(a, axis=axis).reshape(a.shape),
-        [input],
-        rdt,
-        rdt,
-        input.device,
-        contiguous=True,
-    )
+    d, y = _cumulative(np.cumprod, input, dim, dtype)
 
     def vjp(g, c):
         x = c.self
@@ -291,7 +291,6 @@ def cumprod(input: Tensor, dim: int, *, dtype=None) -> Tensor:
         big = xm.unsqueeze(-2).expand(tuple(xm.shape[:-1]) + (n, n))
         eye = Tensor._from_array(np.eye(n, dtype=np.bool_), _dtypes.bool, x.device)
         upper = Tensor._from_array(np.triu(np.ones((n, n), np.bool_)), _dtypes.bool, x.device)
-        from .pointwise import where
 
         partial = where(eye, 1.0, big).cumprod(-1)  # [k, i] = prod_{j<=i, j!=k} x_j
         gk = (gm.unsqueeze(-2) * where(upper, partial, 0.0).conj()).sum(-1)
@@ -311,32 +310,20 @@ def cumprod(input: Tensor, dim: int, *, dtype=None) -> Tensor:
 # ------------------------------------------------------------------------------ max, min, amax
 
 
-class _ReturnType(tuple):
-    """torch.return_types.max / min: a (values, indices) pair with named fields."""
-
-    _name = "max"
-
-    def __new__(cls, values, indices):
-        return super().__new__(cls, (values, indices))
-
-    @property
-    def values(self):
-        return self[0]
-
-    @property
-    def indices(self):
-        return self[1]
-
-    def __repr__(self) -> str:
-        return f"torch.return_types.{self._name}(\nvalues={self[0]!r},\nindices={self[1]!r})"
+max_return = return_type("max")
+min_return = return_type("min")
 
 
-class max_return(_ReturnType):  # noqa: N801 - torch's names
-    _name = "max"
-
-
-class min_return(_ReturnType):  # noqa: N801
-    _name = "min"
+def record_full_selection(node: str, input: Tensor, y: Tensor) -> None:
+    """Record a full max/min/median (no dim) as ``node``: ties share the gradient equally."""
+    record(
+        node,
+        [input],
+        [y],
+        [lambda g, c: _evenly_distribute(g, c.self, c.result, None, False)],
+        [("self", "result")],
+        {"self": input, "result": y},
+    )
 
 
 def _evenly_distribute(g: Tensor, x: Tensor, value: Tensor, dims, keepdim: bool) -> Tensor:
@@ -354,22 +341,13 @@ def _extreme(name: str, npfn, argfn, input, dim, keepdim, other):
     if isinstance(dim, Tensor):
         dim, other = None, dim
     if other is not None:
-        from .pointwise import maximum, minimum
-
         return (maximum if name == "max" else minimum)(input, other)
     _no_complex(name, input)
     if dim is None:
         _require_nonempty(name, input, None)
         y = compute(lambda a: npfn(a), [input], input.dtype, input.dtype, input.device)
         node = "MaxBackward1" if name == "max" else "MinBackward1"
-        record(
-            node,
-            [input],
-            [y],
-            [lambda g, c: _evenly_distribute(g, c.self, c.result, None, False)],
-            [("self", "result")],
-            {"self": input, "result": y},
-        )
+        record_full_selection(node, input, y)
         return y
     d = _wrap_dim(dim, input.dim())
     node = "MaxBackward0" if name == "max" else "MinBackward0"
@@ -404,7 +382,6 @@ def _extreme(name: str, npfn, argfn, input, dim, keepdim, other):
     shape = tuple(input.shape)
 
     def vjp(g, c):
-        from .indexing import scatter_add
 
         zeros = Tensor._from_array(np.zeros(shape, g.dtype.np), g.dtype, g.device)
         index_keep = _keep(c.indices, shape, (d,), keepdim)
@@ -575,7 +552,6 @@ def var(input: Tensor, dim=_NO_DIM, unbiased=None, keepdim: bool = False, *, cor
 @register("std", node="StdBackward0")
 def std(input: Tensor, dim=_NO_DIM, unbiased=None, keepdim: bool = False, *, correction=None):
     """Standard deviation; where it is 0 the gradient is 0 (torch masks ``grad / (2 std)``)."""
-    from .pointwise import where
 
     dims, c, keepdim = _var_args(input, dim, unbiased, keepdim, correction)
     _warn_dof("std", _reduction_factor(input, dims), c)
@@ -621,14 +597,11 @@ def _vector_norm_np(a, p, dims, keepdim):
 
 def _vector_norm_backward(g: Tensor, x: Tensor, norm: Tensor, p, dims, keepdim) -> Tensor:
     """torch's linalg_vector_norm_backward, case by case (see CONVENTIONS for the points)."""
-    from .pointwise import where
 
     shape = tuple(x.shape)
     g = _keep(g, shape, dims, keepdim)
     norm = _keep(norm, shape, dims, keepdim)
     if p == 0:
-        from .._factories import zeros_like
-
         return zeros_like(x)
     if p == 1:
         return x.sgn() * g
@@ -750,12 +723,12 @@ def _np_softmax(a, d, log: bool):
     return z - lse if log else np.exp(z - lse)
 
 
-@register("softmax", node="SoftmaxBackward0")
-def softmax(input: Tensor, dim=None, dtype=None) -> Tensor:
-    """exp(x) / sum(exp(x)) along ``dim``; gradient ``y * (g - sum(g * y))``."""
+def _softmax_family(input: Tensor, dim, dtype, log: bool, node: str, grad) -> Tensor:
+    """softmax (``log`` False) or log_softmax along ``dim``, recorded as ``node`` with
+    ``grad(g, result, d)`` as its VJP (zero for a 0-d input)."""
     x, d, dim = _softmax_input(input, dim, dtype)
     y = compute(
-        lambda a: _np_softmax(a, d if x.dim() else None, False),
+        lambda a: _np_softmax(a, d if x.dim() else None, log),
         [x],
         x.dtype,
         x.dtype,
@@ -766,30 +739,27 @@ def softmax(input: Tensor, dim=None, dtype=None) -> Tensor:
     def vjp(g, c):
         if g.dim() == 0:
             return g * 0
-        y_ = c.result
-        return y_ * (g - (g * y_).sum(d, keepdim=True))
+        return grad(g, c.result, d)
 
-    record("SoftmaxBackward0", [x], [y], [vjp], [("result",)], {"result": y, "dim": dim})
+    record(node, [x], [y], [vjp], [("result",)], {"result": y, "dim": dim})
     return y
+
+
+@register("softmax", node="SoftmaxBackward0")
+def softmax(input: Tensor, dim=None, dtype=None) -> Tensor:
+    """exp(x) / sum(exp(x)) along ``dim``; gradient ``y * (g - sum(g * y))``."""
+
+    def grad(g, y, d):
+        return y * (g - (g * y).sum(d, keepdim=True))
+
+    return _softmax_family(input, dim, dtype, False, "SoftmaxBackward0", grad)
 
 
 @register("log_softmax", node="LogSoftmaxBackward0")
 def log_softmax(input: Tensor, dim=None, dtype=None) -> Tensor:
     """x - logsumexp(x) along ``dim``; gradient ``g - exp(y) * sum(g)``."""
-    x, d, dim = _softmax_input(input, dim, dtype)
-    y = compute(
-        lambda a: _np_softmax(a, d if x.dim() else None, True),
-        [x],
-        x.dtype,
-        x.dtype,
-        x.device,
-        contiguous=True,
-    )
 
-    def vjp(g, c):
-        if g.dim() == 0:
-            return g * 0
-        return g - c.result.exp() * g.sum(d, keepdim=True)
+    def grad(g, y, d):
+        return g - y.exp() * g.sum(d, keepdim=True)
 
-    record("LogSoftmaxBackward0", [x], [y], [vjp], [("result",)], {"result": y, "dim": dim})
-    return y
+    return _softmax_family(input, dim, dtype, True, "LogSoftmaxBackward0", grad)

@@ -17,8 +17,10 @@ from .. import _dtypes
 from .._ops import compute, finish, record
 from .._tensor import Tensor, _wrap_dim
 from ._table import register
-from .indexing import gather, scatter_add
-from .reductions import _evenly_distribute, _no_complex
+from .indexing import _index_scatter, gather, scatter_add
+from .pointwise import broadcast_shapes
+from .reductions import _no_complex, record_full_selection
+from .return_types import return_type
 
 #: torch's rule (or its absence) for which of tied elements each op returns
 TIE_RULES: dict[str, str] = {
@@ -79,36 +81,12 @@ TIE_CONVENTIONS: tuple = (
 )
 
 
-class _Pair(tuple):
-    """torch.return_types.<name>: a (values, indices) pair with named fields."""
-
-    _name = "topk"
-
-    def __new__(cls, values, indices):
-        return super().__new__(cls, (values, indices))
-
-    @property
-    def values(self):
-        return self[0]
-
-    @property
-    def indices(self):
-        return self[1]
-
-    def __repr__(self) -> str:
-        return f"torch.return_types.{self._name}(\nvalues={self[0]!r},\nindices={self[1]!r})"
-
-
-def _pair(name: str):
-    return type(name, (_Pair,), {"_name": name})
-
-
-topk_return = _pair("topk")
-sort_return = _pair("sort")
-median_return = _pair("median")
-kthvalue_return = _pair("kthvalue")
-cummax_return = _pair("cummax")
-cummin_return = _pair("cummin")
+topk_return = return_type("topk")
+sort_return = return_type("sort")
+median_return = return_type("median")
+kthvalue_return = return_type("kthvalue")
+cummax_return = return_type("cummax")
+cummin_return = return_type("cummin")
 
 
 def _long(a: np.ndarray, device) -> Tensor:
@@ -237,14 +215,7 @@ def median(input: Tensor, dim=None, keepdim: bool = False):
         else:
             value = np.sort(a, kind="stable")[(a.size - 1) // 2]
         y = finish(value, input.dtype, input.device)
-        record(
-            "MedianBackward0",
-            [input],
-            [y],
-            [lambda g, c: _evenly_distribute(g, c.self, c.result, None, False)],
-            [("self", "result")],
-            {"self": input, "result": y},
-        )
+        record_full_selection("MedianBackward0", input, y)
         return y
     d = _wrap_dim(dim, input.dim())
     if input.dim() == 0:
@@ -362,7 +333,6 @@ def masked_select(input: Tensor, mask: Tensor) -> Tensor:
     the gradient is scattered back to those positions (summed over broadcast dimensions)."""
     if not isinstance(mask, Tensor) or mask.dtype is not _dtypes.bool:
         raise RuntimeError("masked_select: expected BoolTensor for mask")
-    from .pointwise import broadcast_shapes
 
     shape = broadcast_shapes(tuple(input.shape), tuple(mask.shape))
     big = np.broadcast_to(mask._data, shape)
@@ -370,7 +340,6 @@ def masked_select(input: Tensor, mask: Tensor) -> Tensor:
     in_shape = tuple(input.shape)
 
     def vjp(g, c):
-        from .indexing import _index_scatter
 
         full = _index_scatter(g, flat, shape)
         return full.sum_to_size(in_shape) if tuple(shape) != in_shape else full

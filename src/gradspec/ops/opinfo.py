@@ -17,8 +17,8 @@ from hypothesis.extra.numpy import mutually_broadcastable_shapes
 
 from gradspec.inputs import FLOAT_DTYPES, LAYOUTS, shapes
 
-#: the layouts an op is checked in unless its record says otherwise (channels_last is for
-#: Functions, whose inputs are images; the ops' ``expanded`` and ``transposed`` cover strides)
+#: the layouts an op is checked in unless its record lists others: all but channels_last, which
+#: the op records have not been checked in so far
 OP_LAYOUTS = tuple(name for name in LAYOUTS if name != "channels_last")
 
 
