@@ -10,7 +10,7 @@ against ``torch`` runs unchanged against ``gradref``::
 
 gradref imports NumPy and ml_dtypes only, never torch. Its modules import each other at the top,
 except along one circle (a Tensor's methods record ops and run the engine, which build Tensors):
-those edges, and why each is there, are listed and enforced in ``tests/gradref/test_layout.py``.
+those edges, and why each is there, are listed and enforced in ``tests/gradref/test_gradref_layout.py``.
 """
 
 from __future__ import annotations
