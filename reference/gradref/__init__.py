@@ -9,8 +9,9 @@ against ``torch`` runs unchanged against ``gradref``::
     w.grad                # tensor([3.])
 
 gradref imports NumPy and ml_dtypes only, never torch. Its modules import each other at the top,
-except along one circle (a Tensor's methods record ops and run the engine, which build Tensors):
-those edges, and why each is there, are listed and enforced in ``tests/gradref/test_gradref_layout.py``.
+except along one circle (a Tensor's methods record ops and run the engine, which build
+Tensors): those edges, and why each is there, are listed and enforced in
+``tests/gradref/test_gradref_layout.py``.
 """
 
 from __future__ import annotations
