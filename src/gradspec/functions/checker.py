@@ -22,8 +22,8 @@ from gradspec.functions.case import Case, describe_tensor
 from gradspec.functions.checks import (
     CHECKS,
     STRUCTURE_EXAMPLES,
-    VALUE_CHECKS,
     Check,
+    basic_checks,
     checks_for,
 )
 from gradspec.functions.examples import examples
@@ -224,12 +224,6 @@ def _profile_examples() -> int:
     return settings.default.max_examples
 
 
-#: the checks a finding of another check is traced back to: when one of them fails on the
-#: same example, that failure is the root cause (a wrong gradient is the vjp check's finding,
-#: not also edge-shapes' and double-backward's)
-BASIC = ("forward", "vjp", "vjp-fd", "backward-returns")
-
-
 class _Draft:
     """A finding before it is recorded: the check, level, message, key and where it was met."""
 
@@ -318,7 +312,7 @@ class _Session:
             if e.example is None and first.example is not None:
                 e.example = first.example
             on = case if e.example is None else case.variant(e.example, fresh_answers=True)
-            if chk.name not in BASIC and e.level == FAILURE:
+            if not chk.basic and e.level == FAILURE:
                 basic = self._diagnose(chk, on)
                 if basic is not None:
                     if basic.key in self.findings:
@@ -343,8 +337,7 @@ class _Session:
     def _diagnose(self, chk: Check, case: Case):
         """The finding of a basic check on the same example, if one fails there."""
         have_ref = self.spec.reference is not None
-        for name in BASIC:
-            b = CHECKS[name]
+        for b in basic_checks():
             if b.mode == ("fd" if have_ref else "reference"):
                 continue
             sub = case.variant(case.example)
@@ -446,7 +439,7 @@ class _Session:
                 for chk in ([target] if target else active)
                 if self._runs_on(chk, ex, state, stats, large, target is None)
             ]
-            if any(c.name == "double-backward" for c in running):
+            if any(c.second_order for c in running):
                 answers.prefetch_second = ex.second_masked  # one reference run, both orders
             for chk in running:
                 case = Case(spec, sig, ex, T, answers, facts)
@@ -471,7 +464,7 @@ class _Session:
         """Whether ``chk`` runs on example ``ex`` (``searching``: not shrinking a finding)."""
         if chk.name in stats["errors"] or chk.name in stats["settled"]:
             return False
-        if large and chk.name not in VALUE_CHECKS:
+        if large and not chk.value:
             return False  # a large example runs the value checks only
         if chk.once and searching and state["count"] > ONCE_EXAMPLES:
             return False

@@ -1,10 +1,15 @@
 """The named checks. Each is a function of a :class:`~gradspec.functions.case.Case` that raises
 ``CheckFailure`` when the op breaks the behaviour the check is tied to (an id in
 ``catalogue/function_contract.toml``), ``NotApplicable`` when it cannot tell, else returns.
+
+A check is registered with :func:`register` in any module of this package (every module here is
+imported); everything the checker needs to know about it is a field of its :class:`Check`.
 """
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -15,8 +20,18 @@ class Check:
     behaviour: str
     sentence: str
     run: Callable
+    #: where it runs and is listed: cheap, basic checks first (a finding is attributed to the
+    #: first check that meets it); ties are broken by name
+    order: int = 1000
     #: "any", "reference" (needs a reference) or "fd" (only without one)
     mode: str = "any"
+    #: a value check: it also runs on examples larger than ``spec.FULL_BATTERY_ELEMENTS`` (the
+    #: others repeat the call many times over, in layouts, subsets and variants, and skip them)
+    value: bool = False
+    #: a basic check: when another check fails on an example where this one fails too, the
+    #: finding is this one's (a wrong gradient is the vjp check's finding, not also
+    #: edge-shapes' and double-backward's)
+    basic: bool = False
     #: run on the first few examples only (costly, or independent of the drawn example)
     once: bool = False
     #: None: runs whenever it applies; else it runs only when named in ``checks=`` or when
@@ -27,6 +42,9 @@ class Check:
     #: ``STRUCTURE_EXAMPLES`` examples of each distinct structure (a check of metadata, such as
     #: which gradients backward returns, learns nothing new from other values)
     structure: tuple | None = None
+    #: it reads the reference's second-order answers (``case.ref(..., second=...)``): on the
+    #: examples it runs on, one reference run gives the first and second order alike
+    second_order: bool = False
 
 
 #: examples of one structure a check with ``structure`` runs on (per device and dtype)
@@ -35,17 +53,12 @@ STRUCTURE_EXAMPLES = 2
 CHECKS: dict[str, Check] = {}
 
 
-def register(
-    name: str,
-    behaviour: str,
-    sentence: str,
-    mode: str = "any",
-    once: bool = False,
-    default=None,
-    structure: tuple | None = None,
-):
+def register(name: str, behaviour: str, sentence: str, **properties):
+    """Register the decorated function as the check ``name`` (``properties``: the other fields
+    of :class:`Check`)."""
+
     def deco(f):
-        CHECKS[name] = Check(name, behaviour, sentence, f, mode, once, default, structure)
+        CHECKS[name] = Check(name, behaviour, sentence, f, **properties)
         return f
 
     return deco
@@ -64,30 +77,14 @@ def checks_for(reference_given: bool, names=None, spec=None) -> list[Check]:
     ]
 
 
-from gradspec.functions.checks import (  # noqa: E402,F401
-    backward,
-    export,
-    forward,
-    higher,
-    lifetime,
-    modules,
-    mutation,
-    training,
-    transforms,
-    variants,
-)
+def basic_checks() -> list[Check]:
+    """The basic checks, in order."""
+    return [c for c in CHECKS.values() if c.basic]
 
-#: the order checks run and are listed in: cheap, basic ones first (a finding is attributed to
-#: the first check that meets it)
-ORDER = (
-    "forward", "output-requires-grad", "vjp", "vjp-fd", "backward-returns", "needs-input-grad",
-    "layouts", "edge-shapes", "output-subsets", "grad-output-unmodified", "inputs-unmodified",
-    "saved-tensors-version", "graph-freed", "deterministic", "double-backward", "no-grad",
-    "gradcheck", "module-backward", "leaks", "forward-ad", "vmap", "autocast", "compile",
-    "export", "train-steps",
-)  # fmt: skip
-CHECKS = {n: CHECKS[n] for n in sorted(CHECKS, key=lambda n: (ORDER + (n,)).index(n))}
 
-#: the value checks: all that examples larger than ``spec.FULL_BATTERY_ELEMENTS`` run (the rest
-#: repeat the call many times over, in layouts, subsets and variants)
-VALUE_CHECKS = ("forward", "output-requires-grad", "vjp", "vjp-fd", "backward-returns")
+for _module in pkgutil.iter_modules(__path__):
+    importlib.import_module(f"{__name__}.{_module.name}")
+
+_ordered = sorted(CHECKS.items(), key=lambda item: (item[1].order, item[0]))
+CHECKS.clear()
+CHECKS.update(_ordered)

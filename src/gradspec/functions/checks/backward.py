@@ -129,6 +129,9 @@ def _expandable(shape, grad_shape) -> bool:
     "backward returns one gradient per forward argument (extra trailing values None), each with "
     "exactly its input's shape, dtype and device, and None for non-tensor arguments.",
     structure=("shapes", "requires_grad", "args"),
+    order=50,
+    value=True,
+    basic=True,
 )
 def backward_returns(case: Case):
     inputs = case.make_inputs()
@@ -158,6 +161,7 @@ def subsets(n_present: list[int], limit: int = 15):
     "when every input requires grad; a gradient computed for an input whose "
     "ctx.needs_input_grad is False is allowed (torch ignores it) but wasted work: advice.",
     structure=("shapes", "args"),
+    order=60,
 )
 def needs_input_grad(case: Case):
     present = case.floating()

@@ -57,6 +57,7 @@ def emitted(cls, n_args: int) -> list[str]:
     "exporter, opset 11, ONNX_ATEN_FALLBACK) and the exported graph holds the node symbolic "
     "emits.",
     once=True,
+    order=240,
 )
 def export(case: Case):
     import torch

@@ -100,6 +100,9 @@ def check_outputs(case: Case, outs, what="forward", key="base", check="forward",
     "contract.forward-matches-reference",
     "Each output has the reference's values, shape, dtype and the inputs' device (integer and "
     "bool outputs exactly, up to the order of tied values).",
+    order=10,
+    value=True,
+    basic=True,
 )
 def forward(case: Case):
     outs = case.call(case.make_inputs())
@@ -127,6 +130,8 @@ def _differentiable(case: Case, outs, mask) -> tuple[list[bool], list[bool]]:
     "output is differentiable (integer and bool outputs never are); with no input requiring "
     "grad, no output does.",
     structure=("shapes", "requires_grad", "args"),
+    order=20,
+    value=True,
 )
 def output_requires_grad(case: Case):
     ex = case.example
@@ -207,6 +212,9 @@ def grads_script(
     "The gradients backward gives (random cotangents, contiguous inputs) equal the reference's "
     "vector-Jacobian product (or the intended vjp=); at kinks any valid subgradient is accepted.",
     mode="reference",
+    order=30,
+    value=True,
+    basic=True,
 )
 def vjp(case: Case):
     inputs = case.make_inputs()
@@ -289,6 +297,9 @@ def fd_inner_product(case: Case, inputs, grads, cots, outs, what: str):
     "Without a reference: for random cotangent u and direction v, <grad, v> equals <u, J v> by "
     "central finite differences in float64 (skipped along directions that cross a kink).",
     mode="fd",
+    order=40,
+    value=True,
+    basic=True,
 )
 def vjp_fd(case: Case):
     inputs = case.make_inputs()
@@ -304,6 +315,7 @@ def vjp_fd(case: Case):
     "Under torch.no_grad the op runs, gives the same values, and its outputs have no grad_fn "
     "(and do not require grad, unless they are views of an input that does, as torch's own "
     "views are).",
+    order=160,
 )
 def no_grad(case: Case):
     import torch

@@ -21,6 +21,7 @@ def _bits_equal(a, b) -> bool:
     "contract.deterministic-backward",
     "Backward run twice on the same graph (retain_graph=True) gives bit-identical gradients, "
     "unless the spec claims deterministic=False.",
+    order=140,
 )
 def deterministic(case: Case):
     if case.spec.claim("deterministic", True) is False:
@@ -80,6 +81,8 @@ def _double_script(case: Case, inputs, outs, names_msg) -> Script:
     "(e.g. @once_differentiable); first-order gradients are never silently detached where "
     "their derivative is not zero. A double_backward claim is checked both ways.",
     structure=("shapes", "requires_grad", "args"),
+    second_order=True,
+    order=150,
 )
 def double_backward(case: Case):
     claim = case.spec.claim("double_backward")
@@ -223,6 +226,7 @@ def _gradgradcheck(case: Case):
     "including undefined output grads).",
     mode="fd",
     once=True,
+    order=170,
 )
 def gradcheck(case: Case):
     if case.dtype != "float64":

@@ -51,6 +51,7 @@ def _script(case: Case, message: str, collect: bool) -> Script:
     "dropped the graph dies at once: no reference cycle (e.g. an output kept on ctx) keeps it "
     "alive until the garbage collector runs.",
     once=True,
+    order=130,
 )
 def graph_freed(case: Case):
     refs, node_ref, freed = _run(case)
@@ -153,6 +154,7 @@ def _step(case: Case):
     "or made. Keeping the last step's tensors until the next step replaces them (a module's "
     "self.loss) is allowed.",
     once=True,
+    order=190,
 )
 def leaks(case: Case):
     done = case.facts.__dict__.setdefault("leaks_checked", set())

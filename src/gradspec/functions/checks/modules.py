@@ -25,6 +25,7 @@ def defines_backward(module) -> bool:
     "An nn.Module's own backward() method is never called by autograd: the gradients come from "
     "the graph its forward builds; a custom gradient belongs in an autograd.Function.",
     once=True,
+    order=180,
 )
 def module_backward(case: Case):
     module = case.spec.module

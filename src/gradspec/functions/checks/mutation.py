@@ -33,6 +33,7 @@ def _same(a: np.ndarray, b: np.ndarray) -> bool:
     "grad-output-unmodified",
     "contract.grad-output-unmodified",
     "backward never modifies grad_output in place.",
+    order=100,
 )
 def grad_output_unmodified(case: Case):
     inputs = case.make_inputs()
@@ -62,6 +63,7 @@ def grad_output_unmodified(case: Case):
     "contract.inputs-unmodified-unless-dirty",
     "forward and backward leave inputs unmodified, unless forward marks them dirty with "
     "ctx.mark_dirty and returns them.",
+    order=110,
 )
 def inputs_unmodified(case: Case):
     inputs = case.make_inputs()
@@ -133,6 +135,7 @@ def _ctx_tensors(node):
     "one in place after forward makes backward raise instead of silently using the new values "
     "(tensors kept as ctx attributes escape this check).",
     structure=("shapes", "args"),
+    order=120,
 )
 def saved_tensors_version(case: Case):
     present = case.floating()

@@ -42,6 +42,7 @@ _UPDATES = {"SGD": _sgd, "Adam": _adam}
     "parameters after every step equal the reference's (check_module(..., train_steps=N)).",
     mode="reference",
     once=True,
+    order=250,
 )
 def train_steps(case: Case):
     import torch

@@ -88,6 +88,7 @@ def _samples(case: Case) -> list[list]:
     "A custom Function with a vmap rule (generate_vmap_rule=True or a vmap staticmethod) gives "
     "under torch.vmap, and under torch.func.vjp and jacrev, what it gives sample by sample.",
     once=True,
+    order=210,
 )
 def vmap(case: Case):
     import torch
@@ -257,6 +258,7 @@ def _amp_device(method) -> str | None:
     "and custom_bwd are used together. One not written for autocast that fails there gets "
     "advice.",
     once=True,
+    order=220,
 )
 def autocast(case: Case):
     import torch
@@ -369,6 +371,7 @@ def mentions_compile(spec) -> bool:
     "(a compile-only code path).",
     once=True,
     default=mentions_compile,
+    order=230,
 )
 def compile(case: Case):  # noqa: A001 - the check's name
     import torch
@@ -447,6 +450,7 @@ def _graph_breaks(dynamo, fn, args) -> list[str]:
     "A custom Function that defines jvp gives, under forward-mode AD (dual tensors), the "
     "reference's Jacobian-vector product (without a reference: central finite differences in "
     "float64), tensors saved with save_for_forward included.",
+    order=200,
 )
 def forward_ad(case: Case):
     import torch

@@ -166,6 +166,7 @@ def _layout_variant(case: Case, lay, glay, mask, key, baseline):
     "Non-contiguous, offset, strided, expanded (stride-0) and channels_last inputs and "
     "grad_outputs give the same outputs and gradients as contiguous ones (every input "
     "requiring grad; also with every dimension at least 2, where layouts differ).",
+    order=70,
 )
 def layouts(case: Case):
     bases = [case]
@@ -258,6 +259,7 @@ def edge_examples(case: Case) -> list[tuple[str, Example]]:
     "0-d, size-1 and zero-size inputs (every dimension 0, or one of them) work: right outputs, "
     "right gradients (zero-size gradients of the inputs' shapes), no error.",
     once=True,
+    order=80,
 )
 def edge_shapes(case: Case):
     for label, ex in edge_examples(case):
@@ -332,6 +334,7 @@ def _edge(case: Case, sub: Case, ex, label: str, what: str, inputs, outs):
     "A multi-output op backpropagated from any subset of its outputs (the others' grads "
     "undefined, materialized as zeros or None) gives the gradients it gives with zero "
     "cotangents for the rest.",
+    order=90,
 )
 def output_subsets(case: Case):
     inputs = case.make_inputs()
