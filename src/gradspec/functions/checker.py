@@ -11,6 +11,7 @@ up to ``MAX_FINDINGS_PER_CHECK`` distinct ones; each is shrunk by Hypothesis fir
 
 from __future__ import annotations
 
+import inspect
 import time
 from collections.abc import Callable
 
@@ -73,75 +74,36 @@ def resolve_namespace(namespace=None):
     return namespace
 
 
-def check(
-    fn: Callable,
-    reference: Callable | None,
-    signature: str,
-    *,
-    broadcast: bool = False,
-    bounds=None,
-    dtypes=None,
-    devices=None,
-    max_examples: int | None = None,
-    checks=None,
-    optional=(),
-    claims: dict | None = None,
-    name: str | None = None,
-    namespace=None,
-    args: dict | None = None,
-    vjp: Callable | None = None,
-    rtol=None,
-    atol=None,
-    strict: bool = False,
-    integer_inputs: dict | None = None,
-    sizes: dict | None = None,
-    block_sizes=(),
-    max_elements: int | None = None,
-) -> Report:
+def check(fn: Callable, reference: Callable | None, signature: str, *, namespace=None, **options):
     """Check ``fn`` (e.g. ``MyFunction.apply``) against ``reference`` (a callable on gradref
-    tensors with the same positional arguments, or None for finite differences only).
+    tensors with the same positional arguments, or None for finite differences only) over
+    ``signature`` (gufunc style over the tensor arguments): ``run(spec(fn, reference, signature,
+    **options), namespace=namespace)``.
 
-    ``signature`` is gufunc style over the *tensor* arguments (``"(n,i),(o,i),(o)?->(n,o)"``;
-    ``?`` after an input marks it optional, sometimes passed as None; ``optional=(2,)`` does the
-    same); dimensions only outputs have are sized by the reference. ``args``: non-tensor
-    positional arguments ``{position: value or Hypothesis strategy}``. ``vjp``: the intended
-    backward of a surrogate-gradient Function, ``vjp(*inputs, *grad_outputs)`` on reference
-    tensors. ``broadcast`` adds broadcast loop dimensions. ``bounds``: ``(low, high)`` or one
-    pair per input. ``integer_inputs``: integer or bool tensor inputs (targets, indices, masks),
-    ``{input: (low, high)}`` with ``high`` exclusive or a dimension name, ``(low, high, [extra
-    values])``, or ``"bool"``. ``rtol``/``atol``: a number or one per dtype. ``strict``: advice
-    counts as failure. ``sizes``: per core dimension name, an int, a range, a list of ints or a
-    strategy; ``block_sizes``: a kernel's tile sizes B, so drawn sizes include 1, B-1, B, B+1 and
-    2B+1 (within ``max_elements`` per example; large examples run the value checks only).
-    Defaults: float32 and float64, every available device, the active Hypothesis
-    profile's example count, every check that applies. ``claims``: see
-    :data:`gradspec.functions.spec.CLAIMS`. ``namespace``: the reference namespace (default
+    ``options`` are those of :func:`gradspec.spec` (``args=``, ``vjp=``, ``sizes=``,
+    ``block_sizes=``, ``claims=``, ``dtypes=``, ...; see ``help(gradspec.spec)``), each
+    validated there (a bad one raises :class:`SpecError` naming it). ``namespace``: the
+    reference namespace (a module or a module name; default ``$GRADSPEC_NAMESPACE`` or else
     ``gradref``; ``"torch"`` works too).
     """
-    s = spec(
-        fn,
-        reference,
-        signature,
-        broadcast=broadcast,
-        bounds=bounds,
-        dtypes=dtypes,
-        devices=devices,
-        optional=optional,
-        claims=claims,
-        name=name,
-        max_examples=max_examples,
-        checks=checks,
-        args=args,
-        vjp=vjp,
-        rtol=rtol,
-        atol=atol,
-        strict=strict,
-        integer_inputs=integer_inputs,
-        sizes=sizes,
-        block_sizes=block_sizes,
-        **({} if max_elements is None else {"max_elements": max_elements}),
-    )
-    return run(s, namespace=namespace)
+    unknown = [k for k in options if k not in _SPEC_OPTIONS]
+    if unknown:
+        raise TypeError(f"check() got an unexpected keyword argument {unknown[0]!r}")
+    if options.get("max_elements", 0) is None:  # None: the default budget
+        del options["max_elements"]
+    return run(spec(fn, reference, signature, **options), namespace=namespace)
+
+
+def _check_signature() -> inspect.Signature:
+    """check()'s signature as help() and inspect show it: spec()'s options and ``namespace``."""
+    params = list(inspect.signature(spec).parameters.values())
+    namespace = inspect.Parameter("namespace", inspect.Parameter.KEYWORD_ONLY, default=None)
+    return inspect.Signature([*params[:3], namespace, *params[3:]], return_annotation="Report")
+
+
+#: the keyword options check() passes on to spec()
+_SPEC_OPTIONS = frozenset(list(inspect.signature(spec).parameters)[3:])
+check.__signature__ = _check_signature()
 
 
 def run(

@@ -481,18 +481,31 @@ def spec(
     block_sizes=(),
     max_elements: int = DEFAULT_MAX_ELEMENTS,
 ) -> Spec:
-    """Build and validate a :class:`Spec` (raises :class:`SpecError` naming any problem).
+    """Build and validate a :class:`Spec` (raises :class:`SpecError` naming any problem). These
+    options are also those of :func:`gradspec.check` and :func:`gradspec.check_module`.
 
-    ``args``: non-tensor positional arguments ``{position: value or strategy}``; the signature
-    lists the tensor arguments only, in order. ``vjp``: the intended backward
-    ``vjp(*inputs, *grad_outputs)`` of a surrogate-gradient Function (checked instead of the
-    reference's gradient). ``rtol``/``atol``: a number or ``{dtype: number}``. ``strict``: advice
-    counts as failure. ``integer_inputs``: integer or bool tensor inputs,
-    ``{input: (low, high)}`` (``high`` exclusive, or a dimension name: ``(0, "c")`` draws class
-    indices), ``(low, high, [extra values])`` or ``"bool"``. ``sizes``: per core dimension
-    name an int, a range, a list of ints or a strategy. ``block_sizes``: a kernel's tile sizes
-    B; drawn sizes then include 1, B-1, B, B+1 and 2B+1, within ``max_elements`` per example
-    (examples above ``FULL_BATTERY_ELEMENTS`` run the value checks only)."""
+    ``fn``: the op under test (e.g. ``MyFunction.apply``). ``reference``: a callable on gradref
+    tensors with the same positional arguments, or None for finite differences only.
+    ``signature``: gufunc style over the *tensor* arguments (``"(n,i),(o,i),(o)?->(n,o)"``;
+    ``?`` after an input marks it optional, sometimes passed as None; ``optional=(2,)`` does the
+    same); dimensions only outputs have are sized by the reference.
+
+    ``args``: non-tensor positional arguments ``{position: value or Hypothesis strategy}``; the
+    signature lists the tensor arguments only, in order. ``vjp``: the intended backward
+    ``vjp(*inputs, *grad_outputs)`` of a surrogate-gradient Function, on reference tensors
+    (checked instead of the reference's gradient). ``broadcast`` adds broadcast loop
+    dimensions. ``bounds``: ``(low, high)`` or one pair per input. ``integer_inputs``: integer
+    or bool tensor inputs (targets, indices, masks), ``{input: (low, high)}`` with ``high``
+    exclusive or a dimension name (``(0, "c")`` draws class indices), ``(low, high, [extra
+    values])``, or ``"bool"``. ``rtol``/``atol``: a number or ``{dtype: number}``. ``strict``:
+    advice counts as failure. ``sizes``: per core dimension name, an int, a range, a list of
+    ints or a strategy. ``block_sizes``: a kernel's tile sizes B, so drawn sizes include 1,
+    B-1, B, B+1 and 2B+1, within ``max_elements`` per example (examples above
+    ``FULL_BATTERY_ELEMENTS`` run the value checks only). ``claims``: see :data:`CLAIMS`.
+    ``name``: the label in reports. ``checks``: the checks to run (see ``gradspec list``).
+
+    Defaults: float32 and float64 (``dtypes``), every available device (``devices``), the
+    active Hypothesis profile's example count (``max_examples``), every check that applies."""
     return Spec(
         fn=fn,
         reference=reference,
