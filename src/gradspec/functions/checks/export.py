@@ -11,6 +11,7 @@ import warnings
 from gradspec.functions.case import Case, CheckFailure, NotApplicable
 from gradspec.functions.checks import register
 from gradspec.functions.checks.transforms import function_class
+from gradspec.functions.usercode import user_call
 
 
 def torchscript_exporter() -> dict:
@@ -81,7 +82,7 @@ def export(case: Case):
 
     class Wrapped(torch.nn.Module):
         def forward(self, *xs):
-            return fn(*xs)
+            return user_call(fn, *xs)
 
     kinds = torch.onnx.OperatorExportTypes
     buf = io.BytesIO()

@@ -10,6 +10,7 @@ from gradspec.functions.checks import register
 from gradspec.functions.oracles import fd_directional, to_numpy
 from gradspec.functions.script import Script
 from gradspec.functions.ties import explained_by_ties
+from gradspec.functions.usercode import user_call
 from gradspec.tolerances import dtype_name
 
 
@@ -243,7 +244,7 @@ def fd_inner_product(case: Case, inputs, grads, cots, outs, what: str):
     import torch
 
     values = case.values
-    f = lambda *xs: case.spec.fn(*case.full_args(list(xs)))  # noqa: E731
+    f = lambda *xs: user_call(case.spec.fn, *case.full_args(list(xs)))  # noqa: E731
     try:
         xs64 = [
             None

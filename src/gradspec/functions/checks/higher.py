@@ -10,6 +10,7 @@ from gradspec.functions.case import Case, CheckFailure, FnRaised, NotApplicable,
 from gradspec.functions.checks import register
 from gradspec.functions.oracles import to_numpy
 from gradspec.functions.script import Script
+from gradspec.functions.usercode import user_call
 
 
 def _bits_equal(a, b) -> bool:
@@ -130,8 +131,12 @@ def double_backward(case: Case):
                 if g is not None and g.requires_grad
             ]
             try:
-                g2 = torch.autograd.grad(
-                    [g for g, _ in pairs], wrt + cots, [v for _, v in pairs], allow_unused=True
+                g2 = user_call(
+                    torch.autograd.grad,
+                    [g for g, _ in pairs],
+                    wrt + cots,
+                    [v for _, v in pairs],
+                    allow_unused=True,
                 )
             except RuntimeError as e:
                 refused = e
@@ -212,7 +217,7 @@ def _gradgradcheck(case: Case):
     if any(x is not None and x.numel() == 0 for x in xs):
         raise NotApplicable("gradgradcheck refuses zero-size inputs (edge-shapes covers them)")
     try:
-        gradcheck_shim.gradgradcheck(_fn64(case), xs, fast_mode=True)
+        user_call(gradcheck_shim.gradgradcheck, _fn64(case), xs, fast_mode=True)
     except Exception as e:
         raise CheckFailure(
             f"gradgradcheck failed: {str(e).splitlines()[0]}", repro=_gradcheck_script(case, True)
@@ -237,7 +242,9 @@ def gradcheck(case: Case):
     if not any(x is not None and x.requires_grad for x in xs):
         raise NotApplicable("no input requires grad")
     try:
-        gradcheck_shim.gradcheck(_fn64(case), xs, fast_mode=True, check_undefined_grad=True)
+        user_call(
+            gradcheck_shim.gradcheck, _fn64(case), xs, fast_mode=True, check_undefined_grad=True
+        )
     except Exception as e:
         raise CheckFailure(
             f"gradcheck failed: {str(e).splitlines()[0]}", repro=_gradcheck_script(case, False)

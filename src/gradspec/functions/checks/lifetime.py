@@ -8,6 +8,7 @@ import weakref
 from gradspec.functions.case import Case, CheckFailure, NotApplicable
 from gradspec.functions.checks import register
 from gradspec.functions.script import Script
+from gradspec.functions.usercode import user_call
 
 
 def _run(case: Case):
@@ -133,7 +134,11 @@ def _step(case: Case):
         diff = [o for _, o in case.diff_outputs(outs)]
         cots = [torch.ones_like(o) for o in diff]
         wrt = [x for _, x in leaves if x.requires_grad]
-        grads = torch.autograd.grad(diff, wrt, cots, allow_unused=True) if diff and wrt else ()
+        grads = (
+            user_call(torch.autograd.grad, diff, wrt, cots, allow_unused=True)
+            if diff and wrt
+            else ()
+        )
     except Exception:  # noqa: BLE001 - forward and backward errors belong to other checks
         return None
     watched = list(leaves)

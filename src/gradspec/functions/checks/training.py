@@ -12,6 +12,7 @@ import numpy as np
 from gradspec.functions.case import Case, CheckFailure, NotApplicable
 from gradspec.functions.checks import register
 from gradspec.functions.oracles import to_numpy
+from gradspec.functions.usercode import user_call
 from gradspec.tolerances import tolerance
 
 #: the optimizers, with torch's defaults except the learning rates
@@ -84,7 +85,7 @@ def train_steps(case: Case):
             loss = sum(((o - torch.tensor(targets[k], dtype=o.dtype, device=o.device)) ** 2).sum()
                        for k, o in diff) / count  # fmt: skip
             try:
-                loss.backward()
+                user_call(loss.backward)
             except Exception as e:  # noqa: BLE001 - the module's backward
                 raise CheckFailure(
                     f"{opt_name} step {step}: backward raised {type(e).__name__}: {e}",

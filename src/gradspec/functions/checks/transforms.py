@@ -10,6 +10,7 @@ import numpy as np
 from gradspec.functions.case import ADVICE, Case, CheckFailure, NotApplicable
 from gradspec.functions.checks import register
 from gradspec.functions.oracles import to_numpy
+from gradspec.functions.usercode import user_call
 from gradspec.tolerances import tolerance
 
 #: samples stacked along the batch dimension of the vmap check
@@ -122,7 +123,7 @@ def vmap(case: Case):
     args = case.full_args(stacked)
     in_dims = tuple(0 if isinstance(a, torch.Tensor) else None for a in args)
     try:
-        batched = torch.vmap(lambda *a: case.spec.fn(*a), in_dims=in_dims)(*args)
+        batched = user_call(torch.vmap(lambda *a: case.spec.fn(*a), in_dims=in_dims), *args)
     except Exception as e:  # noqa: BLE001 - the user's vmap rule
         raise CheckFailure(
             f"torch.vmap({cls.__name__}.apply) raised {type(e).__name__}: {e}",
@@ -161,7 +162,7 @@ def vmap(case: Case):
         return pullback(tuple(cs))
 
     try:
-        vgrads = torch.vmap(sample_vjp, in_dims=in_dims + (0,) * len(cots))(*args, *cots)
+        vgrads = user_call(torch.vmap(sample_vjp, in_dims=in_dims + (0,) * len(cots)), *args, *cots)
     except Exception as e:  # noqa: BLE001
         raise CheckFailure(
             f"torch.vmap(torch.func.vjp({cls.__name__}.apply)) raised {type(e).__name__}: {e}",
@@ -171,7 +172,7 @@ def vmap(case: Case):
         diff = [outs[k] for k in float_idx]
         leaves = [xs[i] for i in wrt]
         cb = [c[b] for c in cots]
-        eng = torch.autograd.grad(diff, leaves, cb, allow_unused=True, retain_graph=True)
+        eng = user_call(torch.autograd.grad, diff, leaves, cb, allow_unused=True, retain_graph=True)
         for j, (g, e) in enumerate(zip(vgrads, eng)):
             if e is None:
                 continue
@@ -200,8 +201,9 @@ def _jacrev(case: Case, cls, sample, wrt, float_idx) -> None:
         return (out if isinstance(out, tuple) else (out,))[k]
 
     try:
-        jac = torch.func.jacrev(f, argnums=tuple(range(len(wrt))))(
-            *[args[case.positions[i]] for i in wrt]
+        jac = user_call(
+            torch.func.jacrev(f, argnums=tuple(range(len(wrt)))),
+            *[args[case.positions[i]] for i in wrt],
         )
     except Exception as e:  # noqa: BLE001
         raise CheckFailure(
@@ -212,8 +214,8 @@ def _jacrev(case: Case, cls, sample, wrt, float_idx) -> None:
     for r in range(out.numel()):
         e = torch.zeros_like(out).reshape(-1)
         e[r] = 1
-        rows = torch.autograd.grad(out, [xs[i] for i in wrt], e.reshape(out.shape),
-                                   retain_graph=True, allow_unused=True)  # fmt: skip
+        rows = user_call(torch.autograd.grad, out, [xs[i] for i in wrt], e.reshape(out.shape),
+                         retain_graph=True, allow_unused=True)  # fmt: skip
         for j, row in enumerate(rows):
             if row is None:
                 continue
@@ -285,7 +287,7 @@ def autocast(case: Case):
         raise NotApplicable("no floating input")
     try:
         with torch.autocast(device_type, dtype=amp):
-            outs = case.spec.fn(*case.full_args(inputs))
+            outs = user_call(case.spec.fn, *case.full_args(inputs))
     except Exception as e:  # noqa: BLE001 - the user's forward under autocast
         raise CheckFailure(
             f"forward raised {type(e).__name__} under torch.autocast({device_type!r}, "
@@ -300,7 +302,7 @@ def autocast(case: Case):
     cots = [torch.ones_like(o) for o in diff]
     wrt = [x for x in inputs if x is not None and x.requires_grad]
     try:
-        grads = torch.autograd.grad(diff, wrt, cots, allow_unused=True)
+        grads = user_call(torch.autograd.grad, diff, wrt, cots, allow_unused=True)
     except Exception as e:  # noqa: BLE001 - the user's backward
         if not fwd:  # not written for autocast: allowed, worth knowing before AMP training
             raise CheckFailure(
@@ -387,14 +389,14 @@ def compile(case: Case):  # noqa: A001 - the check's name
     diff = case.diff_outputs(outs)
     cots = case.cotangents(outs)
     wrt = [x for x in inputs if x is not None and x.requires_grad]
-    eager = torch.autograd.grad([o for _, o in diff], wrt, cots, allow_unused=True) if (
+    eager = user_call(torch.autograd.grad, [o for _, o in diff], wrt, cots, allow_unused=True) if (
         diff and wrt) else ()  # fmt: skip
     fn = case.spec.fn
     dynamo.reset()
     try:
         compiled = torch.compile(fn, backend="aot_eager", dynamic=False)
         c_inputs = _float_inputs(case)
-        c_outs = compiled(*case.full_args(c_inputs))
+        c_outs = user_call(compiled, *case.full_args(c_inputs))
     except Exception as e:  # noqa: BLE001 - torch.compile could not run it
         dynamo.reset()
         if "not supported" in str(e) and "Python" in str(e):
@@ -414,7 +416,7 @@ def compile(case: Case):  # noqa: A001 - the check's name
     c_diff = [c_outs[k] for k, _ in diff]
     c_wrt = [x for x in c_inputs if x is not None and x.requires_grad]
     if eager:
-        c_grads = torch.autograd.grad(c_diff, c_wrt, cots, allow_unused=True)
+        c_grads = user_call(torch.autograd.grad, c_diff, c_wrt, cots, allow_unused=True)
         for j, (g, e) in enumerate(zip(c_grads, eager)):
             if e is None or g is None:
                 continue
@@ -435,7 +437,7 @@ def compile(case: Case):  # noqa: A001 - the check's name
 
 def _graph_breaks(dynamo, fn, args) -> list[str]:
     try:
-        info = dynamo.explain(fn)(*args)
+        info = user_call(dynamo.explain(fn), *args)
     except Exception:  # noqa: BLE001 - explain is best effort
         return []
     return [str(getattr(r, "reason", r)).splitlines()[0] for r in info.break_reasons]
@@ -475,7 +477,7 @@ def forward_ad(case: Case):
                 x if t is None else fwad.make_dual(x, torch.tensor(t, dtype=x.dtype))
                 for x, t in zip(inputs, tangents)
             ]
-            outs = case.spec.fn(*case.full_args(duals))
+            outs = user_call(case.spec.fn, *case.full_args(duals))
             outs = outs if isinstance(outs, tuple) else (outs,)
             got = [
                 None if not isinstance(o, torch.Tensor) else fwad.unpack_dual(o).tangent
@@ -525,7 +527,7 @@ def _reference_jvp(case: Case, tangents) -> list:
             return out if isinstance(out, tuple) else (out,)
 
         try:
-            _, jv = T.func.jvp(f, tuple(prim[i] for i in wrt), tuple(tans))
+            _, jv = user_call(T.func.jvp, f, tuple(prim[i] for i in wrt), tuple(tans))
         except Exception as e:  # noqa: BLE001 - the reference cannot do forward AD
             raise NotApplicable(f"the reference's jvp could not be computed: {e}") from None
         return [None if t is None else np.asarray(t.detach().tolist(), dtype=np.float64)
@@ -539,7 +541,7 @@ def _reference_jvp(case: Case, tangents) -> list:
     def at(sign):
         xs = [None if x is None else (x if t is None else x + sign * h * torch.tensor(t,
               dtype=torch.float64)) for x, t in zip(base, tangents)]  # fmt: skip
-        out = case.spec.fn(*case.full_args(xs))
+        out = user_call(case.spec.fn, *case.full_args(xs))
         return out if isinstance(out, tuple) else (out,)
 
     plus, minus = at(1.0), at(-1.0)
