@@ -21,10 +21,10 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import gradspec  # noqa: E402
-from benchmarks import zoo_functions as z  # noqa: E402
 from gradspec.functions import gradcheck as gradcheck_shim  # noqa: E402
 from gradspec.functions import seeds  # noqa: E402
 from gradspec.functions.signature import parse_signature  # noqa: E402
+from tests.fixtures import zoo_functions as z  # noqa: E402
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""The kernel authors' zoo (``benchmarks/kernel_functions.py``, and the Triton kernels of
+"""The kernel authors' zoo (``tests/fixtures/kernel_functions.py``, and the Triton kernels of
 ``examples/triton_kernels.py`` when they can run here) through gradspec.check and through
 gradcheck + gradgradcheck, side by side: which planted bugs each catches, which check catches
 them, and whether the correct versions pass.
@@ -14,13 +14,12 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
-sys.path.insert(0, HERE)
 
-import kernel_functions as kf  # noqa: E402
 import torch  # noqa: E402
 
 import gradspec  # noqa: E402
 from gradspec.functions import gradcheck as gc_shim  # noqa: E402
+from tests.fixtures import kernel_functions as kf  # noqa: E402
 
 
 def _gradcheck_catches(fn, sig: str) -> bool:

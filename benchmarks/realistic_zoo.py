@@ -1,5 +1,5 @@
 """The realistic zoo: custom autograd Functions written the way real projects write them
-(``benchmarks/realistic_functions.py``), half correct, half with one planted bug each, run
+(``tests/fixtures/realistic_functions.py``), half correct, half with one planted bug each, run
 through ``gradspec.check`` with defaults (or the one README-documented option an entry names)
 and through what a careful user does today: ``gradcheck`` + ``gradgradcheck`` in float64 on one
 input of a typical shape. Prints, per entry, both verdicts and what gradspec found; then bugs
@@ -27,9 +27,9 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import gradref as T  # noqa: E402
 
 import gradspec  # noqa: E402
-from benchmarks import realistic_functions as R  # noqa: E402
 from gradspec.functions import gradcheck as gradcheck_shim  # noqa: E402
 from gradspec.functions.module import module_spec  # noqa: E402
+from tests.fixtures import realistic_functions as R  # noqa: E402
 
 F = T.nn.functional
 

@@ -148,3 +148,18 @@ def test_no_import_cycles():
         if m not in state:
             visit(m, [])
     assert not cycles, "import cycles:\n" + "\n".join(" -> ".join(c) for c in cycles)
+
+
+def test_tests_import_nothing_from_benchmarks():
+    """The Functions tests check live in ``tests/fixtures`` (the zoos in ``benchmarks/`` import
+    them from there): no test depends on a benchmark."""
+    found = []
+    for p in sorted(Path(__file__).resolve().parent.rglob("*.py")):
+        for node in ast.walk(ast.parse(p.read_text())):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            found += [f"{p.name}:{node.lineno}" for n in names if n.split(".")[0] == "benchmarks"]
+    assert not found, f"tests importing from benchmarks/: {found}"

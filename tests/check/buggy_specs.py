@@ -1,7 +1,7 @@
 """Specs used by the CLI and plugin tests: one correct, one with a planted bug."""
 
 import gradspec
-from benchmarks import zoo_functions as z
+from tests.fixtures import zoo_functions as z
 
 sin_ok = gradspec.spec(
     z.Sin.apply,

@@ -5,9 +5,9 @@ import json
 import pytest
 
 import gradspec
-from benchmarks import zoo_functions as z
 from gradspec.functions import seeds
 from gradspec.functions.checks import CHECKS
+from tests.fixtures import zoo_functions as z
 
 FAST = dict(dtypes=["float64"], max_examples=4)
 
@@ -45,7 +45,7 @@ def test_failure_carries_check_example_and_reproducer():
     assert f.behaviour == CHECKS["backward-returns"].behaviour
     assert "dtype" in f.message and "float64" in f.message
     assert {"shapes", "dtype", "requires_grad", "layouts", "inputs"} <= set(f.example)
-    assert "from benchmarks.zoo_functions import" in f.reproducer
+    assert "from tests.fixtures.zoo_functions import" in f.reproducer
     compile(f.reproducer, "<reproducer>", "exec")
     assert json.loads(report.to_json())["failures"][0]["check"] == "backward-returns"
 

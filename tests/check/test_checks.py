@@ -3,8 +3,8 @@
 import pytest
 
 import gradspec
-from benchmarks import zoo_functions as z
 from gradspec.functions import seeds
+from tests.fixtures import zoo_functions as z
 
 EW = "()->()"
 LIN = "(n,i),(o,i),(o)?->(n,o)"

@@ -13,8 +13,8 @@ import torch
 from torch.autograd import Function
 
 import gradspec
-from benchmarks import zoo_functions as z
 from gradspec.functions import seeds
+from tests.fixtures import zoo_functions as z
 
 FAST = dict(max_examples=6)
 LIN = "(n,i),(o,i),(o)?->(n,o)"

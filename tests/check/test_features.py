@@ -14,9 +14,9 @@ from hypothesis import strategies as st
 from torch.autograd import Function
 
 import gradspec
-from benchmarks import realistic_functions as R
-from benchmarks import zoo_functions as z
 from gradspec.functions import seeds
+from tests.fixtures import realistic_functions as R
+from tests.fixtures import zoo_functions as z
 
 FAST = dict(max_examples=5)
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

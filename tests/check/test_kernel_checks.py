@@ -1,4 +1,4 @@
-"""Kernel authors' bugs (``benchmarks/kernel_functions.py``): each new check passes the correct
+"""Kernel authors' bugs (``tests/fixtures/kernel_functions.py``): each new check passes the correct
 Function and catches its planted bug, and no other check catches that bug; tile boundaries are
 reached with ``block_sizes=``; the options are validated up front."""
 
@@ -8,11 +8,11 @@ import pytest
 import torch
 
 import gradspec
-from benchmarks import kernel_functions as kf
-from benchmarks.torch_compat import DEVICE_DECORATORS
 from gradspec.functions.checks import CHECKS
 from gradspec.functions.examples import boundary_sizes, sized_shapes
 from gradspec.functions.signature import parse_signature
+from tests.fixtures import kernel_functions as kf
+from tests.fixtures.torch_compat import DEVICE_DECORATORS
 
 #: cases whose Functions need something the installed torch lacks -> why
 UNAVAILABLE = (
@@ -136,7 +136,7 @@ def test_a_function_meant_for_cuda_autocast_is_not_run_under_cpu_autocast():
     # AmpLinear's decorators say CUDA (torch.amp's with device_type="cuda", or before torch 2.4
     # torch.cuda.amp's, which name no device): under CPU bfloat16 autocast its backward would
     # meet a bfloat16 gradient with the float32 saved weight, which is not what it was built for
-    from benchmarks import realistic_functions as R
+    from tests.fixtures import realistic_functions as R
 
     report = gradspec.check(
         R.AmpLinear.apply, lambda x, w: x @ w.t(), "(n,i),(o,i)->(n,o)",

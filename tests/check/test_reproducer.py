@@ -7,7 +7,7 @@ import sys
 import pytest
 
 import gradspec
-from benchmarks import zoo_functions as z
+from tests.fixtures import zoo_functions as z
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
