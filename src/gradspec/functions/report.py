@@ -35,10 +35,6 @@ class Failure:
         return asdict(self)
 
 
-#: the same record, by what it is in general
-Finding = Failure
-
-
 @dataclass
 class ReferenceNote:
     """The reference (not the op) was at fault on some example: it raised, gave non-finite

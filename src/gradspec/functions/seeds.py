@@ -128,10 +128,6 @@ class MulConstant(Function):
         return grad_output * ctx.constant, None
 
 
-def mul_constant(x):
-    return MulConstant.apply(x, 0.5)
-
-
 class MyCube(Function):
     """x**3 returning the derivative as a second, non-differentiable-by-design output
     (notes/extending.func.rst); backward written with torch ops, so double backward works."""
