@@ -61,6 +61,14 @@ def test_every_contract_behaviour_has_a_check():
     assert not missing, f"contract ids without a check: {missing}"
 
 
+def test_every_check_names_a_catalogued_contract_behaviour():
+    from gradspec.functions.checks import CHECKS
+
+    contract = {b.id for b in BEHAVIOURS if b.area == "contract"}
+    unknown = {c.name: c.behaviour for c in CHECKS.values() if c.behaviour not in contract}
+    assert not unknown, f"checks tied to no contract behaviour of the catalogue: {unknown}"
+
+
 def test_every_scenario_names_a_catalogued_behaviour():
     ids = {b.id for b in BEHAVIOURS}
     unknown = sorted({s.behaviour_id for s in all_scenarios()} - ids)
