@@ -42,9 +42,6 @@ class Check:
     #: ``STRUCTURE_EXAMPLES`` examples of each distinct structure (a check of metadata, such as
     #: which gradients backward returns, learns nothing new from other values)
     structure: tuple | None = None
-    #: it reads the reference's second-order answers (``case.ref(..., second=...)``): on the
-    #: examples it runs on, one reference run gives the first and second order alike
-    second_order: bool = False
 
 
 #: examples of one structure a check with ``structure`` runs on (per device and dtype)

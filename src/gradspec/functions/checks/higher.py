@@ -82,7 +82,6 @@ def _double_script(case: Case, inputs, outs, names_msg) -> Script:
     "(e.g. @once_differentiable); first-order gradients are never silently detached where "
     "their derivative is not zero. A double_backward claim is checked both ways.",
     structure=("shapes", "requires_grad", "args"),
-    second_order=True,
     order=150,
 )
 def double_backward(case: Case):
