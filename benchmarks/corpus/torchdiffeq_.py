@@ -1,0 +1,3 @@
+PACKAGE='x'
+def entries():
+    raise ImportError('not written yet')
