@@ -45,7 +45,6 @@ def _one_line(text: str, width: int = 150) -> str:
 
 def run_entry(pkg: str, version: str, e, max_examples: int, gradcheck: bool) -> dict:
     import gradspec
-
     from benchmarks.corpus._harness import run_gradcheck
 
     row = dict(package=pkg, version=version, name=e.name, kind=e.kind, surrogate=e.surrogate)
@@ -157,8 +156,9 @@ def main(argv=None) -> int:
         "ok": sum(r["verdict"] == "ok" for r in checked),
         "advice_only": sum(r["verdict"] == "advice" for r in checked),
         "failed": sum("failure" in r["verdict"] for r in checked),
-        "crashed": sum(r["verdict"] in ("CRASH", "SpecError") or "ERROR" in r["verdict"]
-                       for r in checked),  # fmt: skip
+        "crashed": sum(
+            r["verdict"] in ("CRASH", "SpecError") or "ERROR" in r["verdict"] for r in checked
+        ),  # fmt: skip
         "gradcheck_failed": sum(r.get("gradcheck") == "FAIL" for r in checked),
         "seconds": round(total, 1),
         "max_examples": args.max_examples,
@@ -168,7 +168,8 @@ def main(argv=None) -> int:
         f"{counts['entries']} Functions/Modules from {counts['packages']} packages in "
         f"{total:.0f} s (max_examples={args.max_examples}): {counts['ok']} ok, "
         f"{counts['advice_only']} advice only, {counts['failed']} failed, "
-        f"{counts['crashed']} crashed/internal errors; gradcheck failed {counts['gradcheck_failed']}"
+        f"{counts['crashed']} crashed/internal errors; "
+        f"gradcheck failed {counts['gradcheck_failed']}"
     )
     if args.json:
         with open(args.json, "w") as f:

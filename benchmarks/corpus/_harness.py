@@ -39,6 +39,9 @@ class Entry:
     #: the package documents this Function/Module as taking a surrogate (not the derivative)
     #: backward: gradcheck failing it is expected, not a finding
     surrogate: bool = False
+    #: what gradcheck calls instead of the spec's function (e.g. the float64 copy of a module
+    #: whose buffers are float32)
+    gradcheck_fn: Callable | None = None
 
 
 def spec(fn, reference, signature, **options) -> gradspec.Spec:
@@ -96,22 +99,28 @@ def typical_inputs(s: gradspec.Spec, e: Entry) -> list:
 
 def run_gradcheck(s: gradspec.Spec, e: Entry) -> tuple[bool, str]:
     """``torch.autograd.gradcheck(fast_mode=True)`` in float64 on one typical input; (complains,
-    first line of what it said)."""
+    first line of what it said). A Module is checked as users check one: a float64 copy, called
+    on its forward's inputs (its parameters are not gradcheck inputs)."""
+    import copy
+
     from gradspec.functions import gradcheck as shim
 
     try:
         full = typical_inputs(s, e)
     except Exception as ex:  # noqa: BLE001 - an input gradcheck cannot be given is a result
         return True, f"no input: {type(ex).__name__}: {ex}"[:100]
-    grads = [
-        p for p, v in enumerate(full) if isinstance(v, torch.Tensor) and v.is_floating_point()
-    ]
+    call = e.gradcheck_fn or s.fn
+    if s.module is not None and e.gradcheck_fn is None:
+        module = copy.deepcopy(s.module).double()
+        full = full[: len(full) - len(s.parameters)]
+        call = module
+    grads = [p for p, v in enumerate(full) if isinstance(v, torch.Tensor) and v.is_floating_point()]
 
     def fn(*xs):
         args = list(full)
         for p, x in zip(grads, xs):
             args[p] = x
-        return s.fn(*args)
+        return call(*args)
 
     try:
         shim.gradcheck(fn, [full[p] for p in grads], fast_mode=True)

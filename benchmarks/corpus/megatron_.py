@@ -1,8 +1,10 @@
 """megatron-core: the fused bias+activation Functions of ``megatron.core.fusions`` and the
 MoE auxiliary-loss scaler (identity forward; backward hands the aux loss a gradient of its
-scale, 1 by default). Megatron compiles these with ``torch.compile`` unless its own switch
-``megatron.core.jit.disable_jit_fuser()`` is called, which the corpus does first (the same
-code runs eagerly; a CPU compile per shape would take minutes)."""
+scale, 1 by default). Megatron wraps the fused helpers in ``torch.compile`` when
+``megatron.core`` is imported (``megatron.core.jit.jit_fuser``); on a CPU that recompiles for
+every shape, dtype and requires-grad pattern (100 s for one Function), so the corpus calls the
+functions ``torch.compile`` wrapped (``_torchdynamo_orig_callable``), as megatron's own
+``disable_jit_fuser()`` would have before the import: the same code, run eagerly."""
 
 import gradref as T
 
@@ -20,14 +22,15 @@ def _glu(x, act):
 
 
 def entries():
-    import megatron.core.jit as jit
-
-    jit.disable_jit_fuser()
     from megatron.core.fusions import fused_bias_geglu as geglu
     from megatron.core.fusions import fused_bias_gelu as gelu
     from megatron.core.fusions import fused_bias_swiglu as swiglu
     from megatron.core.transformer.moe.moe_utils import MoEAuxLossAutoScaler
 
+    for mod in (gelu, swiglu, geglu):
+        for name, obj in list(vars(mod).items()):
+            if hasattr(obj, "_torchdynamo_orig_callable"):
+                setattr(mod, name, obj._torchdynamo_orig_callable)
     F = T.nn.functional
 
     def tanh_gelu(x):

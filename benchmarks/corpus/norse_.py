@@ -7,8 +7,8 @@ as the paper's beta)."""
 import gradref as T
 from hypothesis import strategies as st
 
-from benchmarks.corpus._refs import step
 from benchmarks.corpus._harness import Entry, spec
+from benchmarks.corpus._refs import step
 
 PACKAGE = "norse"
 

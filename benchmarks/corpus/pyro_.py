@@ -2,9 +2,8 @@
 the EWMA log of ``pyro.contrib.oed.eig`` (log forward; backward divides by a running average
 the caller passes in)."""
 
-import torch
-
 import gradref as T
+import torch
 
 from benchmarks.corpus._harness import Entry, spec
 
@@ -26,9 +25,10 @@ def entries():
               lambda: spec(safe_log, lambda x: x.log(), "()->()", broadcast=True,
                            bounds=(0.0, 4.0), vjp=safe_log_vjp),
               surrogate=True),
-        # forward input.log(); backward grad / ewma, nothing for the ewma
+        # forward input.log(); backward grad / ewma, nothing for the ewma (EwmaLog passes an
+        # ewma of the input's shape)
         Entry("_EwmaLogFn (EwmaLog)", "Function",
-              lambda: spec(_EwmaLogFn.apply, lambda x, ewma: x.log(), "(),()->()", broadcast=True,
+              lambda: spec(_EwmaLogFn.apply, lambda x, ewma: x.log(), "(n),(n)->(n)",
                            bounds=[(0.1, 4.0), (0.1, 4.0)],
                            vjp=lambda x, ewma, g: (g / ewma, T.zeros_like(ewma))),
               surrogate=True),
