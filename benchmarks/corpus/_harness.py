@@ -42,6 +42,9 @@ class Entry:
     #: what gradcheck calls instead of the spec's function (e.g. the float64 copy of a module
     #: whose buffers are float32)
     gradcheck_fn: Callable | None = None
+    #: positions of floating inputs gradcheck must not differentiate (the package refuses
+    #: gradients for them)
+    gradcheck_constant: tuple = ()
 
 
 def spec(fn, reference, signature, **options) -> gradspec.Spec:
@@ -110,11 +113,16 @@ def run_gradcheck(s: gradspec.Spec, e: Entry) -> tuple[bool, str]:
     except Exception as ex:  # noqa: BLE001 - an input gradcheck cannot be given is a result
         return True, f"no input: {type(ex).__name__}: {ex}"[:100]
     call = e.gradcheck_fn or s.fn
-    if s.module is not None and e.gradcheck_fn is None:
-        module = copy.deepcopy(s.module).double()
+    if s.module is not None:
         full = full[: len(full) - len(s.parameters)]
-        call = module
-    grads = [p for p, v in enumerate(full) if isinstance(v, torch.Tensor) and v.is_floating_point()]
+        call = e.gradcheck_fn or copy.deepcopy(s.module).double()
+    for p in e.gradcheck_constant:
+        full[p] = full[p].detach()
+    grads = [
+        p
+        for p, v in enumerate(full)
+        if isinstance(v, torch.Tensor) and v.is_floating_point() and p not in e.gradcheck_constant
+    ]
 
     def fn(*xs):
         args = list(full)

@@ -34,5 +34,6 @@ def entries():
               lambda: spec(log_normal_cdf, _log_ndtr, "()->()", broadcast=True, bounds=(-5, 5))),
         Entry("RBFCovariance", "Function",
               lambda: spec(rbf, rbf_ref, "(n,d),(m,d),(1,1)->(n,m)",
-                           bounds=[(-2, 2), (-2, 2), (0.3, 3)])),
+                           bounds=[(-2, 2), (-2, 2), (0.3, 3)]),
+              gradcheck_constant=(0, 1)),
     ]  # fmt: skip
