@@ -24,4 +24,5 @@ MODULES = (
     "fairscale_",
     "torchdiffeq_",
     "kornia_",
+    "deepspeed_",
 )

@@ -27,5 +27,7 @@ pytorch_wavelets_sfb1d_needs_input_grad 1.3.0    SFB1D: no highpass gradient unl
                                                  requires grad
 fairscale_checkpoint_wrapper_deepcopy   0.4.13   a deep copy of a checkpoint_wrapper module runs the
                                                  original module
+deepspeed_zero3_linear_zero_features    0.19.8   LinearFunctionForZeroStage3 backward raises for a
+                                                 3-d input and no output features
 ======================================  =======  ==================================================
 """
