@@ -29,6 +29,7 @@ LAYERS = {
     "gradspec.versions": 1,
     "gradspec.datafiles": 1,
     "gradspec.lazy": 1,
+    "gradspec.triton_interpreter": 1,
 }
 
 

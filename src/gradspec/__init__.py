@@ -14,7 +14,8 @@ checks; imports point down this list only (``tests/test_layout.py`` enforces it)
   reproducers);
 * shared helpers: ``expectations/`` (known differences per torch version, as data),
   ``inputs/`` (dtypes, layouts, shapes, devices, rounding, ``materialize``), ``tolerances``,
-  ``devices``, ``profiles``, ``versions``, ``datafiles``;
+  ``devices``, ``profiles``, ``versions``, ``datafiles``, ``triton_interpreter`` (runs released
+  Triton kernels under ``TRITON_INTERPRET=1``);
 * ``gradref``, the reference (a separate package that imports NumPy and ml_dtypes only).
 
 Importing ``gradspec`` itself is cheap: the API is loaded on first use.
@@ -37,7 +38,16 @@ _API = {
 
 from gradspec.lazy import lazy_api  # noqa: E402
 
-__getattr__ = lazy_api(__name__, _API, globals())
+_load = lazy_api(__name__, _API, globals())
+
+
+def __getattr__(name: str):
+    if name in ("check", "check_module", "run"):
+        # under TRITON_INTERPRET=1, released Triton kernels need the interpreter's gaps closed
+        from gradspec import triton_interpreter
+
+        triton_interpreter.apply_if_enabled()
+    return _load(name)
 
 
 def __dir__() -> list[str]:

@@ -1,0 +1,173 @@
+"""gradspec.triton_interpreter: kernels written for the compiler run under Triton's interpreter
+once it is applied — a float scalar argument used as a Triton scalar, libdevice math imported by
+name, through the module and from the CUDA backend's module, autotuning with several configs —
+and Triton's own bindings are back after each launch."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+import torch
+
+from examples import triton_kernels as K
+
+_reason = K.available()
+if _reason is not None:
+    pytest.skip(_reason, allow_module_level=True)
+if not K.INTERPRETED:
+    pytest.skip("the kernels run compiled here (a GPU): nothing to patch", allow_module_level=True)
+
+import triton  # noqa: E402
+import triton.language as tl  # noqa: E402
+from triton.language.extra import libdevice  # noqa: E402
+from triton.language.extra.libdevice import rsqrt, tanh  # noqa: E402
+
+from gradspec import triton_interpreter as TI  # noqa: E402
+
+try:
+    from triton.language.extra.cuda import libdevice as cuda_libdevice
+except ImportError:  # pragma: no cover - a triton built without the CUDA backend
+    cuda_libdevice = None
+
+BLOCK = 16
+
+
+@triton.jit
+def _scale_by_eps(X, Y, n, eps, BLOCK: tl.constexpr):
+    cols = tl.arange(0, BLOCK)
+    x = tl.load(X + cols, mask=cols < n, other=0.0)
+    eps = eps.to(tl.float32)  # a float argument is an fp32 scalar when compiled
+    tl.store(Y + cols, x * eps, mask=cols < n)
+
+
+@triton.jit
+def _libdevice_by_name(X, Y, n, BLOCK: tl.constexpr):
+    cols = tl.arange(0, BLOCK)
+    x = tl.load(X + cols, mask=cols < n, other=1.0)
+    tl.store(Y + cols, tanh(x) + rsqrt(x * x + 1.0), mask=cols < n)
+
+
+@triton.jit
+def _libdevice_by_module(X, Y, n, BLOCK: tl.constexpr):
+    cols = tl.arange(0, BLOCK)
+    x = tl.load(X + cols, mask=cols < n, other=1.0)
+    tl.store(Y + cols, libdevice.exp(x) + libdevice.pow(x, 2.0), mask=cols < n)
+
+
+@triton.jit
+def _libdevice_without_numpy(X, Y, n, BLOCK: tl.constexpr):
+    cols = tl.arange(0, BLOCK)
+    x = tl.load(X + cols, mask=cols < n, other=1.0)
+    tl.store(Y + cols, libdevice.j0(x), mask=cols < n)
+
+
+if cuda_libdevice is not None:
+
+    @triton.jit
+    def _cuda_libdevice(X, Y, n, BLOCK: tl.constexpr):
+        cols = tl.arange(0, BLOCK)
+        x = tl.load(X + cols, mask=cols < n, other=1.0)
+        tl.store(Y + cols, cuda_libdevice.tanh(x), mask=cols < n)
+
+
+@triton.autotune(
+    configs=[triton.Config({"TAG": 1}), triton.Config({"TAG": 2}), triton.Config({"TAG": 3})],
+    key=["n"],
+)
+@triton.jit
+def _autotuned(X, Y, n, TAG: tl.constexpr, BLOCK: tl.constexpr):
+    cols = tl.arange(0, BLOCK)
+    x = tl.load(X + cols, mask=cols < n, other=0.0)
+    tl.store(Y + cols, x + TAG, mask=cols < n)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def patched():
+    return TI.apply()
+
+
+def _run(kernel, x, *args):
+    y = torch.empty_like(x)
+    kernel[(1,)](x, y, x.numel(), *args, BLOCK=BLOCK)
+    return y
+
+
+X = torch.linspace(-2.0, 2.0, 11)
+
+
+def test_apply_names_every_patch_and_is_idempotent(patched):
+    assert patched == tuple(TI.PATCHES)
+    from triton.runtime import interpreter
+
+    cvt = interpreter._implicit_cvt
+    assert TI.apply() == patched
+    assert interpreter._implicit_cvt is cvt  # not wrapped twice
+    assert not hasattr(cvt.__wrapped__, "__wrapped__")
+
+
+def test_float_argument_is_an_fp32_scalar():
+    assert torch.equal(_run(_scale_by_eps, X, 0.25), X * 0.25)
+
+
+def test_libdevice_imported_by_name():
+    want = torch.tanh(X) + torch.rsqrt(X * X + 1)
+    torch.testing.assert_close(_run(_libdevice_by_name, X), want)
+
+
+def test_libdevice_through_the_module():
+    torch.testing.assert_close(_run(_libdevice_by_module, X), torch.exp(X) + X**2)
+
+
+def test_libdevice_in_float64_stays_float64():
+    x = X.double()
+    got = _run(_libdevice_by_name, x)
+    assert got.dtype == torch.float64
+    torch.testing.assert_close(got, torch.tanh(x) + torch.rsqrt(x * x + 1), rtol=1e-12, atol=0)
+
+
+@pytest.mark.skipif(cuda_libdevice is None, reason="this triton has no CUDA libdevice module")
+def test_cuda_backend_libdevice():
+    torch.testing.assert_close(_run(_cuda_libdevice, X), torch.tanh(X))
+
+
+def test_bindings_are_restored_after_a_launch():
+    _run(_libdevice_by_name, X)
+    assert globals()["tanh"] is tanh and tanh.__module__ == "triton.language.extra.libdevice"
+    assert libdevice.exp.__module__ == "triton.language.extra.libdevice"
+
+
+def test_libdevice_without_numpy_version_names_itself():
+    with pytest.raises(Exception) as info:
+        _run(_libdevice_without_numpy, X)
+    assert "libdevice.j0" in str(info.value)
+    assert TI.cannot_run(info.value).startswith("calls a libdevice function without")
+
+
+def test_autotune_uses_the_first_config_without_a_driver():
+    assert torch.equal(_run(_autotuned, X), X + 1)
+
+
+def test_cannot_run_is_none_for_an_ordinary_error():
+    assert TI.cannot_run(ValueError("expected a 2-D input")) is None
+    reason = TI.cannot_run(RuntimeError("0 active drivers ([]). There should only be one."))
+    assert reason.startswith("needs a GPU driver")
+
+
+def test_gradspec_check_applies_it_under_the_interpreter():
+    code = "import gradspec, gradspec.triton_interpreter as t; gradspec.check; print(t.applied())"
+    env = {**os.environ, "TRITON_INTERPRET": "1"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == repr(tuple(TI.PATCHES))
+
+
+def test_nothing_is_patched_or_imported_without_the_interpreter():
+    code = (
+        "import sys, gradspec.triton_interpreter as t; r = t.apply(); "
+        "print(r, 'triton' in sys.modules)"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "TRITON_INTERPRET"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["()", "False"]
