@@ -166,13 +166,12 @@ def details(results) -> str:
 
 
 def make_venvs() -> None:
-    """A venv per historical release under .venvs/: this Python's packages underneath (a .pth
-    file), gradspec from this tree (editable) and the release, without dependencies."""
-    import site
+    """A venv per historical release under .venvs/: this Python's site-packages underneath (a
+    .pth file naming them, so torch and triton are this Python's), gradspec from this tree
+    (editable) and the release, without dependencies."""
     import sysconfig
 
-    base = sysconfig.get_paths()["purelib"]
-    below = [p for p in site.getsitepackages() if p != base]
+    below = [p for p in sys.path if p.endswith("site-packages") and Path(p).is_dir()]
     for case in all_cases():
         if not case.historical:
             continue
@@ -181,10 +180,8 @@ def make_venvs() -> None:
         if py.exists():
             continue
         subprocess.run([sys.executable, "-m", "venv", str(d)], check=True)
-        purelib = subprocess.run([str(py), "-c", "import sysconfig; print(sysconfig.get_paths()"
-                                  "['purelib'])"], capture_output=True, text=True,
-                                 check=True).stdout.strip()  # fmt: skip
-        Path(purelib, "_base.pth").write_text("\n".join([base, *below]) + "\n")
+        purelib = sysconfig.get_paths(vars={"base": str(d), "platbase": str(d)})["purelib"]
+        Path(purelib, "_base.pth").write_text("\n".join(below) + "\n")
         pip = [str(py), "-m", "pip", "install", "-q", "--no-deps"]
         subprocess.run([*pip, "--no-build-isolation", "-e", str(ROOT)], check=True)
         subprocess.run([*pip, f"{case.package}=={case.release}"], check=True)
