@@ -20,4 +20,7 @@ CASES = [
     Case("layer_norm[short rows]", PKG, liger.layer_norm_short_rows, release="0.5.3",
          fixed_in="0.5.4", bug="rows shorter than the block: the masked lanes (loaded as 0) enter "
          "the variance as (0 - mean)^2 (Liger-Kernel #582)"),
+    Case("fused_linear_cross_entropy[bias]", PKG, liger.fused_linear_cross_entropy_bias,
+         release="0.7.0", fixed_in="0.8.0", bug="a bias given and the input not requiring grad: "
+         "forward calls None.detach() (AttributeError) (Liger-Kernel #1157)"),
 ]  # fmt: skip

@@ -281,3 +281,18 @@ CASES += [
     Case("rope[cos per batch]", PKG, rope_cos_per_batch),
     Case("layer_norm[short rows]", PKG, layer_norm_short_rows),
 ]
+
+
+def fused_linear_cross_entropy_bias():
+    """With the lm head's bias."""
+    from liger_kernel.ops.fused_linear_cross_entropy import LigerFusedLinearCrossEntropyFunction
+
+    def fn(x, w, t, b):
+        return LigerFusedLinearCrossEntropyFunction.apply(x, w, t, b)[0]
+
+    return dict(fn=fn, reference=lambda x, w, t, b: F.cross_entropy(x @ w.t() + b, t),
+                signature="(n,h),(v,h),(n),(v)->()", integer_inputs={2: (0, "v")},
+                **small())  # fmt: skip
+
+
+CASES += [Case("fused_linear_cross_entropy[bias]", PKG, fused_linear_cross_entropy_bias)]
