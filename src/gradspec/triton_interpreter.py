@@ -276,21 +276,24 @@ PATCHES = {
 def apply() -> tuple[str, ...]:
     """Patch the loaded ``triton`` for its interpreter (see the module's docstring) and return
     the names of the patches in place. Nothing happens where ``TRITON_INTERPRET`` is not set or
-    ``triton`` does not import (an empty tuple); a second call changes nothing."""
+    ``triton`` does not import (an empty tuple), nor for a patch whose target this triton does
+    not have; a second call changes nothing."""
     if not enabled():
         return applied()
     try:
         from triton.runtime import autotuner, interpreter
     except Exception:  # triton missing, or its interpreter unusable here
         return applied()
-    steps = {
-        "float-arguments": lambda: _patch_float_arguments(interpreter),
-        "libdevice": lambda: _patch_libdevice(interpreter),
-        "autotune": lambda: _patch_autotune(autotuner),
+    steps = {  # name -> (the module patched, the object holding the target, the target, how)
+        "float-arguments": (interpreter, interpreter, "_implicit_cvt", _patch_float_arguments),
+        "libdevice": (interpreter, interpreter, "_patch_lang", _patch_libdevice),
+        "autotune": (autotuner, getattr(autotuner, "Autotuner", None), "_bench", _patch_autotune),
     }
     for name in PATCHES:
-        if name not in _applied:
-            steps[name]()
+        module, owner, attr, patch = steps[name]
+        # a triton without the target has another design there: leave it alone
+        if name not in _applied and callable(getattr(owner, attr, None)):
+            patch(module)
             _applied.append(name)
     return applied()
 
