@@ -169,6 +169,13 @@ def test_cannot_run_is_none_for_an_ordinary_error():
     assert reason.startswith("needs a GPU driver")
 
 
+@pytest.mark.skipif(torch.cuda.is_available(), reason="a GPU driver is there")
+def test_cannot_run_names_a_gpu_driver_query():
+    with pytest.raises(RuntimeError) as info:
+        triton.runtime.driver.active.get_current_device()
+    assert TI.cannot_run(info.value).startswith("needs a GPU driver outside the kernel")
+
+
 def test_gradspec_check_applies_it_under_the_interpreter():
     code = "import gradspec, gradspec.triton_interpreter as t; gradspec.check; print(t.applied())"
     env = {**os.environ, "TRITON_INTERPRET": "1"}
