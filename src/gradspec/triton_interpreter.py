@@ -20,8 +20,10 @@ interpreter's own function and falls back to it):
    (or raises ``NotImplementedError``). Patched: for each launch, where Triton binds its own
    language to interpreter versions (``triton.runtime.interpreter._patch_lang``), the libdevice
    functions the kernel can see — names in its module imported from those modules, and the
-   modules' attributes — are bound to NumPy versions of the same math (:data:`LIBDEVICE`),
-   computed in the argument's dtype, and restored with Triton's own patches after the launch.
+   modules' attributes — are bound to NumPy versions of the same math
+   (:func:`libdevice_implementations`), computed in the arguments' promoted dtype, and restored
+   with Triton's own patches after the launch. (The backends' libdevice has float32 and float64
+   versions only, so the compiler refuses a float16 argument these accept.)
    A libdevice function without a NumPy version raises ``NotImplementedError`` naming it
    instead of returning ``None``.
 3. **Autotuning.** ``@triton.autotune`` with several configs times each config with the active
