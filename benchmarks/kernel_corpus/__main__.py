@@ -11,9 +11,9 @@ Each case runs in its own Python process (a kernel that hangs or kills its proce
 result, not the end of the run). A current case runs in this Python, with the packages
 installed here (``pip install -e '.[kernel-corpus]'``); a historical case runs in
 ``.venvs/<package>-<release>/bin/python`` (``python -m benchmarks.kernel_corpus --make-venvs``
-makes them: a venv layered over this one's packages, with gradspec and that release only) and is
-skipped, saying so, where that venv is missing. ``TRITON_INTERPRET=1`` is set for every case
-unless a GPU is there.
+makes them: a venv with that release only, layered over this tree's gradspec and this Python's
+packages) and is skipped, saying so, where that venv is missing. ``TRITON_INTERPRET=1`` is set
+for every case unless a GPU is there.
 
 A case's verdict: ``pass`` (no finding), ``advice`` (no failure, some advice), ``FAIL``,
 ``crash`` (``gradspec.check`` itself raised), ``cannot run`` (the interpreter cannot run the
@@ -166,9 +166,9 @@ def details(results) -> str:
 
 
 def make_venvs() -> None:
-    """A venv per historical release under .venvs/: this Python's site-packages underneath (a
-    .pth file naming them, so torch and triton are this Python's), gradspec from this tree
-    (editable) and the release, without dependencies."""
+    """A venv per historical release under .venvs/ holding that release only (no
+    dependencies); a .pth file puts this tree's gradspec and gradref (src/, reference/) and then
+    this Python's site-packages (torch, triton, ...) behind it, so nothing is built."""
     import sysconfig
 
     below = [p for p in sys.path if p.endswith("site-packages") and Path(p).is_dir()]
@@ -181,9 +181,9 @@ def make_venvs() -> None:
             continue
         subprocess.run([sys.executable, "-m", "venv", str(d)], check=True)
         purelib = sysconfig.get_paths(vars={"base": str(d), "platbase": str(d)})["purelib"]
-        Path(purelib, "_base.pth").write_text("\n".join(below) + "\n")
+        paths = [str(ROOT / "src"), str(ROOT / "reference"), *below]
+        Path(purelib, "_base.pth").write_text("\n".join(paths) + "\n")
         pip = [str(py), "-m", "pip", "install", "-q", "--no-deps"]
-        subprocess.run([*pip, "--no-build-isolation", "-e", str(ROOT)], check=True)
         subprocess.run([*pip, f"{case.package}=={case.release}"], check=True)
 
 
