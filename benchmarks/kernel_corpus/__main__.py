@@ -46,8 +46,11 @@ def _case_id(case) -> str:
 
 
 def _env() -> dict:
+    import torch
+
     env = dict(os.environ)
-    env.setdefault("TRITON_INTERPRET", "1")
+    if not torch.cuda.is_available():
+        env.setdefault("TRITON_INTERPRET", "1")
     env.setdefault("CI", "true")  # the derandomized Hypothesis profile: runs repeat
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     return env
