@@ -2,7 +2,13 @@
 
 import os
 
+# imported before pytester's module snapshot, so that every in-process run shares one Spec
+# class and ml_dtypes registers its dtypes once
+import gradref  # noqa: F401
 import pytest
+
+import gradspec.functions.checker  # noqa: F401
+import gradspec.functions.spec  # noqa: F401
 
 pytest_plugins = ["pytester"]
 
@@ -72,3 +78,26 @@ def test_spec_tests_takes_a_list_a_dict_or_a_module(env):
     assert "test_many.py::test_list[ExpDoubleGrad-forward-cpu-float32]" in ids
     assert "test_many.py::test_dict[forward-cpu-float64]" in ids
     assert any(i.startswith("test_many.py::test_module[LinearIgnoresNeeds-") for i in ids)
+
+
+ABSENT_DEVICE = """
+from gradspec.pytest_plugin import spec_tests
+from buggy_specs import sin_ok
+test_named = spec_tests(sin_ok, checks=["forward"], devices=["cpu", "cuda:15"])
+test_where = spec_tests(sin_ok, checks=["forward"], devices=["cpu", "cuda:15"],
+                        where_available=True)
+"""
+
+
+def test_a_named_absent_device_fails_unless_where_available(env):
+    env.makepyfile(test_dev=ABSENT_DEVICE)
+    result = env.runpytest("-p", "gradspec", "-q", "-rs")
+    # sin: float64 only; cpu passes twice, cuda:15 fails (named) and is skipped (where_available)
+    result.assert_outcomes(passed=2, failed=1, skipped=1)
+    result.stdout.fnmatch_lines(["*not run: cuda:15 was requested but*where_available=True*"])
+
+
+def test_gradspec_device_absent_is_a_usage_error(env):
+    result = env.runpytest("-p", "gradspec", "--gradspec-device", "cuda:15", "--collect-only")
+    assert result.ret == 4  # pytest's usage error
+    result.stderr.fnmatch_lines(["*--gradspec-device cuda:15: *--gradspec-where-available*"])

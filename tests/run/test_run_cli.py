@@ -77,12 +77,22 @@ def test_bad_usage_exits_2_with_one_line(capsys, argv):
     assert len(lines) == 1 and lines[0].startswith("gradspec run: error:")
 
 
-def test_unavailable_device_is_skipped_with_reason(capsys, tmp_path):
+def test_unavailable_device_is_not_run_one_line_exit_2(capsys):
+    device = "cuda" if not torch.cuda.is_available() else "meta"
+    rc, out, err = run_cli(capsys, "--device", device, "-k", SMALL_K, "--workers", "1")
+    assert rc == 2 and not out
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"gradspec run: error: --device {device}: ")
+    assert "not available" in lines[0] and "--where-available" in lines[0]
+
+
+def test_unavailable_device_where_available_is_skipped_with_reason(capsys, tmp_path):
     js = tmp_path / "r.json"
     device = "cuda" if not torch.cuda.is_available() else "meta"
     rc, out, _ = run_cli(
-        capsys, "--device", device, "-k", SMALL_K, "--json", str(js), "--workers", "1"
-    )
+        capsys, "--device", device, "--where-available", "-k", SMALL_K, "--json", str(js),
+        "--workers", "1",
+    )  # fmt: skip
     results = read_json(js)["results"]
     assert rc == 0
     assert results and all(r["status"] == "skipped" for r in results)

@@ -27,6 +27,12 @@ def register(subparsers) -> None:
         help="run on this device (repeatable; default: every available device)",
     )
     p.add_argument(
+        "--where-available",
+        action="store_true",
+        help="run on the requested devices that are present and skip the others (without it, "
+        "an absent device is an error)",
+    )
+    p.add_argument(
         "-k",
         action="append",
         dest="patterns",
@@ -96,6 +102,13 @@ def _run(args) -> int:
         patterns=args.patterns,
         workers=args.workers if args.workers is not None else runner.default_workers(),
     )
+    if args.devices:
+        from gradspec.devices import WHERE_AVAILABLE_HINT, absent_reason
+
+        for d in options.devices:
+            why = absent_reason(d)
+            if why is not None and not args.where_available:
+                raise runner.UsageError(f"--device {d}: {why}; {WHERE_AVAILABLE_HINT}")
     items, absent = runner.collect(options)
     if not items:
         what = " or ".join(repr(p) for p in options.patterns)

@@ -115,19 +115,24 @@ def run(
     checks=None,
     namespace=None,
     strict: bool | None = None,
+    where_available: bool | None = None,
 ) -> Report:
-    """Run a :class:`Spec` (options given here override the spec's)."""
+    """Run a :class:`Spec` (options given here override the spec's). A requested device that
+    is absent here is not run (``report.not_run``; ``report.ok`` is False) unless
+    ``where_available``, which checks the devices present and skips the others."""
     if not isinstance(s, Spec):
         raise SpecError(f"expected a gradspec Spec, got {type(s).__name__}")
     s = s.validate()
-    from gradspec.devices import available_devices
+    from gradspec.devices import available_devices, split_devices
     from gradspec.functions.preflight import preflight
-    from gradspec.functions.spec import _as_tuple, _dtype_name
+    from gradspec.functions.spec import _as_tuple, _override_devices, _override_dtypes
 
-    dtypes = tuple(_dtype_name(d) for d in _as_tuple(dtypes)) if dtypes else s.dtypes
-    dtypes = dtypes or ("float32", "float64")
-    devices = tuple(_as_tuple(devices)) if devices else s.devices
-    devices = devices or tuple(available_devices())
+    dtypes = _override_dtypes(dtypes) or s.dtypes or ("float32", "float64")
+    devices = _override_devices(devices) or s.devices or tuple(available_devices())
+    devices, absent = split_devices(devices)
+    where_available = s.where_available if where_available is None else bool(where_available)
+    if max_examples is not None and (not isinstance(max_examples, int) or max_examples < 1):
+        raise SpecError(f"max_examples must be a positive int, got {max_examples!r}")
     names = tuple(_as_tuple(checks)) if checks else s.checks
     if names:
         bad = [c for c in names if c not in CHECKS]
@@ -141,16 +146,16 @@ def run(
     with _one_thread():
         facts = preflight(s, T, dtypes, devices)
         session = _Session(s, T, facts, Report(name=s.label, strict=strict))
-        here = set(available_devices())
         for device in devices:
             for dtype in dtypes:
-                if device not in here and device.split(":")[0] not in here:
-                    for c in selected:
-                        session.report.outcomes.append(
-                            Outcome(c.name, device, dtype, "skipped", f"{device} is not available")
-                        )
-                    continue
                 session.run_device_dtype(device, dtype, selected, n)
+        for device, why in absent.items():
+            if not where_available:
+                session.report.not_run[device] = why
+                continue
+            for dtype in dtypes:
+                for c in selected:
+                    session.report.outcomes.append(Outcome(c.name, device, dtype, "skipped", why))
         session.finish()
     session.report.seconds = time.perf_counter() - start
     return session.report
@@ -239,8 +244,10 @@ class _Session:
         ex = case.example
         where = f"{ex.device}/{ex.dtype}"
         try:
-            chk.run(case)
+            said = chk.run(case)
             stats["applicable"][chk.name] += 1
+            if isinstance(said, str) and said:  # what a passing check says it checked
+                stats["said"].setdefault(chk.name, said)
             return None
         except NotApplicable as e:
             stats["reasons"].setdefault(chk.name, str(e))
@@ -352,6 +359,7 @@ class _Session:
             "reasons": {},
             "errors": {},
             "notes": {},
+            "said": {},
             "found": {c.name: [] for c in selected},
             "settled": set(),  # checks with a static finding: nothing more to search for
         }
@@ -490,6 +498,7 @@ class _Session:
                 detail = f"advice: {advised[0].message}" if advised else ""
                 if not detail and stats["refproblems"][c.name]:
                     detail = f"reference problem on {stats['refproblems'][c.name]} example(s)"
+                detail = detail or stats["said"].get(c.name, "")
                 o = Outcome(c.name, device, dtype, "passed", detail)
             elif stats["refproblems"][c.name]:
                 why = stats["notes"].get(c.name, "")

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 
+from gradspec.devices import WHERE_AVAILABLE_HINT
+
 FAILURE = "failure"
 ADVICE = "advice"
 
@@ -73,12 +75,16 @@ class Report:
     advice: list[Failure] = field(default_factory=list)
     reference_problems: list[ReferenceNote] = field(default_factory=list)
     strict: bool = False
+    #: requested devices that are absent here, with why: nothing ran there, so not a pass
+    #: (``where_available=True`` skips them instead)
+    not_run: dict = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
-        """True when no finding is a failure (advice counts only under ``strict``) and no check
-        was kept from running altogether (an error, e.g. a reference that fails everywhere)."""
-        return not self.failures and not self.errors
+        """True when no finding is a failure (advice counts only under ``strict``), no check
+        was kept from running altogether (an error, e.g. a reference that fails everywhere) and
+        every requested device ran."""
+        return not self.failures and not self.errors and not self.not_run
 
     @property
     def findings(self) -> list[Failure]:
@@ -115,6 +121,7 @@ class Report:
             "advice": [f.to_dict() for f in self.advice],
             "reference_problems": [asdict(n) for n in self.reference_problems],
             "errors": [asdict(e) for e in self.errors],
+            "not_run": dict(self.not_run),
         }
 
     def to_json(self, **kwargs) -> str:
@@ -162,6 +169,8 @@ class Report:
             parts = [f"{len(self.failures)} failure(s)"] if self.failures else []
             if self.errors:
                 parts.append(f"{len(self.errors)} check(s) could not run")
+            if self.not_run:
+                parts.append(f"not run on {', '.join(self.not_run)}")
             if self.advice:
                 parts.append(f"{len(self.advice)} advice")
             verdict = f"FAILED ({', '.join(parts)})"
@@ -169,7 +178,10 @@ class Report:
             f"gradspec check of {self.name}: {verdict} — {self.examples_run} examples in "
             f"{self.seconds:.2f}s"
         )
-        parts = [head, "", self.table()]
+        parts = [head]
+        for device, why in self.not_run.items():
+            parts.append(f"NOT RUN on {device}: {why}; {WHERE_AVAILABLE_HINT}")
+        parts += ["", self.table()]
         for i, f in enumerate(self.failures):
             parts += self._finding_text(f, i, "failures")
         for i, f in enumerate(self.advice):

@@ -89,6 +89,10 @@ class Spec:
     max_elements: int = DEFAULT_MAX_ELEMENTS
     #: check_module: optimizer steps compared with the reference (0: none)
     train_steps: int = 0
+    #: seconds each call of the user's code may take (None: limits.DEFAULT_TIMEOUT)
+    timeout: float | None = None
+    #: a device named in ``devices`` that is absent here is skipped, not "not run"
+    where_available: bool = False
 
     @property
     def label(self) -> str:
@@ -258,13 +262,8 @@ class Spec:
             for lo, hi in b:
                 if not lo < hi:
                     raise SpecError(f"bounds ({lo}, {hi}): low must be below high")
-        dtypes = None
-        if self.dtypes is not None:
-            dtypes = tuple(_dtype_name(d) for d in _as_tuple(self.dtypes))
-            for d in dtypes:
-                if d not in FLOAT_DTYPES:
-                    raise SpecError(f"dtype {d!r} is not one of {FLOAT_DTYPES}")
-        devices = None if self.devices is None else tuple(str(d) for d in _as_tuple(self.devices))
+        dtypes = None if self.dtypes is None else _override_dtypes(self.dtypes)
+        devices = None if self.devices is None else _override_devices(self.devices)
         unknown = set(self.claims) - set(CLAIMS)
         if unknown:
             raise SpecError(f"unknown claim(s) {sorted(unknown)}; known: {sorted(CLAIMS)}")
@@ -287,6 +286,12 @@ class Spec:
         blocks = _validate_block_sizes(self.block_sizes)
         if not _positive_int(self.max_elements):
             raise SpecError(f"max_elements must be a positive int, got {self.max_elements!r}")
+        if self.timeout is not None and (
+            isinstance(self.timeout, bool)
+            or not isinstance(self.timeout, int | float)
+            or not self.timeout > 0
+        ):
+            raise SpecError(f"timeout must be a positive number of seconds, got {self.timeout!r}")
         if not _positive_int(self.train_steps, zero=True):
             raise SpecError(f"train_steps must be an int >= 0, got {self.train_steps!r}")
         if self.train_steps and self.module is None:
@@ -450,6 +455,37 @@ def _as_tuple(x) -> tuple:
     return tuple(x)
 
 
+def _override_dtypes(dtypes) -> tuple[str, ...] | None:
+    """Validated dtype names (None when none are given); SpecError naming a bad one."""
+    if not dtypes:
+        return None
+    out = []
+    for d in _as_tuple(dtypes):
+        try:
+            name = _dtype_name(d)
+        except Exception:  # noqa: BLE001 - anything that is not a dtype
+            name = None
+        if name not in FLOAT_DTYPES:
+            raise SpecError(f"dtype {d!r} is not one of {', '.join(FLOAT_DTYPES)}")
+        out.append(name)
+    return tuple(dict.fromkeys(out))
+
+
+def _override_devices(devices) -> tuple[str, ...] | None:
+    """Validated device names (None when none are given); SpecError naming a bad one."""
+    if not devices:
+        return None
+    from gradspec.devices import device_name
+
+    out = []
+    for d in _as_tuple(devices):
+        try:
+            out.append(device_name(d))
+        except ValueError as e:
+            raise SpecError(str(e)) from None
+    return tuple(dict.fromkeys(out))
+
+
 def callable_name(f) -> str:
     owner = getattr(f, "__self__", None)
     if isinstance(owner, type):
@@ -480,6 +516,8 @@ def spec(
     sizes: dict | None = None,
     block_sizes=(),
     max_elements: int = DEFAULT_MAX_ELEMENTS,
+    timeout: float | None = None,
+    where_available: bool = False,
 ) -> Spec:
     """Build and validate a :class:`Spec` (raises :class:`SpecError` naming any problem). These
     options are also those of :func:`gradspec.check` and :func:`gradspec.check_module`.
@@ -503,6 +541,11 @@ def spec(
     B-1, B, B+1 and 2B+1, within ``max_elements`` per example (examples above
     ``FULL_BATTERY_ELEMENTS`` run the value checks only). ``claims``: see :data:`CLAIMS`.
     ``name``: the label in reports. ``checks``: the checks to run (see ``gradspec list``).
+
+    ``timeout``: seconds each call of the user's code (forward, backward, reference) may take
+    (default 60; a call past it is a finding and the check stops there). ``where_available``:
+    a device named in ``devices`` that is absent here is skipped; without it, it is *not run*
+    (``report.not_run``, ``report.ok`` False).
 
     Defaults: float32 and float64 (``dtypes``), every available device (``devices``), the
     active Hypothesis profile's example count (``max_examples``), every check that applies."""
@@ -528,6 +571,8 @@ def spec(
         sizes={} if sizes is None else sizes,
         block_sizes=block_sizes,
         max_elements=max_elements,
+        timeout=timeout,
+        where_available=bool(where_available),
     ).validate()
 
 

@@ -55,7 +55,13 @@ def pytest_addoption(parser) -> None:
         action="append",
         default=[],
         metavar="DEVICE",
-        help="run the gradspec items on this device (repeatable; default: every available one)",
+        help="run the gradspec items on this device (repeatable; default: every available one; "
+        "an absent one is an error unless --gradspec-where-available)",
+    )
+    group.addoption(
+        "--gradspec-where-available",
+        action="store_true",
+        help="skip the --gradspec-device devices that are absent here instead of failing",
     )
 
 
@@ -80,6 +86,17 @@ def pytest_configure(config) -> None:
             )
         load_profile(name)
     configure(config)
+    if not config.getoption("gradspec_where_available", False):
+        from gradspec.devices import absent_reason
+
+        for d in config.getoption("gradspec_device", None) or ():
+            why = absent_reason(d)
+            if why is not None:
+                import pytest
+
+                raise pytest.UsageError(
+                    f"--gradspec-device {d}: {why}; --gradspec-where-available skips it"
+                )
     if config.getoption("gradspec_run", False) and getattr(config.option, "dist", None) == "load":
         if not any(a.startswith("--dist") for a in config.invocation_params.args):
             config.option.dist = "loadgroup"  # an item's results share one run

@@ -69,9 +69,21 @@ def _specs(obj) -> list:
     return specs
 
 
-def spec_tests(spec, *, checks=None, devices=None, dtypes=None, max_examples=None, namespace=None):
+def spec_tests(
+    spec,
+    *,
+    checks=None,
+    devices=None,
+    dtypes=None,
+    max_examples=None,
+    namespace=None,
+    where_available=False,
+):
     """A test function parametrized over the checks, devices and dtypes of ``spec`` — a Spec,
-    a list or dict of Specs, or a module exposing Specs (then over the specs too)."""
+    a list or dict of Specs, or a module exposing Specs (then over the specs too). A device
+    named in ``devices`` (or by the spec) that is absent here fails its tests, as nothing was
+    checked there, unless ``where_available`` (then they are skipped, as CUDA is when no device
+    is named)."""
     specs = _specs(spec)
     labels = [s.label for s in specs]
     many = len(specs) > 1
@@ -86,20 +98,39 @@ def spec_tests(spec, *, checks=None, devices=None, dtypes=None, max_examples=Non
 
     @pytest.mark.parametrize(("spec", "check", "device", "dtype"), cases)
     def test(spec, check, device, dtype):
-        run_one(spec, check, device, dtype, max_examples=max_examples, namespace=namespace)
+        run_one(
+            spec, check, device, dtype, max_examples=max_examples, namespace=namespace,
+            requested=devices, where_available=where_available,
+        )  # fmt: skip
 
     name = specs[0].label if not many else getattr(spec, "__name__", "specs")
     test.__name__ = f"test_{name}".replace(".", "_")
     return test
 
 
-def run_one(spec, check: str, device: str, dtype: str, max_examples=None, namespace=None) -> None:
-    """Run one check of ``spec`` on one device and dtype: pass, ``pytest.fail`` or ``skip``."""
-    from gradspec.devices import available_devices
+def run_one(
+    spec,
+    check: str,
+    device: str,
+    dtype: str,
+    max_examples=None,
+    namespace=None,
+    requested=None,
+    where_available: bool = False,
+) -> None:
+    """Run one check of ``spec`` on one device and dtype: pass, ``pytest.fail`` or ``skip``.
+    An absent device fails when it was asked for by name (``requested``, or the spec's
+    ``devices``) and ``where_available`` is False, else it is skipped."""
+    from gradspec.devices import WHERE_AVAILABLE_HINT, absent_reason
     from gradspec.functions.checker import run
 
-    if device not in available_devices():
-        pytest.skip(f"{device} is not available here")
+    why = absent_reason(device)
+    if why is not None:
+        named = tuple(requested or ()) or tuple(spec.validate().devices or ())
+        if device in named and not where_available:
+            pytest.fail(f"not run: {device} was requested but {why}; {WHERE_AVAILABLE_HINT}",
+                        pytrace=False)  # fmt: skip
+        pytest.skip(why)
     report = run(
         spec,
         checks=[check],

@@ -26,15 +26,14 @@ class RunOptions:
 
 def validate_devices(devices: Iterable[str]) -> tuple[str, ...]:
     """Device names torch understands (an unavailable one is fine: its results are skipped)."""
-    import torch
+    from gradspec.devices import device_name
 
     out = []
     for d in devices:
         try:
-            dev = torch.device(d)
-        except (RuntimeError, TypeError, ValueError):
-            raise UsageError(f"{d!r} is not a torch device (try cpu, cuda, cuda:1)") from None
-        name = dev.type if dev.index is None or dev.type == "cpu" else f"{dev.type}:{dev.index}"
+            name = device_name(d)
+        except ValueError as e:
+            raise UsageError(str(e)) from None
         if name not in out:
             out.append(name)
     return tuple(out)
