@@ -3,6 +3,12 @@
 ``dev`` is the default (quick, for a laptop), ``ci`` is derandomized with no deadline and is
 chosen automatically when the ``CI`` environment variable is set, ``thorough`` is for nightly runs.
 ``GRADSPEC_PROFILE`` (or ``HYPOTHESIS_PROFILE``) names a profile explicitly.
+
+What Hypothesis stores (its example database, its caches) goes to gradspec's cache directory
+(:func:`cache_dir`: ``$GRADSPEC_CACHE``, else ``$XDG_CACHE_HOME/gradspec``, else
+``~/.cache/gradspec``), not a ``.hypothesis/`` folder in the caller's working directory, when
+gradspec drives the run (its CLI, ``gradspec.check`` outside pytest); a directory the user chose
+(``HYPOTHESIS_STORAGE_DIRECTORY``, ``set_hypothesis_home_dir``) is kept.
 """
 
 from __future__ import annotations
@@ -65,3 +71,32 @@ def load_profile(name: str | None = None) -> str:
         raise ValueError(f"unknown profile {name!r}; choose one of {sorted(PROFILES)}")
     settings.load_profile(name)
     return name
+
+
+def cache_dir() -> str:
+    """gradspec's cache directory: ``$GRADSPEC_CACHE``, else ``$XDG_CACHE_HOME/gradspec``, else
+    ``~/.cache/gradspec``."""
+    mine = os.environ.get("GRADSPEC_CACHE")
+    if mine:
+        return os.path.abspath(os.path.expanduser(mine))
+    xdg = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(os.path.abspath(xdg), "gradspec")
+
+
+def use_cache_dir() -> str | None:
+    """Point Hypothesis's storage (example database, caches) at ``cache_dir()/hypothesis``
+    unless the user chose a directory; returns the directory used (None: the user's kept).
+    Sets ``HYPOTHESIS_STORAGE_DIRECTORY`` too, for worker processes."""
+    from hypothesis import configuration
+
+    if os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
+        return None
+    if getattr(configuration, "__hypothesis_home_directory", None) is not None:
+        return None  # set_hypothesis_home_dir was called, or the storage is already in use
+    setter = getattr(configuration, "set_hypothesis_home_dir", None)
+    if setter is None:  # pragma: no cover - every supported Hypothesis has it
+        return None
+    where = os.path.join(cache_dir(), "hypothesis")
+    setter(where)
+    os.environ["HYPOTHESIS_STORAGE_DIRECTORY"] = where
+    return where

@@ -75,7 +75,9 @@ def one_line_errors(parser: argparse.ArgumentParser, command: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     from gradspec.functions.spec import SpecError
+    from gradspec.profiles import use_cache_dir
 
+    use_cache_dir()  # Hypothesis's files go to gradspec's cache, not a .hypothesis/ here
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

@@ -12,6 +12,7 @@ up to ``MAX_FINDINGS_PER_CHECK`` distinct ones; each is shrunk by Hypothesis fir
 from __future__ import annotations
 
 import inspect
+import os
 import time
 from collections.abc import Callable
 
@@ -60,8 +61,6 @@ def resolve_namespace(namespace=None):
     import importlib
 
     if namespace is None:
-        import os
-
         namespace = os.environ.get("GRADSPEC_NAMESPACE") or "gradref"
     if isinstance(namespace, str):
         try:
@@ -123,6 +122,10 @@ def run(
     if not isinstance(s, Spec):
         raise SpecError(f"expected a gradspec Spec, got {type(s).__name__}")
     s = s.validate()
+    if not os.environ.get("PYTEST_CURRENT_TEST"):  # under pytest, the session's choice holds
+        from gradspec.profiles import use_cache_dir
+
+        use_cache_dir()
     from gradspec.devices import available_devices, split_devices
     from gradspec.functions.preflight import preflight
     from gradspec.functions.spec import _as_tuple, _override_devices, _override_dtypes
@@ -378,7 +381,9 @@ class _Session:
                     if isinstance(e, HypothesisException):
                         raise SpecError(f"Hypothesis stopped: {_first_line(e)}") from None
                     raise
-                draft = state["last"]
+                draft = _most_informative(state["last"], state["known"].values())
+                if _has_empty_input(draft.case.example) and not draft.static:
+                    draft = self._without_empty_input(draft, strategy, cfg, stats)
                 self._record(draft)
                 stats["found"].setdefault(draft.chk.name, []).append(draft.key)
                 if len(stats["found"][draft.chk.name]) >= MAX_FINDINGS_PER_CHECK:
@@ -386,6 +391,21 @@ class _Session:
                 continue
             break
         self._outcomes(selected, stats, device, dtype)
+
+    def _without_empty_input(self, draft: _Draft, strategy, cfg, stats) -> _Draft:
+        """The same root cause met on an example without zero-size inputs, if a short search of
+        such examples finds one (shrunk as usual); else ``draft``."""
+        state = {"target": None, "last": None, "count": 0, "t0": None, "known": {}}
+        body = self._body((draft.chk,), state, stats)
+        try:
+            cfg(given(strategy.filter(lambda ex: not _has_empty_input(ex)))(body))()
+        except Exception:  # noqa: BLE001 - _Found, or nothing drawable: keep the first finding
+            pass
+        found = state["last"]
+        if found is None or found.key != draft.key or _has_empty_input(found.case.example):
+            return draft
+        found.also = list(dict.fromkeys(draft.also + found.also))
+        return found
 
     def _body(self, active, state, stats):
         spec, sig, T, facts = self.spec, self.sig, self.T, self.facts
@@ -526,6 +546,22 @@ class _Session:
             for o in self.report.outcomes:
                 if o.status == "passed" and o.detail.startswith("advice: "):
                     o.status, o.detail = "failed", o.detail[len("advice: ") :]
+
+
+def _has_empty_input(ex) -> bool:
+    return any(shape is not None and 0 in shape for shape in ex.shapes)
+
+
+def _most_informative(draft: _Draft, met) -> _Draft:
+    """The finding to report: the shrunk one, unless it is on a zero-size input while the same
+    root cause was met on an example without one: then the smallest such (a wrong bias gradient
+    reported only at the empty batch, as "got nan, expected 0.0", hides the real error)."""
+    if not _has_empty_input(draft.case.example):
+        return draft
+    others = [d for d in met if d.key == draft.key and not _has_empty_input(d.case.example)]
+    if not others:
+        return draft
+    return min(others, key=lambda d: (d.case.example.elements, str(d.case.example.shapes)))
 
 
 def _first_line(e: BaseException) -> str:

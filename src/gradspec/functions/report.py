@@ -10,6 +10,8 @@ from gradspec.devices import WHERE_AVAILABLE_HINT
 
 FAILURE = "failure"
 ADVICE = "advice"
+#: the text table's width: longer results wrap under their column (nothing is cut)
+TABLE_WIDTH = 100
 
 
 @dataclass
@@ -128,15 +130,23 @@ class Report:
         kwargs.setdefault("indent", 2)
         return json.dumps(self.to_dict(), **kwargs)
 
-    def table(self) -> str:
+    def table(self, width: int = TABLE_WIDTH) -> str:
+        """One row per outcome; a long result wraps under its column, never cut."""
+        import textwrap
+
         rows = [("check", "device", "dtype", "result")]
         for o in self.outcomes:
             result = o.status if not o.detail else f"{o.status}: {o.detail}"
-            rows.append((o.check, o.device, o.dtype, result[:90]))
+            rows.append((o.check, o.device, o.dtype, result))
         widths = [max(len(r[i]) for r in rows) for i in range(3)]
+        indent = sum(widths) + 6
         lines = []
         for n, r in enumerate(rows):
-            lines.append("  ".join(c.ljust(w) for c, w in zip(r[:3], widths)) + "  " + r[3])
+            head = "  ".join(c.ljust(w) for c, w in zip(r[:3], widths)) + "  "
+            text = textwrap.wrap(r[3], max(40, width - indent), break_long_words=False,
+                                 break_on_hyphens=False) or [""]  # fmt: skip
+            lines.append(head + text[0])
+            lines += [" " * indent + t for t in text[1:]]
             if n == 0:
                 lines.append("  ".join("-" * w for w in widths) + "  ------")
         return "\n".join(lines)

@@ -86,6 +86,10 @@ def pytest_configure(config) -> None:
             )
         load_profile(name)
     configure(config)
+    if any(config.getoption(flag[2:].replace("-", "_"), False) for flag in MODULES):
+        from gradspec.profiles import use_cache_dir
+
+        use_cache_dir()  # gradspec's own session: Hypothesis's files go to gradspec's cache
     if not config.getoption("gradspec_where_available", False):
         from gradspec.devices import absent_reason
 
