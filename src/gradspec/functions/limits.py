@@ -1,0 +1,215 @@
+"""What holds around every call of the user's code: a time limit, and no way out of the process.
+
+* **Time limit.** Each call (forward, backward, reference, ``vjp=``) gets ``seconds`` (default
+  :data:`DEFAULT_TIMEOUT`). Where it can, gradspec arms a real-time timer (``SIGALRM``, main
+  thread, Unix, no other ``SIGALRM`` handler installed): past the limit the call raises
+  :class:`Hung` — again every second, should the code catch it — which stops a ``sleep``, a
+  Python loop, a lock wait. Code stuck in native code (a deadlocked kernel holding the GIL, a
+  CUDA wait) cannot be interrupted from Python: a watchdog thread then says so on stderr, and
+  where the caller asked for it (the CLI) ends the process with that line instead of hanging
+  silently. The common path costs two ``setitimer`` calls.
+* **No exit.** ``sys.exit``/``SystemExit`` raised by the user's code becomes :class:`ExitCalled`
+  (an ordinary exception: the op's finding); ``os._exit`` called through the ``os`` module
+  during a call raises it too. What cannot be caught in-process — a function bound as ``from os
+  import _exit`` before the check, C code calling ``exit()``, a crash — still ends the process.
+* ``KeyboardInterrupt`` (Ctrl-C) is left alone: the checker stops cleanly with the findings so
+  far.
+
+Layer: a shared part of :mod:`gradspec.functions`; imports nothing of gradspec's.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+import threading
+import time
+
+#: seconds one call of the user's code may take (``timeout=``, ``--timeout``)
+DEFAULT_TIMEOUT = 60.0
+#: how long past its limit a call that the timer could not stop runs before the watchdog speaks
+GRACE = 5.0
+#: os._exit itself (``call`` replaces it while the user's code runs)
+_REAL_EXIT = os._exit
+
+
+class Hung(Exception):
+    """A call of the user's code did not return within its time limit."""
+
+    def __init__(self, what: str, seconds: float):
+        super().__init__(
+            f"{what} did not return within {seconds:g} s (the time limit per call: timeout=, "
+            "--timeout); a deadlock, a hung kernel or a sleep?"
+        )
+        self.what, self.seconds = what, seconds
+
+
+class _StillHung(BaseException):
+    """Raised a second past a Hung the code caught (``except Exception``): not an Exception."""
+
+
+class ExitCalled(Exception):
+    """The user's code tried to end the process (``sys.exit``, ``SystemExit``, ``os._exit``)."""
+
+
+class _State:
+    def __init__(self):
+        self.seconds: float | None = DEFAULT_TIMEOUT
+        self.signals = False  # the timer is ours to use (installed by ``limited``)
+        self.depth = 0
+        self.what = ""
+        self.started: float | None = None
+        self.hung: Hung | None = None  # the first call that ran out of time, in this run
+        self.fired: Hung | None = None  # the current call ran out of time
+        self.hard_exit = False
+        self.warned = False
+        self.lock = threading.Lock()
+
+
+STATE = _State()
+
+
+def callable_label(f) -> str:
+    """A short name for the called code: ``MyLinear.apply``, ``torch.autograd.grad``."""
+    owner = getattr(f, "__self__", None)
+    name = getattr(f, "__qualname__", None) or getattr(f, "__name__", None)
+    if isinstance(owner, type) and name:
+        return f"{owner.__name__}.{getattr(f, '__name__', name)}"
+    module = getattr(f, "__module__", None) or ""
+    if name and module.startswith("torch"):
+        return f"{module}.{name}".replace("torch.autograd.__init__", "torch.autograd")
+    return name or type(f).__name__
+
+
+def _on_alarm(signum, frame):
+    s = STATE
+    if s.depth and s.seconds is not None:
+        if s.fired is not None:  # the code caught the first one: one it cannot catch as easily
+            raise _StillHung()
+        err = Hung(s.what, s.seconds)
+        s.fired = err
+        if s.hung is None:
+            s.hung = err
+        raise err
+
+
+def _refused_exit(code=0):
+    raise ExitCalled(f"os._exit({code!r}) was called: it would end the process")
+
+
+def call(f, *args, **kwargs):
+    """``f(*args, **kwargs)`` under the time limit, with exiting turned into ExitCalled."""
+    s = STATE
+    if s.depth:  # a call inside a call: the outer one's limit holds
+        return f(*args, **kwargs)
+    import signal
+
+    s.depth, s.what, s.started = 1, callable_label(f), time.monotonic()
+    armed = s.signals and s.seconds is not None and math.isfinite(s.seconds)
+    real_exit = os._exit
+    os._exit = _refused_exit
+    s.fired = None
+    try:
+        if armed:
+            signal.setitimer(signal.ITIMER_REAL, s.seconds, 1.0)
+        out = f(*args, **kwargs)
+        if s.fired is not None:  # it caught the Hung the timer raised, and returned late
+            raise s.fired
+        return out
+    except _StillHung:
+        raise s.fired from None
+    except SystemExit as e:
+        raise ExitCalled(
+            f"sys.exit({e.code!r}) was called (SystemExit): it would end the process; raise an "
+            "exception instead"
+        ) from None
+    finally:
+        if armed:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+        os._exit = real_exit
+        s.depth, s.started = 0, None
+
+
+class limited:  # noqa: N801 - a context manager
+    """Calls of the user's code within this block get ``seconds`` each (None: the default;
+    ``math.inf``: no limit). ``hard_exit``: a call that cannot be interrupted ends the process
+    after the watchdog's line (the CLI, which has nothing better to do than hang)."""
+
+    def __init__(self, seconds: float | None = None, hard_exit: bool = False, on_line=None):
+        self.seconds = DEFAULT_TIMEOUT if seconds is None else float(seconds)
+        self.hard_exit = hard_exit
+        self.on_line = on_line or _stderr_line
+
+    def __enter__(self):
+        import signal
+
+        s = STATE
+        self.saved = (s.seconds, s.signals, s.hung, s.hard_exit, s.warned)
+        s.seconds, s.hung, s.hard_exit, s.warned = self.seconds, None, self.hard_exit, False
+        self.handler = None
+        s.signals = False
+        usable = (
+            hasattr(signal, "setitimer")
+            and threading.current_thread() is threading.main_thread()
+            and signal.getsignal(signal.SIGALRM) in (signal.SIG_DFL, signal.SIG_IGN, None)
+        )
+        if usable and math.isfinite(self.seconds):
+            self.handler = signal.signal(signal.SIGALRM, _on_alarm)
+            s.signals = True
+        self.stop = threading.Event()
+        self.watchdog = None
+        if math.isfinite(self.seconds):
+            self.watchdog = threading.Thread(target=self._watch, name="gradspec-watchdog")
+            self.watchdog.daemon = True
+            self.watchdog.start()
+        return self
+
+    def __exit__(self, *exc):
+        import signal
+
+        s = STATE
+        self.stop.set()
+        if self.handler is not None:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, self.handler)
+        s.seconds, s.signals, _, s.hard_exit, s.warned = self.saved
+        return False
+
+    def _watch(self) -> None:
+        s = STATE
+        while not self.stop.wait(0.5):
+            started = s.started
+            if started is None or s.warned:
+                continue
+            late = time.monotonic() - started - self.seconds
+            if late < GRACE:
+                continue
+            s.warned = True
+            line = (
+                f"gradspec: {s.what} has run {self.seconds + late:.0f} s, past its time limit of "
+                f"{self.seconds:g} s, and cannot be interrupted (stuck in native code, or not on "
+                "the main thread)"
+            )
+            if s.hard_exit:
+                self.on_line(line + "; stopping the process")
+                _REAL_EXIT(1)
+            self.on_line(line + "; it is left running")
+
+
+def _stderr_line(line: str) -> None:
+    try:
+        print(line, file=sys.stderr, flush=True)
+    except Exception:  # noqa: BLE001 - a closed stderr must not kill the watchdog
+        pass
+
+
+def is_hang(e: BaseException | None) -> bool:
+    """Whether ``e`` (or what it wraps) is a Hung."""
+    seen = 0
+    while e is not None and seen < 8:
+        if isinstance(e, Hung):
+            return True
+        e = getattr(e, "error", None) or e.__cause__ or e.__context__
+        seen += 1
+    return False
