@@ -53,7 +53,9 @@ def register(subparsers) -> None:
         "--junit", metavar="PATH", help="write JUnit XML (one testcase per result) for CI"
     )
     p.add_argument("--list", action="store_true", help="list what would run, and exit")
-    p.add_argument("--no-progress", action="store_true", help="no progress on stderr")
+    p.add_argument(
+        "--no-progress", action="store_true", help="no progress on stderr (none when CI is set)"
+    )
     p.add_argument(
         "--no-reproducers", action="store_true", help="leave reproducers out of the table"
     )
@@ -122,7 +124,7 @@ def _run(args) -> int:
     totals: dict[str, int] = {}
     for it in items:
         totals[it.area] = totals.get(it.area, 0) + 1
-    progress = None if args.no_progress else Progress(totals)
+    progress = None if args.no_progress or os.environ.get("CI") else Progress(totals)
     report = runner.run(
         options, expectations=entries, progress=progress, items=items, absent=absent
     )
