@@ -78,12 +78,20 @@ def test_torch_as_reference_namespace():
     assert r.ok, str(r)
 
 
-def test_unavailable_device_is_skipped_not_failed():
+def test_unavailable_device_is_not_run_and_not_ok():
     r = gradspec.check(
         z.Sin.apply, lambda x: x.sin(), "()->()", devices=["cuda:7"], checks=["forward"], **FAST
     )
+    assert not r.ok and "cuda:7" in r.not_run and r.examples_run == 0
+
+
+def test_unavailable_device_where_available_is_skipped_not_failed():
+    r = gradspec.check(
+        z.Sin.apply, lambda x: x.sin(), "()->()", devices=["cuda:7"], checks=["forward"],
+        where_available=True, **FAST,
+    )  # fmt: skip
     assert r.ok
-    assert all(o.status == "skipped" for o in r.outcomes)
+    assert r.outcomes and all(o.status == "skipped" for o in r.outcomes)
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,8 @@ from gradspec.runner.results import STATUSES
 from .conftest import HOST, SMALL, SMALL_K, read_json, run_cli
 
 
-def test_small_run_writes_consistent_table_json_and_markdown(capsys, tmp_path):
+def test_small_run_writes_consistent_table_json_and_markdown(capsys, tmp_path, monkeypatch):
+    monkeypatch.delenv("CI", raising=False)  # progress is off under CI
     js, md = tmp_path / "r.json", tmp_path / "r.md"
     rc, out, err = run_cli(
         capsys, "--profile", "ci", "-k", SMALL_K, "--workers", "1", "--json", str(js),
@@ -182,3 +183,10 @@ def test_op_errors_are_results_of_the_main_job(capsys, tmp_path):
     assert {r["id"] for r in data["results"]} == {f"ops.errors.{c.id}" for c in ERRORS}
     assert {r["area"] for r in data["results"]} == {"op-errors"}
     assert "op-errors" in out
+
+
+def test_no_progress_under_ci(capsys, monkeypatch):
+    monkeypatch.setenv("CI", "true")
+    rc, out, err = run_cli(capsys, "--profile", "ci", "-k", SMALL_K, "--workers", "1")
+    assert rc in (0, 1) and SMALL in out
+    assert SMALL not in err
