@@ -42,6 +42,18 @@ def register(subparsers) -> None:
         help="write each finding's reproducer (plain torch) to a file here; the report names it",
     )
     p.add_argument("--strict", action="store_true", help="advice counts as failure")
+    p.add_argument(
+        "--timeout",
+        type=float,
+        metavar="SECONDS",
+        help="time limit per call of user code: forward, backward, reference (default 60); a "
+        "call past it is a finding and the spec's check stops there",
+    )
+    p.add_argument(
+        "--no-progress",
+        action="store_true",
+        help="no progress lines on stderr (none when CI is set)",
+    )
     p.set_defaults(func=run)
 
 
@@ -54,6 +66,8 @@ def _validate(args) -> None:
 
     if args.profile is not None and args.profile not in PROFILES:
         raise SpecError(f"--profile {args.profile!r}: choose one of {', '.join(PROFILES)}")
+    if args.timeout is not None and not args.timeout > 0:
+        raise SpecError(f"--timeout must be a positive number of seconds, got {args.timeout:g}")
     if args.max_examples is not None and args.max_examples < 1:
         raise SpecError(f"--max-examples must be at least 1, got {args.max_examples}")
     try:
@@ -168,6 +182,7 @@ def load(target: str) -> list:
 
 def run(args) -> int:
     from gradspec.functions.checker import run as run_spec
+    from gradspec.functions.limits import Interrupted
     from gradspec.functions.spec import SpecError, registered_specs
     from gradspec.profiles import load_profile
 
@@ -187,16 +202,31 @@ def run(args) -> int:
         )
     reports = []
     for s in specs:
-        r = run_spec(
-            s,
-            dtypes=args.dtypes,
-            devices=args.devices,
-            max_examples=args.max_examples,
-            checks=args.checks,
-            namespace=args.namespace,
-            strict=True if args.strict else None,
-            where_available=args.where_available,
-        )
+        try:
+            r = run_spec(
+                s,
+                dtypes=args.dtypes,
+                devices=args.devices,
+                max_examples=args.max_examples,
+                checks=args.checks,
+                namespace=args.namespace,
+                strict=True if args.strict else None,
+                where_available=args.where_available,
+                timeout=args.timeout,
+                progress=False if args.no_progress else None,
+                hard_exit=True,
+            )
+        except Interrupted as stop:  # Ctrl-C: the findings so far, then stop
+            if args.json != "-":
+                print(stop.report)
+                print()
+            done = len(reports)
+            print(
+                f"gradspec check: interrupted (Ctrl-C) in {s.label}; {done} of {len(specs)} "
+                f"spec(s) finished, the report above holds the findings so far",
+                file=sys.stderr,
+            )
+            return 130
         reports.append(r)
         if args.reproducers and r.findings:
             r.write_reproducers(args.reproducers)

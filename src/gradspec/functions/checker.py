@@ -19,6 +19,7 @@ from collections.abc import Callable
 from hypothesis import HealthCheck, Phase, Verbosity, given, settings
 from hypothesis.errors import HypothesisException, InvalidArgument
 
+from gradspec.functions import limits
 from gradspec.functions.answers import Answers
 from gradspec.functions.case import Case, describe_tensor
 from gradspec.functions.checks import (
@@ -38,6 +39,7 @@ from gradspec.functions.outcomes import (
     NotApplicable,
     ReferenceProblem,
 )
+from gradspec.functions.progress import CheckProgress, progress_wanted
 from gradspec.functions.report import Failure, Outcome, ReferenceNote, Report
 from gradspec.functions.spec import FULL_BATTERY_ELEMENTS, Spec, SpecError, spec
 
@@ -115,10 +117,22 @@ def run(
     namespace=None,
     strict: bool | None = None,
     where_available: bool | None = None,
+    timeout: float | None = None,
+    progress: bool | None = None,
+    hard_exit: bool = False,
 ) -> Report:
     """Run a :class:`Spec` (options given here override the spec's). A requested device that
     is absent here is not run (``report.not_run``; ``report.ok`` is False) unless
-    ``where_available``, which checks the devices present and skips the others."""
+    ``where_available``, which checks the devices present and skips the others.
+
+    ``timeout``: seconds each call of the user's code may take (default
+    :data:`~gradspec.functions.limits.DEFAULT_TIMEOUT`; ``math.inf``: none); a call past it is
+    a finding naming the call and the example, and the check stops there (``report.stopped``).
+    ``progress``: lines on stderr for a check running more than a few seconds (default: on,
+    except under CI or pytest). ``hard_exit``: a hung call that cannot be interrupted (native
+    code) ends the process after saying so (for the CLI). Ctrl-C stops cleanly: the report so
+    far is raised as :class:`~gradspec.functions.limits.Interrupted` (a KeyboardInterrupt) and
+    kept as its ``report``."""
     if not isinstance(s, Spec):
         raise SpecError(f"expected a gradspec Spec, got {type(s).__name__}")
     s = s.validate()
@@ -145,13 +159,28 @@ def run(
     selected = checks_for(s.reference is not None, names, s)
     T = resolve_namespace(namespace) if s.reference is not None else None
     n = max_examples or s.max_examples or _profile_examples()
+    timeout = _timeout(s.timeout if timeout is None else timeout)
     start = time.perf_counter()
-    with _one_thread():
+    interrupted = False
+    with _one_thread(), limits.limited(timeout, hard_exit=hard_exit):
         facts = preflight(s, T, dtypes, devices)
         session = _Session(s, T, facts, Report(name=s.label, strict=strict))
-        for device in devices:
-            for dtype in dtypes:
+        session.progress = CheckProgress(s.label, progress_wanted(progress))
+        pairs = [(device, dtype) for device in devices for dtype in dtypes]
+        done = 0
+        try:
+            for device, dtype in pairs:
                 session.run_device_dtype(device, dtype, selected, n)
+                done += 1
+        except _Stopped as stop:
+            session.report.stopped = stop.why
+            session.outcomes_after_stop(pairs[done:], selected)
+        except KeyboardInterrupt:
+            interrupted = True
+            where = "{}/{}".format(*pairs[done]) if done < len(pairs) else "the end"
+            why = f"interrupted (KeyboardInterrupt, Ctrl-C) during {where}"
+            session.report.stopped = why
+            session.outcomes_after_stop(pairs[done:], selected)
         for device, why in absent.items():
             if not where_available:
                 session.report.not_run[device] = why
@@ -161,7 +190,37 @@ def run(
                     session.report.outcomes.append(Outcome(c.name, device, dtype, "skipped", why))
         session.finish()
     session.report.seconds = time.perf_counter() - start
+    if interrupted:
+        raise limits.Interrupted(session.report)
     return session.report
+
+
+def _hung_draft(chk: Check, stage: str, hung, case: Case) -> _Draft:
+    """The finding of a call that ran out of time (one per spec: it stops the check)."""
+    on = f" when called on ({hung.arguments})" if hung.arguments else ""
+    msg = (
+        f"{stage} ({hung.what}) did not return within {hung.seconds:g} s{on}; the time limit "
+        "per call of the user's code (timeout=, --timeout): a deadlock, a hung kernel, a sleep?"
+    )
+    return _Draft(chk, FAILURE, msg, chk.behaviour, ("hung",), case, None)
+
+
+def _timeout(timeout) -> float:
+    """The time limit per call of user code, validated (SpecError naming a bad one)."""
+    if timeout is None:
+        return limits.DEFAULT_TIMEOUT
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not timeout > 0:
+        raise SpecError(f"timeout must be a positive number of seconds, got {timeout!r}")
+    return float(timeout)
+
+
+class _Stopped(BaseException):
+    """The check cannot go on (a call of user code hung): ``why`` says where. A BaseException,
+    so that it passes through Hypothesis and the checks' own error handling."""
+
+    def __init__(self, why: str):
+        super().__init__(why)
+        self.why = why
 
 
 class _one_thread:  # noqa: N801 - a context manager
@@ -211,6 +270,8 @@ class _Session:
         self.spec, self.T, self.facts, self.report = spec, T, facts, report
         self.sig = spec.parsed()
         self.findings: dict = {}  # key -> Failure
+        self.progress = CheckProgress(spec.label, False)
+        self.reference_hung = False
         self.notes: dict = {}  # (check, device, dtype, root key) -> ReferenceNote
 
     # -- one check on one example -----------------------------------------------------------
@@ -243,7 +304,38 @@ class _Session:
         return False
 
     def attempt(self, chk: Check, case: Case, stats):
-        """Run ``chk`` on ``case``: None (nothing new) or a _Draft of a new finding."""
+        """Run ``chk`` on ``case``: None (nothing new) or a _Draft of a new finding. A call of
+        the user's code that ran out of time stops the check (recorded first; never shrunk)."""
+        ex = case.example
+        self.progress.tick(
+            f"{ex.device}/{ex.dtype}", chk.name, self.report.examples_run, len(self.findings)
+        )
+        self.reference_hung = False
+        draft = self._attempt(chk, case, stats)
+        hung = limits.STATE.hung
+        if hung is not None:
+            self._stop_on_hang(chk, case, draft, hung)
+        return draft
+
+    def _stop_on_hang(self, chk: Check, case: Case, draft, hung) -> None:
+        ex = case.example
+        where = f"{ex.device}/{ex.dtype}"
+        if self.reference_hung:
+            why = (
+                f"the reference did not return within {hung.seconds:g} s on {case.text()} "
+                f"({chk.name}, {where}): gradspec stopped checking {self.spec.label} there"
+            )
+            self.report.errors.append(Outcome(chk.name, ex.device, ex.dtype, "error", why))
+            raise _Stopped(why)
+        if draft is None or draft.key != ("hung",):
+            draft = _hung_draft(chk, "a call of the user's code", hung, case)
+        self._record(draft)
+        raise _Stopped(
+            f"{draft.message.split(';')[0]}, while {chk.name} checked {draft.case.text()} on "
+            f"{where}: gradspec stopped checking {self.spec.label} there"
+        )
+
+    def _attempt(self, chk: Check, case: Case, stats):
         ex = case.example
         where = f"{ex.device}/{ex.dtype}"
         try:
@@ -256,11 +348,16 @@ class _Session:
             stats["reasons"].setdefault(chk.name, str(e))
             return None
         except ReferenceProblem as e:
+            if limits.is_hang(e):
+                self.reference_hung = True
+                return None
             self._note(chk, case, str(e), stats)
             stats["refproblems"][chk.name] += 1
             return None
         except FnRaised as e:
             raised = getattr(e, "case", case)
+            if isinstance(e.error, limits.Hung):  # never shrunk, never called again
+                return _hung_draft(chk, e.stage, e.error, raised)
             if self._outside_domain(raised, e.stage != "forward"):
                 stats["reasons"].setdefault(
                     chk.name, "fn and the reference both raise on some inputs (outside the domain)"
@@ -391,6 +488,21 @@ class _Session:
                 continue
             break
         self._outcomes(selected, stats, device, dtype)
+        self.progress.done(f"{device}/{dtype}", self.report.examples_run, len(self.findings))
+
+    def outcomes_after_stop(self, pairs, selected) -> None:
+        """Outcomes of the device/dtypes a stop left unfinished: failed where a finding was
+        recorded, else skipped (``report.stopped`` says why)."""
+        for device, dtype in pairs:
+            where = f"{device}/{dtype}"
+            for c in selected:
+                failed = [f for f in self.findings.values() if f.check == c.name and where in
+                          f.where and f.level == FAILURE]  # fmt: skip
+                if failed:
+                    o = Outcome(c.name, device, dtype, "failed", failed[0].message)
+                else:
+                    o = Outcome(c.name, device, dtype, "skipped", "not run (stopped)")
+                self.report.outcomes.append(o)
 
     def _without_empty_input(self, draft: _Draft, strategy, cfg, stats) -> _Draft:
         """The same root cause met on an example without zero-size inputs, if a short search of

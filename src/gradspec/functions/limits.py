@@ -35,14 +35,33 @@ _REAL_EXIT = os._exit
 
 
 class Hung(Exception):
-    """A call of the user's code did not return within its time limit."""
+    """A call of the user's code did not return within its time limit; ``arguments`` describes
+    what it was called with (``float32[3], float32[2,3]``)."""
 
-    def __init__(self, what: str, seconds: float):
+    def __init__(self, what: str, seconds: float, arguments: str = ""):
+        on = f" on ({arguments})" if arguments else ""
         super().__init__(
-            f"{what} did not return within {seconds:g} s (the time limit per call: timeout=, "
-            "--timeout); a deadlock, a hung kernel or a sleep?"
+            f"{what} did not return within {seconds:g} s{on} (the time limit per call: "
+            "timeout=, --timeout); a deadlock, a hung kernel or a sleep?"
         )
-        self.what, self.seconds = what, seconds
+        self.what, self.seconds, self.arguments = what, seconds, arguments
+
+
+def describe_arguments(args) -> str:
+    """Tensors as ``float32[2,3]``, other values by repr (short), nested lists flattened one
+    level: what a hung call was given."""
+    out = []
+    for a in args:
+        shape = getattr(a, "shape", None)
+        dtype = getattr(a, "dtype", None)
+        if shape is not None and dtype is not None:
+            out.append(f"{str(dtype).rsplit('.', 1)[-1]}[{','.join(str(d) for d in shape)}]")
+        elif isinstance(a, list | tuple) and a and len(out) < 8:
+            out.append(f"[{describe_arguments(a)}]")
+        else:
+            text = repr(a)
+            out.append(text if len(text) <= 40 else type(a).__name__)
+    return ", ".join(out)
 
 
 class _StillHung(BaseException):
@@ -62,6 +81,7 @@ class _State:
         self.started: float | None = None
         self.hung: Hung | None = None  # the first call that ran out of time, in this run
         self.fired: Hung | None = None  # the current call ran out of time
+        self.args: tuple = ()  # the current call's arguments
         self.hard_exit = False
         self.warned = False
         self.lock = threading.Lock()
@@ -87,7 +107,11 @@ def _on_alarm(signum, frame):
     if s.depth and s.seconds is not None:
         if s.fired is not None:  # the code caught the first one: one it cannot catch as easily
             raise _StillHung()
-        err = Hung(s.what, s.seconds)
+        try:
+            arguments = describe_arguments(s.args)
+        except Exception:  # noqa: BLE001 - describing must never hide the hang
+            arguments = ""
+        err = Hung(s.what, s.seconds, arguments)
         s.fired = err
         if s.hung is None:
             s.hung = err
@@ -105,7 +129,7 @@ def call(f, *args, **kwargs):
         return f(*args, **kwargs)
     import signal
 
-    s.depth, s.what, s.started = 1, callable_label(f), time.monotonic()
+    s.depth, s.what, s.started, s.args = 1, callable_label(f), time.monotonic(), args
     armed = s.signals and s.seconds is not None and math.isfinite(s.seconds)
     real_exit = os._exit
     os._exit = _refused_exit
@@ -128,7 +152,7 @@ def call(f, *args, **kwargs):
         if armed:
             signal.setitimer(signal.ITIMER_REAL, 0)
         os._exit = real_exit
-        s.depth, s.started = 0, None
+        s.depth, s.started, s.args = 0, None, ()
 
 
 class limited:  # noqa: N801 - a context manager
@@ -213,3 +237,11 @@ def is_hang(e: BaseException | None) -> bool:
         e = getattr(e, "error", None) or e.__cause__ or e.__context__
         seen += 1
     return False
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C (a KeyboardInterrupt) while checking: ``report`` holds the findings so far."""
+
+    def __init__(self, report):
+        super().__init__(f"interrupted: {report.stopped}")
+        self.report = report

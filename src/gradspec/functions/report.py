@@ -80,13 +80,15 @@ class Report:
     #: requested devices that are absent here, with why: nothing ran there, so not a pass
     #: (``where_available=True`` skips them instead)
     not_run: dict = field(default_factory=dict)
+    #: why the check stopped before it was done (a hung call, Ctrl-C); empty when it finished
+    stopped: str = ""
 
     @property
     def ok(self) -> bool:
         """True when no finding is a failure (advice counts only under ``strict``), no check
         was kept from running altogether (an error, e.g. a reference that fails everywhere) and
         every requested device ran."""
-        return not self.failures and not self.errors and not self.not_run
+        return not self.failures and not self.errors and not self.not_run and not self.stopped
 
     @property
     def findings(self) -> list[Failure]:
@@ -124,6 +126,7 @@ class Report:
             "reference_problems": [asdict(n) for n in self.reference_problems],
             "errors": [asdict(e) for e in self.errors],
             "not_run": dict(self.not_run),
+            "stopped": self.stopped,
         }
 
     def to_json(self, **kwargs) -> str:
@@ -181,6 +184,8 @@ class Report:
                 parts.append(f"{len(self.errors)} check(s) could not run")
             if self.not_run:
                 parts.append(f"not run on {', '.join(self.not_run)}")
+            if self.stopped:
+                parts.append("stopped")
             if self.advice:
                 parts.append(f"{len(self.advice)} advice")
             verdict = f"FAILED ({', '.join(parts)})"
@@ -189,6 +194,8 @@ class Report:
             f"{self.seconds:.2f}s"
         )
         parts = [head]
+        if self.stopped:
+            parts.append(f"STOPPED: {self.stopped}")
         for device, why in self.not_run.items():
             parts.append(f"NOT RUN on {device}: {why}; {WHERE_AVAILABLE_HINT}")
         parts += ["", self.table()]
