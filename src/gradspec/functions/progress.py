@@ -25,11 +25,12 @@ def progress_wanted(progress: bool | None) -> bool:
 class CheckProgress:
     """The progress lines of one spec's check."""
 
-    def __init__(self, label: str, enabled: bool, stream=None, after: float = AFTER,
-                 every: float = EVERY):  # fmt: skip
+    def __init__(self, label: str, enabled: bool, stream=None, after: float | None = None,
+                 every: float | None = None):  # fmt: skip
         self.label, self.enabled = label, enabled
         self.stream = stream
-        self.after, self.every = after, every
+        self.after = AFTER if after is None else after
+        self.every = EVERY if every is None else every
         self.start = self.last = time.monotonic()
 
     def _say(self, text: str) -> None:
