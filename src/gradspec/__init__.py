@@ -33,6 +33,7 @@ _API = {
     "spec": "gradspec.functions.spec",
     "Failure": "gradspec.functions.report",
     "Report": "gradspec.functions.report",
+    "Interrupted": "gradspec.functions.limits",
 }
 
 
@@ -63,5 +64,6 @@ __all__ = [
     "SpecError",
     "Report",
     "Failure",
+    "Interrupted",
     "__version__",
 ]
