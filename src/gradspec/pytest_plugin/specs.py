@@ -153,5 +153,7 @@ def run_one(
         warnings.warn(f"gradspec advice, {f.check}: {f.message}", stacklevel=1)
     for e in report.errors:
         pytest.fail(f"{e.check}: could not run: {e.detail}", pytrace=False)
+    if report.stopped:
+        pytest.fail(f"stopped: {report.stopped}", pytrace=False)
     if report.outcomes and all(o.status == "skipped" for o in report.outcomes):
         pytest.skip(report.outcomes[0].detail or "not applicable")

@@ -14,7 +14,9 @@ def run_example(item: Item, options: RunOptions) -> list[Result]:
     from gradspec.functions.checker import run as run_spec
 
     spec = next(s for s in example_specs() if s.label == item.key)
-    report = run_spec(spec, devices=[item.device], max_examples=options.max_examples)
+    report = run_spec(
+        spec, devices=[item.device], max_examples=options.max_examples, progress=False
+    )
     by_check: dict[str, list] = {}
     for o in report.outcomes:
         by_check.setdefault(o.check, []).append(o)
