@@ -163,7 +163,13 @@ def run(
     start = time.perf_counter()
     interrupted = False
     with _one_thread(), limits.limited(timeout, hard_exit=hard_exit):
-        facts = preflight(s, T, dtypes, devices)
+        try:
+            facts = preflight(s, T, dtypes, devices)
+        except KeyboardInterrupt:
+            report = Report(name=s.label, strict=strict)
+            report.stopped = "interrupted (KeyboardInterrupt, Ctrl-C) before the first example"
+            report.seconds = time.perf_counter() - start
+            raise limits.Interrupted(report) from None
         session = _Session(s, T, facts, Report(name=s.label, strict=strict))
         session.progress = CheckProgress(s.label, progress_wanted(progress))
         pairs = [(device, dtype) for device in devices for dtype in dtypes]
@@ -320,6 +326,13 @@ class _Session:
     def _stop_on_hang(self, chk: Check, case: Case, draft, hung) -> None:
         ex = case.example
         where = f"{ex.device}/{ex.dtype}"
+        references = [f for f in (self.spec.reference, self.spec.vjp) if f is not None]
+        # who hung first decides, whoever met it again here: the op, the reference (or vjp=),
+        # else (a backward run by an engine) the path it was met on
+        if hung.func is self.spec.fn:
+            self.reference_hung = False
+        elif any(hung.func is f for f in references):
+            self.reference_hung = True
         if self.reference_hung:
             why = (
                 f"the reference did not return within {hung.seconds:g} s on {case.text()} "

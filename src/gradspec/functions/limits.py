@@ -45,6 +45,8 @@ class Hung(Exception):
             "timeout=, --timeout); a deadlock, a hung kernel or a sleep?"
         )
         self.what, self.seconds, self.arguments = what, seconds, arguments
+        #: the callable that hung (None when unknown)
+        self.func = None
 
 
 def describe_arguments(args) -> str:
@@ -82,6 +84,8 @@ class _State:
         self.hung: Hung | None = None  # the first call that ran out of time, in this run
         self.fired: Hung | None = None  # the current call ran out of time
         self.args: tuple = ()  # the current call's arguments
+        self.func = None  # the current call's callable
+        self.deferred = 0  # times the timer waited for a safe point in the current call
         self.hard_exit = False
         self.warned = False
         self.lock = threading.Lock()
@@ -102,9 +106,46 @@ def callable_label(f) -> str:
     return name or type(f).__name__
 
 
+#: how often, and how far apart, the timer waits for a safe point before raising anyway
+DEFERRALS = 50
+DEFER_SECONDS = 0.1
+
+
+def _library_roots() -> tuple[str, ...]:
+    """Directories of the libraries whose own Python code an interruption must not land in
+    (it could leave their state half-changed): torch, gradspec, gradref, Hypothesis, NumPy."""
+    roots = []
+    for name in ("torch", "gradspec", "gradref", "hypothesis", "numpy"):
+        module = sys.modules.get(name)
+        path = getattr(module, "__file__", None)
+        if path:
+            roots.append(os.path.dirname(os.path.abspath(path)) + os.sep)
+    return tuple(roots)
+
+
+def _unsafe_point(frame) -> bool:
+    """Whether raising at ``frame`` could break more than the user's call: an import in
+    progress anywhere on the stack, or the innermost frame in a library's own code."""
+    top = frame.f_code.co_filename if frame is not None else ""
+    if top and os.path.abspath(top).startswith(_library_roots()):
+        return True
+    f, depth = frame, 0
+    while f is not None and depth < 200:
+        if "importlib._bootstrap" in f.f_code.co_filename:
+            return True
+        f, depth = f.f_back, depth + 1
+    return False
+
+
 def _on_alarm(signum, frame):
     s = STATE
     if s.depth and s.seconds is not None:
+        if s.deferred < DEFERRALS and _unsafe_point(frame):
+            import signal
+
+            s.deferred += 1  # try again in a moment, outside the import or the library
+            signal.setitimer(signal.ITIMER_REAL, DEFER_SECONDS, 1.0)
+            return
         if s.fired is not None:  # the code caught the first one: one it cannot catch as easily
             raise _StillHung()
         try:
@@ -112,6 +153,7 @@ def _on_alarm(signum, frame):
         except Exception:  # noqa: BLE001 - describing must never hide the hang
             arguments = ""
         err = Hung(s.what, s.seconds, arguments)
+        err.func = s.func
         s.fired = err
         if s.hung is None:
             s.hung = err
@@ -127,13 +169,17 @@ def call(f, *args, **kwargs):
     s = STATE
     if s.depth:  # a call inside a call: the outer one's limit holds
         return f(*args, **kwargs)
+    if s.hung is not None:  # one call hung in this run: no call of the user's code waits again
+        again = Hung(s.hung.what, s.hung.seconds, s.hung.arguments)
+        again.func = s.hung.func
+        raise again
     import signal
 
-    s.depth, s.what, s.started, s.args = 1, callable_label(f), time.monotonic(), args
+    s.depth, s.what, s.started, s.args, s.func = 1, callable_label(f), time.monotonic(), args, f
     armed = s.signals and s.seconds is not None and math.isfinite(s.seconds)
     real_exit = os._exit
     os._exit = _refused_exit
-    s.fired = None
+    s.fired, s.deferred = None, 0
     try:
         if armed:
             signal.setitimer(signal.ITIMER_REAL, s.seconds, 1.0)
@@ -152,7 +198,7 @@ def call(f, *args, **kwargs):
         if armed:
             signal.setitimer(signal.ITIMER_REAL, 0)
         os._exit = real_exit
-        s.depth, s.started, s.args = 0, None, ()
+        s.depth, s.started, s.args, s.func = 0, None, (), None
 
 
 class limited:  # noqa: N801 - a context manager
@@ -197,7 +243,7 @@ class limited:  # noqa: N801 - a context manager
         if self.handler is not None:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, self.handler)
-        s.seconds, s.signals, _, s.hard_exit, s.warned = self.saved
+        s.seconds, s.signals, s.hung, s.hard_exit, s.warned = self.saved
         return False
 
     def _watch(self) -> None:
