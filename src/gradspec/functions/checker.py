@@ -204,8 +204,12 @@ def run(
 def _hung_draft(chk: Check, stage: str, hung, case: Case) -> _Draft:
     """The finding of a call that ran out of time (one per spec: it stops the check)."""
     on = f" when called on ({hung.arguments})" if hung.arguments else ""
+    what = hung.what
+    owner = getattr(case.spec.fn, "__self__", None)
+    if stage == "backward" and isinstance(owner, type) and not what.startswith(owner.__name__):
+        what = f"{owner.__name__}.backward, run by {what}"
     msg = (
-        f"{stage} ({hung.what}) did not return within {hung.seconds:g} s{on}; the time limit "
+        f"{stage} ({what}) did not return within {hung.seconds:g} s{on}; the time limit "
         "per call of the user's code (timeout=, --timeout): a deadlock, a hung kernel, a sleep?"
     )
     return _Draft(chk, FAILURE, msg, chk.behaviour, ("hung",), case, None)
