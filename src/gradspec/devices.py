@@ -10,6 +10,8 @@ from __future__ import annotations
 
 #: what to add to a "not available" message: how to ask for the devices present only
 WHERE_AVAILABLE_HINT = "where_available=True (--where-available) checks only the devices present"
+#: the same, on the command line
+WHERE_AVAILABLE_FLAG = "--where-available checks only the devices present"
 
 
 def available_devices() -> list[str]:

@@ -45,6 +45,11 @@ def _agreeing(T, x):
 def planted(monkeypatch):
     """Add two scenarios to HOST: ``planted_difference`` fails for x >= 10 (torch's answer is
     off by one there), ``planted_agreement`` always passes."""
+    from gradspec.behaviours.scenarios import all_scenarios
+
+    # load the area modules into the real registry first: loaded for the first time into the
+    # patched list, they would be lost when it is restored (and stay marked as loaded)
+    all_scenarios()
     failing = Scenario(HOST, "planted_difference", _planted, {"x": st.integers(0, 1000)})
     passing = Scenario(HOST, "planted_agreement", _agreeing, {"x": st.integers(0, 1000)})
     monkeypatch.setattr(_registry, "_REGISTRY", [*_registry._REGISTRY, failing, passing])

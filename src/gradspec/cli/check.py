@@ -59,7 +59,7 @@ def register(subparsers) -> None:
 
 def _validate(args) -> None:
     """Every option checked before any spec is loaded or run: SpecError naming the bad one."""
-    from gradspec.devices import WHERE_AVAILABLE_HINT, absent_reason
+    from gradspec.devices import WHERE_AVAILABLE_FLAG, absent_reason
     from gradspec.functions.checks import CHECKS
     from gradspec.functions.spec import SpecError, _override_devices, _override_dtypes
     from gradspec.profiles import PROFILES
@@ -81,7 +81,7 @@ def _validate(args) -> None:
     for d in args.devices or ():
         why = absent_reason(d)
         if why is not None and not args.where_available:
-            raise SpecError(f"--device {d}: {why}; {WHERE_AVAILABLE_HINT}")
+            raise SpecError(f"--device {d}: {why}; {WHERE_AVAILABLE_FLAG}")
     bad = [c for c in args.checks or () if c not in CHECKS]
     if bad:
         raise SpecError(

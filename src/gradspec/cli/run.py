@@ -105,12 +105,12 @@ def _run(args) -> int:
         workers=args.workers if args.workers is not None else runner.default_workers(),
     )
     if args.devices:
-        from gradspec.devices import WHERE_AVAILABLE_HINT, absent_reason
+        from gradspec.devices import WHERE_AVAILABLE_FLAG, absent_reason
 
         for d in options.devices:
             why = absent_reason(d)
             if why is not None and not args.where_available:
-                raise runner.UsageError(f"--device {d}: {why}; {WHERE_AVAILABLE_HINT}")
+                raise runner.UsageError(f"--device {d}: {why}; {WHERE_AVAILABLE_FLAG}")
     items, absent = runner.collect(options)
     if not items:
         what = " or ".join(repr(p) for p in options.patterns)
