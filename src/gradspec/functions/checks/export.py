@@ -75,7 +75,7 @@ def recorded(cls, n_args: int) -> list[tuple[str, list, dict, int]]:
     called that way)."""
     g = _Recorder()
     try:
-        cls.symbolic(g, *[_Value(k) for k in range(n_args)])
+        user_call(cls.symbolic, g, *[_Value(k) for k in range(n_args)])
     except Exception:  # noqa: BLE001 - best effort: the export says the rest
         return []
     return g.ops
@@ -193,9 +193,10 @@ def export(case: Case):
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            torch.onnx.export(Wrapped(), tuple(args), buf, opset_version=OPSET,
-                              operator_export_type=kinds.ONNX_ATEN_FALLBACK, input_names=names,
-                              **torchscript_exporter())  # fmt: skip
+            # the exporter runs the user's symbolic and forward: under the time limit
+            user_call(torch.onnx.export, Wrapped(), tuple(args), buf, opset_version=OPSET,
+                      operator_export_type=kinds.ONNX_ATEN_FALLBACK, input_names=names,
+                      **torchscript_exporter())  # fmt: skip
     except TypeError as e:
         if "dynamo" in str(e):
             raise NotApplicable(f"this torch has no TorchScript exporter switch: {e}") from None
