@@ -175,6 +175,10 @@ def fn_source(spec: Spec) -> str:
                 f"raise SystemExit('gradspec could not pickle the module: {type(e).__name__}')"
                 "\nfn = None"
             )
+    from gradspec.functions.customop import OpCall
+
+    if isinstance(spec.fn, OpCall):
+        return spec.fn.source()
     src = import_source(spec.fn, "fn") or _embedded_source(spec.fn)
     if src:
         return src

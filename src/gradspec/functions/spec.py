@@ -518,6 +518,7 @@ def spec(
     max_elements: int = DEFAULT_MAX_ELEMENTS,
     timeout: float | None = None,
     where_available: bool = False,
+    differentiable: bool | None = None,
 ) -> Spec:
     """Build and validate a :class:`Spec` (raises :class:`SpecError` naming any problem). These
     options are also those of :func:`gradspec.check` and :func:`gradspec.check_module`.
@@ -548,7 +549,25 @@ def spec(
     (``report.not_run``, ``report.ok`` False).
 
     Defaults: float32 and float64 (``dtypes``), every available device (``devices``), the
-    active Hypothesis profile's example count (``max_examples``), every check that applies."""
+    active Hypothesis profile's example count (``max_examples``), every check that applies.
+
+    A custom operator (``torch.library.custom_op``, ``triton_op``,
+    ``torch.ops.ns.name[.default]``) is read from its schema (see
+    :mod:`gradspec.functions.customop`); ``differentiable=False`` checks one without gradients
+    (the default for one without an autograd formula, or one that mutates)."""
+    from gradspec.functions.customop import OpProblem, adapt
+
+    try:
+        n_tensors = len(parse_signature(signature).inputs)
+    except (SignatureError, TypeError, AttributeError):
+        n_tensors = None
+    if n_tensors is not None:
+        try:
+            op = adapt(fn, reference, n_tensors, args, optional, differentiable)
+        except OpProblem as e:
+            raise SpecError(str(e)) from None
+        if op is not None:
+            fn, reference, args, optional = op.fn, op.reference, op.args, op.optional
     return Spec(
         fn=fn,
         reference=reference,

@@ -85,3 +85,7 @@ for _module in pkgutil.iter_modules(__path__):
 _ordered = sorted(CHECKS.items(), key=lambda item: (item[1].order, item[0]))
 CHECKS.clear()
 CHECKS.update(_ordered)
+
+from gradspec.functions.checks import customops as _customops  # noqa: E402
+
+_customops.install(CHECKS)  # the vmap, compile and gradient checks of custom operators
