@@ -11,10 +11,9 @@ signature, options, bug class)``; the references are written against gradref.
 
 from __future__ import annotations
 
+import gradref as T
 import numpy as np
 import torch
-
-import gradref as T
 
 HAVE_CUSTOM_OP = hasattr(torch.library, "custom_op") and hasattr(torch.library, "register_fake")
 HAVE_VMAP = hasattr(torch.library, "register_vmap")
@@ -319,8 +318,11 @@ def _define_bugs():
     bugs["fake_dtype"] = (*plain("fake_dtype", lambda x: x.new_empty(x.shape,
                                  dtype=torch.float32)), "fake")  # fmt: skip
     bugs["fake_strides"] = (
-        *plain("fake_strides", lambda x: torch.empty_like(x),
-               kernel=lambda x: torch.sin(x).contiguous().t().contiguous().t()),  # fmt: skip
+        *plain(
+            "fake_strides",
+            lambda x: torch.empty_like(x),
+            kernel=lambda x: torch.sin(x).contiguous().t().contiguous().t(),
+        ),  # fmt: skip
         "fake",
     )
     bugs["fake_device"] = (*plain("fake_device", lambda x: torch.empty(x.shape, dtype=x.dtype,
@@ -344,8 +346,9 @@ def _define_bugs():
         "fake (zero-size)",
     )
     bugs["fake_float64"] = (
-        *plain("fake_float64", lambda x: torch.empty_like(x),
-               kernel=lambda x: torch.sin(x.float())),  # fmt: skip
+        *plain(
+            "fake_float64", lambda x: torch.empty_like(x), kernel=lambda x: torch.sin(x.float())
+        ),  # fmt: skip
         "fake (float64)",
     )
 

@@ -45,7 +45,7 @@ def _full_args(op, tensors, opts):
     out, it = [], iter(tensors)
     for p, a in enumerate(schema.arguments):
         t = str(a.type)
-        if t.startswith("Tensor"):
+        if "Tensor" in t:
             out.append(next(it, None))
         elif p in fixed:
             out.append(fixed[p])
@@ -163,7 +163,9 @@ def table(results) -> str:
         alarms = sum(r[tool].startswith("caught") for r in correct)
         lines.append(f"{tool}: {caught} / {len(bugs)} bugs caught, {alarms} false alarm(s) on "
                      f"{len(correct)} correct ops")  # fmt: skip
-    lines.append(f"gradspec errors (cannot express / internal): {sum(r['errors'] for r in results)}")
+    lines.append(
+        f"gradspec errors (cannot express / internal): {sum(r['errors'] for r in results)}"
+    )
     return "\n".join(lines)
 
 

@@ -52,7 +52,7 @@ def _torch_version() -> tuple[int, int]:
 
 
 def kind_of(fn) -> str | None:
-    """"opdef", "packet" or "overload" for a custom op (in any form users hold it), else None."""
+    """``opdef``, ``packet`` or ``overload`` for a custom op (any form users hold), else None."""
     t = type(fn)
     if not t.__module__.startswith("torch"):
         return None
@@ -254,7 +254,7 @@ class OpCall:
             "",
             "",
             "def fn(*args):",
-            '    """The op, returning its outputs and then the new values of its mutated inputs."""',
+            '    """The op, returning its outputs, then the new values of its mutated inputs."""',
             "    args = list(args)",
         ]
         if not self.differentiable:

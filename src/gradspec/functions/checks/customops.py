@@ -119,13 +119,14 @@ def _fake_aliases(fouts, fargs) -> list:
 
     res = []
     for o in fouts:
-        if not isinstance(o, torch.Tensor):
+        if not isinstance(o, torch.Tensor) or o.numel() == 0:
             res.append(())
             continue
         try:
             base = o.untyped_storage()
-            res.append(tuple(p for p, a in enumerate(fargs) if isinstance(a, torch.Tensor)
-                             and a.untyped_storage()._cdata == base._cdata))  # fmt: skip
+            same = [p for p, a in enumerate(fargs) if isinstance(a, torch.Tensor) and a.numel()
+                    and a.untyped_storage()._cdata == base._cdata]  # fmt: skip
+            res.append(tuple(same))
         except Exception:  # noqa: BLE001
             res.append(())
     return res
@@ -142,10 +143,16 @@ def _fake_repro(case: Case, op: OpCall, k: int, what: str):
     s, args = _script(case, "fake")
     s.line(
         "from torch._subclasses.fake_tensor import FakeTensorMode",
-        f"real = _as_tuple(op(*{args}))",
-        "with FakeTensorMode() as mode:",
-        f"    fake = _as_tuple(op(*[mode.from_tensor(a) if isinstance(a, torch.Tensor) else a "
-        f"for a in {args}]))",
+        f"real_args = [a.clone() if isinstance(a, torch.Tensor) else a for a in {args}]",
+        "real = _as_tuple(op(*real_args))",
+        "try:",
+        "    with FakeTensorMode() as mode:",
+        f"        fake_args = [mode.from_tensor(a) if isinstance(a, torch.Tensor) else a "
+        f"for a in {args}]",
+        "        fake = _as_tuple(op(*fake_args))",
+        "except Exception as e:",
+        "    raise AssertionError(f'[fake] the fake implementation raised {type(e).__name__}: "
+        "{e}') from e",
         "print('real:', [(tuple(o.shape), o.dtype, o.stride(), o.device) for o in real])",
         "print('fake:', [(tuple(o.shape), o.dtype, o.stride(), o.device) for o in fake])",
     )
@@ -158,6 +165,16 @@ def _fake_repro(case: Case, op: OpCall, k: int, what: str):
             f"fake[{k}].storage_offset()",
             what,
         )
+    elif k == -2:
+        s.line(
+            "real_alias = [[p for p, a in enumerate(real_args) if isinstance(a, torch.Tensor) "
+            "and a.numel() and o.numel() and o.untyped_storage().data_ptr() == "
+            "a.untyped_storage().data_ptr()] for o in real]",
+            "fake_alias = [[p for p, a in enumerate(fake_args) if isinstance(a, torch.Tensor) "
+            "and a.numel() and o.numel() and o.untyped_storage()._cdata == "
+            "a.untyped_storage()._cdata] for o in fake]",
+        )
+        s.expect("real_alias == fake_alias", what)
     else:
         s.expect("len(real) == len(fake)", what)
     return s
@@ -234,7 +251,7 @@ def fake(case: Case):
                 f"output {k} of the op aliases argument(s) {list(r)} but the fake "
                 f"implementation's aliases {list(f)}"
             )
-            raise CheckFailure(msg, repro=_fake_repro(case, op, -1, msg))
+            raise CheckFailure(msg, repro=_fake_repro(case, op, -2, msg))
     _symbolic(case, op, args)
 
 
@@ -253,6 +270,25 @@ def _symbolic(case: Case, op: OpCall, args) -> None:
     import sympy
 
     env = ShapeEnv()
+    script, sargs = _script(case, "fake")
+    script.line(
+        "import sympy",
+        "from torch._subclasses.fake_tensor import FakeTensorMode",
+        "from torch.fx.experimental.symbolic_shapes import ShapeEnv",
+        "env = ShapeEnv()",
+        "with FakeTensorMode(shape_env=env) as mode:",
+        f"    fake = [mode.from_tensor(a) if isinstance(a, torch.Tensor) else a for a in {sargs}]",
+        "    op(*fake)",
+        "backed = getattr(env, 'backed_var_to_val', None) or env.var_to_val",
+        "values = {s: int(v) for s, v in backed.items()}",
+        "print('guards:', [g.expr for g in env.guards], 'replacements:', env.replacements)",
+        "for r in env.replacements.values():",
+        "    assert not getattr(r, 'is_number', False), f'a size specialised to {r}'",
+        "for g in env.guards:",
+        "    for scale in (2, 7):",
+        "        held = g.expr.xreplace({s: sympy.Integer(v * scale) for s, v in values.items()})",
+        "        assert held is not sympy.false, f'guard {g.expr} fails for other sizes'",
+    )
     try:
         with FakeTensorMode(shape_env=env) as mode:
             fargs = [mode.from_tensor(a) if isinstance(a, torch.Tensor) else a for a in args]
@@ -265,6 +301,7 @@ def _symbolic(case: Case, op: OpCall, args) -> None:
             f"{_first_line(e)}: it must compute output sizes from input sizes, without "
             "reading tensor data (use ctx.new_dynamic_size() for a data-dependent size)",
             key=("fake-symbolic-raised", type(e).__name__),
+            repro=script,
         ) from None
     backed = getattr(env, "backed_var_to_val", None) or env.var_to_val
     values = {s: v for s, v in backed.items() if str(s) in inputs}
@@ -274,6 +311,7 @@ def _symbolic(case: Case, op: OpCall, args) -> None:
                 f"with symbolic sizes the fake implementation specialises a size to {r}: it "
                 "compares a size with a constant (torch.compile then recompiles for every size)",
                 key=("fake-specialises",),
+                repro=script,
             )
     for g in env.guards:
         expr = g.expr
@@ -285,6 +323,7 @@ def _symbolic(case: Case, op: OpCall, args) -> None:
                     f"{ {str(k): int(v) for k, v in values.items()} }), which other sizes "
                     "break: it specialises on the sizes it was traced with",
                     key=("fake-specialises",),
+                    repro=script,
                 )
 
 
@@ -304,11 +343,11 @@ def _same(a, b) -> bool:
 def _schema_repro(case: Case, p: int, name: str, expect: str, what: str):
     s, args = _script(case, "schema")
     s.line(
-        f"before = {args}[{p}].clone()",
+        f"before, version = {args}[{p}].clone(), {args}[{p}]._version",
         f"outs = _as_tuple(op(*{args}))",
-        f"changed = not torch.equal(before, {args}[{p}])",
+        f"changed = not torch.equal(before, {args}[{p}]) or {args}[{p}]._version != version",
         f"print('{name} changed by the op:', changed)",
-        f"print('schema:', op._schema)",
+        "print('schema:', op._schema)",
     )
     s.expect(expect, what)
     return s
@@ -341,9 +380,7 @@ def schema(case: Case):
                 f"the op writes to argument {p} ({names[p]}), which its schema does not declare "
                 f"mutated ({op.overload._schema}): add it to mutates_args, or write to a copy"
             )
-            raise CheckFailure(
-                msg, repro=_schema_repro(case, p, names[p], "not changed", msg)
-            )
+            raise CheckFailure(msg, repro=_schema_repro(case, p, names[p], "not changed", msg))
     for k, o in enumerate(outs):
         if not isinstance(o, torch.Tensor) or o.numel() == 0:
             continue
@@ -363,8 +400,7 @@ def schema(case: Case):
             q = outs[j]
             if isinstance(q, torch.Tensor) and q.numel() and _storage(q) == ptr:
                 raise CheckFailure(
-                    f"output {k} aliases output {j}: a custom op's outputs may not alias each "
-                    "other"
+                    f"output {k} aliases output {j}: a custom op's outputs may not alias each other"
                 )
     if not case.has_reference or not op.mutated:
         return
@@ -440,12 +476,14 @@ def _vmap_op(case: Case):
         for i in tensor_inputs:
             variants.append(({i}, 0, 0, f"only {case.input_name(i)} batched"))
     for batched, dim, out_dim, what in variants:
+        repro = _vmap_repro(case, [case.positions[i] for i in sorted(batched)], dim, out_dim)
         try:
             got = batched_call(batched, dim, out_dim)
         except Exception as e:  # noqa: BLE001 - the user's vmap rule
             raise CheckFailure(
                 f"torch.vmap({op.qualname}) with {what} raised {_first_line(e)}",
                 key=("vmap-raised", type(e).__name__, what),
+                repro=repro,
             ) from None
         for k in range(len(per[0][1])):
             if batched == set(tensor_inputs):
@@ -466,10 +504,33 @@ def _vmap_op(case: Case):
                     f"{None if g is None else tuple(g.shape)}, the per-sample loop stacks to "
                     f"{tuple(want.shape)} (wrong in_dims handling or out_dims in the vmap rule)",
                     key=("vmap-shape", what),
+                    repro=repro,
                 )
             msg = _close(case, g, want, f"under torch.vmap with {what}, output {k}", case.dtype)
             if msg:
-                raise CheckFailure(msg + f" (against {BATCH} per-sample calls)")
+                raise CheckFailure(msg + f" (against {BATCH} per-sample calls)", repro=repro)
+
+
+def _vmap_repro(case: Case, positions: list, dim: int, out_dim: int):
+    """torch.vmap of fn with the arguments at ``positions`` batched along ``dim`` (three
+    shifted copies of the example's values), against the per-sample calls."""
+    s, args = _script(case, "vmap")
+    s.line(
+        f"BATCHED, DIM, OUT_DIM = {positions!r}, {dim}, {out_dim}",
+        f"stacked = {{p: torch.stack([{args}[p] + 0.25 * b for b in range(3)], dim=DIM) "
+        "for p in BATCHED}",
+        f"dims = [(DIM if DIM >= 0 else {args}[p].dim() + 1 + DIM) if p in stacked else None "
+        f"for p in range(len({args}))]",
+        f"full = [stacked.get(p, a) for p, a in enumerate({args})]",
+        "with torch.no_grad():",
+        "    got = _as_tuple(torch.vmap(fn, in_dims=tuple(dims), out_dims=OUT_DIM)(*full))",
+        "    per = [_as_tuple(fn(*[a.select(dims[p], b) if p in stacked else a "
+        "for p, a in enumerate(full)])) for b in range(3)]",
+        "for k, g in enumerate(got):",
+        "    want = torch.stack([p[k] for p in per], dim=0 if OUT_DIM == 0 else per[0][k].dim())",
+        "    _check_close(f'under torch.vmap, output {k}', g, want, rtol=1e-5, atol=1e-5)",
+    )
+    return s
 
 
 # --------------------------------------------------------------------------------- compile
@@ -490,6 +551,11 @@ def _compile_op(case: Case):
     why = _interpreted(op)
     if why is not None:
         raise NotApplicable(why)
+    key = ("compile-op", case.example.device)
+    done = case.facts.structures.get(key, 0)
+    if done and case.facts.focus != "compile":
+        raise NotApplicable("compiled once per device (each compilation costs seconds)")
+    case.facts.structures[key] = done + 1
     try:
         import torch._dynamo as dynamo
     except Exception as e:  # noqa: BLE001
@@ -519,7 +585,22 @@ def _compile_op(case: Case):
         s, args = _script(case, "compile")
         s.line(
             "compiled = torch.compile(fn, backend='aot_eager', fullgraph=True, dynamic=True)",
-            f"compiled(*{args})",
+        )
+        s.line("try:")
+        if eager:
+            s.line(
+                f"    wrt = [a.requires_grad_() for a in {args} if isinstance(a, torch.Tensor) "
+                "and a.is_floating_point()]",
+                f"    outs = [o for o in _as_tuple(compiled(*{args})) if o.requires_grad]",
+                "    torch.autograd.grad(outs, wrt, [torch.ones_like(o) for o in outs], "
+                "allow_unused=True)",
+            )
+        else:
+            s.line(f"    compiled(*{args})")
+        s.line(
+            "except Exception as e:",
+            "    raise AssertionError(f'[compile] torch.compile(fullgraph=True, dynamic=True) "
+            "raised {type(e).__name__}') from e",
         )
         raise CheckFailure(msg, key=("op-compile-raised", type(e).__name__), repro=s) from None
     dynamo.reset()
