@@ -336,7 +336,7 @@ def adapt(fn, reference, n_inputs: int, args: dict | None, optional, differentia
     qualname = overload._schema.name
     opdef = fn if kind == "opdef" else _opdef(qualname)
     schema = _schema_args(overload)
-    bad = [a for a in schema if a.type.startswith("Tensor") and not a.is_tensor]
+    bad = [a for a in schema if "Tensor" in a.type and not a.is_tensor]
     if bad:
         raise OpProblem(
             f"{qualname} takes {bad[0].name}: {bad[0].type}; gradspec checks ops whose tensor "

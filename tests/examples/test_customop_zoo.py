@@ -1,0 +1,76 @@
+"""The custom-op zoo (benchmarks/customop_ops.py): every correct op passes gradspec.check and
+every planted bug is caught, by the check written for its class, with gradspec erring nowhere.
+On CPU the triton_op runs under Triton's interpreter (this folder's conftest sets it)."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+if not (hasattr(torch.library, "custom_op") and hasattr(torch.library, "register_fake")):
+    pytest.skip("torch.library.custom_op needs torch >= 2.4", allow_module_level=True)
+
+import gradspec  # noqa: E402
+from benchmarks import customop_ops as zoo  # noqa: E402
+
+#: the check each bug class is caught by (besides any other that meets it too)
+EXPECTED = {
+    "fake_shape": "fake",
+    "fake_dtype": "fake",
+    "fake_strides": "fake",
+    "fake_device": "fake",
+    "fake_reads_data": "fake",
+    "fake_specialises": "fake",
+    "fake_aliases": "fake",
+    "fake_zero_size": "fake",
+    "fake_float64": "forward",  # the kernel's float32 output for float64 inputs
+    "undeclared_write": "schema",
+    "declared_unwritten": "forward",  # the declared input keeps its old value
+    "returns_alias": "forward",  # torch's own aliasing error, raised by the call
+    "vmap_in_dims": "vmap",
+    "vmap_moves_batch": "vmap",
+    "numpy_backward": "compile",
+    "grad_wrong": "vjp",
+    "bias_unsummed": "backward-returns",
+    "inplace_wrong": "forward",
+    "triton_unmasked": "forward",
+}
+
+
+def _run(entry):
+    op, ref, sig, opts = entry[:4]
+    options = dict(opts)
+    options.setdefault("max_examples", 6)
+    return gradspec.check(op, ref, sig, **options)
+
+
+@pytest.mark.parametrize("name", sorted(zoo.CORRECT))
+def test_correct_op_passes(name):
+    report = _run(zoo.CORRECT[name])
+    assert report.ok, report
+    assert not report.errors, report
+
+
+def test_module_using_custom_ops_passes():
+    report = gradspec.check_module(
+        zoo.ScaledLinear(3, 2), zoo.module_reference, "(n,3)->(n,2)", dtypes=["float32"],
+        max_examples=6,
+    )  # fmt: skip
+    assert report.ok, report
+    assert not report.errors, report
+
+
+@pytest.mark.parametrize("name", sorted(zoo.BUGS))
+def test_bug_is_caught_by_its_check(name):
+    report = _run(zoo.BUGS[name])
+    assert not report.ok, f"{name} not caught:\n{report}"
+    assert not report.errors, report
+    assert EXPECTED[name] in report.failed_checks(), report
+
+
+def test_zoo_is_large_enough():
+    assert len(zoo.BUGS) >= 15 - (0 if zoo.HAVE_VMAP else 2)
+    assert len(zoo.CORRECT) >= 12 - (0 if zoo.HAVE_VMAP else 1) - (
+        0 if zoo.HAVE_TRITON_OP and zoo.triton is not None else 1
+    )
+    assert set(zoo.BUGS) <= set(EXPECTED)
