@@ -8,10 +8,10 @@ import os
 import subprocess
 import sys
 
+import gradref as T
 import pytest
 import torch
 
-import gradref as T
 import gradspec
 from gradspec import SpecError
 from gradspec.functions import customop
