@@ -67,14 +67,17 @@ def _differentiable(op, opts) -> bool:
 
 
 def opcheck_catches(op, sig, opts) -> str:
-    """'yes' when opcheck fails on the typical sample, 'no' when it passes, or its error."""
+    """'caught (the opcheck test that failed)' on the typical sample, or 'passes'."""
+    import re
+
     diff = _differentiable(op, opts)
     args = _full_args(op, _sample(sig, torch.float32, diff), opts)
     try:
         torch.library.opcheck(op, args)
-    except Exception:  # noqa: BLE001 - opcheck's OpCheckError, or the op raising
-        return "yes"
-    return "no"
+    except Exception as e:  # noqa: BLE001 - opcheck's OpCheckError, or the op raising
+        test = re.search(r"(test_\w+) failed", str(e))
+        return f"caught ({test.group(1) if test else type(e).__name__})"
+    return "passes"
 
 
 def gradcheck_catches(op, sig, opts) -> str:
@@ -109,7 +112,7 @@ def run_op(name, op, ref, sig, opts, bug):
         "gradspec": ("caught: " + ",".join(sorted(report.failed_checks())))
         if not report.ok
         else "passes",
-        "opcheck": "caught" if opcheck_catches(op, sig, opts) == "yes" else "passes",
+        "opcheck": opcheck_catches(op, sig, opts),
         "gradcheck": {"yes": "caught", "no": "passes", "n/a": "n/a"}[
             gradcheck_catches(op, sig, opts)
         ],

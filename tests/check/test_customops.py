@@ -202,3 +202,15 @@ def test_reproducer_of_a_fake_finding_runs_in_plain_torch(tmp_path):
     run = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, env=env,
                          timeout=300)  # fmt: skip
     assert run.returncode != 0 and "AssertionError: [fake]" in run.stderr, run.stderr[-2000:]
+
+
+@needs_custom_op
+def test_readme_custom_operators_example_runs(monkeypatch):
+    import re
+
+    monkeypatch.chdir(ROOT)
+    text = open(os.path.join(ROOT, "README.md")).read()
+    section = text.split("\n## Custom operators\n", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```python\n(.*?)```", section, re.S)
+    assert blocks and "gradspec.check" in blocks[0]
+    exec(compile(blocks[0], "README[custom operators]", "exec"), {})

@@ -627,9 +627,9 @@ def _close_t(case: Case, got, want, what: str):
 # ---------------------------------------------------------------- the existing checks, for ops
 
 
-def _for_ops(check, on_op):
-    """``check`` with its run replaced by ``on_op`` for custom ops (``None``: not applicable,
-    with the reason ``on_op`` names)."""
+def _for_ops(check, on_op, sentence: str = ""):
+    """``check`` with its run replaced by ``on_op`` for custom ops (a string: not applicable,
+    for that reason); ``sentence`` is added to the check's."""
     original = check.run
 
     def run(case: Case):
@@ -640,16 +640,27 @@ def _for_ops(check, on_op):
         return original(case)
 
     run.__name__ = getattr(original, "__name__", check.name)
-    return replace(check, run=run)
+    return replace(check, run=run, sentence=f"{check.sentence} {sentence}".strip())
 
 
 def install(checks: dict) -> None:
     """Route the vmap and compile checks to their custom-op versions (compile then runs by
     default on custom ops), and leave mutation to the schema check."""
     if "vmap" in checks:
-        checks["vmap"] = _for_ops(checks["vmap"], _vmap_op)
+        checks["vmap"] = _for_ops(
+            checks["vmap"],
+            _vmap_op,
+            "A custom operator's register_vmap rule gives under torch.vmap, with every argument "
+            "batched along dim 0 or its last dim, each batched alone, and out_dims=-1, what the "
+            "op gives sample by sample.",
+        )
     if "compile" in checks:
-        c = _for_ops(checks["compile"], _compile_op)
+        c = _for_ops(
+            checks["compile"],
+            _compile_op,
+            "A custom operator is compiled with fullgraph=True and dynamic=True (through its "
+            "fake implementation, no graph break allowed), by default, once per device.",
+        )
         default = c.default
         checks["compile"] = replace(
             c, default=lambda s: _is_op_spec(s) or (default is None or default(s))
