@@ -96,7 +96,7 @@ def _user_function(opdef):
     """The function the user decorated (for a triton_op, the one inside torch's wrapper)."""
     f = getattr(opdef, "_init_fn", None)
     seen = 0
-    while f is not None and getattr(f, "__module__", "").startswith("torch") and seen < 4:
+    while f is not None and (getattr(f, "__module__", None) or "").startswith("torch") and seen < 4:
         seen += 1
         inner = [c.cell_contents for c in (getattr(f, "__closure__", None) or ())
                  if inspect.isfunction(getattr(c, "cell_contents", None))]  # fmt: skip
@@ -165,7 +165,7 @@ class OpCall:
         self.origin = origin
         self.mutated = tuple(p for p, a in enumerate(schema_args[:n_args]) if a.mutated)
         self.__name__ = self.__qualname__ = label
-        self.__module__ = origin[0] if origin else "torch"
+        self.__module__ = origin[0] if origin else "__main__"
         params = [
             inspect.Parameter(a.name, inspect.Parameter.POSITIONAL_ONLY)
             for a in schema_args[:n_args]
@@ -179,7 +179,7 @@ class OpCall:
     def is_triton(self) -> bool:
         """A triton_op (torch.library.triton_op wraps the user's function in its module)."""
         init = getattr(self.opdef, "_init_fn", None)
-        return getattr(init, "__module__", "") == "torch._library.triton"
+        return (getattr(init, "__module__", None) or "") == "torch._library.triton"
 
     def has_fake(self) -> bool:
         if self.opdef is not None:
