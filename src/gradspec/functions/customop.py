@@ -336,6 +336,14 @@ def adapt(fn, reference, n_inputs: int, args: dict | None, optional, differentia
     qualname = overload._schema.name
     opdef = fn if kind == "opdef" else _opdef(qualname)
     schema = _schema_args(overload)
+    required_kw = [a.name for a in overload._schema.arguments if a.kwarg_only and not (
+        a.has_default_value() if hasattr(a, "has_default_value") else a.default_value is not None
+    )]  # fmt: skip
+    if required_kw:
+        raise OpProblem(
+            f"{qualname} has keyword-only argument(s) without a default ({', '.join(required_kw)}):"
+            " gradspec passes arguments by position; wrap the op in a function that passes them"
+        )
     bad = [a for a in schema if "Tensor" in a.type and not a.is_tensor]
     if bad:
         raise OpProblem(
