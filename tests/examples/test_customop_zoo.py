@@ -74,3 +74,20 @@ def test_zoo_is_large_enough():
         0 if zoo.HAVE_TRITON_OP and zoo.triton is not None else 1
     )
     assert set(zoo.BUGS) <= set(EXPECTED)
+
+
+def test_triton_op_under_the_interpreter_says_why_fake_and_compile_do_not_run():
+    import os
+
+    if "triton_scale" not in zoo.CORRECT:
+        pytest.skip("no triton_op here (torch.library.triton_op or triton missing)")
+    if os.environ.get("TRITON_INTERPRET") != "1":
+        pytest.skip("the kernels run natively here: fake and compile run too")
+    report = _run(zoo.CORRECT["triton_scale"])
+    assert report.ok, report
+    for name in ("fake", "compile"):
+        outcomes = [o for o in report.outcomes if o.check == name]
+        assert outcomes and all(o.status == "skipped" for o in outcomes), report
+        assert all("interpreter" in o.detail and "\n" not in o.detail for o in outcomes)
+    ran = {o.check for o in report.outcomes if o.status == "passed"}
+    assert {"forward", "schema", "vjp", "backward-returns"} <= ran, report

@@ -643,6 +643,30 @@ def _for_ops(check, on_op, sentence: str = ""):
     return replace(check, run=run, sentence=f"{check.sentence} {sentence}".strip())
 
 
+#: checks of gradients only: not applicable to a custom op without gradients
+GRADIENT_CHECKS = (
+    "vjp", "vjp-fd", "backward-returns", "needs-input-grad", "output-subsets",
+    "grad-output-unmodified", "saved-tensors-version", "graph-freed", "deterministic",
+    "double-backward", "gradcheck", "forward-ad",
+)  # fmt: skip
+
+
+def _unless_differentiable(check):
+    original = check.run
+
+    def run(case: Case):
+        fn = case.spec.fn
+        if isinstance(fn, OpCall) and not fn.differentiable:
+            raise NotApplicable(
+                f"{fn.qualname} has no gradients (no autograd formula, or it mutates; "
+                "differentiable=True checks them)"
+            )
+        return original(case)
+
+    run.__name__ = getattr(original, "__name__", check.name)
+    return replace(check, run=run)
+
+
 def install(checks: dict) -> None:
     """Route the vmap and compile checks to their custom-op versions (compile then runs by
     default on custom ops), and leave mutation to the schema check."""
@@ -665,6 +689,9 @@ def install(checks: dict) -> None:
         checks["compile"] = replace(
             c, default=lambda s: _is_op_spec(s) or (default is None or default(s))
         )
+    for name in GRADIENT_CHECKS:
+        if name in checks:
+            checks[name] = _unless_differentiable(checks[name])
     if "inputs-unmodified" in checks:
         checks["inputs-unmodified"] = _for_ops(
             checks["inputs-unmodified"],
