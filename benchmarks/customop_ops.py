@@ -315,8 +315,10 @@ def _define_bugs():
 
     # fake implementation
     bugs["fake_shape"] = (*plain("fake_shape", lambda x: x.new_empty(x.shape[-1:])), "fake")
-    bugs["fake_dtype"] = (*plain("fake_dtype", lambda x: x.new_empty(x.shape,
-                                 dtype=torch.float32)), "fake")  # fmt: skip
+    bugs["fake_dtype"] = (
+        *plain("fake_dtype", lambda x: torch.empty_like(x, dtype=torch.float32)),
+        "fake",
+    )
     bugs["fake_strides"] = (
         *plain(
             "fake_strides",
@@ -339,10 +341,17 @@ def _define_bugs():
             return x.new_empty((n, d)).contiguous()
         return x.new_empty((n, d))
 
-    bugs["fake_specialises"] = (*plain("fake_specialises", fake_specialises), "fake (dynamic)")
+    bugs["fake_specialises"] = (
+        *plain("fake_specialises", fake_specialises, kernel=lambda x: torch.sin(x).contiguous()),
+        "fake (dynamic)",
+    )
     bugs["fake_aliases"] = (*plain("fake_aliases", lambda x: x), "fake")
     bugs["fake_zero_size"] = (
-        *plain("fake_zero_size", lambda x: x.new_empty((max(x.shape[0], 1), x.shape[1]))),
+        *plain(
+            "fake_zero_size",
+            lambda x: x.new_empty((max(x.shape[0], 1), x.shape[1])),
+            kernel=lambda x: torch.sin(x).contiguous(),
+        ),
         "fake (zero-size)",
     )
     bugs["fake_float64"] = (
