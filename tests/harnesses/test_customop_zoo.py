@@ -1,11 +1,19 @@
 """The custom-op zoo (benchmarks/customop_ops.py): every correct op passes gradspec.check and
 every planted bug is caught, by the check written for its class, with gradspec erring nowhere.
-On CPU the triton_op runs under Triton's interpreter (this folder's conftest sets it)."""
+On CPU the triton_op runs under Triton's interpreter (set here before triton is first
+imported, as tests/examples/conftest.py does)."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 import torch
+
+if not torch.cuda.is_available() and "triton" not in sys.modules:
+    os.environ.setdefault("TRITON_INTERPRET", "1")
 
 if not (hasattr(torch.library, "custom_op") and hasattr(torch.library, "register_fake")):
     pytest.skip("torch.library.custom_op needs torch >= 2.4", allow_module_level=True)
@@ -77,8 +85,6 @@ def test_zoo_is_large_enough():
 
 
 def test_triton_op_under_the_interpreter_says_why_fake_and_compile_do_not_run():
-    import os
-
     if "triton_scale" not in zoo.CORRECT:
         pytest.skip("no triton_op here (torch.library.triton_op or triton missing)")
     if os.environ.get("TRITON_INTERPRET") != "1":
@@ -91,3 +97,22 @@ def test_triton_op_under_the_interpreter_says_why_fake_and_compile_do_not_run():
         assert all("interpreter" in o.detail and "\n" not in o.detail for o in outcomes)
     ran = {o.check for o in report.outcomes if o.status == "passed"}
     assert {"forward", "schema", "vjp", "backward-returns"} <= ran, report
+
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def test_reproducer_of_a_fake_finding_runs_in_plain_torch(tmp_path):
+    op, ref, sig, opts = zoo.BUGS["fake_dtype"][:4]
+    report = gradspec.check(op, ref, sig, max_examples=6, **opts)
+    f = next(f for f in report.failures if f.check == "fake")
+    path = tmp_path / "repro.py"
+    path.write_text(f.reproducer)
+    assert (
+        "import benchmarks.customop_ops" in f.reproducer
+        and "gradspec" not in (f.reproducer.split('"""')[2])
+    )
+    env = dict(os.environ, PYTHONPATH=ROOT)
+    run = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, env=env,
+                         timeout=300)  # fmt: skip
+    assert run.returncode != 0 and "AssertionError: [fake]" in run.stderr, run.stderr[-2000:]
