@@ -30,7 +30,8 @@ def _is_op_spec(spec) -> bool:
 
 def _interpreted(op: OpCall) -> str | None:
     """Why a check cannot run a triton_op here (Triton's CPU interpreter), or None."""
-    if op.is_triton and os.environ.get("TRITON_INTERPRET") == "1":
+    interpret = os.environ.get("TRITON_INTERPRET", "").lower() in ("1", "true", "on", "yes")
+    if op.is_triton and interpret:
         return (
             "a triton_op under Triton's CPU interpreter (TRITON_INTERPRET=1): the interpreter "
             "runs kernels on real memory, so it cannot run them on fake tensors"
