@@ -192,7 +192,7 @@ def _fake_repro(case: Case, op: OpCall, k: int, what: str):
     "torch.export cannot trace it).",
     default=_is_op_spec,
     structure=("shapes", "layouts", "args"),
-    order=14,
+    order=54,
 )
 def fake(case: Case):
 
@@ -380,7 +380,7 @@ def _schema_repro(case: Case, p: int, name: str, expect: str, what: str):
     "aliases an input or another output (torch.library.custom_op's contract).",
     default=_is_op_spec,
     structure=("shapes", "layouts", "args"),
-    order=12,
+    order=52,
 )
 def schema(case: Case):
     import torch
