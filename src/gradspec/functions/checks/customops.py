@@ -15,6 +15,7 @@ from gradspec.functions.case import ADVICE, Case, CheckFailure, FnRaised, NotApp
 from gradspec.functions.checks import register
 from gradspec.functions.customop import OpCall
 from gradspec.functions.script import Script
+from gradspec.functions.usercode import user_call
 
 
 def op_of(case: Case) -> OpCall:
@@ -68,7 +69,7 @@ def _as_tuple(out) -> tuple:
 
 def _call_op(case: Case, op: OpCall, args):
     try:
-        return _as_tuple(op.overload(*args))
+        return _as_tuple(user_call(op.overload, *args))
     except Exception as e:  # noqa: BLE001 - the user's kernel
         err = FnRaised(e, "forward")
         err.case = case
@@ -235,7 +236,7 @@ def _compare_fake(case: Case, op: OpCall) -> list:
     try:
         with FakeTensorMode() as mode:
             fargs = [mode.from_tensor(a) if isinstance(a, torch.Tensor) else a for a in args]
-            fouts = _as_tuple(op.overload(*fargs))
+            fouts = _as_tuple(user_call(op.overload, *fargs))
     except Exception as e:  # noqa: BLE001 - the user's fake implementation
         msg = (
             f"the fake implementation raised {_first_line(e)} under FakeTensorMode, where the "
@@ -313,7 +314,7 @@ def _symbolic(case: Case, op: OpCall, args) -> None:
             fargs = [mode.from_tensor(a) if isinstance(a, torch.Tensor) else a for a in args]
             inputs = {str(s.node.expr) for a in fargs if isinstance(a, torch.Tensor)
                       for s in a.shape if isinstance(s, torch.SymInt)}  # fmt: skip
-            _as_tuple(op.overload(*fargs))
+            _as_tuple(user_call(op.overload, *fargs))
     except Exception as e:  # noqa: BLE001 - the user's fake implementation
         raise CheckFailure(
             f"with symbolic sizes (dynamic shapes) the fake implementation raised "
