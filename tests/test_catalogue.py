@@ -48,9 +48,22 @@ def test_behaviour_well_formed(b):
 def test_every_autograd_behaviour_has_a_scenario():
     # ``contract.*`` ids describe what a user's custom Function must do; gradspec.functions.checks
     # exercises them (see the next test). Every other id is a torch behaviour with a scenario.
+    # Behaviours marked out_of_scope say why they are not checked, and have no scenario.
     covered = {s.behaviour_id for s in all_scenarios()}
-    missing = [b.id for b in BEHAVIOURS if b.area != "contract" and b.id not in covered]
+    missing = [
+        b.id
+        for b in BEHAVIOURS
+        if b.area != "contract" and b.out_of_scope is None and b.id not in covered
+    ]
     assert not missing, f"catalogue ids without a scenario: {missing}"
+
+
+def test_out_of_scope_behaviours_give_a_reason_and_have_no_scenario():
+    covered = {s.behaviour_id for s in all_scenarios()}
+    for b in BEHAVIOURS:
+        if b.out_of_scope is not None:
+            assert b.out_of_scope.strip().endswith("."), b.id
+            assert b.id not in covered, f"{b.id} is out of scope but has a scenario"
 
 
 def test_every_contract_behaviour_has_a_check():

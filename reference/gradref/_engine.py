@@ -36,6 +36,17 @@ FREED_MESSAGE = (
     "graph a second time or if you need to access saved tensors after calling backward."
 )
 
+PACK_HOOK_INPLACE_MESSAGE = (
+    "A saved tensor pack hook is modifying its input in place. Tensors provided as input to pack "
+    "hook cannot be modified by in-place operations as this can lead to unexpected side-effects. "
+    "Please open an issue if you need to perform in-place operations on the input to a pack hook."
+)
+
+DETACHED_INPLACE_MESSAGE = (
+    "Trying to use a saved tensor that has been detached in-place, i.e. with .detach_().This is "
+    "not supported, please use out-of-place `.detach()` instead"
+)
+
 CREATE_GRAPH_WARNING = (
     "Using backward() with create_graph=True will create a reference cycle between the parameter "
     "and its gradient which can cause a memory leak. We recommend using autograd.grad when "
@@ -348,20 +359,51 @@ class SavedTensor:
             None if getattr(tensor, "_wrapped_number", False) else (current_saved_tensors_hooks())
         )
         if hooks is not None:
-            pack, unpack = hooks
-            # torch's save_metadata: a leaf keeps requires_grad and its accumulator, an input
-            # its grad_fn; an output gets the saving node back on unpack
-            if self._is_leaf:
-                self._requires_grad = tensor.requires_grad
-                if tensor.requires_grad:
-                    self._accumulator = tensor._grad_accumulator()
-            elif not is_output:
-                self._grad_fn = tensor.grad_fn
-            self._hooks = (pack(tensor), unpack)
-            self._tensor = None
+            self._set_hooks(*hooks)
 
-    def unpack(self, saved_for=None):
-        """The saved tensor (see the class doc); ``saved_for`` is the node reading it."""
+    def _set_hooks(self, pack, unpack) -> None:
+        """Pack the tensor now and unpack it on use (torch's set_hooks_and_pack_data)."""
+        tensor = self._tensor
+        # torch's save_metadata: a leaf keeps requires_grad and its accumulator, an input
+        # its grad_fn; an output gets the saving node back on unpack
+        if self._is_leaf:
+            self._requires_grad = tensor.requires_grad
+            if tensor.requires_grad:
+                self._accumulator = tensor._grad_accumulator()
+        elif not self._is_output:
+            self._grad_fn = tensor.grad_fn
+        version = tensor._vc.value
+        with _grad_mode.no_grad():  # torch runs pack hooks without recording
+            packed = pack(tensor)
+        if tensor._vc.value != version:
+            raise RuntimeError(PACK_HOOK_INPLACE_MESSAGE)
+        self._hooks = (packed, unpack)
+        self._tensor = None
+
+    def register_hooks(self, pack_hook, unpack_hook) -> None:
+        """Pack this saved tensor with ``pack_hook`` now and unpack it with ``unpack_hook``
+        when backward reads it (``grad_fn._raw_saved_<name>.register_hooks``)."""
+        if not callable(pack_hook) or not callable(unpack_hook):
+            raise TypeError("register_hooks(): pack_hook and unpack_hook must be callables")
+        if self._hooks is not None:
+            raise RuntimeError(
+                "Calling register_hooks on a saved tensor whose hooks have already been set. "
+                "Hint: only one pair of hooks is allowed at a time."
+            )
+        if self._freed or self._tensor is None:
+            raise RuntimeError(
+                "Calling register_hooks on a saved tensor after it has been freed. Saved "
+                "intermediate values of the graph are freed when you call .backward() or "
+                "autograd.grad(). Specify retain_graph=True if you need to backward through the "
+                "graph a second time or if you need to access saved variables after calling "
+                "backward."
+            )
+        self._set_hooks(pack_hook, unpack_hook)
+
+    def unpack(self, saved_for=None, *, in_backward: bool = False):
+        """The saved tensor (see the class doc); ``saved_for`` is the node reading it;
+        ``in_backward``: a built-in node's backward reads it (which needs the history of a
+        saved non-leaf input)."""
         if self._freed:
             raise RuntimeError(FREED_MESSAGE)
         if saved_for is None and self._node is not None:
@@ -400,6 +442,8 @@ class SavedTensor:
                 "anomaly detection to find the operation that failed to compute its gradient, "
                 "with torch.autograd.set_detect_anomaly(True, check_nan=False)."
             )
+        if in_backward and not self._is_output and not self._is_leaf and t.grad_fn is None:
+            raise RuntimeError(DETACHED_INPLACE_MESSAGE)
         if not self._is_output or self._is_leaf or saved_for is None:
             return t
         return _unpacked(t, saved_for, self._output_nr, False, None)
@@ -715,8 +759,7 @@ def _call_tensor_pre_hooks(node, grads):
     grads = list(grads)
     for nr, hooks in list(node._tensor_pre_hooks.items()):
         for hook in list(hooks.values()):
-            if grads[nr] is None:
-                continue
+            # a gradient that is undefined when the node runs reaches the hook as None
             new = hook(grads[nr])
             if new is not None:
                 check_hook_result(hook, grads[nr], new)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import inspect
 import threading
+import warnings
 
 _state = threading.local()
 
@@ -29,6 +30,13 @@ def _set_inference(mode: bool) -> None:
     _state.inference = bool(mode)
 
 
+CLASS_DECORATION_WARNING = (
+    "Decorating classes is deprecated and will be disabled in future versions. You should only "
+    "decorate functions or methods. To preserve the current behavior of class decoration, you "
+    "can directly decorate the `__init__` method and nothing else."
+)
+
+
 class _DecoratorContextManager:
     """Context manager usable as a decorator; a fresh copy guards each decorated call."""
 
@@ -37,7 +45,14 @@ class _DecoratorContextManager:
 
     def __call__(self, func):
         if inspect.isclass(func):
-            raise TypeError(f"{type(self).__name__} cannot decorate a class")
+            # deprecated in torch: the class is wrapped in a function that constructs it under
+            # this context
+            warnings.warn(CLASS_DECORATION_WARNING, FutureWarning, stacklevel=2)
+            cls = func
+
+            def func(*args, **kwargs):
+                return cls(*args, **kwargs)
+
         if inspect.isgeneratorfunction(func):
 
             @functools.wraps(func)

@@ -229,9 +229,11 @@ class OpNode(_engine.Node):
         for name in sorted(self._saved, key=lambda k: (_is_output(self._saved[k]), k)):
             saved = self._saved[name]
             if isinstance(saved, tuple):
-                values[name] = tuple(None if s is None else s.unpack(self) for s in saved)
+                values[name] = tuple(
+                    None if s is None else s.unpack(self, in_backward=True) for s in saved
+                )
             else:
-                values[name] = saved.unpack(self)
+                values[name] = saved.unpack(self, in_backward=True)
         if len(grads) == 1:
             g = grads[0]
         else:
@@ -411,6 +413,12 @@ def check_inplace(self: Tensor, *others) -> None:
             )
         if (
             isinstance(meta, tuple)
+            and meta[0] == "custom_function"
+            and (requires or needs_grad(*others))
+        ):
+            raise RuntimeError(custom_function_view_message(meta, "is being modified inplace"))
+        if (
+            isinstance(meta, tuple)
             and meta[0] == "multi_output"
             and (requires or needs_grad(*others))
         ):
@@ -429,6 +437,18 @@ def check_inplace(self: Tensor, *others) -> None:
         raise RuntimeError(
             "a leaf Variable that requires grad is being used in an in-place operation."
         )
+
+
+def custom_function_view_message(meta: tuple, what: str) -> str:
+    """torch's error for a differentiable view returned by a custom Function that is modified
+    in place (``what``: how), ``meta`` being its ``("custom_function", name, output_nr)``."""
+    return (
+        f"Output {meta[2]} of {meta[1]} is a view and {what}. This view was created inside a "
+        "custom Function (or because an input was returned as-is) and the autograd logic to "
+        "handle view+inplace would override the custom backward associated with the custom "
+        "Function, leading to incorrect gradients. This behavior is forbidden. You can fix this "
+        "by cloning the output of the custom Function."
+    )
 
 
 def check_overlap(self: Tensor, *others, internal: bool = True) -> None:

@@ -16,11 +16,12 @@ from .._grad_mode import (
     set_grad_enabled,
 )
 from .._tensor import Size, Tensor
-from . import anomaly_mode, forward_ad, function, functional, graph
+from ..ops.shape import stack
+from . import anomaly_mode, forward_ad, function, functional, graph, variable
 from .anomaly_mode import detect_anomaly, set_detect_anomaly
 from .function import Function, FunctionCtx, once_differentiable
+from .variable import Variable
 
-Variable = Tensor
 grad_mode = _grad_mode  # torch.autograd.grad_mode: no_grad, enable_grad, set_grad_enabled...
 
 __all__ = [
@@ -206,7 +207,16 @@ def grad(
             stacklevel=2,
         )
     if is_grads_batched:
-        raise NotImplementedError("gradref does not implement is_grads_batched")
+        return _batched_grad(
+            outputs,
+            inputs,
+            inputs_tuple,
+            grad_outputs,
+            retain_graph,
+            create_graph,
+            allow_unused,
+            materialize_grads,
+        )
     grads = _make_grads(outputs, _tensor_or_tensors_to_tuple(grad_outputs, len(outputs)))
     if retain_graph is None:
         retain_graph = create_graph
@@ -238,6 +248,55 @@ def grad(
             for r, inp in zip(result, inputs_tuple)
         ]
     result = tuple(result)
+    if type(inputs) is dict:
+        return dict(zip(inputs.keys(), result))
+    return result
+
+
+def _batched_grad(
+    outputs,
+    inputs,
+    inputs_tuple,
+    grad_outputs,
+    retain_graph,
+    create_graph,
+    allow_unused,
+    materialize_grads,
+):
+    """``grad(..., is_grads_batched=True)``: the first dimension of every grad_output indexes a
+    batch of vector-Jacobian products, computed one by one and stacked along a new first
+    dimension (torch vmaps the backward; the values are the same)."""
+    grad_outputs = _tensor_or_tensors_to_tuple(grad_outputs, len(outputs))
+    for i, (go, out) in enumerate(zip(grad_outputs, outputs)):
+        if go is not None and tuple(go.shape[1:]) != tuple(out.shape):
+            raise RuntimeError(
+                "If `is_grads_batched=True`, we interpret the first dimension of each grad_output "
+                "as the batch dimension. The sizes of the remaining dimensions are expected to "
+                "match the shape of corresponding output, but a mismatch was detected: "
+                f"grad_output[{i}] has a shape of {go.shape} and output[{i}] has a shape of "
+                f"{out.shape}. If you only want some tensors in `grad_output` to be considered "
+                "batched, consider using vmap."
+            )
+    sizes = {go.shape[0] for go in grad_outputs if go is not None}
+    batch = sizes.pop() if sizes else 0
+    keep = create_graph if retain_graph is None else retain_graph
+    rows = []
+    for b in range(batch):
+        rows.append(
+            grad(
+                outputs,
+                inputs_tuple,
+                [None if go is None else go[b] for go in grad_outputs],
+                retain_graph=keep or b < batch - 1,
+                create_graph=create_graph,
+                allow_unused=allow_unused,
+                materialize_grads=materialize_grads,
+            )
+        )
+    result = tuple(
+        None if not rows or rows[0][k] is None else stack([r[k] for r in rows])
+        for k in range(len(inputs_tuple))
+    )
     if type(inputs) is dict:
         return dict(zip(inputs.keys(), result))
     return result

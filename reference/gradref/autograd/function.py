@@ -74,6 +74,10 @@ class BackwardCFunction(_engine.Node, FunctionCtx):
         self.dirty_tensors = ()
         self.non_differentiable = ()
         self.materialize_grads = True
+        # torch's switch for gradients of outputs marked non-differentiable: left True, an
+        # undefined one is materialized as zeros like any other; set False, it stays None
+        self._materialize_non_diff_grads = True
+        self._non_diff_outputs: frozenset[int] = frozenset()
         self.needs_input_grad = ()
         self._jvp_saved = None  # save_for_forward's tensors while jvp runs
         self.saved_for_forward = None
@@ -101,15 +105,16 @@ class BackwardCFunction(_engine.Node, FunctionCtx):
     def _apply(self, grads):
         cls = self._forward_cls
         if self.materialize_grads:
+            keep_none = () if self._materialize_non_diff_grads else self._non_diff_outputs
             grads = [
                 g
-                if g is not None or meta is None
+                if g is not None or meta is None or i in keep_none
                 else Tensor._from_array(
                     np.zeros(meta.shape, meta.dtype.np), meta.dtype, meta.device
                 )
-                for g, meta in zip(grads, self._input_metadata)
+                for i, (g, meta) in enumerate(zip(grads, self._input_metadata))
             ]
-        result = cls.backward(self, *grads)
+        result = _user_backward(cls)(self, *grads)
         if not isinstance(result, tuple):
             result = (result,)
         n = len(self._is_tensor_input)
@@ -141,6 +146,22 @@ class BackwardCFunction(_engine.Node, FunctionCtx):
 
     def __repr__(self) -> str:
         return f"<torch.autograd.function.{type(self).__name__} object at {hex(id(self))}>"
+
+
+BOTH_BACKWARD_AND_VJP_MESSAGE = (
+    "Implementing both 'backward' and 'vjp' for a custom Function is not allowed. You should only "
+    "implement one of them."
+)
+
+
+def _user_backward(cls):
+    """The backward a Function defines: ``vjp`` or ``backward`` (defining both raises when
+    backward runs, as torch's BackwardCFunction.apply does)."""
+    has_backward = cls.backward is not Function.backward
+    has_vjp = cls.vjp is not Function.vjp
+    if has_backward and has_vjp:
+        raise RuntimeError(BOTH_BACKWARD_AND_VJP_MESSAGE)
+    return cls.vjp if has_vjp else cls.backward
 
 
 def _backward_class(cls) -> type:
@@ -200,14 +221,16 @@ class Function(FunctionCtx):
 
     @classmethod
     def apply(cls, *args, **kwargs):
-        if kwargs:
+        uses_ctx = not _is_overridden(cls, "setup_context")
+        if kwargs or not uses_ctx:
+            # with setup_context, forward's defaults are bound into ``inputs`` (torch's
+            # bind_default_args); a forward taking ctx gets the defaults only with keywords
             import inspect
 
             sig = inspect.signature(cls.forward)
-            uses_ctx = not _is_overridden(cls, "setup_context")
             bound = sig.bind(*((None,) if uses_ctx else ()), *args, **kwargs)
             bound.apply_defaults()
-            args = tuple(bound.arguments.values())[1 if uses_ctx else 0 :]
+            args = bound.args[1:] if uses_ctx else bound.args
         _check_transforms(cls)
         tensor_inputs = [a for a in args if isinstance(a, Tensor)]
         is_tensor_input = tuple(isinstance(a, Tensor) for a in args)
@@ -218,12 +241,17 @@ class Function(FunctionCtx):
         ]
         ctx = _backward_class(cls)(edges, is_tensor_input)
         ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
-        with _grad_mode.no_grad():
-            if _is_overridden(cls, "setup_context"):
-                output = cls.forward(*args)
-                cls.setup_context(ctx, args, output)
-            else:
-                output = cls.forward(ctx, *args)
+        level = _forward.current_level()
+        _forward.set_level(None)  # forward runs without forward-mode AD too: jvp gives tangents
+        try:
+            with _grad_mode.no_grad():
+                if _is_overridden(cls, "setup_context"):
+                    output = cls.forward(*args)
+                    cls.setup_context(ctx, args, output)
+                else:
+                    output = cls.forward(ctx, *args)
+        finally:
+            _forward.set_level(level)
         result = _wrap_outputs(ctx, args, tensor_inputs, output, executable)
         if _forward.active_tangents(tensor_inputs) is not None:
             _forward_jvp(cls, ctx, args, result)
@@ -247,6 +275,7 @@ def _wrap_outputs(ctx, args, tensor_inputs, output, executable):
                 "Function."
             )
     wrapped = []
+    non_diff_outputs: list[int] = []
     for i, o in enumerate(outs):
         if not isinstance(o, Tensor):
             wrapped.append(o)
@@ -265,10 +294,17 @@ def _wrap_outputs(ctx, args, tensor_inputs, output, executable):
                 o._grad_fn = ctx
                 o._output_nr = i
                 o._requires_grad = False
+                if o._base is not None:
+                    # a view made inside forward (or an input returned as-is): modifying it in
+                    # place would bypass the custom backward, so torch forbids it
+                    o._creation_meta = ("custom_function", _engine.forward_name(ctx.name()), i)
         elif executable and not differentiable and not is_dirty:
             o._grad_fn = None
             o._requires_grad = False
+        if executable and not differentiable:
+            non_diff_outputs.append(i)
         wrapped.append(o)
+    ctx._non_diff_outputs = frozenset(non_diff_outputs)
     ctx._input_metadata = [
         _engine.InputMetadata(o) if isinstance(o, Tensor) else None for o in wrapped
     ]
@@ -325,9 +361,21 @@ def _forward_jvp(cls, ctx, args, result) -> None:
     outs = result if isinstance(result, tuple) else (result,)
     if not isinstance(out_tangents, tuple):
         out_tangents = (out_tangents,)
+    dirty = ctx.dirty_tensors
     for o, t in zip(outs, out_tangents):
-        if isinstance(o, Tensor) and t is not None:
-            _forward.set_tangent(o, t)
+        if not isinstance(o, Tensor) or t is None:
+            continue
+        before = _forward.get_tangent(o) if any(o is d for d in dirty) else None
+        if before is not None and t is not before:
+            raise RuntimeError(INPLACE_JVP_MESSAGE)
+        _forward.set_tangent(o, t)
+
+
+INPLACE_JVP_MESSAGE = (
+    "An inplace custom Function is not modifying the forward mode gradients inplace. If the "
+    "forward is modifying an input inplace, then the jvp function must modify the corresponding "
+    "gradient inplace."
+)
 
 
 def _alias(t: Tensor) -> Tensor:

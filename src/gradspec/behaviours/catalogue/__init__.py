@@ -47,7 +47,7 @@ KNOWN_AREAS: tuple[str, ...] = (
 
 MATCH_MODES = ("exact", "prefix")
 
-_FIELDS = {"id", "sentence", "source", "since", "until", "message", "match"}
+_FIELDS = {"id", "sentence", "source", "since", "until", "message", "match", "out_of_scope"}
 _REQUIRED = {"id", "sentence", "source"}
 
 
@@ -67,6 +67,8 @@ class Behaviour:
     message: str | None = None
     match: str = "exact"
     file: str = ""
+    #: why gradspec does not check this behaviour (None: it is checked, by a scenario or a check)
+    out_of_scope: str | None = None
 
     @property
     def area(self) -> str:
@@ -102,6 +104,7 @@ def _load_file(path: Path) -> list[Behaviour]:
                 message=entry.get("message"),
                 match=match,
                 file=path.name,
+                out_of_scope=entry.get("out_of_scope"),
             )
         )
     return out

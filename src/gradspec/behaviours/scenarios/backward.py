@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 from hypothesis import strategies as st
 
 from gradspec.behaviours.scenarios._draws import (
@@ -238,3 +239,53 @@ def retain_defaults_to_create_graph(T, x, dtype):
     (g,) = T.autograd.grad(y, a, create_graph=True)
     (g2,) = T.autograd.grad(y, a)
     return g, g2
+
+
+@scenario(
+    "backward-api.queue-callback",
+    draws=dict(x=small_arrays(), dtype=float_dtypes(), n=st.integers(1, 3)),
+)
+def queue_callback(T, x, dtype, n):
+    log = []
+    w = leaf(T, x, dtype)
+
+    class Queues(T.autograd.Function):
+        @staticmethod
+        def forward(ctx, a):
+            return a * 2.0
+
+        @staticmethod
+        def backward(ctx, g):
+            for k in range(n):
+                T.autograd.Variable._execution_engine.queue_callback(
+                    lambda k=k: log.append(("callback", k, w.grad is None))
+                )
+            log.append("backward")
+            return g * 2.0
+
+    Queues.apply(w).sum().backward()
+    log.append("after")
+    return log, w.grad
+
+
+@scenario("backward-api.queue-callback-outside-raises", raises="RuntimeError")
+def queue_callback_outside(T):
+    T.autograd.Variable._execution_engine.queue_callback(lambda: None)
+
+
+@scenario(
+    "autograd-grad.grads-batched",
+    draws=dict(
+        x=arrays(st.integers(1, 4).map(lambda n: (n,))),
+        dtype=st.sampled_from(["float32", "float64"]),
+        batch=st.integers(1, 3),
+        seed=st.integers(0, 2**16),
+    ),
+    reduction_length=4,
+)
+def grads_batched(T, x, dtype, batch, seed):
+    rng = np.random.default_rng(seed)
+    w = leaf(T, x, dtype)
+    out = w.sin() * w
+    gos = tensor(T, rng.uniform(-2.0, 2.0, (batch,) + x.shape), dtype)
+    return T.autograd.grad(out, w, gos, is_grads_batched=True)

@@ -430,3 +430,201 @@ def jvp_missing(T, x, dtype):
     with fwAD.dual_level():
         d = fwAD.make_dual(tensor(T, x, dtype), tensor(T, x, dtype))
         _exp(T).apply(d)
+
+
+@scenario(
+    "custom-function.materialize-non-diff-grads-off",
+    draws=dict(x=small_arrays(), dtype=float_dtypes(), off=st.booleans(), mark=st.booleans()),
+)
+def materialize_non_diff_grads_off(T, x, dtype, off, mark):
+    seen = []
+
+    class TwoOut(T.autograd.Function):
+        @staticmethod
+        def forward(ctx, a):
+            if off:
+                ctx._materialize_non_diff_grads = False
+            first, second = a * 2.0, a * 3.0
+            if mark:
+                ctx.mark_non_differentiable(second)
+            return first, second
+
+        @staticmethod
+        def backward(ctx, g1, g2):
+            seen.append((g1, g2))
+            return g1 * 2.0
+
+    w = leaf(T, x, dtype)
+    first, _ = TwoOut.apply(w)
+    first.sum().backward()
+    return seen, w.grad
+
+
+def _view_of(T, as_is):
+    class ViewOf(T.autograd.Function):
+        @staticmethod
+        def forward(ctx, a):
+            return a if as_is else a[...]
+
+        @staticmethod
+        def backward(ctx, g):
+            return g
+
+    return ViewOf
+
+
+@scenario(
+    "custom-function.view-output-inplace-raises",
+    draws=dict(x=small_arrays(), dtype=float_dtypes(), as_is=st.booleans()),
+    raises="RuntimeError",
+)
+def view_output_inplace(T, x, dtype, as_is):
+    out = _view_of(T, as_is).apply(leaf(T, x, dtype) * 1.0)
+    out.mul_(2.0)
+
+
+@scenario(
+    "custom-function.view-output-base-modified-raises",
+    draws=dict(x=small_arrays(), dtype=float_dtypes(), as_is=st.booleans()),
+    raises="RuntimeError",
+)
+def view_output_base_modified(T, x, dtype, as_is):
+    base = leaf(T, x, dtype) * 1.0
+    out = _view_of(T, as_is).apply(base)
+    with T.no_grad():
+        base.mul_(2.0)
+    return out.grad_fn
+
+
+def _doubling_inplace(T, jvp_inplace):
+    class DoubleInplace(T.autograd.Function):
+        @staticmethod
+        def forward(ctx, a):
+            ctx.mark_dirty(a)
+            return a.mul_(2.0)
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 2.0
+
+        @staticmethod
+        def jvp(ctx, t):
+            return t.mul_(2.0) if jvp_inplace else t * 2.0
+
+    return DoubleInplace
+
+
+@scenario(
+    "custom-function.dirty-jvp-not-inplace-raises",
+    draws=dict(x=arrays((3,)), t=arrays((3,)), dtype=st.sampled_from(["float32", "float64"])),
+    raises="RuntimeError",
+)
+def dirty_jvp_not_inplace(T, x, t, dtype):
+    fw = T.autograd.forward_ad
+    with fw.dual_level():
+        dual = fw.make_dual(tensor(T, x, dtype), tensor(T, t, dtype))
+        _doubling_inplace(T, jvp_inplace=False).apply(dual)
+
+
+@scenario(
+    "custom-function.forward-without-forward-ad",
+    draws=dict(
+        x=arrays((3,)),
+        t=arrays((3,)),
+        dtype=st.sampled_from(["float32", "float64"]),
+        dirty=st.booleans(),
+    ),
+)
+def forward_without_forward_ad(T, x, t, dtype, dirty):
+    fw = T.autograd.forward_ad
+    seen = []
+
+    class Scale(T.autograd.Function):
+        @staticmethod
+        def forward(ctx, a):
+            seen.append(fw.unpack_dual(a).tangent)
+            return a * 3.0
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 3.0
+
+        @staticmethod
+        def jvp(ctx, ta):
+            return ta * 3.0
+
+    fn = _doubling_inplace(T, jvp_inplace=True) if dirty else Scale
+    with fw.dual_level():
+        dual = fw.make_dual(tensor(T, x, dtype), tensor(T, t, dtype))
+        out = fn.apply(dual)
+        primal, tangent = fw.unpack_dual(out)
+        return seen, primal * 1.0, tangent * 1.0
+
+
+@scenario(
+    "custom-function.setup-context-default-args",
+    draws=dict(x=small_arrays(), dtype=float_dtypes(), k=st.one_of(st.none(), scalars())),
+)
+def setup_context_default_args(T, x, dtype, k):
+    seen = []
+
+    class Scale(T.autograd.Function):
+        @staticmethod
+        def forward(a, factor=2.5):
+            return a * factor
+
+        @staticmethod
+        def setup_context(ctx, inputs, output):
+            seen.append(inputs[1:])
+            ctx.factor = inputs[1]
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * ctx.factor, None
+
+    w = leaf(T, x, dtype)
+    out = Scale.apply(w) if k is None else Scale.apply(w, k)
+    out.sum().backward()
+    return seen, out, w.grad
+
+
+@scenario(
+    "custom-function.backward-and-vjp-raises",
+    draws=dict(x=small_arrays(), dtype=float_dtypes()),
+    raises="RuntimeError",
+)
+def backward_and_vjp(T, x, dtype):
+    class Both(T.autograd.Function):
+        @staticmethod
+        def forward(ctx, a):
+            return a * 1.0
+
+        @staticmethod
+        def backward(ctx, g):
+            return g
+
+        @staticmethod
+        def vjp(ctx, g):
+            return g
+
+    w = leaf(T, x, dtype)
+    out = Both.apply(w)
+    out.sum().backward()
+
+
+@scenario(
+    "custom-function.vjp-alone", draws=dict(x=small_arrays(), dtype=float_dtypes(), k=scalars())
+)
+def vjp_alone(T, x, dtype, k):
+    class ScaleVjp(T.autograd.Function):
+        @staticmethod
+        def forward(ctx, a):
+            return a * k
+
+        @staticmethod
+        def vjp(ctx, g):
+            return g * k
+
+    w = leaf(T, x, dtype)
+    ScaleVjp.apply(w).sum().backward()
+    return w.grad

@@ -123,3 +123,21 @@ def inference_tensor_save(T, x, dtype):
         t = tensor(T, x, dtype)
     w = leaf(T, x, dtype)
     (w * t).sum().backward()
+
+
+@scenario(
+    "grad-mode.decorate-class-deprecated",
+    draws=dict(
+        x=small_arrays(), dtype=float_dtypes(), manager=st.sampled_from(["no_grad", "enable_grad"])
+    ),
+)
+def decorate_class(T, x, dtype, manager):
+    w = leaf(T, x, dtype)
+
+    class Doubler:
+        def __init__(self):
+            self.out = w * 2.0
+
+    decorated = getattr(T, manager)()(Doubler)
+    made = decorated()
+    return isinstance(decorated, type), isinstance(made, Doubler), made.out.requires_grad

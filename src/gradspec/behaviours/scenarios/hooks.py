@@ -127,3 +127,79 @@ def post_accumulate_grad(T, x, dtype):
 )
 def post_accumulate_nonleaf(T, x, dtype):
     (leaf(T, x, dtype) * 2.0).register_post_accumulate_grad_hook(lambda t: None)
+
+
+def _split_two(T, x, dtype):
+    """A leaf of at least two elements and its two halves (two outputs of one split node)."""
+    w = leaf(T, x, dtype)
+    n = x.shape[0] // 2
+    return w, w.split([n, x.shape[0] - n])
+
+
+@scenario(
+    "hooks.tensor-hook-undefined-grad",
+    draws=dict(
+        x=arrays(st.integers(2, 5).map(lambda n: (n,))),
+        dtype=float_dtypes(),
+        custom=st.booleans(),
+    ),
+)
+def tensor_hook_undefined_grad(T, x, dtype, custom):
+    seen = []
+    if custom:
+        # a custom backward that gives the first leaf no gradient
+        class SecondOnly(T.autograd.Function):
+            @staticmethod
+            def forward(ctx, a, b):
+                return a * b
+
+            @staticmethod
+            def backward(ctx, g):
+                return None, g
+
+        a = leaf(T, x, dtype)
+        b = leaf(T, x, dtype)
+        a.register_hook(lambda g: seen.append(g))
+        SecondOnly.apply(a, b).sum().backward()
+        return seen, a.grad, b.grad
+    w, (first, second) = _split_two(T, x, dtype)
+    first.register_hook(lambda g: seen.append(g))
+    (second * 2.0).sum().backward()
+    return seen, w.grad
+
+
+@scenario(
+    "hooks.tensor-hook-undefined-grad-replace-raises",
+    draws=dict(x=arrays(st.integers(2, 5).map(lambda n: (n,))), dtype=float_dtypes()),
+    raises="RuntimeError",
+)
+def tensor_hook_undefined_replace(T, x, dtype):
+    _, (first, second) = _split_two(T, x, dtype)
+    first.register_hook(lambda g: T.ones(first.shape, dtype=first.dtype))
+    second.sum().backward()
+
+
+@scenario(
+    "hooks.accumulate-grad-hook-order",
+    draws=dict(
+        x=small_arrays(),
+        dtype=float_dtypes(),
+        order=st.permutations(["tensor", "acc pre", "post-accumulate", "acc post"]),
+    ),
+)
+def accumulate_grad_hook_order(T, x, dtype, order):
+    w = leaf(T, x, dtype)
+    acc = (w * 1.0).grad_fn.next_functions[0][0]
+    log = []
+    register = {
+        "tensor": lambda: w.register_hook(lambda g: log.append("tensor")),
+        "acc pre": lambda: acc.register_prehook(lambda go: log.append("acc pre")),
+        "post-accumulate": lambda: w.register_post_accumulate_grad_hook(
+            lambda t: log.append(("post-accumulate", t.grad * 1.0))
+        ),
+        "acc post": lambda: acc.register_hook(lambda gi, go: log.append("acc post")),
+    }
+    for name in order:
+        register[name]()
+    (w * 2.0).sum().backward()
+    return log

@@ -140,3 +140,22 @@ def shared_version_counter(T, x, dtype):
     after_view = (t._version, v._version)
     t.mul_(2.0)
     return after_view, (t._version, v._version)
+
+
+@scenario(
+    "views.no-grad-view-of-view-inplace-raises",
+    draws=dict(x=nonempty_arrays(), dtype=float_dtypes(), outer_no_grad=st.booleans()),
+    raises="RuntimeError",
+)
+def no_grad_view_of_view(T, x, dtype, outer_no_grad):
+    base = leaf(T, x, dtype) * 1.0
+    if outer_no_grad:
+        with T.no_grad():
+            vv = base[...][...]
+    else:
+        v = base[...]
+        with T.no_grad():
+            vv = v[...]
+    seen = (vv.requires_grad, vv.is_leaf, vv._base is base)
+    vv.mul_(2.0)
+    return seen

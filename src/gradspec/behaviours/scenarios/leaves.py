@@ -249,3 +249,34 @@ def detach_inplace_leaf(T, x, dtype):
     y = leaf(T, x, dtype) * 2.0
     r = y.detach_()
     return r is y, y, y.grad_fn is None
+
+
+@scenario(
+    "detach.inplace-then-saved-raises",
+    draws=dict(x=small_arrays(), dtype=float_dtypes()),
+    raises="RuntimeError",
+)
+def detach_inplace_then_saved(T, x, dtype):
+    mid = leaf(T, x, dtype) * 2.0
+    out = mid * mid  # saves mid, a non-leaf
+    mid.detach_()
+    out.sum().backward()
+
+
+@scenario(
+    "leaves.legacy-variable",
+    draws=dict(x=small_arrays(), dtype=float_dtypes(), requires_grad=st.booleans()),
+)
+def legacy_variable(T, x, dtype, requires_grad):
+    source = tensor(T, x, dtype)
+    v = T.autograd.Variable(source, requires_grad=requires_grad)
+    with T.no_grad():
+        v.add_(1.0)  # shares memory with the source
+    return (
+        v is source,
+        v.requires_grad,
+        v.is_leaf,
+        source.requires_grad,
+        source * 1.0,
+        isinstance(source, T.autograd.Variable),
+    )
