@@ -35,5 +35,7 @@ def run(args) -> int:
     items = list(items)
     print(f"\nBehaviour catalogue ({len(items)} behaviours):")
     for b in items:
-        print(f"  {b.id}  {b.sentence}")
+        reason = getattr(b, "out_of_scope", None)
+        note = f"  [out of scope: {reason}]" if reason else ""
+        print(f"  {b.id}  {b.sentence}{note}")
     return 0
