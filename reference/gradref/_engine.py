@@ -146,6 +146,8 @@ class Node:
 
     def apply(self, *grads):
         """Run the backward function directly on ``grads`` (one per forward output)."""
+        if len(grads) != self.num_inputs:
+            raise TypeError(f"expected {self.num_inputs} arguments, got {len(grads)} instead")
         out = self._apply(list(grads))
         return tuple(out) if len(out) != 1 else out[0]
 

@@ -5,6 +5,7 @@ checks torch applies to what ``backward`` returns."""
 from __future__ import annotations
 
 import functools
+import warnings
 
 import numpy as np
 
@@ -93,7 +94,13 @@ class BackwardCFunction(_engine.Node, FunctionCtx):
             return tuple(self.to_save)
         return tuple(s.unpack() if isinstance(s, _engine.SavedTensor) else s for s in self._saved)
 
-    saved_variables = saved_tensors
+    @property
+    def saved_variables(self):
+        """The deprecated name of ``saved_tensors`` (warns)."""
+        warnings.warn(
+            "'saved_variables' is deprecated; use 'saved_tensors'", DeprecationWarning, stacklevel=2
+        )
+        return self.saved_tensors
 
     def _release_variables(self) -> None:
         if self._saved is not None:
@@ -184,7 +191,13 @@ class Function(FunctionCtx):
     generate_vmap_rule = False
 
     def __init__(self, *args, **kwargs) -> None:
-        pass
+        warnings.warn(
+            f"{self.__class__} should not be instantiated. Methods on autograd functions are all "
+            "static, so you should invoke them on the class itself. Instantiating an autograd "
+            "function will raise an error in a future version of PyTorch.",
+            DeprecationWarning,
+            stacklevel=2,
+        )
 
     def __call__(self, *args, **kwargs):
         raise RuntimeError(
@@ -258,6 +271,16 @@ class Function(FunctionCtx):
         return result
 
 
+DIRTY_VIEW_MULTIPLE_OUTPUTS_MESSAGE = (
+    "If your Function modifies inplace an input that is a view of another Tensor, your Function "
+    "cannot return more than one Tensor. This is not supported by the current autograd engine. "
+    "You should either make sure the input is not a view (using .clone() for example) or make "
+    "your Function only return one Tensor (potentially splitting it into two Functions: one doing "
+    "the inplace that returns a single Tensor and a second one that does the other operations). "
+    "You can ask on the forum https://discuss.pytorch.org/ if you need help to do this change."
+)
+
+
 def _wrap_outputs(ctx, args, tensor_inputs, output, executable):
     is_tuple = isinstance(output, tuple)
     outs = list(output) if is_tuple else [output]
@@ -286,6 +309,8 @@ def _wrap_outputs(ctx, args, tensor_inputs, output, executable):
         if is_input and not is_dirty:
             o = _alias(o)
         if is_dirty:
+            if executable and o._base is not None and len(outs) > 1:
+                raise RuntimeError(DIRTY_VIEW_MULTIPLE_OUTPUTS_MESSAGE)
             o._vc.bump()
         if executable and differentiable:
             if is_dirty:

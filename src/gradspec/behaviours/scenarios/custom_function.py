@@ -628,3 +628,60 @@ def vjp_alone(T, x, dtype, k):
     w = leaf(T, x, dtype)
     ScaleVjp.apply(w).sum().backward()
     return w.grad
+
+
+@scenario(
+    "custom-function.saved-variables-deprecated",
+    draws=dict(x=small_arrays(), dtype=float_dtypes()),
+)
+def saved_variables_deprecated(T, x, dtype):
+    class Square(T.autograd.Function):
+        @staticmethod
+        def forward(ctx, a):
+            ctx.save_for_backward(a)
+            return a * a
+
+        @staticmethod
+        def backward(ctx, g):
+            (a,) = ctx.saved_variables
+            return 2.0 * a * g
+
+    w = leaf(T, x, dtype)
+    Square.apply(w).sum().backward()
+    return w.grad
+
+
+@scenario(
+    "custom-function.instantiation-deprecated",
+    draws=dict(x=small_arrays(), dtype=float_dtypes()),
+    raises="RuntimeError",
+)
+def instantiation_deprecated(T, x, dtype):
+    Square = square_function(T)
+    made = Square()
+    assert isinstance(made, Square)
+    made(leaf(T, x, dtype))
+
+
+@scenario(
+    "custom-function.dirty-view-multiple-outputs-raises",
+    draws=dict(
+        x=arrays(st.integers(1, 4).map(lambda n: (2, n))),
+        dtype=float_dtypes(),
+        second=st.sampled_from(["same", "other", "number"]),
+    ),
+    raises="RuntimeError",
+)
+def dirty_view_multiple_outputs(T, x, dtype, second):
+    class DoubleTwice(T.autograd.Function):
+        @staticmethod
+        def forward(ctx, a):
+            a.mul_(2.0)
+            ctx.mark_dirty(a)
+            return a, {"same": a, "other": a * 1.0, "number": 3}[second]
+
+        @staticmethod
+        def backward(ctx, g1, g2):
+            return g1 * 2.0
+
+    DoubleTwice.apply((leaf(T, x, dtype) * 1.0)[0])

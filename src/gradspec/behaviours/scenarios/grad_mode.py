@@ -141,3 +141,40 @@ def decorate_class(T, x, dtype, manager):
     decorated = getattr(T, manager)()(Doubler)
     made = decorated()
     return isinstance(decorated, type), isinstance(made, Doubler), made.out.requires_grad
+
+
+@scenario(
+    "grad-mode.decorated-generator",
+    draws=dict(
+        x=small_arrays(),
+        dtype=float_dtypes(),
+        manager=st.sampled_from(["no_grad", "enable_grad"]),
+        outer=st.booleans(),
+        steps=st.lists(st.sampled_from(["send", "throw"]), max_size=3),
+    ),
+)
+def decorated_generator(T, x, dtype, manager, outer, steps):
+    w = leaf(T, x, dtype)
+    log = []
+
+    @getattr(T, manager)()
+    def gen():
+        try:
+            while True:
+                try:
+                    received = yield (w * 2.0).requires_grad
+                    log.append(("received", received, T.is_grad_enabled()))
+                except KeyError:
+                    log.append(("thrown", T.is_grad_enabled()))
+        finally:
+            log.append(("closing", T.is_grad_enabled()))
+
+    with T.set_grad_enabled(outer):
+        g = gen()
+        log.append(("first", next(g), T.is_grad_enabled()))
+        for k, step in enumerate(steps):
+            out = g.send(k) if step == "send" else g.throw(KeyError)
+            log.append((step, out, T.is_grad_enabled()))
+        g.close()
+        log.append(("closed", T.is_grad_enabled()))
+    return log

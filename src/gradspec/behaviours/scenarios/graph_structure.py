@@ -14,6 +14,7 @@ from gradspec.behaviours.scenarios._draws import (
     nonempty_shapes,
     scalars,
     shapes,
+    small_arrays,
 )
 from gradspec.behaviours.scenarios._registry import scenario
 from gradspec.behaviours.scenarios._util import leaf, tensor
@@ -419,3 +420,16 @@ def linear_flatten(T, batch, layout, bias, dtype, x):
     }[bias]()
     y = T.nn.functional.linear(inp, w, b)
     return y, graph_record(y, known=(w, inp) + ((b,) if b is not None else ()))
+
+
+@scenario(
+    "graph.node-call-arity-raises",
+    draws=dict(x=small_arrays(), dtype=float_dtypes()),
+    raises="TypeError",
+)
+def node_call_arity(T, x, dtype):
+    w = leaf(T, x, dtype)
+    y = w * w
+    g = tensor(T, x, dtype)
+    y.grad_fn(g)  # one gradient per output: accepted
+    y.grad_fn(g, g)

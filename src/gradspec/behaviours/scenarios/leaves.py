@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
+from gradspec.behaviours.observe import attempt
 from gradspec.behaviours.scenarios._draws import (
     complex_arrays,
     complex_dtypes,
@@ -279,4 +280,40 @@ def legacy_variable(T, x, dtype, requires_grad):
         source.requires_grad,
         source * 1.0,
         isinstance(source, T.autograd.Variable),
+    )
+
+
+@scenario("leaves.volatile-removed", draws=dict(x=small_arrays(), dtype=float_dtypes()))
+def volatile_removed(T, x, dtype):
+    return tensor(T, x, dtype).volatile, leaf(T, x, dtype).volatile
+
+
+@scenario(
+    "leaves.attribute-deletion-raises",
+    draws=dict(x=small_arrays(), dtype=float_dtypes()),
+)
+def attribute_deletion(T, x, dtype):
+    w = leaf(T, x, dtype)
+    (w * 2.0).sum().backward()
+    had = w.grad * 1.0
+    del w.grad
+
+    def delete(name):
+        def run():
+            delattr(w, name)
+
+        return run
+
+    def assign_data():
+        w.data = None
+
+    return (
+        had,
+        w.grad,
+        attempt(delete("data")),
+        attempt(assign_data),
+        attempt(delete("requires_grad")),
+        attempt(delete("_grad_fn")),
+        w.requires_grad,
+        w * 1.0,
     )
