@@ -197,7 +197,8 @@ class Tensor:
 
     # -- conversion to Python / NumPy -------------------------------------------------------
     def numpy(self, *, force: bool = False) -> np.ndarray:
-        if self.requires_grad and not force:
+        # torch refuses only while grad mode records (no_grad allows it)
+        if self.requires_grad and not force and _grad_mode.is_grad_enabled():
             raise RuntimeError(
                 "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
                 "instead."

@@ -339,7 +339,9 @@ def _wrap_outputs(ctx, args, tensor_inputs, output, executable):
             if t is None:
                 saved.append(None)
                 continue
-            idx = next((k for k, o in enumerate(outs) if o is t), None)
+            # an output is saved as such only if it is the very tensor returned (an input
+            # returned as-is comes back as a new alias, and is saved as the input it is)
+            idx = next((k for k, o in enumerate(outs) if o is t and wrapped[k] is t), None)
             if idx is not None:
                 saved.append(_engine.SavedTensor(wrapped[idx], ctx, is_output=True))
             else:

@@ -685,3 +685,31 @@ def dirty_view_multiple_outputs(T, x, dtype, second):
             return g1 * 2.0
 
     DoubleTwice.apply((leaf(T, x, dtype) * 1.0)[0])
+
+
+@scenario(
+    "custom-function.saved-input-returned-as-is",
+    draws=dict(x=small_arrays(), dtype=float_dtypes(), as_leaf=st.booleans()),
+)
+def saved_input_returned_as_is(T, x, dtype, as_leaf):
+    stashed = []
+
+    class Identity(T.autograd.Function):
+        @staticmethod
+        def forward(ctx, a):
+            ctx.save_for_backward(a)
+            return a
+
+        @staticmethod
+        def backward(ctx, g):
+            stashed.append(ctx)
+            (a,) = ctx.saved_tensors
+            return g * 1.0 + a * 0.0
+
+    w = leaf(T, x, dtype)
+    a = w if as_leaf else w * 1.0
+    out = Identity.apply(a)
+    out.sum().backward(retain_graph=True)
+    (saved,) = stashed[0].saved_tensors
+    grad_fn = saved.grad_fn
+    return saved is a, saved.is_leaf, saved.requires_grad, grad_fn and grad_fn.name(), w.grad

@@ -317,3 +317,17 @@ def attribute_deletion(T, x, dtype):
         w.requires_grad,
         w * 1.0,
     )
+
+
+@scenario(
+    "requires-grad.numpy-raises-while-recording",
+    draws=dict(x=small_arrays(), dtype=st.sampled_from(["float16", "float32", "float64"])),
+    raises="RuntimeError",
+)
+def numpy_requires_grad(T, x, dtype):  # NumPy has no bfloat16
+    w = leaf(T, x, dtype)
+    with T.no_grad():
+        allowed = w.numpy().copy()
+    forced = w.numpy(force=True).copy()
+    assert (allowed == forced).all()
+    w.numpy()
