@@ -124,6 +124,9 @@ class Node:
         self.metadata: dict = {}
         if anomaly_mode()[0]:
             self.metadata["traceback_"] = _user_stack()
+            parent = getattr(_local, "running_node", None)
+            if parent is not None:  # made by a backward running in anomaly mode
+                self.metadata["parent_"] = parent
 
     # -- public surface ---------------------------------------------------------------------
     def name(self) -> str:
@@ -709,6 +712,8 @@ def _run_node(node, grads):
     enabled, check_nan = anomaly_mode()
     if not enabled:
         return node._apply(list(grads))
+    outer = getattr(_local, "running_node", None)
+    _local.running_node = node
     try:
         outputs = node._apply(list(grads))
         if check_nan:
@@ -721,14 +726,39 @@ def _run_node(node, grads):
                     )
         return outputs
     except Exception:
-        stack = node.metadata.get("traceback_", "")
-        warnings.warn(
-            f"Error detected in {node.name()}. Traceback of forward call that caused the "
-            f"error:\n{stack}",
-            UserWarning,
-            stacklevel=4,
-        )
+        _warn_anomaly(node)
         raise
+    finally:
+        _local.running_node = outer
+
+
+def _warn_anomaly(node) -> None:
+    """torch's AnomalyMetadata::print_stack: the failing node's forward traceback, then that of
+    each node whose backward created it (nodes made by a backward run in anomaly mode)."""
+    if "traceback_" not in node.metadata:
+        warnings.warn(
+            f"Error detected in {node.name()}. No forward pass information available. Enable "
+            "detect anomaly during forward pass for more information.",
+            UserWarning,
+            stacklevel=5,
+        )
+        return
+    warnings.warn(
+        f"Error detected in {node.name()}. Traceback of forward call that caused the "
+        f"error:\n{node.metadata['traceback_']}",
+        UserWarning,
+        stacklevel=5,
+    )
+    parent = node.metadata.get("parent_")
+    while parent is not None:
+        warnings.warn(
+            f"\n\nPrevious calculation was induced by {parent.name()}. Traceback of forward "
+            "call that induced the previous calculation:\n"
+            f"{parent.metadata.get('traceback_', '')}",
+            UserWarning,
+            stacklevel=5,
+        )
+        parent = parent.metadata.get("parent_")
 
 
 def _needed_nodes(root, targets, capture):

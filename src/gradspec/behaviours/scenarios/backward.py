@@ -7,6 +7,7 @@ import math
 import numpy as np
 from hypothesis import strategies as st
 
+from gradspec.behaviours.observe import attempt
 from gradspec.behaviours.scenarios._draws import (
     arrays,
     complex_arrays,
@@ -289,3 +290,37 @@ def grads_batched(T, x, dtype, batch, seed):
     out = w.sin() * w
     gos = tensor(T, rng.uniform(-2.0, 2.0, (batch,) + x.shape), dtype)
     return T.autograd.grad(out, w, gos, is_grads_batched=True)
+
+
+@scenario(
+    "backward-api.reentrant",
+    draws=dict(x=small_arrays(), y=small_arrays(), dtype=float_dtypes(), fail=st.booleans()),
+)
+def reentrant(T, x, y, dtype, fail):
+    inner_leaf = leaf(T, y, dtype)
+
+    class InnerFails(T.autograd.Function):
+        @staticmethod
+        def forward(ctx, a):
+            return a * 1.0
+
+        @staticmethod
+        def backward(ctx, g):
+            raise ValueError("inner backward failed on purpose")
+
+    inner = inner_leaf * 3.0
+    inner_root = (InnerFails.apply(inner) if fail else inner).sum()
+
+    class Reenters(T.autograd.Function):
+        @staticmethod
+        def forward(ctx, a):
+            return a * 2.0
+
+        @staticmethod
+        def backward(ctx, g):
+            inner_root.backward()
+            return g * 2.0
+
+    w = leaf(T, x, dtype)
+    outcome = attempt(lambda: Reenters.apply(w).sum().backward())
+    return outcome, w.grad, inner_leaf.grad

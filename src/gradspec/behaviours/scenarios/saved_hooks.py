@@ -160,3 +160,52 @@ def anomaly_backward_error(T, x, dtype):
     w = leaf(T, x, dtype)
     with T.autograd.detect_anomaly():
         Throws.apply(w).sum().backward()
+
+
+def _fails(T):
+    class Fails(T.autograd.Function):
+        @staticmethod
+        def forward(ctx, a):
+            return a * 1.0
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * float("nan")
+
+    return Fails
+
+
+@scenario(
+    "anomaly.no-forward-information",
+    draws=dict(x=nonempty_arrays(), dtype=float_dtypes()),
+    raises="RuntimeError",
+)
+def anomaly_no_forward_information(T, x, dtype):
+    out = _fails(T).apply(leaf(T, x, dtype))
+    with T.autograd.detect_anomaly():
+        out.sum().backward()
+
+
+@scenario(
+    "anomaly.parent-traceback",
+    draws=dict(x=nonempty_arrays(), dtype=float_dtypes()),
+    raises="RuntimeError",
+)
+def anomaly_parent_traceback(T, x, dtype):
+    Fails = _fails(T)
+
+    class Outer(T.autograd.Function):
+        @staticmethod
+        def forward(ctx, a):
+            ctx.save_for_backward(a)
+            return a * a
+
+        @staticmethod
+        def backward(ctx, g):
+            (a,) = ctx.saved_tensors
+            return Fails.apply(2.0 * a * g)
+
+    w = leaf(T, x, dtype)
+    with T.autograd.detect_anomaly():
+        (g,) = T.autograd.grad(Outer.apply(w).sum(), w, create_graph=True)
+        g.sum().backward()
