@@ -207,5 +207,6 @@ def anomaly_parent_traceback(T, x, dtype):
 
     w = leaf(T, x, dtype)
     with T.autograd.detect_anomaly():
-        (g,) = T.autograd.grad(Outer.apply(w).sum(), w, create_graph=True)
+        out = Outer.apply(w)  # kept alive: the parent node must outlive the failure
+        (g,) = T.autograd.grad(out.sum(), w, create_graph=True)
         g.sum().backward()
