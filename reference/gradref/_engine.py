@@ -336,7 +336,18 @@ class SavedTensor:
         "_grad_fn",
         "_requires_grad",
         "_accumulator",
+        "_undefined",
     )
+
+    @classmethod
+    def undefined(cls) -> SavedTensor:
+        """What a node holds for a tensor it saved as None (an absent optional input)."""
+        out = cls.__new__(cls)
+        for name in cls.__slots__:
+            setattr(out, name, None)
+        out._freed = False
+        out._undefined = True
+        return out
 
     def __init__(self, tensor, node=None, is_output: bool = False, is_leaf=None) -> None:
         """``is_leaf``: whether ``tensor`` is a leaf once the op is recorded (an output that
@@ -359,6 +370,7 @@ class SavedTensor:
         self._grad_fn = None
         self._requires_grad = False
         self._accumulator = None
+        self._undefined = False
         # a Python number wrapped as a tensor is saved, and freed, but never packed
         hooks = (
             None if getattr(tensor, "_wrapped_number", False) else (current_saved_tensors_hooks())
@@ -390,6 +402,10 @@ class SavedTensor:
         when backward reads it (``grad_fn._raw_saved_<name>.register_hooks``)."""
         if not callable(pack_hook) or not callable(unpack_hook):
             raise TypeError("register_hooks(): pack_hook and unpack_hook must be callables")
+        if self._undefined:
+            raise RuntimeError(
+                "Calling register_hooks on a saved tensor with value None is forbidden"
+            )
         if self._hooks is not None:
             raise RuntimeError(
                 "Calling register_hooks on a saved tensor whose hooks have already been set. "

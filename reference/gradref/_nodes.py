@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 
-from ._engine import FREED_MESSAGE
+from ._engine import FREED_MESSAGE, SavedTensor
 from ._saved_fields import FIELDS
 
 _UINT64 = 1 << 64
@@ -91,8 +91,14 @@ def _unreleased(saved: tuple) -> tuple:
 
 
 def _raw_getter(field: str):
+    """``_raw_saved_<field>``: the SavedTensor (an undefined one for a tensor saved as None);
+    for a list of tensors, a tuple of them, which raises once backward freed them."""
+
     def get(self):
-        return self._saved.get(field)
+        saved = self._saved.get(field)
+        if isinstance(saved, tuple):
+            return tuple(SavedTensor.undefined() if s is None else s for s in _unreleased(saved))
+        return SavedTensor.undefined() if saved is None else saved
 
     return get
 

@@ -95,6 +95,16 @@ class BackwardCFunction(_engine.Node, FunctionCtx):
         return tuple(s.unpack() if isinstance(s, _engine.SavedTensor) else s for s in self._saved)
 
     @property
+    def _raw_saved_tensors(self):
+        """The SavedTensor objects behind ``saved_tensors`` (for ``register_hooks``)."""
+        if self._freed:
+            raise RuntimeError(_engine.FREED_MESSAGE)
+        return tuple(
+            s if isinstance(s, _engine.SavedTensor) else _engine.SavedTensor.undefined()
+            for s in (self._saved or ())
+        )
+
+    @property
     def saved_variables(self):
         """The deprecated name of ``saved_tensors`` (warns)."""
         warnings.warn(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
+from gradspec.behaviours.observe import attempt
 from gradspec.behaviours.scenarios._draws import arrays, float_dtypes, scalars, small_arrays
 from gradspec.behaviours.scenarios._registry import scenario
 from gradspec.behaviours.scenarios._util import leaf, square_function, tensor
@@ -713,3 +714,38 @@ def saved_input_returned_as_is(T, x, dtype, as_leaf):
     (saved,) = stashed[0].saved_tensors
     grad_fn = saved.grad_fn
     return saved is a, saved.is_leaf, saved.requires_grad, grad_fn and grad_fn.name(), w.grad
+
+
+@scenario(
+    "custom-function.raw-saved-tensors",
+    draws=dict(x=small_arrays(), dtype=float_dtypes(), save=st.booleans(), k=scalars(0.5, 0.25)),
+)
+def raw_saved_tensors(T, x, dtype, save, k):
+    log = []
+
+    class Scale(T.autograd.Function):
+        @staticmethod
+        def forward(ctx, a):
+            if save:
+                ctx.save_for_backward(a, None)
+            return a * 3.0
+
+        @staticmethod
+        def backward(ctx, g):
+            if save:
+                a, none = ctx.saved_tensors
+                log.append(("saved", a * 1.0, none))
+            return g * 3.0
+
+    w = leaf(T, x, dtype)
+    y = Scale.apply(w)
+    raw = y.grad_fn._raw_saved_tensors
+    seen = [type(s).__name__ for s in raw]
+    if save:
+        seen.append(attempt(lambda: raw[1].register_hooks(lambda t: t, lambda t: t)))
+        raw[0].register_hooks(
+            lambda t: (log.append("pack"), t * k)[1], lambda t: (log.append("unpack"), t / k)[1]
+        )
+    y.sum().backward()
+    after = attempt(lambda: y.grad_fn._raw_saved_tensors)
+    return seen, log, after, w.grad

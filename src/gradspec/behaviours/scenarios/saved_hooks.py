@@ -210,3 +210,15 @@ def anomaly_parent_traceback(T, x, dtype):
         out = Outer.apply(w)  # kept alive: the parent node must outlive the failure
         (g,) = T.autograd.grad(out.sum(), w, create_graph=True)
         g.sum().backward()
+
+
+@scenario(
+    "saved-hooks.raw-saved-none-raises",
+    draws=dict(x=arrays((3, 2)), dtype=float_dtypes(), column=st.integers(0, 1)),
+    raises="RuntimeError",
+)
+def raw_saved_none(T, x, dtype, column):
+    w = leaf(T, x, dtype)
+    out = w[:, T.tensor([column])]  # saves the indices (None, index)
+    out.grad_fn._raw_saved_indices[1].register_hooks(lambda t: t, lambda t: t)
+    out.grad_fn._raw_saved_indices[0].register_hooks(lambda t: t, lambda t: t)
