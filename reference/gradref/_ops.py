@@ -413,21 +413,10 @@ def check_inplace(self: Tensor, *others) -> None:
             )
         if (
             isinstance(meta, tuple)
-            and meta[0] == "custom_function"
+            and meta[0] in ("custom_function", "multi_output")
             and (requires or needs_grad(*others))
         ):
-            raise RuntimeError(custom_function_view_message(meta, "is being modified inplace"))
-        if (
-            isinstance(meta, tuple)
-            and meta[0] == "multi_output"
-            and (requires or needs_grad(*others))
-        ):
-            raise RuntimeError(
-                f"Output {meta[2]} of {meta[1]} is a view and is being modified inplace. This "
-                "view is the output of a function that returns multiple views. Such functions "
-                "do not allow the output views to be modified inplace. You should replace the "
-                "inplace operation by an out-of-place one."
-            )
+            raise RuntimeError(view_rebase_message(self, meta, base_modified=False))
         if requires and base._requires_grad and base._grad_fn is None:
             raise RuntimeError(
                 "a view of a leaf Variable that requires grad is being used in an in-place "
@@ -439,16 +428,35 @@ def check_inplace(self: Tensor, *others) -> None:
         )
 
 
-def custom_function_view_message(meta: tuple, what: str) -> str:
-    """torch's error for a differentiable view returned by a custom Function that is modified
-    in place (``what``: how), ``meta`` being its ``("custom_function", name, output_nr)``."""
-    return (
-        f"Output {meta[2]} of {meta[1]} is a view and {what}. This view was created inside a "
-        "custom Function (or because an input was returned as-is) and the autograd logic to "
-        "handle view+inplace would override the custom backward associated with the custom "
-        "Function, leading to incorrect gradients. This behavior is forbidden. You can fix this "
-        "by cloning the output of the custom Function."
-    )
+_VIEW_REBASE_REASONS = {
+    "multi_output": (
+        "This view is the output of a function that returns multiple views. Such functions do "
+        "not allow the output views to be modified inplace. You should replace the inplace "
+        "operation by an out-of-place one."
+    ),
+    "custom_function": (
+        "This view was created inside a custom Function (or because an input was returned "
+        "as-is) and the autograd logic to handle view+inplace would override the custom "
+        "backward associated with the custom Function, leading to incorrect gradients. This "
+        "behavior is forbidden. You can fix this by cloning the output of the custom Function."
+    ),
+}
+
+
+def view_rebase_message(view: Tensor, meta: tuple, base_modified: bool) -> str:
+    """torch's handle_view_on_rebase error for a view whose creation forbids in-place changes,
+    ``meta`` being ``(kind, forward name, output_nr)``: a view with a grad_fn is named as that
+    node's output, one without (made where nothing required grad) as made in no_grad mode."""
+    what = "its base or another view of its base has been" if base_modified else "is being"
+    if view._grad_fn is not None:
+        name = forward_name(view._grad_fn.name())
+        prefix = f"Output {view._output_nr} of {name} is a view and {what} modified inplace."
+    else:
+        prefix = (
+            f"A view was created in no_grad mode and {what} modified inplace with grad mode "
+            "enabled."
+        )
+    return f"{prefix} {_VIEW_REBASE_REASONS[meta[0]]}"
 
 
 def check_overlap(self: Tensor, *others, internal: bool = True) -> None:
@@ -725,6 +733,11 @@ def make_view(
         out._creation_meta = "no_grad"
     elif multi_output is not None:
         out._creation_meta = ("multi_output",) + multi_output
+    # torch's propagate_creation_meta: a view of a view keeps the first one's restriction
+    # unless it has its own, and an inference-mode one always
+    previous = x._creation_meta if x._base is not None else None
+    if previous is not None and (out._creation_meta is None or previous == "inference"):
+        out._creation_meta = previous
     if node and needs_grad(x):
         out._grad_fn = index_map_node(name, x, np_view_fn, out.shape, vjp, fields)
     tangent = _forward.get_tangent(x)

@@ -326,13 +326,9 @@ class Tensor:
         if base is not None and self._attr_version != self._vc.value and base.requires_grad:
             meta = self._creation_meta
             if isinstance(meta, tuple) and meta[0] == "custom_function":
-                from ._ops import custom_function_view_message
+                from ._ops import view_rebase_message
 
-                raise RuntimeError(
-                    custom_function_view_message(
-                        meta, "its base or another view of its base has been modified inplace"
-                    )
-                )
+                raise RuntimeError(view_rebase_message(self, meta, base_modified=True))
             if meta is None:
                 self._regenerate_view_grad_fn()
         return self._grad_fn

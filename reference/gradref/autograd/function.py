@@ -329,15 +329,17 @@ def _wrap_outputs(ctx, args, tensor_inputs, output, executable):
                 o._grad_fn = ctx
                 o._output_nr = i
                 o._requires_grad = False
-                if o._base is not None:
-                    # a view made inside forward (or an input returned as-is): modifying it in
-                    # place would bypass the custom backward, so torch forbids it
-                    o._creation_meta = ("custom_function", _engine.forward_name(ctx.name()), i)
         elif executable and not differentiable and not is_dirty:
             o._grad_fn = None
             o._requires_grad = False
         if executable and not differentiable:
             non_diff_outputs.append(i)
+        if o._base is not None and not is_dirty and (differentiable or not executable):
+            # a view made inside forward (or an input returned as-is): modifying it in place
+            # would bypass the custom backward, so torch forbids it (as for the views of a
+            # multi-output op when the Function returns several outputs)
+            kind = "multi_output" if len(outs) > 1 else "custom_function"
+            o._creation_meta = (kind, _engine.forward_name(ctx.name()), i)
         wrapped.append(o)
     ctx._non_diff_outputs = frozenset(non_diff_outputs)
     ctx._input_metadata = [

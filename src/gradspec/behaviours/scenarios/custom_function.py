@@ -749,3 +749,50 @@ def raw_saved_tensors(T, x, dtype, save, k):
     y.sum().backward()
     after = attempt(lambda: y.grad_fn._raw_saved_tensors)
     return seen, log, after, w.grad
+
+
+@scenario(
+    "custom-function.view-output-no-grad-inplace-raises",
+    draws=dict(
+        x=arrays(st.integers(1, 4).map(lambda n: (2, n))),
+        dtype=float_dtypes(),
+        as_is=st.booleans(),
+        op=st.sampled_from(["add_", "copy_"]),
+    ),
+    raises="RuntimeError",
+)
+def view_output_no_grad_inplace(T, x, dtype, as_is, op):
+    out = _view_of(T, as_is).apply(tensor(T, x, dtype))
+    untouched = (out.requires_grad, out.grad_fn)
+    out.mul_(2.0)  # nothing requires grad: allowed
+    getattr(out, op)(leaf(T, x[0], dtype))
+    return untouched
+
+
+@scenario(
+    "custom-function.multi-output-view-inplace-raises",
+    draws=dict(x=arrays((3,)), y=arrays((2,)), dtype=float_dtypes(), first=st.booleans()),
+    raises="RuntimeError",
+)
+def multi_output_view_inplace(T, x, y, dtype, first):
+    class TwoOut(T.autograd.Function):
+        @staticmethod
+        def forward(ctx, a, b):
+            view = a.narrow(0, 0, 2)
+            return view, view + b
+
+        @staticmethod
+        def backward(ctx, g_view, g_sum):
+            return T.cat([g_view + g_sum, g_view[:1] * 0.0]), g_sum
+
+    a = leaf(T, x, dtype) * 1.0
+    b = leaf(T, y, dtype) * 1.0
+    view, total = TwoOut.apply(a, b)
+    total.add_(3.0)  # not a view: allowed
+    seen = node_name_of(total)
+    view.add_(3.0)
+    return seen
+
+
+def node_name_of(t):
+    return None if t.grad_fn is None else t.grad_fn.name()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from hypothesis import strategies as st
 
 from gradspec.behaviours.scenarios._draws import (
+    arrays,
     float_dtypes,
     nonempty_arrays,
     scalars,
@@ -159,3 +160,19 @@ def no_grad_view_of_view(T, x, dtype, outer_no_grad):
     seen = (vv.requires_grad, vv.is_leaf, vv._base is base)
     vv.mul_(2.0)
     return seen
+
+
+@scenario(
+    "inplace.multi-output-view-no-grad-raises",
+    draws=dict(
+        x=arrays(st.integers(1, 3).map(lambda n: (2, n))),
+        dtype=float_dtypes(),
+        op=st.sampled_from(["unbind", "split"]),
+    ),
+    raises="RuntimeError",
+)
+def multi_output_view_no_grad(T, x, dtype, op):
+    base = tensor(T, x, dtype)
+    first = base.unbind()[0] if op == "unbind" else base.split(1)[0][0]
+    first.mul_(2.0)  # nothing requires grad: allowed
+    first.copy_(leaf(T, x[0], dtype))
