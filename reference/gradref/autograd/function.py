@@ -301,6 +301,13 @@ def _wrap_outputs(ctx, args, tensor_inputs, output, executable):
         return any(t is s for s in seq)
 
     for d in dirty:
+        if executable and not contains(tensor_inputs, d):
+            warnings.warn(
+                "ctx.mark_dirty() received a tensor that was not an input. Only input Tensors "
+                "that have been mutated should be passed to ctx.mark_dirty().",
+                UserWarning,
+                stacklevel=3,
+            )
         if not contains(outs, d):
             raise RuntimeError(
                 "Some elements marked as dirty during the forward method were not returned as "

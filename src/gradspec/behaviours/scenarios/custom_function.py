@@ -796,3 +796,26 @@ def multi_output_view_inplace(T, x, y, dtype, first):
 
 def node_name_of(t):
     return None if t.grad_fn is None else t.grad_fn.name()
+
+
+@scenario(
+    "custom-function.dirty-non-input-warns",
+    draws=dict(x=small_arrays(), dtype=float_dtypes()),
+)
+def dirty_non_input(T, x, dtype):
+    class ScaleAdd(T.autograd.Function):
+        @staticmethod
+        def forward(ctx, a, b):
+            c = 3.0 * a
+            c.add_(b)
+            ctx.mark_dirty(c)
+            return c
+
+        @staticmethod
+        def backward(ctx, g):
+            return 3.0 * g, g
+
+    a = leaf(T, x, dtype)
+    out = ScaleAdd.apply(a * 1.0, tensor(T, x * 0.5 + 1.0, dtype))
+    out.sum().backward()
+    return out, out._version, node_name_of(out), a.grad
