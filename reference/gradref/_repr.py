@@ -123,4 +123,24 @@ def tensor_repr(t) -> str:
         suffixes.append(f"grad_fn=<{t._grad_fn.name()}>")
     elif t._requires_grad:
         suffixes.append("requires_grad=True")
-    return prefix + body + "".join(", " + s for s in suffixes) + ")"
+    # a tangent exists only inside a dual level (leaving it clears every tangent)
+    tangents = getattr(t, "_fw_grads", None)
+    tangent = next(iter(tangents.values()), None) if tangents else None
+    if tangent is not None:
+        suffixes.append(f"tangent={tensor_repr(tangent)}")
+    return _with_suffixes(prefix + body, suffixes, len(prefix))
+
+
+def _with_suffixes(text: str, suffixes: list, indent: int, width: int = 80) -> str:
+    """Append ``, suffix`` for each suffix, moving one to its own indented line when it would
+    take the current line past ``width`` (torch's print options' line width)."""
+    line = len(text) - text.rfind("\n") + 1
+    out = [text]
+    for suffix in suffixes:
+        if line + len(suffix) + 2 > width:
+            out.append(",\n" + " " * indent + suffix)
+            line = indent + len(suffix)
+        else:
+            out.append(", " + suffix)
+            line += len(suffix) + 2
+    return "".join(out) + ")"

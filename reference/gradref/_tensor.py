@@ -447,6 +447,7 @@ class Tensor:
         self._grad_fn = None
         self._output_nr = 0
         self._requires_grad = False
+        self._fw_grads = None  # forward-mode tangents go too
         return self
 
     @property

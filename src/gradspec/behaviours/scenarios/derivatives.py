@@ -309,3 +309,29 @@ def complex_abs_grad(T, z, dtype):
     w = leaf(T, z, dtype)
     w.abs().sum().backward()
     return w.grad
+
+
+@scenario(
+    "forward-ad.detach-drops-tangent",
+    draws=dict(
+        x=arrays((3,)),
+        t=arrays((3,)),
+        dtype=st.sampled_from(["float32", "float64"]),
+        how=st.sampled_from(["detach", "detach_", "no_grad"]),
+    ),
+)
+def detach_drops_tangent(T, x, t, dtype, how):
+    fw = T.autograd.forward_ad
+    with fw.dual_level():
+        dual = fw.make_dual(tensor(T, x, dtype), tensor(T, t, dtype))
+        if how == "detach":
+            out = dual.detach() * 2.0
+        elif how == "detach_":
+            copy = dual.clone()
+            copy.detach_()
+            out = copy * 2.0
+        else:
+            with T.no_grad():
+                out = dual * 2.0
+        primal, tangent = fw.unpack_dual(out)
+        return primal * 1.0, None if tangent is None else tangent * 1.0

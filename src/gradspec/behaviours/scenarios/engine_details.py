@@ -5,6 +5,7 @@ with several outputs, higher-order gradients, and the autograd part of a tensor'
 from __future__ import annotations
 
 import numpy as np
+from hypothesis import strategies as st
 
 from gradspec.behaviours.scenarios._draws import arrays, float_dtypes, nonempty_arrays, small_arrays
 from gradspec.behaviours.scenarios._registry import scenario
@@ -246,3 +247,20 @@ def repr_suffix(T, x):
         repr(y).rsplit(",", 1)[-1],
         repr(a.detach() + 1).endswith("])"),
     )
+
+
+@scenario(
+    "tensor-repr.tangent-suffix",
+    draws=dict(
+        n=st.integers(1, 9),
+        dtype=st.sampled_from(["float32", "float64"]),
+        scale=st.sampled_from([1.0, 0.5, 1.123456]),
+    ),
+)
+def repr_tangent_suffix(T, n, dtype, scale):
+    fw = T.autograd.forward_ad
+    values = np.arange(n, dtype=np.float64) * scale
+    with fw.dual_level():
+        dual = fw.make_dual(tensor(T, values, dtype), tensor(T, values * 0.5, dtype))
+        inside = repr(dual), repr(fw.unpack_dual(dual).primal)
+    return inside, repr(dual)
