@@ -96,7 +96,7 @@ def test_double_backward_claims_checked_both_ways():
     works = gradspec.check(
         seeds.Exp.apply, exp_ref, EW, claims={"double_backward": False}, **common
     )
-    assert "double-backward" in works.failed_checks()
+    assert works.ok and "double-backward" in works.advised_checks(), str(works)
 
 
 def test_no_false_alarm_on_myrelu_at_kinks():

@@ -2,8 +2,9 @@
 
 A mismatch between the op and the reference is the op's failure only when the reference can be
 trusted there. It is a *reference problem* instead when the reference gives non-finite values
-where the op does not (and torch, running the same reference, does not confirm them), or when
-torch running the same reference disagrees with gradref on the same inputs.
+where the op does not (even where torch, running the same reference, confirms them: torch's own
+loss giving nan over an empty mean cannot judge a kernel giving 0 there), or when torch running
+the same reference disagrees with gradref on the same inputs.
 """
 
 from __future__ import annotations
@@ -67,6 +68,15 @@ def judge(what: str, actual, expected, rtol, atol, torch_expected=None, torch_ra
                 f"{list(idx)}: gradref gives {float(np.atleast_1d(e)[idx])!r}, the same reference "
                 f"on torch {float(np.atleast_1d(t)[idx])!r}, fn {float(np.atleast_1d(a)[idx])!r}); "
                 "not a failure of fn"
+            )
+        with np.errstate(invalid="ignore"):
+            confirmed = bad & ~np.isfinite(e) & np.isfinite(a)
+        if confirmed.any() and not (bad & ~confirmed).any():
+            idx = tuple(int(i) for i in np.argwhere(confirmed)[0])
+            raise ReferenceProblem(
+                f"{what}: the reference gives {float(e[idx])!r} at index {list(idx)} where fn "
+                f"gives {float(a[idx])!r} (torch running the same reference agrees); a "
+                "non-finite reference value cannot judge fn there"
             )
         return msg
     with np.errstate(invalid="ignore"):

@@ -3,9 +3,10 @@
 Every result of a check on an example is one of: passed, not applicable, a reference problem
 (the reference is at fault there: noted, never blamed on the op), an error of gradspec's own,
 or a finding. Findings are kept *one per root cause*: the op raising an exception is keyed by
-the exception (so a Function that fails on zero-size inputs gets one finding, and the other
-checks skip the inputs where it raises and still run on the others), any other finding by its
-check and its message with the numbers taken out. A check keeps searching after a finding, for
+the exception, and raising on zero-size inputs is one advice finding of edge-shapes whatever
+the exception (the other checks skip the inputs where it raises and still run on the others,
+and never repeat it), any other finding by its check and its message with the numbers taken
+out. A check keeps searching after a finding, for
 up to ``MAX_FINDINGS_PER_CHECK`` distinct ones; each is shrunk by Hypothesis first.
 """
 
@@ -380,6 +381,8 @@ class _Session:
                     chk.name, "fn and the reference both raise on some inputs (outside the domain)"
                 )
                 return None
+            if _zero_size(raised):
+                return self._raises_on_empty(e, raised, chk, stats)
             key = ("raises", type(e.error).__name__, root_key(str(e.error)))
             if key in self.findings:
                 self._seen(key, chk, where)
@@ -420,6 +423,28 @@ class _Session:
                 self._note(chk, case, message, text=text)
             case.notes.clear()
 
+    def _raises_on_empty(self, e: FnRaised, raised: Case, chk: Check, stats):
+        """The op raised on zero-size inputs: one advice finding under edge-shapes (torch ops
+        accept them), whichever check met it; silenced by the claim empty_inputs=False. The
+        other checks skip those inputs and go on with the others (never repeated)."""
+        reason = "fn raises on zero-size inputs (see edge-shapes)"
+        if self.spec.claim("empty_inputs") is False:
+            reason = "fn raises on zero-size inputs, which the spec claims are not supported"
+        stats["reasons"].setdefault(chk.name, reason)
+        if self.spec.claim("empty_inputs") is False or ZERO_SIZE_KEY in self.findings:
+            return None
+        if "edge-shapes" not in stats["applicable"]:
+            return None  # edge-shapes not selected: the inputs are skipped, nothing reported
+        edge = CHECKS["edge-shapes"]
+        first = (str(e.error).strip().splitlines() or [""])[0]
+        msg = (
+            f"raises on zero-size inputs; torch ops accept them ({e.stage} raised "
+            f"{type(e.error).__name__}: {first}; claims={{'empty_inputs': False}} if they are "
+            "not supported)"
+        )
+        repro = e.repro or _raise_script(raised, e.stage, edge.name)
+        return _Draft(edge, ADVICE, msg, edge.behaviour, ZERO_SIZE_KEY, raised, repro)
+
     def _diagnose(self, chk: Check, case: Case):
         """The finding of a basic check on the same example, if one fails there."""
         have_ref = self.spec.reference is not None
@@ -435,9 +460,11 @@ class _Session:
                 key = e.key or (b.name, e.level, root_key(e.message))
                 return _Draft(b, e.level, e.message, e.behaviour or b.behaviour, key, sub, e.repro)
             except FnRaised as e:
+                raised = getattr(e, "case", sub)
+                if _zero_size(raised):
+                    continue  # advice of edge-shapes', not the cause of a failure
                 key = ("raises", type(e.error).__name__, root_key(str(e.error)))
                 msg = f"{e.stage} raised {type(e.error).__name__}: {e.error}"
-                raised = getattr(e, "case", sub)
                 repro = e.repro or _raise_script(raised, e.stage, b.name)
                 return _Draft(b, FAILURE, msg, b.behaviour, key, raised, repro)
             except Exception:  # noqa: BLE001 - not applicable, a reference problem: no diagnosis
@@ -691,6 +718,16 @@ def _most_informative(draft: _Draft, met) -> _Draft:
     if not others:
         return draft
     return min(others, key=lambda d: (d.case.example.elements, str(d.case.example.shapes)))
+
+
+#: the one finding of an op raising on zero-size inputs
+ZERO_SIZE_KEY = ("raises", "zero-size inputs")
+
+
+def _zero_size(case: Case) -> bool:
+    """Whether one of the case's inputs has no elements."""
+    shapes = getattr(case.example, "shapes", None) or ()
+    return any(shape is not None and 0 in tuple(shape) for shape in shapes)
 
 
 def _first_line(e: BaseException) -> str:

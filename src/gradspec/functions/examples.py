@@ -47,9 +47,16 @@ class Example:
     def is_float(self, i: int) -> bool:
         return self.kind(i) is None
 
+    def is_nondiff(self, i: int) -> bool:
+        """A floating input that needs no gradient (``nondiff=``)."""
+        k = self.kind(i)
+        return k is not None and k[0] == "nondiff"
+
     def tensor_dtype(self, i: int) -> str:
         k = self.kind(i)
-        return self.dtype if k is None else ("bool" if k[0] == "bool" else "int64")
+        if k is None or k[0] == "nondiff":
+            return self.dtype
+        return "bool" if k[0] == "bool" else "int64"
 
     @property
     def key(self) -> tuple:
@@ -80,7 +87,7 @@ class Example:
                 values.append(None)
                 expanded.append(None)
                 continue
-            if self.kind(i) is not None:
+            if self.kind(i) is not None and not self.is_nondiff(i):
                 values.append(_integers(rng, self.kind(i), shape, self.shapes))
                 expanded.append(None)
                 continue

@@ -62,10 +62,11 @@ class CaseInputs:
             if v is None:
                 out.append(None)
                 continue
-            if not ex.is_float(i):
+            if not ex.is_float(i) and not ex.is_nondiff(i):
                 out.append(materialize(v, layout, ex.tensor_dtype(i), ex.device))
                 continue
-            t = materialize(v, layout, dtype, ex.device, requires_grad=bool(rg))
+            rg = bool(rg) and ex.is_float(i)  # a nondiff input never requires grad
+            t = materialize(v, layout, dtype, ex.device, requires_grad=rg)
             if nonleaf:
                 leaf = t
                 with torch.set_grad_enabled(bool(rg)):

@@ -205,6 +205,8 @@ def _reference_result(
             return None
         if kind is None:
             return T.tensor(np.asarray(v), dtype=dt, requires_grad=bool(rg))
+        if kind[0] == "nondiff":
+            return T.tensor(np.asarray(v), dtype=dt)
         if kind[0] == "bool":
             return T.tensor(np.asarray(v) != 0)
         return T.tensor(np.asarray(v).astype(np.int64))

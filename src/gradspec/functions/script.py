@@ -83,7 +83,7 @@ class Script:
                 self.omitted.add(name)
                 names.append(name)
                 continue
-            if not ex.is_float(i):
+            if not ex.is_float(i) and not ex.is_nondiff(i):
                 kind = ex.tensor_dtype(i)
                 arr = np.asarray(v) != 0 if kind == "bool" else np.asarray(v).astype(np.int64)
                 src = tensor_src(arr, kind, ex.device)

@@ -26,8 +26,13 @@ CLAIMS: dict[str, str] = {
     "double_backward": "True: double backward is right; False: it is refused loudly "
     "(e.g. @once_differentiable); None (default): either",
     "deterministic": "True (default): repeated backward gives bit-identical gradients",
-    "modifies_inputs": "True: forward modifies inputs in place (and marks them dirty), so inputs "
-    "are passed as non-leaf tensors (detected when not given)",
+    "modifies_inputs": "True: forward modifies inputs in place (and marks them dirty), or "
+    "forward/backward overwrite inputs by design (no advice then), so inputs are passed as "
+    "non-leaf tensors (detected when not given)",
+    "modifies_grad_output": "True: backward writes into grad_output's memory by design (no "
+    "advice then)",
+    "empty_inputs": "False: zero-size inputs are not supported (raising on them gets no "
+    "advice); True or None (default): they work as torch ops do",
 }
 
 
@@ -81,6 +86,9 @@ class Spec:
     #: {input: (low, high)} (high exclusive; a dimension name for "its size"), or
     #: (low, high, [extra values]) (e.g. an ignore_index), or "bool"
     integer_inputs: dict = field(default_factory=dict)
+    #: floating tensor inputs that need no gradient (a target, RoPE's cos/sin): signature
+    #: input indices or argument names; drawn without requires_grad, no gradient checked
+    nondiff: tuple = ()
     #: sizes per core dimension name: an int, a range, a list of ints or a Hypothesis strategy
     sizes: dict = field(default_factory=dict)
     #: the block (tile) sizes of a kernel: drawn sizes include 1, B-1, B, B+1 and 2B+1
@@ -124,17 +132,46 @@ class Spec:
             object.__setattr__(self, "_names", cached)
         return cached
 
+    def nondiff_inputs(self) -> tuple[int, ...]:
+        """The signature inputs named by ``nondiff`` (indices or argument names), as indices."""
+        sig = parse_signature(self.signature)
+        positions = self.tensor_positions()
+        names = self.input_names()
+        out = []
+        for item in _as_tuple(self.nondiff):
+            if isinstance(item, bool) or not isinstance(item, int | str):
+                raise SpecError(f"nondiff must name tensor inputs by index or name, got {item!r}")
+            if isinstance(item, int):
+                if not 0 <= item < sig.n_inputs:
+                    raise SpecError(
+                        f"nondiff names input {item}, but the signature has {sig.n_inputs} inputs"
+                    )
+                out.append(item)
+                continue
+            tensor_names = [names[p] if p < len(names) else None for p in positions]
+            if item not in tensor_names:
+                raise SpecError(
+                    f"nondiff names {item!r}, which is not a tensor input "
+                    f"({', '.join(str(n) for n in tensor_names)})"
+                )
+            out.append(tensor_names.index(item))
+        return tuple(sorted(set(out)))
+
     def input_kinds(self) -> tuple:
-        """Per signature input: None (floating), ``("bool",)``, or ``("int", low, high, extra)``
-        with ``high`` an int or ``(input, axis)`` naming the dimension whose size it is."""
+        """Per signature input: None (floating), ``("nondiff",)`` (floating, no gradient),
+        ``("bool",)``, or ``("int", low, high, extra)`` with ``high`` an int or
+        ``(input, axis)`` naming the dimension whose size it is."""
         cached = self.__dict__.get("_kinds")
         if cached is not None:
             return cached
         sig = parse_signature(self.signature)
         kinds = []
+        nondiff = set(self.nondiff_inputs())
         for i in range(sig.n_inputs):
             k = self.integer_inputs.get(i)
-            if k is None:
+            if k is None and i in nondiff:
+                kinds.append(("nondiff",))
+            elif k is None:
                 kinds.append(None)
             elif k == "bool" or k is bool:
                 kinds.append(("bool",))
@@ -249,6 +286,12 @@ class Spec:
         for name, v in (("rtol", self.rtol), ("atol", self.atol)):
             _validate_tolerance(name, v)
         _validate_integer_inputs(self.integer_inputs, sig)
+        both = set(self.nondiff_inputs()) & set(self.integer_inputs)
+        if both:
+            raise SpecError(
+                f"input {min(both)} is in both nondiff and integer_inputs (nondiff is for "
+                "floating inputs)"
+            )
         if self.bounds is not None:
             try:
                 b = self.bounds_per_input()
@@ -513,6 +556,7 @@ def spec(
     atol=None,
     strict: bool = False,
     integer_inputs: dict | None = None,
+    nondiff=(),
     sizes: dict | None = None,
     block_sizes=(),
     max_elements: int = DEFAULT_MAX_ELEMENTS,
@@ -536,10 +580,12 @@ def spec(
     dimensions. ``bounds``: ``(low, high)`` or one pair per input. ``integer_inputs``: integer
     or bool tensor inputs (targets, indices, masks), ``{input: (low, high)}`` with ``high``
     exclusive or a dimension name (``(0, "c")`` draws class indices), ``(low, high, [extra
-    values])``, or ``"bool"``. ``rtol``/``atol``: a number or ``{dtype: number}``. ``strict``:
-    advice counts as failure. ``sizes``: per core dimension name, an int, a range, a list of
-    ints or a strategy. ``block_sizes``: a kernel's tile sizes B, so drawn sizes include 1,
-    B-1, B, B+1 and 2B+1, within ``max_elements`` per example (examples above
+    values])``, or ``"bool"``. ``nondiff``: floating tensor inputs that need no gradient (a
+    distillation target, RoPE's cos/sin), by signature index or argument name: drawn without
+    requires_grad, their gradient is not checked. ``rtol``/``atol``: a number or ``{dtype:
+    number}``. ``strict``: advice counts as failure. ``sizes``: per core dimension name, an
+    int, a range, a list of ints or a strategy. ``block_sizes``: a kernel's tile sizes B, so
+    drawn sizes include 1, B-1, B, B+1 and 2B+1, within ``max_elements`` per example (examples above
     ``FULL_BATTERY_ELEMENTS`` run the value checks only). ``claims``: see :data:`CLAIMS`.
     ``name``: the label in reports. ``checks``: the checks to run (see ``gradspec list``).
 
@@ -587,6 +633,7 @@ def spec(
         atol=atol,
         strict=bool(strict),
         integer_inputs={} if integer_inputs is None else integer_inputs,
+        nondiff=tuple(_as_tuple(nondiff)) if nondiff is not None else (),
         sizes={} if sizes is None else sizes,
         block_sizes=block_sizes,
         max_elements=max_elements,

@@ -209,7 +209,11 @@ def needs_input_grad(case: Case):
                 )
         if mask == full_mask:
             continue  # the baseline itself
-        grads = case.engine_grads(outs, inputs, cots)  # the same graph: apply() kept it
+        # a fresh forward with fresh cotangents: a backward that writes into grad_output or
+        # its saved tensors (findings of their own) is not blamed here for a second pass
+        fresh_in = case.make_inputs(requires_grad=mask)
+        fresh_out = case.call(fresh_in)
+        grads = case.engine_grads(fresh_out, fresh_in, case.cotangents(fresh_out))
         for i in subset:
             if grads[i] is None and full[i] is None:
                 continue

@@ -6,7 +6,15 @@ import numpy as np
 import torch
 
 from gradspec.functions import gradcheck as gradcheck_shim
-from gradspec.functions.case import Case, CheckFailure, FnRaised, NotApplicable, ReferenceProblem
+from gradspec.functions.case import (
+    ADVICE,
+    FAILURE,
+    Case,
+    CheckFailure,
+    FnRaised,
+    NotApplicable,
+    ReferenceProblem,
+)
 from gradspec.functions.checks import register
 from gradspec.functions.oracles import to_numpy
 from gradspec.functions.script import Script
@@ -32,8 +40,20 @@ def deterministic(case: Case):
     cots = case.cotangents(outs)
     if not cots:
         raise NotApplicable("no differentiable output")
-    first = case.engine_grads(outs, inputs, cots, retain_graph=True)
-    second = case.engine_grads(outs, inputs, cots, retain_graph=True)
+    # each pass gets its own copy of the cotangents, and the first pass's gradients are copied
+    # before the second runs: a backward that writes into grad_output (advice of its own) is
+    # not blamed here again, and one that changes a gradient it returned is caught
+    pristine = [c.detach().clone() for c in cots]
+    before = [None if x is None else x.detach().clone() for x in inputs]
+    first = case.engine_grads(outs, inputs, [c.clone() for c in pristine], retain_graph=True)
+    first = [None if g is None else g.detach().clone() for g in first]
+    for x, b in zip(inputs, before):
+        if x is not None and not _bits_equal(x.detach(), b):
+            raise NotApplicable(
+                "backward overwrote an input, so a second pass reads its writes (see "
+                "inputs-unmodified)"
+            )
+    second = case.engine_grads(outs, inputs, [c.clone() for c in pristine], retain_graph=True)
     for i, (a, b) in enumerate(zip(first, second)):
         if a is None and b is None:
             continue
@@ -75,16 +95,60 @@ def _double_script(case: Case, inputs, outs, names_msg) -> Script:
     return s
 
 
+#: the hazard of a backward that is not differentiable and not @once_differentiable
+UNTRACKED = (
+    "create_graph=True silently gives detached gradients; mark backward @once_differentiable"
+)
+
+
+def _untracked_key(level):
+    """One finding however many inputs it shows on (advice); failures keep their messages."""
+    return ("double-backward", ADVICE, "untracked") if level == ADVICE else None
+
+
+def _aliases_any(g, tensors) -> bool:
+    """Whether ``g`` shares memory with one of ``tensors`` (a gradient written into
+    grad_output's or an input's memory and returned: an in-place finding of its own)."""
+    try:
+        ptr = g.untyped_storage().data_ptr()
+    except Exception:  # noqa: BLE001 - no storage (e.g. a tensor subclass): cannot tell
+        return False
+    return any(
+        isinstance(t, torch.Tensor) and t.numel() and t.untyped_storage().data_ptr() == ptr
+        for t in tensors
+    )
+
+
 @register(
     "double-backward",
     "contract.double-backward",
     "Differentiating the gradients again (create_graph=True) is either right or refused loudly "
-    "(e.g. @once_differentiable); first-order gradients are never silently detached where "
-    "their derivative is not zero. A double_backward claim is checked both ways.",
+    "(e.g. @once_differentiable); a backward that is neither (gradients detached, or partly "
+    "untracked) gets advice, a failure where the spec claims double_backward=True. A wrong "
+    "second derivative through tracked torch ops is a failure.",
     structure=("shapes", "requires_grad", "args"),
     order=150,
 )
 def double_backward(case: Case):
+    """The verdict, following torch's docs ("Extending torch.autograd": a backward that is not
+    differentiable should be marked ``@once_differentiable``):
+
+    * refused loudly (once_differentiable, an error): right, unless double_backward=True is
+      claimed;
+    * ``claims={"double_backward": False}``: the author says so by design; detached or
+      untracked gradients pass; a double backward that runs through tracked ops gets advice
+      (the claim is stale, or backward should be @once_differentiable);
+    * gradients detached, or a second derivative missing (autograd reaches no input through
+      backward: the kernel ran outside autograd): documented-but-risky. Nothing is wrong until
+      someone differentiates twice, and then the second-order values are silently wrong:
+      advice with that hazard, a failure under double_backward=True;
+    * a gradient returned in grad_output's or an input's memory (written in place by
+      backward): its graph is that tensor's, so the second derivative is meaningless; that is
+      the in-place finding of grad-output-unmodified / inputs-unmodified, not repeated here
+      (a failure under double_backward=True);
+    * otherwise backward was differentiated through tracked torch ops and gave a wrong second
+      derivative: silently wrong values, a failure.
+    """
     claim = case.spec.claim("double_backward")
     inputs = case.make_inputs()
     outs = case.call(inputs)
@@ -106,6 +170,7 @@ def double_backward(case: Case):
         refused = e.error
     g2 = None
     detached = False
+    level = FAILURE if claim is True else ADVICE
     if refused is None:
         live = [g for g in grads if g is not None]
         if any(g.grad_fn is not None and "Error" in g.grad_fn.name() for g in live):
@@ -113,17 +178,29 @@ def double_backward(case: Case):
         elif live and not any(g.requires_grad for g in live):
             detached = True
             nonzero = [g for g in live if bool((g != 0).any())]
-            if nonzero:
+            if nonzero and claim is not False:
                 msg = (
                     "with create_graph=True the gradients came back detached (no grad_fn) "
                     "although they are not zero, so they depend on grad_output: double "
                     "backward would silently treat them as constants; compute backward with "
                     "differentiable torch ops or mark it @once_differentiable"
                 )
+                if level == ADVICE:
+                    msg = UNTRACKED
                 s = _double_script(case, inputs, outs, msg)
                 s.expect("any(g is not None and g.requires_grad for g in grads)", msg)
-                raise CheckFailure(msg, repro=s)
+                raise CheckFailure(msg, level=level, repro=s, key=_untracked_key(level))
         if refused is None and not detached:
+            in_place = [
+                g
+                for g in live
+                if _aliases_any(g, cots) or _aliases_any(g, [x for x in inputs if x is not None])
+            ]
+            if in_place and claim is not True:
+                raise NotApplicable(
+                    "backward returns a gradient in grad_output's or an input's memory (see "
+                    "grad-output-unmodified / inputs-unmodified)"
+                )
             pairs = [
                 (g, v)
                 for g, v in zip(grads, _second_cots(case, grads, wrt_index))
@@ -146,9 +223,12 @@ def double_backward(case: Case):
             raise CheckFailure(f"spec claims double_backward=True but it was refused: {refused}")
         return
     if claim is False:
+        if detached or g2 is None or any(g is None for g in g2[: len(wrt)]):
+            return  # not differentiable twice, as claimed (untracked by design)
         raise CheckFailure(
-            "spec claims double_backward=False, yet double backward ran without "
-            "error (mark backward @once_differentiable, or fix the claim)"
+            "spec claims double_backward=False, yet double backward runs through tracked torch "
+            "ops: mark backward @once_differentiable so it is refused, or drop the claim",
+            level=ADVICE,
         )
     if g2 is None:
         g2 = [None] * (len(wrt) + len(cots))
@@ -170,15 +250,26 @@ def double_backward(case: Case):
                 f"double backward: second-order gradient w.r.t. {name}", scale=10.0, second=True,
             )  # fmt: skip
             if msg:
+                untracked = detached or g is None
                 if detached:
                     msg = (
                         "with create_graph=True the gradients came back detached (no grad_fn), "
                         f"but the reference's second-order gradient w.r.t. {name} is not zero: "
                         + msg
                     )
+                elif g is None:
+                    msg = (
+                        "with create_graph=True the gradients do not depend on "
+                        f"{name} through autograd (backward computed them outside it), but the "
+                        "reference's second-order gradient w.r.t. it is not zero: " + msg
+                    )
+                if untracked and level == ADVICE:
+                    msg = f"{UNTRACKED} ({msg.splitlines()[0]})"
                 s = _double_script(case, inputs, outs, msg)
                 s.comment(msg.splitlines()[0])
                 s.expect("False", msg)
+                if untracked:
+                    raise CheckFailure(msg, level=level, repro=s, key=_untracked_key(level))
                 raise CheckFailure(msg, repro=s)
     elif not detached:
         _gradgradcheck(case)

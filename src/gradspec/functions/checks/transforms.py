@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from gradspec.functions.calls import raised
 from gradspec.functions.case import ADVICE, Case, CheckFailure, NotApplicable
 from gradspec.functions.checks import register
 from gradspec.functions.oracles import to_numpy
@@ -289,6 +290,8 @@ def autocast(case: Case):
         with torch.autocast(device_type, dtype=amp):
             outs = user_call(case.spec.fn, *case.full_args(inputs))
     except Exception as e:  # noqa: BLE001 - the user's forward under autocast
+        if any(x is not None and x.numel() == 0 for x in inputs):
+            raise raised(case, e, "forward") from None  # zero-size inputs: edge-shapes' advice
         raise CheckFailure(
             f"forward raised {type(e).__name__} under torch.autocast({device_type!r}, "
             f"dtype={amp}): {e}",
@@ -304,6 +307,8 @@ def autocast(case: Case):
     try:
         grads = user_call(torch.autograd.grad, diff, wrt, cots, allow_unused=True)
     except Exception as e:  # noqa: BLE001 - the user's backward
+        if any(x is not None and x.numel() == 0 for x in inputs):
+            raise raised(case, e, "backward") from None  # zero-size inputs: edge-shapes' advice
         if not fwd:  # not written for autocast: allowed, worth knowing before AMP training
             raise CheckFailure(
                 f"not autocast-safe: with the forward under torch.autocast({device_type!r}, "
