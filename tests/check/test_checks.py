@@ -18,6 +18,8 @@ def lin_ref(x, w, b=None):
     return out if b is None else out + b
 
 
+NEEDS_DOUBLE = {"claims": {"double_backward": True}}
+
 # (check, buggy fn, correct fn, reference, signature, extra spec kwargs)
 CASES = [
     ("forward", z.ExpWrongDtypeForward.apply, seeds.Exp.apply, exp_ref, EW, {}),
@@ -36,16 +38,6 @@ CASES = [
     ("needs-input-grad", z.LinearMisindexed.apply, seeds.LinearFunction.apply, lin_ref, LIN, {}),
     ("layouts", z.LinearStridesIgnored.apply, seeds.LinearFunction.apply, lin_ref, LIN, {}),
     ("layouts", z.ExpViewGrad.apply, seeds.Exp.apply, exp_ref, "(n,m)->(n,m)", {}),
-    ("edge-shapes", z.ExpRowLoop.apply, seeds.Exp.apply, exp_ref, "(n,m)->(n,m)", {}),
-    (
-        "grad-output-unmodified",
-        z.ReluModifiesGradOutput.apply,
-        seeds.MyReLU.apply,
-        lambda x: x.relu(),
-        EW,
-        {},
-    ),
-    ("inputs-unmodified", z.SinModifiesInput.apply, z.Sin.apply, sin_ref, EW, {}),
     ("saved-tensors-version", z.SinAttrInput.apply, z.Sin.apply, sin_ref, EW, {}),
     ("graph-freed", z.SinSelfCycle.apply, z.Sin.apply, sin_ref, EW, {}),
     ("graph-freed", z.ExpAttrResult.apply, seeds.Exp.apply, exp_ref, EW, {}),
@@ -58,9 +50,25 @@ CASES = [
         {},
     ),
     ("deterministic", z.ExpNoisy.apply, seeds.Exp.apply, exp_ref, EW, {}),
+    ("no-grad", z.gelu_like_no_grad_bug, z.Softplus.apply, lambda x: (x.exp() + 1).log(), EW, {}),
+    ("double-backward", z.ExpDetachedDouble.apply, seeds.Exp.apply, exp_ref, EW, NEEDS_DOUBLE),
+    ("double-backward", z.ExpNumpyBackward.apply, seeds.Exp.apply, exp_ref, EW, NEEDS_DOUBLE),
+]
+
+# documented-but-risky choices: advice with their hazard, never a failure
+ADVICE_CASES = [
+    ("edge-shapes", z.ExpRowLoop.apply, seeds.Exp.apply, exp_ref, "(n,m)->(n,m)", {}),
+    (
+        "grad-output-unmodified",
+        z.ReluModifiesGradOutput.apply,
+        seeds.MyReLU.apply,
+        lambda x: x.relu(),
+        EW,
+        {},
+    ),
+    ("inputs-unmodified", z.SinModifiesInput.apply, z.Sin.apply, sin_ref, EW, {}),
     ("double-backward", z.ExpDetachedDouble.apply, seeds.Exp.apply, exp_ref, EW, {}),
     ("double-backward", z.ExpNumpyBackward.apply, seeds.Exp.apply, exp_ref, EW, {}),
-    ("no-grad", z.gelu_like_no_grad_bug, z.Softplus.apply, lambda x: (x.exp() + 1).log(), EW, {}),
 ]
 
 
@@ -75,6 +83,19 @@ def test_check_catches_its_bug_class(check, bad, good, ref, sig, kw):
     assert check in caught.failed_checks(), str(caught)
     fine = gradspec.check(good, ref, sig, **common)
     assert fine.ok, str(fine)
+
+
+@pytest.mark.parametrize(
+    ("check", "bad", "good", "ref", "sig", "kw"),
+    ADVICE_CASES,
+    ids=[f"{c[0]}-{getattr(c[1], '__self__', c[1]).__name__}" for c in ADVICE_CASES],
+)
+def test_check_advises_on_its_risky_class(check, bad, good, ref, sig, kw):
+    common = dict(checks=[check], dtypes=["float32"], max_examples=6, **kw)
+    advised = gradspec.check(bad, ref, sig, **common)
+    assert advised.ok and check in advised.advised_checks(), str(advised)
+    fine = gradspec.check(good, ref, sig, **common)
+    assert fine.ok and not fine.advice, str(fine)
 
 
 def test_gradient_for_an_input_not_needing_it_is_advice_not_failure():

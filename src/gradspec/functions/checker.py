@@ -431,7 +431,13 @@ class _Session:
         if self.spec.claim("empty_inputs") is False:
             reason = "fn raises on zero-size inputs, which the spec claims are not supported"
         stats["reasons"].setdefault(chk.name, reason)
-        if self.spec.claim("empty_inputs") is False or ZERO_SIZE_KEY in self.findings:
+        if self.spec.claim("empty_inputs") is False:
+            return None
+        if ZERO_SIZE_KEY in self.findings:
+            f = self.findings[ZERO_SIZE_KEY]
+            where = f"{raised.example.device}/{raised.example.dtype}"
+            if where not in f.where:
+                f.where.append(where)
             return None
         if "edge-shapes" not in stats["applicable"]:
             return None  # edge-shapes not selected: the inputs are skipped, nothing reported
