@@ -69,8 +69,7 @@ def inputs_unmodified(case: Case):
     """Writes into an input that forward does not mark dirty (or that backward makes) leave
     the Function's own values right where the value checks pass; the hazard is another
     consumer of that input reading the writes: advice, unless the spec claims it by design."""
-    if case.spec.claim("modifies_inputs") is True:
-        raise NotApplicable("spec claims modifies_inputs=True (by design)")
+    claimed = case.spec.claim("modifies_inputs") is True
     inputs = case.make_inputs()
     before = [None if x is None else to_numpy(x).copy() for x in inputs]
     versions = [None if x is None else x._version for x in inputs]
@@ -80,11 +79,22 @@ def inputs_unmodified(case: Case):
         if x is None or id(x) in returned:
             continue
         if x._version != v or not _same(to_numpy(x), b):
-            msg = (
-                f"forward modified {case.input_name(i)} in place without ctx.mark_dirty (and "
-                f"returning it): a second consumer of {case.input_name(i)} sees your writes, "
-                "not its values (claims={'modifies_inputs': True} if by design)"
-            )
+            tensors = [o for o in outs if isinstance(o, torch.Tensor)]
+            returned_it = _aliases(x, tensors) is not None
+            if returned_it:  # an in-place op without mark_dirty: its graph is wrong
+                msg = (
+                    f"forward modified {case.input_name(i)} in place and returned it without "
+                    "ctx.mark_dirty: autograd does not know, so gradients that depend on it "
+                    "are wrong"
+                )
+            elif claimed:
+                continue
+            else:
+                msg = (
+                    f"forward modified {case.input_name(i)} in place without ctx.mark_dirty (and "
+                    f"returning it): a second consumer of {case.input_name(i)} sees your writes, "
+                    "not its values (claims={'modifies_inputs': True} if by design)"
+                )
             s = Script(case, "inputs-unmodified")
             names = s.inputs()
             s.line(f"before = {names[i]}.detach().clone()")
@@ -93,7 +103,11 @@ def inputs_unmodified(case: Case):
                 f"torch.equal({names[i]}.detach(), before) or any(o is {names[i]} for o in outs)",
                 msg,
             )
+            if returned_it:
+                raise CheckFailure(msg, repro=s)
             raise CheckFailure(msg, level=ADVICE, repro=s, key=("inputs-unmodified", "forward"))
+    if claimed:
+        return  # overwriting inputs in backward is by design
     after_fwd = [None if x is None else to_numpy(x).copy() for x in inputs]
     cots = case.cotangents(outs)
     if not cots:
@@ -144,8 +158,8 @@ def _ctx_tensors(node):
     "saved-tensors-version",
     "contract.saved-tensors-version-checked",
     "Inputs and outputs that backward uses are saved with ctx.save_for_backward, so modifying "
-    "one in place after forward makes backward raise instead of silently using the new values "
-    "(tensors kept as ctx attributes escape this check).",
+    "one in place after forward makes backward raise (any error) instead of silently using the "
+    "new values (tensors kept as ctx attributes escape this check).",
     structure=("shapes", "args"),
     order=120,
 )
