@@ -375,3 +375,48 @@ class LossAndNone(torch.autograd.Function):
 def test_trailing_none_outputs_are_accepted():
     r = gradspec.check(LossAndNone.apply, lambda x: (x * x).sum(), "(n)->()", **F64)
     assert r.ok, str(r)
+
+
+class ScaleIntoGradOutputTracked(ScaleIntoGradOutput):
+    """The same, without @once_differentiable, writing as a kernel does (outside autograd):
+    double backward runs on grad_output's own graph."""
+
+    @staticmethod
+    def backward(ctx, g):
+        g = g.contiguous()
+        with torch.no_grad():
+            g.mul_(3.0)
+        return g
+
+
+class GluIntoInputsTracked(GluIntoInputs):
+    """The same, without @once_differentiable, writing as a kernel does (outside autograd):
+    double backward runs on the inputs' own graph."""
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        with torch.no_grad():
+            da = g * b * _silu_grad(a)
+            db = g * a * torch.sigmoid(a)
+            a.copy_(da)
+            b.copy_(db)
+        return a, b
+
+
+@pytest.mark.parametrize(
+    "fn,ref,sig",
+    [(ScaleIntoGradOutputTracked, lambda x: x * 3.0, ROWS), (GluIntoInputsTracked, glu_ref, GLU)],
+    ids=["grad_output", "inputs"],
+)
+def test_a_gradient_returned_in_written_memory_fails_double_backward_only_when_claimed(
+    fn, ref, sig
+):
+    # its graph is grad_output's (or the input's): the second derivative is silently wrong,
+    # which matters only where double backward is claimed (otherwise the in-place advice says it)
+    common = dict(checks=["double-backward"], **F64)
+    plain = gradspec.check(fn.apply, ref, sig, **common)
+    assert plain.ok and not plain.advice, str(plain)
+    claimed = gradspec.check(fn.apply, ref, sig, claims={"double_backward": True}, **common)
+    assert "double-backward" in claimed.failed_checks(), str(claimed)
+    assert "refused" not in claimed.failures[0].message, str(claimed)
