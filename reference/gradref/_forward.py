@@ -67,8 +67,12 @@ def active_tangents(inputs) -> list | None:
     return tangents if any(t is not None for t in tangents) else None
 
 
-def propagate(inputs, outputs, vjps, values) -> None:
-    """Set the tangents of ``outputs`` of an op whose ``inputs`` carry tangents."""
+def propagate(inputs, outputs, vjps, values, differentiable=None) -> None:
+    """Set the tangents of ``outputs`` of an op whose ``inputs`` carry tangents.
+
+    The VJPs see the gradients the engine gives them: one per output up to the last
+    differentiable one (a tuple when there are several), so ``differentiable`` (as for
+    ``record``) says which outputs get a tangent."""
     tangents = active_tangents(inputs)
     if tangents is None:
         return
@@ -84,16 +88,22 @@ def propagate(inputs, outputs, vjps, values) -> None:
         with _grad_mode.enable_grad():
             plain = {k: (v.detach() if isinstance(v, Tensor) else v) for k, v in values.items()}
             needs = tuple(t is not None for t in tangents)
-            for k, out in enumerate(outputs):
-                if not _dtypes.is_differentiable_dtype(out.dtype):
-                    continue
+            flags = differentiable if differentiable is not None else (True,) * len(outputs)
+            diff = [
+                k
+                for k, (o, d) in enumerate(zip(outputs, flags))
+                if d and _dtypes.is_differentiable_dtype(o.dtype)
+            ]
+            n = diff[-1] + 1 if diff else 0
+            for k in diff:
+                out = outputs[k]
                 us = [
                     Tensor._from_array(
                         np.zeros(o.shape, o.dtype.np), o.dtype, o.device, requires_grad=(j == k)
                     )
-                    for j, o in enumerate(outputs)
+                    for j, o in enumerate(outputs[:n])
                 ]
-                g = us[0] if len(outputs) == 1 else tuple(us)
+                g = us[0] if n == 1 else tuple(us)
                 ctx = Ctx(plain, needs)
                 total = None
                 for inp, vjp, t in zip(inputs, vjps, tangents):

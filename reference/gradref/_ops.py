@@ -311,7 +311,7 @@ def record(
     outputs, such as layer_norm's mean and rstd); by default every floating output gets one.
     """
     if _forward.current_level() is not None:
-        _forward.propagate(inputs, outputs, vjps, values or {})
+        _forward.propagate(inputs, outputs, vjps, values or {}, differentiable)
     if not needs_grad(*inputs):
         return
     edges = [

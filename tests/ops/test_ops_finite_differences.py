@@ -1,10 +1,11 @@
-"""gradref's VJPs and double backward against central finite differences of gradref's own
+"""gradref's VJPs, JVPs and double backward against central finite differences of gradref's own
 forward, in float64: the reference's own truth, independent of torch.
 
 For a random direction ``d`` per input, the VJP must satisfy
 ``<grad, d> = d/dt <v, f(x + t d)>`` (real inner products, so complex inputs and outputs follow
 torch's conjugate-Wirtinger convention), and the second-order gradient the same identity for
-``s(x) = <w, vjp(x)>``.
+``s(x) = <w, vjp(x)>``. The forward-mode derivative along a tangent ``t`` must satisfy
+``<v, jvp> = d/dt <v, f(x + t t)>`` (real dtypes: gradref's forward mode covers those).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gradspec.ops.compare import Run, examples, to_numpy
+from gradspec.ops.compare import Run, examples, jvp, tangents, to_numpy
 from gradspec.ops.table import OPS
 
 EPS = 1e-6
@@ -101,6 +102,35 @@ def test_vjp_matches_finite_differences(name, data):
     scale = 1.0 + abs(analytic) + abs(plus) / EPS * 1e-9
     assert abs(analytic - numeric) <= 1e-5 * scale, (
         f"{name} VJP: <grad, d> = {analytic!r}, finite differences {numeric!r}\n{ex.describe()}"
+    )
+
+
+@pytest.mark.parametrize(
+    "name", sorted(n for n, o in OPS.items() if n not in NONSMOOTH and "float64" in o.dtypes)
+)
+@settings(max_examples=EXAMPLES)
+@given(data=st.data())
+def test_jvp_matches_finite_differences(name, data):
+    info = OPS[name]
+    ex = data.draw(examples(info, dtypes=["float64"]), label="example")
+    ex = type(ex)(
+        ex.dtype, ex.shapes, tuple("contiguous" for _ in ex.layouts), ex.requires_grad, ex.seed
+    )
+    run = Run(gradref, info, ex)
+    vs = run.cotangents()
+    ds = [None if t is None else to_numpy(gradref, t) for t in tangents(gradref, run.leaves, ex)]
+    outs = jvp(gradref, info, ex)
+    analytic = sum(
+        _real_dot(to_numpy(gradref, v), to_numpy(gradref, o))
+        for v, o in zip(vs, outs)
+        if o is not None
+    )
+    plus = _objective(_Shifted(info, ex, ds, EPS), vs)
+    minus = _objective(_Shifted(info, ex, ds, -EPS), vs)
+    numeric = (plus - minus) / (2 * EPS)
+    scale = 1.0 + abs(analytic) + abs(plus) / EPS * 1e-9
+    assert abs(analytic - numeric) <= 1e-5 * scale, (
+        f"{name} JVP: <v, jvp> = {analytic!r}, finite differences {numeric!r}\n{ex.describe()}"
     )
 
 

@@ -25,7 +25,7 @@ import warnings
 
 import numpy as np
 
-from .. import _dtypes
+from .. import _dtypes, _forward
 from .._ops import finish, index_map_node, inplace, make_view, needs_grad, retype, set_fields
 from .._tensor import Tensor
 from .indexing import _index_put, narrow_slice, select
@@ -302,6 +302,9 @@ def index(x: Tensor, indices: list) -> Tensor:
     if needs_grad(x):
         fields = {"indices": tuple(indices), "self_sym_sizes": tuple(x.shape)}
         y._grad_fn = index_map_node("IndexBackward0", x, lambda a: a[key], y.shape, fields=fields)
+    tangent = _forward.get_tangent(x)
+    if tangent is not None:  # forward mode: the tangent is indexed the same way
+        _forward.set_tangent(y, finish(tangent._data[key], tangent.dtype, tangent.device))
     return y
 
 

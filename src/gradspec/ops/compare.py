@@ -3,7 +3,8 @@
 Everything here is generic over ``gradspec.ops.table.OPS``: an example is (op, dtype, shapes,
 layouts, which inputs require grad, seed); the same values become torch and gradref tensors
 with the same layout, and forward values, first-order gradients (VJPs) and second-order
-gradients are compared with :func:`gradspec.tolerances.op_tolerance`. The op tests
+gradients are compared with :func:`gradspec.tolerances.op_tolerance`; so is the forward-mode
+derivative (JVP) along a random tangent, taken with ``T.autograd.forward_ad``. The op tests
 (``tests/ops``) and ``gradspec run`` both judge ops with :func:`difference`.
 """
 
@@ -170,6 +171,46 @@ class Run:
         return list(self.T.autograd.grad(total, wrt, allow_unused=True))
 
 
+def tangents(T, leaves, ex: Example, device: str = "cpu") -> list:
+    """Standard-normal tangents for the example's inputs that require grad (None for the
+    others), complex for complex inputs, rounded to the input dtype; the same in both
+    namespaces."""
+    out = []
+    for i, (leaf, rg) in enumerate(zip(leaves, ex.requires_grad)):
+        if not rg:
+            out.append(None)
+            continue
+        rng = np.random.default_rng([ex.seed, 6000 + i])
+        v = rng.standard_normal(tuple(leaf.shape))
+        name = dtype_name(leaf)
+        if name.startswith("complex"):
+            v = v + 1j * rng.standard_normal(tuple(leaf.shape))
+        v = round_to_dtype(v, ex.dtype if name.startswith(("float", "bfloat")) else name)
+        out.append(T.tensor(v, dtype=leaf.dtype, device=device))
+    return out
+
+
+def jvp(T, info: OpInfo, ex: Example, device: str = "cpu", values=None, dtype=None) -> list:
+    """The forward-mode derivatives (tangents) of the op's floating outputs along
+    :func:`tangents` of the inputs that require grad, taken with ``T.autograd.forward_ad``
+    (None for an output without a tangent). An ``expanded`` input is made contiguous: torch
+    gives a dual tensor a tangent with its primal's strides, and a dense tangent cannot be
+    written into a stride-0 layout."""
+    if values is None:
+        values = draw_values(info, ex.shapes, ex.dtype, ex.seed, ex.layouts)
+    leaves = [
+        materialize(T, v, "contiguous" if lay == "expanded" else lay, dtype or ex.dtype, device)
+        for v, lay in zip(values, ex.layouts)
+    ]
+    aux = {k: T.tensor(a, device=device) for k, a in draw_aux(info, ex.shapes, ex.seed).items()}
+    ts = tangents(T, leaves, ex, device)
+    fwad = T.autograd.forward_ad
+    with fwad.dual_level():
+        duals = [leaf if t is None else fwad.make_dual(leaf, t) for leaf, t in zip(leaves, ts)]
+        result = info.call(T, *duals, **aux)
+        return [fwad.unpack_dual(o).tangent for o in differentiable_outputs(result)]
+
+
 def difference(
     T1,
     got,
@@ -257,12 +298,13 @@ def saved_tensor_names(node) -> list[str] | None:
 # ------------------------------------------------------------------ one example, every sub-check
 
 #: the sub-checks of an op, in order
-SUBCHECKS = ("forward", "node", "vjp", "double-backward", "saved")
+SUBCHECKS = ("forward", "node", "vjp", "jvp", "double-backward", "saved")
 
 SENTENCES = {
     "forward": "torch's forward values agree with gradref's",
     "node": "torch's grad_fn has the name the op table records",
     "vjp": "torch's vector-Jacobian product agrees with gradref's",
+    "jvp": "torch's forward-mode derivative (Jacobian-vector product) agrees with gradref's",
     "double-backward": "torch's double backward agrees with gradref's",
     "saved": "torch's node saves the same tensors as gradref's, under the same names",
 }
@@ -286,12 +328,24 @@ def saved_not_compared(name: str) -> str | None:
     return next((why for p, why in SAVED_NOT_COMPARED.items() if name.startswith(p)), None)
 
 
+#: ops (by name prefix) whose forward-mode derivative is not compared, and why: torch has no
+#: forward-mode formula for them on any supported release
+JVP_NOT_COMPARED: dict[str, str] = {}
+
+
+def jvp_not_compared(name: str) -> str | None:
+    """Why an op's forward-mode derivative is not compared, or None when it is."""
+    return next((why for p, why in JVP_NOT_COMPARED.items() if name.startswith(p)), None)
+
+
 def subchecks(info: OpInfo) -> list[str]:
     """The sub-checks that apply to an op, in SUBCHECKS order."""
     out = ["forward"]
     if info.node is not None and info.check_node:
         out.append("node")
     out.append("vjp")
+    if jvp_not_compared(info.name) is None:
+        out.append("jvp")
     if info.double_backward:
         out.append("double-backward")
     if saved_not_compared(info.name) is None:
@@ -322,10 +376,10 @@ SPREAD_FACTOR = 4.0
 
 
 def conditioning(info: OpInfo, ex: Example, kind: str) -> list | None:
-    """Per result of ``kind`` (``output``, ``vjp``, ``double-backward``), how far gradref's own
-    float64 answer moves when the inputs move by a couple of units in the last place of the
-    example's dtype: what any implementation computing in that dtype may be off by at an
-    ill-conditioned point (a layer norm row of two nearly equal values), as OpInfo judges
+    """Per result of ``kind`` (``output``, ``vjp``, ``jvp``, ``double-backward``), how far
+    gradref's own float64 answer moves when the inputs move by a couple of units in the last
+    place of the example's dtype: what any implementation computing in that dtype may be off by
+    at an ill-conditioned point (a layer norm row of two nearly equal values), as OpInfo judges
     low-precision results. None for float64 and complex examples, or when gradref cannot run."""
     import gradref
 
@@ -342,6 +396,8 @@ def conditioning(info: OpInfo, ex: Example, kind: str) -> list | None:
     ]
 
     def answers(vals):
+        if kind == "jvp":
+            return jvp(gradref, info, ex, "cpu", values=vals, dtype="float64")
         run = Run(gradref, info, ex, "cpu", values=vals, dtype="float64")
         if kind == "output":
             return run.outputs
@@ -446,6 +502,22 @@ def check_example(info: OpInfo, ex: Example, device: str, checks: tuple[str, ...
         except Exception:
             return True
         compare("VJP of input", g_grads, r_grads, "vjp")
+    if "jvp" in checks:
+        try:
+            g_tan = jvp(torch, info, ex, device)
+        except Exception as e:
+            raise OpDifference(
+                "jvp", f"torch's forward-mode AD raised {type(e).__name__}: {_line(e)}"
+            ) from None
+        try:
+            r_tan = jvp(gradref, info, ex, "cpu")
+        except NotImplementedError:  # gradref's forward mode covers real dtypes only
+            return True
+        except Exception as e:
+            raise OpDifference(
+                "jvp", f"gradref's forward-mode AD raised {type(e).__name__}: {_line(e)}"
+            ) from None
+        compare("JVP, tangent of output", g_tan, r_tan, "jvp")
     if "double-backward" in checks and ex.dtype in double_backward_dtypes(info):
         try:
             got2 = Run(torch, info, ex, device).double_backward()

@@ -1,10 +1,10 @@
 """The op items of ``gradspec run``: every op of the op table (:mod:`gradspec.ops.table`) and
 every op error case (:mod:`gradspec.ops.errors`), judged by :mod:`gradspec.ops.compare`.
 
-An op gives one result per sub-check (``forward``, ``node``, ``vjp``, ``double-backward``,
-``saved``): Hypothesis searches the drawn examples; a sub-check that fails is shrunk and
-recorded, and the search goes on for the others. When the op table cannot be imported, the ops
-area is *absent* (with the reason) and the rest of the run goes on.
+An op gives one result per sub-check (``forward``, ``node``, ``vjp``, ``jvp``,
+``double-backward``, ``saved``): Hypothesis searches the drawn examples; a sub-check that fails
+is shrunk and recorded, and the search goes on for the others. When the op table cannot be
+imported, the ops area is *absent* (with the reason) and the rest of the run goes on.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ class OpTable:
         return [
             OpEntry(
                 name,
-                f"{name}: forward, VJP"
+                f"{name}: forward, VJP, JVP"
                 + (" and double backward" if info.double_backward else "")
                 + " agree with gradref",
                 f"ops.{name}",
