@@ -36,6 +36,55 @@ _XY = _X + "; y = T.tensor({}, dtype=T.float64, requires_grad=True)"
 
 CONVENTIONS: tuple[Convention, ...] = (
     _c(
+        "pow.zero-zero",
+        "pow",
+        _XY.format("[0.0]", "[0.0]"),
+        "x.pow(y).sum()",
+        [[0.0], [0.0]],
+        "d/dx x^y is 0 where y = 0 (0^0 included, not 0 * 0^-1 = NaN); d/dy is 0 at x = 0, y >= 0.",
+    ),
+    _c(
+        "atan2.origin",
+        "atan2",
+        _XY.format("[0.0]", "[0.0]"),
+        "T.atan2(x, y).sum()",
+        [[0.0], [0.0]],
+        "atan2's gradient at (0, 0) is 0 (the formulas' 0 / 0 masked).",
+    ),
+    _c(
+        "relu.nan",
+        "relu",
+        _X.format("[float('nan')]"),
+        "x.relu().sum()",
+        [[1.0]],
+        "relu passes the gradient at NaN (threshold_backward zeroes only where result <= 0).",
+    ),
+    _c(
+        "elu.nan",
+        "elu",
+        _X.format("[float('nan')]"),
+        "T.nn.functional.elu(x).sum()",
+        [[1.0]],
+        "elu's gradient at NaN is that of the x > 0 branch (the x <= 0 test fails).",
+    ),
+    _c(
+        "abs.nan",
+        "abs",
+        _X.format("[float('nan')]"),
+        "x.abs().sum()",
+        [[0.0]],
+        "abs'(NaN) = sgn(NaN) = 0 (torch's sign is 0 at NaN).",
+    ),
+    _c(
+        "amax.nan",
+        "amax",
+        _X.format("[1.0, float('nan'), 2.0]"),
+        "x.amax().sum()",
+        [[float("nan")] * 3],
+        "amax/amin share the gradient among elements == the result; a NaN maximum matches none: "
+        "0 / 0 = NaN everywhere (full max/min share it among the NaNs instead).",
+    ),
+    _c(
         "relu.zero",
         "relu",
         _X.format("[0.0]"),

@@ -116,7 +116,9 @@ relu = unary(
     "relu",
     "ReluBackward0",
     lambda x: np.maximum(x, 0),
-    lambda g, c: where(c.result > 0, g, 0.0),  # threshold_backward: NaN gradients dropped
+    # threshold_backward: ``result <= 0 ? 0 : grad`` (NaN gradients dropped there, and the
+    # gradient passes at a NaN input)
+    lambda g, c: where(c.result <= 0, 0.0, g),
     ("result",),
     to_float=False,
 )
@@ -138,7 +140,12 @@ def _np_sgn(x):
     if np.iscomplexobj(x):
         mag = np.abs(x)
         return np.where(mag == 0, 0, x / np.where(mag == 0, 1, mag))
-    return np.sign(x)
+    return _np_sign(x)
+
+
+def _np_sign(x):
+    """sign with torch's 0 at NaN (so abs'(NaN) = 0 too)."""
+    return np.where(np.isnan(x), 0, np.sign(x)).astype(np.asarray(x).dtype)
 
 
 def _sgn_backward(g, c):
@@ -151,7 +158,7 @@ def _sgn_backward(g, c):
 
 
 sgn = unary("sgn", "SgnBackward0", _np_sgn, _sgn_backward, ("self", "result"), to_float=False)
-sign = unary("sign", "SignBackward0", np.sign, lambda g, c: _zero_grad(g, c), (), to_float=False)
+sign = unary("sign", "SignBackward0", _np_sign, lambda g, c: _zero_grad(g, c), (), to_float=False)
 abs = unary(
     "abs",
     "AbsBackward0",
@@ -319,7 +326,8 @@ def remainder(input, other):
         "RemainderBackward0",
         [a, b],
         [y],
-        [lambda g, c: g, lambda g, c: -g * (c.self / c.other).floor()],
+        # torch's floor division (-1 // inf = -1, inf // 1 = NaN), not floor(self / other)
+        [lambda g, c: g, lambda g, c: -g * div(c.self, c.other, rounding_mode="floor")],
         [(), ("self", "other")],
         {"self": a, "other": b},
     )
@@ -350,6 +358,9 @@ def pow(input, exponent):  # noqa: A001 - torch's name
     a, b, dt, dev = binary_args(input, exponent)
     y = compute(np.power, [a, b], dt, dt, dev)
 
+    def vjp_self(g, c):  # torch: 0 where the exponent is 0 (0^0 included)
+        return where(c.exponent == 0, 0.0, g * (c.exponent * c.self.pow(c.exponent - 1)).conj())
+
     def vjp_exp(g, c):
         mask = (
             (c.self == 0) & (c.exponent.real >= 0)
@@ -362,7 +373,7 @@ def pow(input, exponent):  # noqa: A001 - torch's name
         "PowBackward1",
         [a, b],
         [y],
-        [lambda g, c: g * (c.exponent * c.self.pow(c.exponent - 1)).conj(), vjp_exp],
+        [vjp_self, vjp_exp],
         [("self", "exponent"), ("self", "exponent", "result")],
         {"self": a, "exponent": b, "result": y},
     )
@@ -611,6 +622,13 @@ _LN10 = float(np.log(10.0))
 _SQRT_PI = float(np.sqrt(np.pi))
 
 
+def _np_erfc(x):
+    """erfc in float64 (math.erfc, accurate where 1 - erf(x) cancels)."""
+    import math
+
+    return np.vectorize(math.erfc, otypes=[np.float64])(x) if x.size else x.astype(np.float64)
+
+
 def _np_erf(x):
     """erf in float64 (NumPy has none; math.erf is exact to double precision)."""
     import math
@@ -673,6 +691,35 @@ erf = unary(
     _np_erf,
     lambda g, c: g * (2.0 / _SQRT_PI) * (-(c.self * c.self)).exp(),
 )
+asinh = unary(
+    "asinh",
+    "AsinhBackward0",
+    np.arcsinh,
+    lambda g, c: g * (c.self * c.self + 1).rsqrt().conj(),
+    aliases=("arcsinh",),
+)
+acosh = unary(
+    "acosh",
+    "AcoshBackward0",
+    np.arccosh,
+    lambda g, c: g * (c.self * c.self - 1).rsqrt().conj(),
+    aliases=("arccosh",),
+)
+atanh = unary(
+    "atanh",
+    "AtanhBackward0",
+    np.arctanh,
+    lambda g, c: g / (1 - c.self * c.self).conj(),
+    aliases=("arctanh",),
+)
+erfc = unary(
+    "erfc",
+    "ErfcBackward0",
+    lambda x: _np_erfc(x),
+    lambda g, c: g * (-2.0 / _SQRT_PI) * (-(c.self * c.self)).exp(),
+)
+deg2rad = unary("deg2rad", "Deg2RadBackward0", np.deg2rad, lambda g, c: g * float(np.pi / 180), ())
+rad2deg = unary("rad2deg", "Rad2DegBackward0", np.rad2deg, lambda g, c: g * float(180 / np.pi), ())
 floor = unary("floor", "FloorBackward0", np.floor, _zero_grad, (), to_float=False)
 ceil = unary("ceil", "CeilBackward0", np.ceil, _zero_grad, (), to_float=False)
 trunc = unary("trunc", "TruncBackward0", np.trunc, _zero_grad, (), to_float=False, aliases=("fix",))
@@ -752,7 +799,7 @@ def elu(input, alpha: float = 1.0):
         "EluBackward0",
         [x],
         [y],
-        [lambda g, c: g * where(c.self > 0, 1.0, alpha * c.self.exp())],
+        [lambda g, c: g * where(c.self <= 0, alpha * c.self.exp(), 1.0)],  # 1 at NaN
         [("self",)],
         {"self": x, "alpha": alpha, "scale": 1, "input_scale": 1},
     )
@@ -903,14 +950,23 @@ def atan2(input, other):
     rdt = _float_result(dt)
     y = compute(np.arctan2, [a, b], rdt, rdt, dev)
 
-    def r2(c):
-        return c.self * c.self + c.other * c.other
+    def r2(c):  # torch gives 0 at (0, 0): a safe denominator there, masked below
+        r = c.self * c.self + c.other * c.other
+        return r == 0, where(r == 0, 1.0, r)
+
+    def vjp_self(g, c):
+        zero, r = r2(c)
+        return where(zero, 0.0, g * c.other / r)
+
+    def vjp_other(g, c):
+        zero, r = r2(c)
+        return where(zero, 0.0, g * -c.self / r)
 
     record(
         "Atan2Backward0",
         [a, b],
         [y],
-        [lambda g, c: g * c.other / r2(c), lambda g, c: g * -c.self / r2(c)],
+        [vjp_self, vjp_other],
         [("self", "other"), ("self", "other")],
         {"self": a, "other": b},
     )

@@ -326,12 +326,16 @@ def record_full_selection(node: str, input: Tensor, y: Tensor) -> None:
     )
 
 
-def _evenly_distribute(g: Tensor, x: Tensor, value: Tensor, dims, keepdim: bool) -> Tensor:
-    """torch's rule for full max/min and amax/amin: ties share the gradient equally."""
+def _evenly_distribute(
+    g: Tensor, x: Tensor, value: Tensor, dims, keepdim: bool, nan_ties: bool = True
+) -> Tensor:
+    """torch's rule for full max/min and amax/amin: ties share the gradient equally. A NaN
+    maximum is shared by the NaNs for full max/min (``nan_ties``); amax/amin compare with
+    ``==`` only, so a NaN maximum gets no match and the gradient is 0/0 = NaN."""
     shape = tuple(x.shape)
     v = _keep(value, shape, dims, keepdim)
     gk = _keep(g, shape, dims, keepdim)
-    mask = (x == v) | (x.isnan() & v.isnan())
+    mask = (x == v) | (x.isnan() & v.isnan()) if nan_ties else x == v
     axes = tuple(range(len(shape))) if dims is None else dims
     count = mask.sum(axes, keepdim=True) if axes else mask.to(x.dtype)
     return mask * (gk / count)
@@ -422,7 +426,7 @@ def _amax_like(name: str, node: str, npfn, input: Tensor, dim, keepdim: bool) ->
         node,
         [input],
         [y],
-        [lambda g, c: _evenly_distribute(g, c.self, c.result, dims, keepdim)],
+        [lambda g, c: _evenly_distribute(g, c.self, c.result, dims, keepdim, nan_ties=False)],
         [("self", "result")],
         {"self": input, "result": y, "dim": dim_field(dim), "keepdim": keepdim},
     )
@@ -677,7 +681,7 @@ def logsumexp(input: Tensor, dim, keepdim: bool = False) -> Tensor:
         if a.size == 0:
             return np.log(np.sum(np.exp(a), axis=axis, keepdims=keepdim))
         m = np.max(a, axis=axis, keepdims=True)
-        m = np.where(np.isfinite(m), m, 0)
+        m = np.where(m == -np.inf, 0, m)  # as torch: a +inf or NaN maximum makes the row NaN
         s = np.log(np.sum(np.exp(a - m), axis=axis, keepdims=True)) + m
         return s if keepdim else np.squeeze(s, axis=axis)
 
@@ -718,7 +722,7 @@ def _np_softmax(a, d, log: bool):
     if a.size == 0:
         return a
     m = np.max(a, axis=d, keepdims=True)
-    m = np.where(np.isfinite(m), m, 0)
+    m = np.where(m == -np.inf, 0, m)  # as torch: a +inf or NaN maximum makes the row NaN
     z = a - m
     lse = np.log(np.sum(np.exp(z), axis=d, keepdims=True))
     return z - lse if log else np.exp(z - lse)

@@ -10,14 +10,14 @@ derivative (JVP) along a random tangent, taken with ``T.autograd.forward_ad``. T
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from hypothesis import strategies as st
 
 from gradspec.inputs import LOW_PRECISION_DTYPES, materialize, round_to_dtype
 from gradspec.ops.opinfo import OpInfo
-from gradspec.ops.values import draw_aux, draw_values
+from gradspec.ops.values import SPECIAL_MODES, draw_aux, draw_values, with_specials
 from gradspec.tolerances import UNIT_ROUNDOFF, op_tolerance
 
 LOW_PRECISION = LOW_PRECISION_DTYPES
@@ -55,12 +55,23 @@ class Example:
     layouts: tuple
     requires_grad: tuple
     seed: int
+    #: "" for ordinary values, else a mode of :data:`gradspec.ops.values.SPECIAL_MODES`
+    special: str = ""
 
     def describe(self) -> str:
         return (
             f"dtype={self.dtype!r} shapes={self.shapes!r} layouts={self.layouts!r} "
             f"requires_grad={self.requires_grad!r} seed={self.seed!r}"
+            + (f" special={self.special!r}" if self.special else "")
         )
+
+
+def example_values(info: OpInfo, ex: Example) -> list:
+    """The example's input values (with special values put in when it asks for them)."""
+    values = draw_values(info, ex.shapes, ex.dtype, ex.seed, ex.layouts)
+    if ex.special:
+        values = with_specials(info, values, ex.dtype, ex.seed, ex.layouts, ex.special)
+    return values
 
 
 @st.composite
@@ -105,7 +116,7 @@ class Run:
         cotangents are always the example's, rounded to its dtype."""
         self.T, self.info, self.ex, self.device = T, info, ex, device
         if values is None:
-            values = draw_values(info, ex.shapes, ex.dtype, ex.seed, ex.layouts)
+            values = example_values(info, ex)
         self.leaves = [
             materialize(T, v, lay, dtype or ex.dtype, device, rg)
             for v, lay, rg in zip(values, ex.layouts, ex.requires_grad)
@@ -197,7 +208,7 @@ def jvp(T, info: OpInfo, ex: Example, device: str = "cpu", values=None, dtype=No
     gives a dual tensor a tangent with its primal's strides, and a dense tangent cannot be
     written into a stride-0 layout."""
     if values is None:
-        values = draw_values(info, ex.shapes, ex.dtype, ex.seed, ex.layouts)
+        values = example_values(info, ex)
     leaves = [
         materialize(T, v, "contiguous" if lay == "expanded" else lay, dtype or ex.dtype, device)
         for v, lay in zip(values, ex.layouts)
@@ -298,13 +309,15 @@ def saved_tensor_names(node) -> list[str] | None:
 # ------------------------------------------------------------------ one example, every sub-check
 
 #: the sub-checks of an op, in order
-SUBCHECKS = ("forward", "node", "vjp", "jvp", "double-backward", "saved")
+SUBCHECKS = ("forward", "node", "vjp", "jvp", "special", "double-backward", "saved")
 
 SENTENCES = {
     "forward": "torch's forward values agree with gradref's",
     "node": "torch's grad_fn has the name the op table records",
     "vjp": "torch's vector-Jacobian product agrees with gradref's",
     "jvp": "torch's forward-mode derivative (Jacobian-vector product) agrees with gradref's",
+    "special": "on special values (0, -0, ±1, ±inf, NaN, tiny, huge, ties) torch's forward "
+    "values, VJP and JVP agree with gradref's",
     "double-backward": "torch's double backward agrees with gradref's",
     "saved": "torch's node saves the same tensors as gradref's, under the same names",
 }
@@ -338,6 +351,28 @@ def jvp_not_compared(name: str) -> str | None:
     return next((why for p, why in JVP_NOT_COMPARED.items() if name.startswith(p)), None)
 
 
+#: the dtypes special values are checked in (the example's when it is one of them)
+SPECIAL_DTYPES = ("float64", "float32")
+
+#: ops (by name prefix) not compared on special values, and why
+SPECIAL_NOT_COMPARED: dict[str, str] = {}
+
+
+def special_not_compared(info: OpInfo) -> str | None:
+    """Why an op is not compared on special values, or None when it is."""
+    if not any(d in SPECIAL_DTYPES for d in info.dtypes):
+        return "special values are checked in real floating dtypes; the op has none"
+    return next((why for p, why in SPECIAL_NOT_COMPARED.items() if info.name.startswith(p)), None)
+
+
+def special_example(ex: Example) -> Example | None:
+    """The special-values variant of ``ex`` (its mode from the seed), or None for an example
+    in a dtype special values are not checked in."""
+    if ex.dtype not in SPECIAL_DTYPES:
+        return None
+    return replace(ex, special=SPECIAL_MODES[ex.seed % len(SPECIAL_MODES)])
+
+
 def subchecks(info: OpInfo) -> list[str]:
     """The sub-checks that apply to an op, in SUBCHECKS order."""
     out = ["forward"]
@@ -346,6 +381,8 @@ def subchecks(info: OpInfo) -> list[str]:
     out.append("vjp")
     if jvp_not_compared(info.name) is None:
         out.append("jvp")
+    if special_not_compared(info) is None:
+        out.append("special")
     if info.double_backward:
         out.append("double-backward")
     if saved_not_compared(info.name) is None:
@@ -386,7 +423,7 @@ def conditioning(info: OpInfo, ex: Example, kind: str) -> list | None:
     u = UNIT_ROUNDOFF.get(ex.dtype)
     if u is None or ex.dtype == "float64":
         return None
-    values = draw_values(info, ex.shapes, ex.dtype, ex.seed, ex.layouts)
+    values = example_values(info, ex)
     rng = np.random.default_rng([ex.seed, 5000])
     moved = [
         v * (1 + PERTURB_ULPS * u * rng.choice([-1.0, 1.0], np.shape(v)))
@@ -443,7 +480,7 @@ def check_example(info: OpInfo, ex: Example, device: str, checks: tuple[str, ...
     import gradref
     import torch
 
-    def compare(what: str, got: list, want: list, check: str, steps: int | None = None):
+    def compare(what, got, want, check, steps=None, kind=None, ex=ex):
         if len(got) != len(want):
             raise OpDifference(check, f"{what}: torch gives {len(got)}, gradref {len(want)}")
         spread = None
@@ -451,7 +488,7 @@ def check_example(info: OpInfo, ex: Example, device: str, checks: tuple[str, ...
             why = difference(torch, g, gradref, w, dtype=ex.dtype, what=f"{what} {i}", info=info,
                              ex=ex, steps=steps, names=("torch", "gradref"))  # fmt: skip
             if why and spread is None:  # an ill-conditioned point? (computed on failure only)
-                kind = {"forward": "output"}.get(check, check)
+                kind = kind or {"forward": "output"}.get(check, check)
                 spread = conditioning(info, ex, kind) or []
             if (
                 why
@@ -518,6 +555,8 @@ def check_example(info: OpInfo, ex: Example, device: str, checks: tuple[str, ...
                 "jvp", f"gradref's forward-mode AD raised {type(e).__name__}: {_line(e)}"
             ) from None
         compare("JVP, tangent of output", g_tan, r_tan, "jvp")
+    if "special" in checks and special_example(ex) is not None:
+        _check_special(info, special_example(ex), device, compare)
     if "double-backward" in checks and ex.dtype in double_backward_dtypes(info):
         try:
             got2 = Run(torch, info, ex, device).double_backward()
@@ -537,3 +576,48 @@ def check_example(info: OpInfo, ex: Example, device: str, checks: tuple[str, ...
         if got2 is not None:
             compare("double backward, gradient", got2, ref2, "double-backward", steps=16)
     return True
+
+
+def _check_special(info: OpInfo, ex: Example, device: str, compare) -> None:
+    """The ``special`` sub-check: forward values, VJP and JVP on the special-values variant
+    ``ex`` of an example. Where torch raises, the inputs are outside the op's domain (nothing to
+    compare); where gradref raises and torch does not, that is the difference."""
+    import gradref
+    import torch
+
+    tag = f"special values ({ex.special})"
+
+    def ours(fn):
+        try:
+            return fn()
+        except NotImplementedError:
+            return None
+        except Exception as e:
+            why = f"{tag}: gradref raised {type(e).__name__}: {_line(e)}"
+            raise OpDifference("special", why) from None
+
+    try:
+        got = Run(torch, info, ex, device)
+    except Exception:
+        return
+    ref = ours(lambda: Run(gradref, info, ex, "cpu"))
+    if ref is None:
+        return
+    compare(f"{tag}: output", got.outputs, ref.outputs, "special", kind="output", ex=ex)
+    try:
+        _, g_grads = got.vjp()
+    except Exception:
+        return
+    r_vjp = ours(ref.vjp)
+    if r_vjp is None:
+        return
+    compare(f"{tag}: VJP of input", g_grads, r_vjp[1], "special", kind="vjp", ex=ex)
+    if jvp_not_compared(info.name) is not None:
+        return
+    try:
+        g_tan = jvp(torch, info, ex, device)
+    except Exception:
+        return
+    r_tan = ours(lambda: jvp(gradref, info, ex, "cpu"))
+    if r_tan is not None:
+        compare(f"{tag}: JVP, tangent of output", g_tan, r_tan, "special", kind="jvp", ex=ex)

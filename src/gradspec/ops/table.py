@@ -72,7 +72,7 @@ unary(
     away=(0.0,),
     dtypes=FLOAT_AND_COMPLEX,
     real_output=True,
-    conventions=("abs.zero",),
+    conventions=("abs.zero", "abs.nan"),
 )
 unary(
     "sign",
@@ -118,6 +118,12 @@ unary("cosh", lambda T, x: x.cosh(), "CoshBackward0")
 unary("tanh", lambda T, x: x.tanh(), "TanhBackward0", dtypes=FLOAT_AND_COMPLEX)
 unary("sigmoid", lambda T, x: x.sigmoid(), "SigmoidBackward0", dtypes=FLOAT_AND_COMPLEX)
 unary("erf", lambda T, x: x.erf(), "ErfBackward0")
+unary("erfc", lambda T, x: x.erfc(), "ErfcBackward0")
+unary("asinh", lambda T, x: x.asinh(), "AsinhBackward0")
+unary("acosh", lambda T, x: x.acosh(), "AcoshBackward0", bounds=((1.2, 3.0),))
+unary("atanh", lambda T, x: x.atanh(), "AtanhBackward0", bounds=((-0.8, 0.8),))
+unary("deg2rad", lambda T, x: x.deg2rad(), "Deg2RadBackward0")
+unary("rad2deg", lambda T, x: x.rad2deg(), "Rad2DegBackward0")
 unary(
     "floor",
     lambda T, x: x.floor(),
@@ -145,7 +151,13 @@ unary(
 )
 unary("trunc", lambda T, x: x.trunc(), "TruncBackward0", away=(-1, 0.0, 1), double_backward=False)
 unary("frac", lambda T, x: x.frac(), "FracBackward0", away=(-1, 0.0, 1))
-unary("relu", lambda T, x: x.relu(), "ReluBackward0", away=(0.0,), conventions=("relu.zero",))
+unary(
+    "relu",
+    lambda T, x: x.relu(),
+    "ReluBackward0",
+    away=(0.0,),
+    conventions=("relu.zero", "relu.nan"),
+)
 unary("nn.functional.relu", lambda T, x: functional(T).relu(x), "ReluBackward0", away=(0.0,))
 unary(
     "nn.functional.leaky_relu",
@@ -159,7 +171,7 @@ unary(
     lambda T, x: functional(T).elu(x, alpha=1.5),
     "EluBackward0",
     away=(0.0,),
-    conventions=("elu.zero",),
+    conventions=("elu.zero", "elu.nan"),
 )
 unary("nn.functional.gelu", lambda T, x: functional(T).gelu(x), "GeluBackward0")
 unary(
@@ -270,11 +282,24 @@ binary(
     dtypes=WIDE_FLOAT_DTYPES,
     double_backward=False,
 )
-binary("pow", lambda T, a, b: a**b, "PowBackward1", bounds=((0.3, 2.0), (-2.0, 2.0)))
+binary(
+    "pow",
+    lambda T, a, b: a**b,
+    "PowBackward1",
+    bounds=((0.3, 2.0), (-2.0, 2.0)),
+    conventions=("pow.zero-zero",),
+)
 binary("maximum", lambda T, a, b: T.maximum(a, b), "MaximumBackward0", conventions=("maximum.tie",))
 binary("minimum", lambda T, a, b: a.minimum(b), "MinimumBackward0", conventions=("minimum.tie",))
 binary("max.binary", lambda T, a, b: T.max(a, b), "MaximumBackward0")
-binary("atan2", lambda T, a, b: T.atan2(a, b), "Atan2Backward0", away=(0.0,), margin=0.3)
+binary(
+    "atan2",
+    lambda T, a, b: T.atan2(a, b),
+    "Atan2Backward0",
+    away=(0.0,),
+    margin=0.3,
+    conventions=("atan2.origin",),
+)
 binary("hypot", lambda T, a, b: T.hypot(a, b), "HypotBackward0", away=(0.0,), margin=0.3)
 binary("lerp.scalar", lambda T, a, b: T.lerp(a, b, 0.3), "LerpBackward0")
 op("lerp.tensor", lambda T, a, b, w: a.lerp(b, w), broadcast_shapes(3), node="LerpBackward1")
@@ -421,7 +446,13 @@ op(
     unary_shapes(min_dims=1, min_side=1),
     node="MinBackward0",
 )
-op("amax", lambda T, x: x.amax(), unary_shapes(min_side=1), node="AmaxBackward0")
+op(
+    "amax",
+    lambda T, x: x.amax(),
+    unary_shapes(min_side=1),
+    node="AmaxBackward0",
+    conventions=("amax.nan",),
+)
 op(
     "amax.dim",
     lambda T, x: T.amax(x, (0, -1)),
