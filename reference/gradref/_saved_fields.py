@@ -187,6 +187,8 @@ FIELDS: dict[str, str] = {
     "TanhBackward0": "result: Tensor",
     "ToCopyBackward0": "",
     "TransposeBackward0": "dim0: int, dim1: int",
+    "TriuBackward0": "diagonal: int",
+    "TrilBackward0": "diagonal: int",
     "TruncBackward0": "",
     "UnbindBackward0": "dim: int",
     "UnsafeViewBackward0": "self_sym_sizes: int[]",

@@ -9,7 +9,7 @@ import numpy as np
 
 from .. import _dtypes
 from .._device import as_device
-from .._ops import common_device, finish, finish_like, make_view, make_views, record
+from .._ops import common_device, compute, finish, finish_like, make_view, make_views, record
 from .._tensor import Size, Tensor, _wrap_dim
 from ._table import register
 
@@ -779,3 +779,25 @@ def constant_pad_nd(input: Tensor, pad, value=0) -> Tensor:
         {"pad": pad},
     )
     return y
+
+
+# ------------------------------------------------------------------------------- triu, tril
+
+
+def _triangle(name: str, node: str, npfn):
+    """triu/tril(input, diagonal=0): the part of the last two dims on and above (below) the
+    ``diagonal``-th diagonal; the gradient is the same part of the gradient."""
+
+    def op(input: Tensor, diagonal: int = 0) -> Tensor:
+        if input.dim() < 2:
+            raise RuntimeError(f"{name}: input tensor must have at least 2 dimensions")
+        y = compute(lambda a: npfn(a, k=diagonal), [input], input.dtype, input.dtype, input.device)
+        record(node, [input], [y], [lambda g, c: op(g, diagonal)], [()], {"diagonal": diagonal})
+        return y
+
+    op.__doc__ = f"{name}(input, diagonal=0) -> Tensor; backward node {node}."
+    return register(name, node=node, inplace=True)(op)
+
+
+triu = _triangle("triu", "TriuBackward0", np.triu)
+tril = _triangle("tril", "TrilBackward0", np.tril)

@@ -51,6 +51,8 @@ CASES: dict[str, Callable] = {
     "cat-sizes": lambda T: T.cat([T.ones(2, 3), T.ones(2, 2)]),
     "stack-sizes": lambda T: T.stack([T.ones(2), T.ones(3)]),
     "flip-duplicate": lambda T: T.ones(3).flip(0, -1),
+    "triu-1d": lambda T: T.ones(3).triu(),
+    "tril-1d": lambda T: T.tril(T.ones(3)),
     "expand-mismatch": lambda T: T.ones(2, 3).expand(4, 3),
     "permute-duplicate": lambda T: T.ones(2, 3).permute(0, 0),
     "select-out-of-range": lambda T: T.ones(2, 3).select(1, 3),
