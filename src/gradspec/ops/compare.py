@@ -10,6 +10,7 @@ derivative (JVP) along a random tangent, taken with ``T.autograd.forward_ad``. T
 
 from __future__ import annotations
 
+import fnmatch
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -354,15 +355,58 @@ def jvp_not_compared(name: str) -> str | None:
 #: the dtypes special values are checked in (the example's when it is one of them)
 SPECIAL_DTYPES = ("float64", "float32")
 
-#: ops (by name prefix) not compared on special values, and why
-SPECIAL_NOT_COMPARED: dict[str, str] = {}
+_ORDER = (
+    "torch's forward-mode formula and gradref's JVP (derived from its VJP) combine inf and 0 in "
+    "another order: torch's tangent is NaN where gradref's is ±inf or finite"
+)
+_NAN_MAX = (
+    "a NaN maximum: torch's JVP compares elements with == (none matches NaN: NaN tangent); "
+    "gradref's JVP follows its VJP, which shares the gradient among the NaNs"
+)
+_NAN_LOSS = (
+    "NaN/inf inputs: torch's fused kernel propagates NaN into gradients where gradref's "
+    "composite gives finite values (and the reverse for ignored targets)"
+)
+
+#: ops (fnmatch patterns of names) not compared on special values yet, and why: gradref does
+#: not follow torch there so far (each is a known gap, not a torch bug)
+SPECIAL_NOT_COMPARED: dict[str, str] = {
+    "matmul.*": _ORDER,
+    "einsum.outer": _ORDER,
+    "nn.functional.linear*": _ORDER,
+    "nn.functional.conv*": _ORDER,
+    "nn.functional.mse_loss*": _ORDER,
+    "logsumexp.dims": _ORDER,
+    "max": _NAN_MAX,
+    "max.ties": _NAN_MAX,
+    "min": _NAN_MAX,
+    "median": _NAN_MAX,
+    "amax.ties": _NAN_MAX,
+    "prod.zeros": "prod with zeros next to inf/NaN: torch's zero-aware formula gives NaN where "
+    "gradref's gives 0",
+    "cumprod*": "cumprod with zeros next to inf/NaN: torch's zero-aware formula gives NaN where "
+    "gradref's gives 0 or a finite value",
+    "norm.p1": "norm at 0 with NaN/inf elsewhere: gradref's VJP is NaN where torch's is 0",
+    "norm.inf": "norm at 0 with NaN/inf elsewhere: gradref's VJP is NaN where torch's is 0",
+    "norm.p3-dim": "norm at 0: gradref's JVP is NaN where torch's is 0",
+    "nn.functional.gelu": "gelu at ±inf: torch gives NaN where gradref gives ±inf",
+    "clamp.tensor": "clamp with NaN/inf tensor bounds: the bound's gradient differs",
+    "nn.functional.l1_loss": "l1_loss at NaN: gradref's gradient is NaN where torch's is 0",
+    "nn.functional.cross_entropy*": _NAN_LOSS,
+    "nn.functional.nll_loss*": _NAN_LOSS,
+    "nn.functional.binary_cross_entropy*": _NAN_LOSS,
+    "nn.functional.layer_norm*": "a row with inf/NaN: torch's normalised row is NaN where "
+    "gradref's is 0 or finite",
+}
 
 
 def special_not_compared(info: OpInfo) -> str | None:
     """Why an op is not compared on special values, or None when it is."""
     if not any(d in SPECIAL_DTYPES for d in info.dtypes):
         return "special values are checked in real floating dtypes; the op has none"
-    return next((why for p, why in SPECIAL_NOT_COMPARED.items() if info.name.startswith(p)), None)
+    return next(
+        (why for p, why in SPECIAL_NOT_COMPARED.items() if fnmatch.fnmatchcase(info.name, p)), None
+    )
 
 
 def special_example(ex: Example) -> Example | None:
