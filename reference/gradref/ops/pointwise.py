@@ -359,7 +359,9 @@ def pow(input, exponent):  # noqa: A001 - torch's name
     y = compute(np.power, [a, b], dt, dt, dev)
 
     def vjp_self(g, c):  # torch: 0 where the exponent is 0 (0^0 included)
-        return where(c.exponent == 0, 0.0, g * (c.exponent * c.self.pow(c.exponent - 1)).conj())
+        zero = c.exponent == 0  # a safe exponent there keeps the derived JVP 0, not NaN
+        e = where(zero, 1.0, c.exponent)
+        return where(zero, 0.0, g * (e * c.self.pow(e - 1)).conj())
 
     def vjp_exp(g, c):
         mask = (

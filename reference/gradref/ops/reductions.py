@@ -565,8 +565,7 @@ def std(input: Tensor, dim=_NO_DIM, unbiased=None, keepdim: bool = False, *, cor
     )
 
     def vjp(g, ctx):
-        zero = ctx.result == 0  # the safe denominator keeps the derived JVP 0 there, not NaN
-        gv = where(zero, 0.0, g / (2 * where(zero, 1.0, ctx.result)))
+        gv = where(ctx.result == 0, 0.0, g / (2 * ctx.result))
         return _var_backward(gv, ctx.self, dims, c, keepdim)
 
     fields = _var_fields(dim, unbiased, keepdim, correction)

@@ -344,7 +344,10 @@ def saved_not_compared(name: str) -> str | None:
 
 #: ops (by name prefix) whose forward-mode derivative is not compared, and why: torch has no
 #: forward-mode formula for them on any supported release
-JVP_NOT_COMPARED: dict[str, str] = {}
+JVP_NOT_COMPARED: dict[str, str] = {
+    "std": "at zero std torch's forward-mode formula gives 0 while its double backward gives "
+    "NaN; gradref derives its JVP from its VJP and so follows the double backward (NaN)",
+}
 
 
 def jvp_not_compared(name: str) -> str | None:
@@ -362,6 +365,14 @@ _ORDER = (
 _NAN_MAX = (
     "a NaN maximum: torch's JVP compares elements with == (none matches NaN: NaN tangent); "
     "gradref's JVP follows its VJP, which shares the gradient among the NaNs"
+)
+_TIES = (
+    "ties: torch's JVP takes one side's tangent while its VJP splits the gradient in halves; "
+    "gradref's JVP, derived from its VJP, averages"
+)
+_INDICES = (
+    "which index torch returns among tied values and NaNs is not documented; the values agree "
+    "but the indices may differ"
 )
 _NAN_LOSS = (
     "NaN/inf inputs: torch's fused kernel propagates NaN into gradients where gradref's "
@@ -395,6 +406,27 @@ SPECIAL_NOT_COMPARED: dict[str, str] = {
     "nn.functional.cross_entropy*": _NAN_LOSS,
     "nn.functional.nll_loss*": _NAN_LOSS,
     "nn.functional.binary_cross_entropy*": _NAN_LOSS,
+    "mm": _ORDER,
+    "bmm": _ORDER,
+    "mv": _ORDER,
+    "einsum.mm": _ORDER,
+    "einsum.ellipsis": _ORDER,
+    "maximum": _TIES,
+    "minimum": _TIES,
+    "max.binary": _TIES,
+    "atan2": "at (0, 0) torch's forward-mode formula is not masked (NaN) while its VJP is 0; "
+    "gradref's JVP follows its VJP",
+    "prod*": "prod with zeros next to inf/NaN: torch's zero-aware formula gives NaN where "
+    "gradref's gives 0 or a finite value",
+    "div": "division by 0 and inf: the JVP is inf in torch and NaN in gradref",
+    "lerp.tensor": "lerp with inf ends: torch's forward is inf where gradref's is NaN",
+    "logsumexp": "logsumexp of a row with +inf: torch gives inf, gradref NaN",
+    "norm.fro-dim": "float32 norm of huge values: torch overflows to inf, gradref rounds a float64 "
+    "result",
+    "nn.functional.smooth_l1_loss": "at NaN torch's gradient is NaN where gradref's is 0",
+    "nn.functional.huber_loss": "at NaN torch's gradient is NaN where gradref's is 0",
+    "topk*": _INDICES,
+    "kthvalue": _INDICES,
     "nn.functional.layer_norm*": "a row with inf/NaN: torch's normalised row is NaN where "
     "gradref's is 0 or finite",
 }
@@ -583,7 +615,8 @@ def check_example(info: OpInfo, ex: Example, device: str, checks: tuple[str, ...
         except Exception:
             return True
         compare("VJP of input", g_grads, r_grads, "vjp")
-    if "jvp" in checks:
+    if "jvp" in checks and not (info.scale > 1 and ex.dtype in LOW_PRECISION):
+        # (an ill-conditioned op's float16 tangents overflow in torch, as its double backward)
         try:
             g_tan = jvp(torch, info, ex, device)
         except Exception as e:
