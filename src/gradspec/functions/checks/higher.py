@@ -178,7 +178,10 @@ def double_backward(case: Case):
         elif live and not any(g.requires_grad for g in live):
             detached = True
             nonzero = [g for g in live if bool((g != 0).any())]
-            if nonzero and claim is not False:
+            # a real VJP depends on grad_output; a surrogate given by vjp= may not (a constant
+            # gradient): the vjp's own second order, compared below, says which
+            surrogate = case.spec.vjp is not None and case.has_reference
+            if nonzero and claim is not False and not surrogate:
                 msg = (
                     "with create_graph=True the gradients came back detached (no grad_fn) "
                     "although they are not zero, so they depend on grad_output: double "
