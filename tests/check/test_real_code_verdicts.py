@@ -157,3 +157,64 @@ def test_reference_returning_numpy_is_a_reference_problem():
 
 def _all_errors(r):
     return [e.detail for e in r.errors]
+
+
+# --- same code, same verdict -------------------------------------------------------------------
+
+
+class Recorded(Function):
+    """sin, recording the inputs it meets."""
+
+    seen: list = []
+
+    @staticmethod
+    def forward(ctx, x):
+        Recorded.seen.append((tuple(x.shape), x.detach().double().sum().item()))
+        ctx.save_for_backward(x)
+        return x.sin()
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * x.cos()
+
+
+@pytest.fixture
+def dev_profile(tmp_path, monkeypatch):
+    """The default (not derandomized) profile, with the cache in a temporary directory."""
+    from hypothesis import settings
+
+    from gradspec.profiles import load_profile
+
+    monkeypatch.setenv("GRADSPEC_CACHE", str(tmp_path))
+    monkeypatch.delenv("GRADSPEC_RANDOM", raising=False)
+    before = settings._current_profile
+    load_profile("dev")
+    yield tmp_path
+    settings.load_profile(before)
+
+
+def _met(**options):
+    Recorded.seen = []
+    gradspec.check(
+        Recorded.apply, lambda x: x.sin(), "(n)->(n)", dtypes="float64", checks=("vjp",),
+        max_examples=8, **options,
+    )  # fmt: skip
+    return list(Recorded.seen)
+
+
+def test_default_runs_draw_the_same_examples(dev_profile):
+    assert _met() == _met()
+
+
+def test_random_searches_afresh(dev_profile):
+    assert _met(random=True) != _met(random=True)
+
+
+def test_failures_are_remembered_in_the_cache_directory(dev_profile):
+    r = gradspec.check(
+        StepWrongSurrogate.apply, _step, "()->()", broadcast=True, vjp=_surrogate,
+        dtypes="float64", checks=("vjp",), max_examples=5,
+    )  # fmt: skip
+    assert "vjp" in r.failed_checks()
+    assert list((dev_profile / "hypothesis" / "examples").rglob("*")), "nothing remembered"

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from hypothesis import HealthCheck, Phase, Verbosity, given, settings
 from hypothesis.errors import HypothesisException, InvalidArgument
 
-from gradspec.functions import limits
+from gradspec.functions import limits, search
 from gradspec.functions.answers import Answers
 from gradspec.functions.case import Case, describe_tensor
 from gradspec.functions.checks import (
@@ -88,19 +88,23 @@ def check(fn: Callable, reference: Callable | None, signature: str, *, namespace
     reference namespace (a module or a module name; default ``$GRADSPEC_NAMESPACE`` or else
     ``gradref``; ``"torch"`` works too).
     """
+    random = options.pop("random", None)
     unknown = [k for k in options if k not in _SPEC_OPTIONS]
     if unknown:
         raise TypeError(f"check() got an unexpected keyword argument {unknown[0]!r}")
     if options.get("max_elements", 0) is None:  # None: the default budget
         del options["max_elements"]
-    return run(spec(fn, reference, signature, **options), namespace=namespace)
+    return run(spec(fn, reference, signature, **options), namespace=namespace, random=random)
 
 
 def _check_signature() -> inspect.Signature:
     """check()'s signature as help() and inspect show it: spec()'s options and ``namespace``."""
     params = list(inspect.signature(spec).parameters.values())
     namespace = inspect.Parameter("namespace", inspect.Parameter.KEYWORD_ONLY, default=None)
-    return inspect.Signature([*params[:3], namespace, *params[3:]], return_annotation="Report")
+    random = inspect.Parameter("random", inspect.Parameter.KEYWORD_ONLY, default=None)
+    return inspect.Signature(
+        [*params[:3], namespace, *params[3:], random], return_annotation="Report"
+    )
 
 
 #: the keyword options check() passes on to spec()
@@ -121,6 +125,7 @@ def run(
     timeout: float | None = None,
     progress: bool | None = None,
     hard_exit: bool = False,
+    random: bool | None = None,
 ) -> Report:
     """Run a :class:`Spec` (options given here override the spec's). A requested device that
     is absent here is not run (``report.not_run``; ``report.ok`` is False) unless
@@ -133,7 +138,10 @@ def run(
     except under CI or pytest). ``hard_exit``: a hung call that cannot be interrupted (native
     code) ends the process after saying so (for the CLI). Ctrl-C stops cleanly: the report so
     far is raised as :class:`~gradspec.functions.limits.Interrupted` (a KeyboardInterrupt) and
-    kept as its ``report``."""
+    kept as its ``report``. By default the examples are searched from a seed derived from
+    the spec (the same verdict run after run, failures found before replayed first);
+    ``random=True`` (or ``$GRADSPEC_RANDOM=1``) searches afresh (see
+    :mod:`gradspec.functions.search`)."""
     if not isinstance(s, Spec):
         raise SpecError(f"expected a gradspec Spec, got {type(s).__name__}")
     s = s.validate()
@@ -172,6 +180,7 @@ def run(
             report.seconds = time.perf_counter() - start
             raise limits.Interrupted(report) from None
         session = _Session(s, T, facts, Report(name=s.label, strict=strict))
+        session.random = random
         session.progress = CheckProgress(s.label, progress_wanted(progress))
         pairs = [(device, dtype) for device in devices for dtype in dtypes]
         done = 0
@@ -284,6 +293,7 @@ class _Session:
         self.progress = CheckProgress(spec.label, False)
         self.reference_hung = False
         self.notes: dict = {}  # (check, device, dtype, root key) -> ReferenceNote
+        self.random: bool | None = None  # search afresh (see gradspec.functions.search)
 
     # -- one check on one example -----------------------------------------------------------
     def _note(self, chk: Check, case: Case, message: str, stats=None, text=None) -> None:
@@ -498,11 +508,11 @@ class _Session:
             settings.default,
             max_examples=n,
             deadline=None,
-            database=None,
+            database=search.database(),
             verbosity=Verbosity.quiet,
             report_multiple_bugs=False,
             print_blob=False,
-            phases=(Phase.explicit, Phase.generate, Phase.shrink),
+            phases=(Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink),
             suppress_health_check=list(HealthCheck),
         )
         stats = {
@@ -516,13 +526,15 @@ class _Session:
             "settled": set(),  # checks with a static finding: nothing more to search for
         }
         active = list(selected)
-        for _ in range(MAX_FINDINGS_PER_CHECK * len(selected) + 1):
+        for attempt in range(MAX_FINDINGS_PER_CHECK * len(selected) + 1):
             if not active:
                 break
+            if attempt == 1:  # a replayed finding is known now: it passes, which must not
+                cfg = settings(cfg, database=None)  # erase it from the database
             state = {"target": None, "last": None, "count": 0, "t0": None, "known": {}}
             body = self._body(tuple(active), state, stats)
             try:
-                cfg(given(strategy)(body))()
+                search.seeded(cfg(given(strategy)(body)), body, s, device, dtype, self.random)()
             except InvalidArgument as e:
                 raise SpecError(f"Hypothesis cannot draw examples for this spec: {e}") from None
             except Exception as e:  # _Found after shrinking, or Hypothesis's Flaky wrappers
