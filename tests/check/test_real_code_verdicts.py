@@ -218,3 +218,85 @@ def test_failures_are_remembered_in_the_cache_directory(dev_profile):
     )  # fmt: skip
     assert "vjp" in r.failed_checks()
     assert list((dev_profile / "hypothesis" / "examples").rglob("*")), "nothing remembered"
+
+
+# --- sizes=, integer_inputs and assume= bind every check ---------------------------------------
+
+
+class RowMaxShift(Function):
+    """x - max(x) over the last dimension: ``max`` refuses an empty row, so the author rules
+    d=0 out with sizes=."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return x - x.max(dim=-1, keepdim=True).values.detach()
+
+    @staticmethod
+    def backward(ctx, g):
+        return g
+
+
+def test_sizes_bind_the_edge_shapes():
+    r = gradspec.check(
+        RowMaxShift.apply,
+        lambda x: x - x.max(dim=-1, keepdim=True).values.detach(),
+        "(n,d)->(n,d)",
+        sizes={"d": range(1, 5)},
+        **FAST,
+    )
+    assert r.ok, r
+    ran = [o for o in r.outcomes if o.check == "edge-shapes" and o.status == "passed"]
+    assert ran, "edge-shapes still runs on the sizes the spec allows"
+
+
+def test_a_fixed_size_binds_the_first_example_and_the_layouts():
+    met = []
+
+    def fn(x):
+        met.append(tuple(x.shape))
+        return x * 2
+
+    gradspec.check(fn, lambda x: x * 2, "(n,d)->(n,d)", sizes={"d": 1}, **FAST)
+    assert met and all(s[-1] == 1 for s in met), sorted(set(met))
+
+
+def test_integer_input_with_no_class_to_draw_is_outside():
+    from gradspec.functions.preconditions import shapes_outside
+
+    s = gradspec.spec(lambda x, t: x, None, "(n,c),(n)->(n,c)", integer_inputs={1: (0, "c")})
+    sig = s.parsed()
+    assert shapes_outside(s, sig, ((2, 0), (2,)))
+    assert shapes_outside(s, sig, ((0, 0), (0,))) is None  # no index to draw: fine
+    assert shapes_outside(s, sig, ((2, 3), (2,))) is None
+
+
+def half_gate(x):
+    """a * sigmoid(b) for the two halves of the last dimension: an even size is assumed."""
+    if x.shape[-1] % 2:
+        raise ValueError("half_gate needs an even last dimension")
+    a, b = x.chunk(2, dim=-1)
+    return a * b.sigmoid()
+
+
+def _half_gate_ref(x):
+    h = x.shape[-1] // 2
+    return x[..., :h] * x[..., h : 2 * h].sigmoid()
+
+
+def test_assume_binds_every_check():
+    met = []
+
+    def fn(x):
+        met.append(x.shape[-1])
+        return half_gate(x)
+
+    r = gradspec.check(
+        fn, _half_gate_ref, "(n,d)->(n,e)", assume=lambda x: x.shape[-1] % 2 == 0, **FAST
+    )
+    assert r.ok, r
+    assert met and all(d % 2 == 0 for d in met), sorted(set(met))
+
+
+def test_assume_must_be_callable():
+    with pytest.raises(gradspec.SpecError, match="assume must be a callable"):
+        gradspec.spec(half_gate, _half_gate_ref, "(n,d)->(n,e)", assume=True)

@@ -40,6 +40,7 @@ from gradspec.functions.outcomes import (
     NotApplicable,
     ReferenceProblem,
 )
+from gradspec.functions.preconditions import example_outside
 from gradspec.functions.progress import CheckProgress, progress_wanted
 from gradspec.functions.report import Failure, Outcome, ReferenceNote, Report
 from gradspec.functions.spec import FULL_BATTERY_ELEMENTS, Spec, SpecError, spec
@@ -504,6 +505,8 @@ class _Session:
             args=s.args, kinds=s.input_kinds(), sizes=s.sizes, block_sizes=s.block_sizes,
             max_elements=s.max_elements,
         )  # fmt: skip
+        if s.assume is not None or s.sizes or s.integer_inputs:  # what the spec rules out
+            strategy = strategy.filter(lambda ex: example_outside(s, self.sig, ex) is None)
         cfg = settings(
             settings.default,
             max_examples=n,
