@@ -300,3 +300,41 @@ def test_assume_binds_every_check():
 def test_assume_must_be_callable():
     with pytest.raises(gradspec.SpecError, match="assume must be a callable"):
         gradspec.spec(half_gate, _half_gate_ref, "(n,d)->(n,e)", assume=True)
+
+
+# --- the domain: where torch's own ops refuse the inputs ---------------------------------------
+
+
+class RowMax(Function):
+    """The largest value of each row (``amax`` refuses an empty row, as torch documents)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        out = x.amax(dim=-1)
+        ctx.save_for_backward(x, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        x, out = ctx.saved_tensors
+        hit = (x == out.unsqueeze(-1)).to(x.dtype)
+        return g.unsqueeze(-1) * hit / hit.sum(-1, keepdim=True)
+
+
+def test_inputs_torch_refuses_are_outside_the_domain(monkeypatch):
+    """A reference whose gradref run accepts an empty row (as if gradref's amax were laxer than
+    torch's) while torch's own amax refuses it: the Function raising there is no failure."""
+    import gradref
+
+    strict_amax = gradref.Tensor.amax
+
+    def lax_amax(self, dim, keepdim=False):
+        if self.shape[dim] == 0:
+            shape = [s for k, s in enumerate(self.shape) if k != dim % len(self.shape)]
+            return gradref.zeros(tuple(shape), dtype=self.dtype) + self.sum() * 0
+        return strict_amax(self, dim, keepdim)
+
+    monkeypatch.setattr(gradref.Tensor, "amax", lax_amax)
+    r = gradspec.check(RowMax.apply, lambda x: x.amax(dim=-1), "(n,d)->(n)", **FAST)
+    assert "edge-shapes" not in r.failed_checks(), r
+    assert r.ok, r

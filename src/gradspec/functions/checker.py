@@ -323,7 +323,9 @@ class _Session:
             case.ref("domain" + ("-backward" if backward else ""), vjp=backward)
         except ReferenceProblem:
             return True
-        return False
+        # the reference run on torch: torch's own ops refuse inputs gradref may accept (a
+        # batch norm of one value per channel, a convolution of zero size, zero classes)
+        return case.answers.torch_refuses(case.values, case.dtype, case._cot if backward else None)
 
     def attempt(self, chk: Check, case: Case, stats):
         """Run ``chk`` on ``case``: None (nothing new) or a _Draft of a new finding. A call of
@@ -389,7 +391,9 @@ class _Session:
                 return _hung_draft(chk, e.stage, e.error, raised)
             if self._outside_domain(raised, e.stage != "forward"):
                 stats["reasons"].setdefault(
-                    chk.name, "fn and the reference both raise on some inputs (outside the domain)"
+                    chk.name,
+                    "fn and the reference (or torch's own ops) raise on some inputs (outside the "
+                    "domain)",
                 )
                 return None
             if _zero_size(raised):
@@ -412,6 +416,15 @@ class _Session:
             if e.example is None and first.example is not None:
                 e.example = first.example
             on = case if e.example is None else case.variant(e.example, fresh_answers=True)
+            if (
+                e.level == FAILURE
+                and on.has_reference
+                and on.answers.torch_refuses(on.values, on.dtype)
+            ):
+                stats["reasons"].setdefault(
+                    chk.name, "torch's own ops refuse some inputs (outside the domain)"
+                )
+                return None
             if not chk.basic and e.level == FAILURE:
                 basic = self._diagnose(chk, on)
                 if basic is not None:

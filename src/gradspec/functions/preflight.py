@@ -187,6 +187,9 @@ def preflight(spec, T, dtypes, devices) -> Facts:
             if spec.vjp is not None and isinstance(err, ReferenceFailed):
                 if "vjp returned" in str(err):
                     raise SpecError(str(err)) from None
+        if n_ref is not None:  # torch judges the domain only if it runs the reference here
+            refused = case.answers.torch_refuses(case.values, dtype)
+            object.__setattr__(spec, "_torch_domain", not refused)
         if n_ref is not None and n_ref != sig.n_outputs:
             raise SpecError(
                 f"the signature {spec.signature!r} lists {sig.n_outputs} output(s) but the "
