@@ -338,3 +338,72 @@ def test_inputs_torch_refuses_are_outside_the_domain(monkeypatch):
     r = gradspec.check(RowMax.apply, lambda x: x.amax(dim=-1), "(n,d)->(n)", **FAST)
     assert "edge-shapes" not in r.failed_checks(), r
     assert r.ok, r
+
+
+# --- advice and export on the right grounds ----------------------------------------------------
+
+
+class Spike(Function):
+    @staticmethod
+    def forward(ctx, x, alpha):
+        ctx.save_for_backward(x)
+        ctx.alpha = alpha
+        return (x >= 0).to(x.dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return SpikeModule.backward(g, x, ctx.alpha), None
+
+
+class SpikeModule(torch.nn.Module):
+    """A surrogate-spike Module with a static helper named backward, called by its Function."""
+
+    def __init__(self, alpha=2.0):
+        super().__init__()
+        self.alpha = alpha
+
+    @staticmethod
+    def backward(grad_output, x, alpha):
+        return grad_output * alpha / (1 + (alpha * x).abs()) ** 2
+
+    def forward(self, x):
+        return Spike.apply(x, self.alpha)
+
+
+def test_a_static_helper_named_backward_gets_no_module_advice():
+    r = gradspec.check_module(
+        SpikeModule(), _step, "()->()", broadcast=True,
+        vjp=lambda x, g: g * 2.0 / (1 + (2.0 * x).abs()) ** 2, **FAST,
+    )  # fmt: skip
+    assert "module-backward" not in r.advised_checks(), r
+    assert "module-backward" not in r.failed_checks(), r
+
+
+class ClampSte(Function):
+    """A clamp with a straight-through gradient, exported as ONNX Clip with its float bounds."""
+
+    @staticmethod
+    def forward(ctx, x, lo: float, hi: float):
+        return x.clamp(lo, hi)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g, None, None
+
+    @staticmethod
+    def symbolic(g, x, lo: float, hi: float):
+        lo_t = g.op("Constant", value_t=torch.tensor(lo))  # a graph value from a Python float
+        return g.op("Clip", x, lo_t, g.op("Constant", value_t=torch.tensor(hi)))
+
+
+def test_export_closes_over_python_scalar_args():
+    pytest.importorskip("onnx")
+    r = gradspec.check(
+        ClampSte.apply, lambda x, lo, hi: x.clamp(lo, hi), "()->()", broadcast=True,
+        args={1: -0.5, 2: 0.5}, vjp=lambda x, lo, hi, g: (g, None, None), checks=("export",),
+        dtypes="float32", max_examples=3,
+    )  # fmt: skip
+    assert "export" not in r.failed_checks(), r
+    ran = [o for o in r.outcomes if o.check == "export" and o.status == "passed"]
+    assert ran, r
