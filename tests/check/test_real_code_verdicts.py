@@ -407,3 +407,59 @@ def test_export_closes_over_python_scalar_args():
     assert "export" not in r.failed_checks(), r
     ran = [o for o in r.outcomes if o.check == "export" and o.status == "passed"]
     assert ran, r
+
+
+# --- identity outputs and module-held state, as torch's docs judge them ------------------------
+
+
+class KeepsLastOutput(torch.nn.Module):
+    """A loss probe in the style of PyTorch's style-transfer tutorial: it records a loss against
+    a fixed target and its last output on itself, and passes its input through unchanged."""
+
+    def __init__(self, target):
+        super().__init__()
+        self.target = target.detach()
+
+    def forward(self, input):
+        self.loss = torch.nn.functional.mse_loss(input, self.target)
+        self.output = input
+        return self.output
+
+
+def test_identity_module_passes():
+    r = gradspec.check_module(torch.nn.Identity(), lambda x: x, "(n)->(n)", **FAST)
+    assert r.ok, r
+
+
+def test_module_keeping_its_last_output_passes():
+    r = gradspec.check_module(KeepsLastOutput(torch.zeros(3)), lambda x: x, "(3)->(3)", **FAST)
+    assert r.ok, r
+    assert not {"graph-freed", "no-grad", "leaks"} & (r.failed_checks() | r.advised_checks())
+
+
+_CACHE = []
+
+
+class SquareKeptGlobally(Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x * x
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return 2 * g * x
+
+
+def _square_kept(x):
+    out = SquareKeptGlobally.apply(x)
+    _CACHE.append(out)  # a global keeps every graph alive
+    return out
+
+
+def test_a_graph_kept_globally_is_still_caught():
+    r = gradspec.check(_square_kept, lambda x: x * x, "(n)->(n)", **FAST)
+    assert "graph-freed" in r.failed_checks() | r.advised_checks() or "leaks" in (
+        r.failed_checks() | r.advised_checks()
+    ), r
