@@ -463,3 +463,77 @@ def test_a_graph_kept_globally_is_still_caught():
     assert "graph-freed" in r.failed_checks() | r.advised_checks() or "leaks" in (
         r.failed_checks() | r.advised_checks()
     ), r
+
+
+# --- check_module: the drawn parameters wherever the module's parameters are used -------------
+
+
+class RecomputeInBackward(Function):
+    """Runs ``module.body`` without a graph and runs it again in backward (as activation
+    checkpointing and adjoint methods do), differentiating w.r.t. the parameters it was
+    handed: ``module.parameters()`` at forward, the module's attributes at backward."""
+
+    @staticmethod
+    def forward(ctx, module, x, *params):
+        ctx.module = module
+        ctx.save_for_backward(x, *params)
+        with torch.no_grad():
+            return module.body(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, *params = ctx.saved_tensors
+        with torch.enable_grad():
+            x = x.detach().requires_grad_(x.requires_grad)
+            out = ctx.module.body(x)
+            wrt = [t for t in (x, *params) if t.requires_grad]
+            got = iter(torch.autograd.grad(out, wrt, g, allow_unused=True))
+        grads = [next(got) if t.requires_grad else None for t in (x, *params)]
+        return (None, *grads)
+
+
+class Recomputed(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lin = torch.nn.Linear(3, 2)
+
+    def body(self, x):
+        return torch.tanh(self.lin(x))
+
+    def forward(self, x):
+        return RecomputeInBackward.apply(self, x, *self.parameters())
+
+
+def _lin_tanh(x, **p):
+    return (x @ p["lin.weight"].t() + p["lin.bias"]).tanh()
+
+
+def test_parameters_used_inside_backward_are_the_drawn_ones():
+    m = Recomputed()
+    own = m.lin.weight
+    r = gradspec.check_module(m, _lin_tanh, "(n,3)->(n,2)", **FAST)
+    assert not {"vjp", "vjp-fd"} & r.failed_checks(), r
+    assert m.lin.weight is own, "the module's own parameters are put back"
+
+
+class ReentrantCheckpointed(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lin = torch.nn.Linear(3, 2)
+
+    def forward(self, x):
+        return torch.utils.checkpoint.checkpoint(
+            lambda t: torch.tanh(self.lin(t)), x, use_reentrant=True
+        )
+
+
+def test_a_backward_refusing_autograd_grad_is_differentiated_by_backward():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # checkpoint's warning when x does not require grad
+        r = gradspec.check_module(ReentrantCheckpointed(), _lin_tanh, "(n,3)->(n,2)", **FAST)
+    messages = [f.message for f in r.failures] + [e.detail for e in r.errors]
+    assert not any("compatible with .grad()" in m for m in messages), messages
+    wrong = [f for f in r.failures if "got" in f.message and "expected" in f.message]
+    assert not wrong, wrong

@@ -172,40 +172,47 @@ def run(
     timeout = _timeout(s.timeout if timeout is None else timeout)
     start = time.perf_counter()
     interrupted = False
-    with _one_thread(), limits.limited(timeout, hard_exit=hard_exit):
-        try:
-            facts = preflight(s, T, dtypes, devices)
-        except KeyboardInterrupt:
-            report = Report(name=s.label, strict=strict)
-            report.stopped = "interrupted (KeyboardInterrupt, Ctrl-C) before the first example"
-            report.seconds = time.perf_counter() - start
-            raise limits.Interrupted(report) from None
-        session = _Session(s, T, facts, Report(name=s.label, strict=strict))
-        session.random = random
-        session.progress = CheckProgress(s.label, progress_wanted(progress))
-        pairs = [(device, dtype) for device in devices for dtype in dtypes]
-        done = 0
-        try:
-            for device, dtype in pairs:
-                session.run_device_dtype(device, dtype, selected, n)
-                done += 1
-        except _Stopped as stop:
-            session.report.stopped = stop.why
-            session.outcomes_after_stop(pairs[done:], selected)
-        except KeyboardInterrupt:
-            interrupted = True
-            where = "{}/{}".format(*pairs[done]) if done < len(pairs) else "the end"
-            why = f"interrupted (KeyboardInterrupt, Ctrl-C) during {where}"
-            session.report.stopped = why
-            session.outcomes_after_stop(pairs[done:], selected)
-        for device, why in absent.items():
-            if not where_available:
-                session.report.not_run[device] = why
-                continue
-            for dtype in dtypes:
-                for c in selected:
-                    session.report.outcomes.append(Outcome(c.name, device, dtype, "skipped", why))
-        session.finish()
+    try:
+        with _one_thread(), limits.limited(timeout, hard_exit=hard_exit):
+            try:
+                facts = preflight(s, T, dtypes, devices)
+            except KeyboardInterrupt:
+                report = Report(name=s.label, strict=strict)
+                report.stopped = "interrupted (KeyboardInterrupt, Ctrl-C) before the first example"
+                report.seconds = time.perf_counter() - start
+                raise limits.Interrupted(report) from None
+            session = _Session(s, T, facts, Report(name=s.label, strict=strict))
+            session.random = random
+            session.progress = CheckProgress(s.label, progress_wanted(progress))
+            pairs = [(device, dtype) for device in devices for dtype in dtypes]
+            done = 0
+            try:
+                for device, dtype in pairs:
+                    session.run_device_dtype(device, dtype, selected, n)
+                    done += 1
+            except _Stopped as stop:
+                session.report.stopped = stop.why
+                session.outcomes_after_stop(pairs[done:], selected)
+            except KeyboardInterrupt:
+                interrupted = True
+                where = "{}/{}".format(*pairs[done]) if done < len(pairs) else "the end"
+                why = f"interrupted (KeyboardInterrupt, Ctrl-C) during {where}"
+                session.report.stopped = why
+                session.outcomes_after_stop(pairs[done:], selected)
+            for device, why in absent.items():
+                if not where_available:
+                    session.report.not_run[device] = why
+                    continue
+                for dtype in dtypes:
+                    for c in selected:
+                        session.report.outcomes.append(
+                            Outcome(c.name, device, dtype, "skipped", why)
+                        )
+            session.finish()
+    finally:
+        restore = getattr(s.fn, "restore", None)  # check_module: the module's parameters back
+        if callable(restore):
+            restore()
     session.report.seconds = time.perf_counter() - start
     if interrupted:
         raise limits.Interrupted(session.report)

@@ -6,6 +6,7 @@ import numpy as np
 import torch
 
 from gradspec.functions import gradcheck as gradcheck_shim
+from gradspec.functions.calls import _refuses_grad
 from gradspec.functions.case import (
     ADVICE,
     FAILURE,
@@ -312,6 +313,8 @@ def _gradgradcheck(case: Case):
     try:
         user_call(gradcheck_shim.gradgradcheck, _fn64(case), xs, fast_mode=True)
     except Exception as e:
+        if _refuses_grad(e):
+            raise NotApplicable(f"backward refuses torch.autograd.grad: {e}") from None
         raise CheckFailure(
             f"gradgradcheck failed: {str(e).splitlines()[0]}", repro=_gradcheck_script(case, True)
         ) from e
@@ -339,6 +342,8 @@ def gradcheck(case: Case):
             gradcheck_shim.gradcheck, _fn64(case), xs, fast_mode=True, check_undefined_grad=True
         )
     except Exception as e:
+        if _refuses_grad(e):
+            raise NotApplicable(f"backward refuses torch.autograd.grad: {e}") from None
         raise CheckFailure(
             f"gradcheck failed: {str(e).splitlines()[0]}", repro=_gradcheck_script(case, False)
         ) from e
