@@ -537,3 +537,40 @@ def test_a_backward_refusing_autograd_grad_is_differentiated_by_backward():
     assert not any("compatible with .grad()" in m for m in messages), messages
     wrong = [f for f in r.failures if "got" in f.message and "expected" in f.message]
     assert not wrong, wrong
+
+
+# --- reproducers are run before they are reported ---------------------------------------------
+
+
+def test_reproducers_are_run_once_and_reproduce():
+    r = gradspec.check(
+        StepWrongSurrogate.apply, _step, "()->()", broadcast=True, vjp=_surrogate, **FAST
+    )
+    assert r.failures
+    assert all(f.reproduced is True for f in r.failures if f.check == "vjp"), r.failures
+
+
+def _inside_a_check() -> bool:
+    import inspect
+
+    return any("functions/checks/" in f.filename.replace("\\", "/") for f in inspect.stack())
+
+
+class WrongOnlyInsideChecks(Function):
+    """Doubles the gradient only when called from a check: its reproducer cannot show it."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return x * 3
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * (6 if _inside_a_check() else 3)
+
+
+def test_a_reproducer_that_does_not_reproduce_says_so():
+    r = gradspec.check(WrongOnlyInsideChecks.apply, lambda x: x * 3, "(n)->(n)", **FAST)
+    vjp = [f for f in r.failures if f.check == "vjp"]
+    assert vjp, r
+    assert vjp[0].reproduced is False
+    assert vjp[0].reproducer.startswith("# gradspec ran this script once and it did not raise")

@@ -698,9 +698,31 @@ class _Session:
                 self.spec, d.chk.name, d.message, f.example_text, where, d.repro,
                 raises=d.key[0] == "raises",
             )  # fmt: skip
+            self._verify(f, d, where)
         except Exception as e:  # noqa: BLE001 - a reproducer problem must not hide the finding
             f.reproducer = f"# gradspec could not write a reproducer: {type(e).__name__}: {e}\n"
         self.findings[d.key] = f
+
+    def _verify(self, f: Failure, d: _Draft, where: str) -> None:
+        """Run the reproducer once; where it does not reproduce, write it again from the
+        failing example's exact values (the generic script of the check's call and
+        backward), and say so where that does not reproduce either."""
+        from gradspec.functions.reproducer import NOT_REPRODUCED, render, reproduces
+
+        if d.repro is None and d.key[0] != "raises":
+            return  # a finding about the code, not an example: nothing to run
+        f.reproduced = reproduces(f.reproducer)
+        if f.reproduced is not False:
+            return
+        if d.key[0] != "raises" and d.repro is not None:
+            plain = render(
+                self.spec, d.chk.name, d.message, f.example_text, where,
+                _raise_script(d.case, "backward", d.chk.name), raises=True,
+            )  # fmt: skip
+            if reproduces(plain):
+                f.reproducer, f.reproduced = plain, True
+                return
+        f.reproducer = NOT_REPRODUCED + f.reproducer
 
     def _outcomes(self, selected, stats, device: str, dtype: str) -> None:
         where = f"{device}/{dtype}"
