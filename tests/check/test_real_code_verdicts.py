@@ -266,7 +266,8 @@ def test_integer_input_with_no_class_to_draw_is_outside():
     s = gradspec.spec(lambda x, t: x, None, "(n,c),(n)->(n,c)", integer_inputs={1: (0, "c")})
     sig = s.parsed()
     assert shapes_outside(s, sig, ((2, 0), (2,)))
-    assert shapes_outside(s, sig, ((0, 0), (0,))) is None  # no index to draw: fine
+    assert shapes_outside(s, sig, ((0, 0), (0,)))  # zero classes, even with no index drawn
+    assert shapes_outside(s, sig, ((0, 3), (0,))) is None
     assert shapes_outside(s, sig, ((2, 3), (2,))) is None
 
 
@@ -574,3 +575,30 @@ def test_a_reproducer_that_does_not_reproduce_says_so():
     assert vjp, r
     assert vjp[0].reproduced is False
     assert vjp[0].reproducer.startswith("# gradspec ran this script once and it did not raise")
+
+
+class TargetLogProb(Function):
+    """log_softmax(x)[target] by the row maximum (``amax`` refuses zero classes)."""
+
+    @staticmethod
+    def forward(ctx, x, target):
+        m = x.amax(dim=1, keepdim=True)
+        lse = (x - m).exp().sum(1, keepdim=True).log() + m
+        ctx.save_for_backward(x, target, lse)
+        return x.gather(1, target) - lse
+
+    @staticmethod
+    def backward(ctx, g):
+        x, target, lse = ctx.saved_tensors
+        return (x - lse).exp() * -g + torch.zeros_like(x).scatter_add(1, target, g), None
+
+
+def test_zero_classes_are_never_drawn_for_a_class_index_input():
+    r = gradspec.check(
+        TargetLogProb.apply,
+        lambda x, t: x.log_softmax(1).gather(1, t),
+        "(n,c),(n,1)->(n,1)",
+        integer_inputs={1: (0, "c")},
+        **FAST,
+    )
+    assert "edge-shapes" not in r.failed_checks(), r

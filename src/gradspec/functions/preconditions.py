@@ -45,11 +45,8 @@ def shapes_outside(spec, sig, shapes) -> str | None:
         if j >= len(shapes) or shapes[j] is None or len(shapes[j]) < axis:
             continue
         size = shapes[j][len(shapes[j]) - axis]
-        n = 1
-        for d in shapes[i]:
-            n *= d
-        if n and size <= low:
-            return f"integer input {i} has values but no value lies in [{low}, {size})"
+        if size <= low:  # no class index exists: ruled out, even where none is drawn
+            return f"integer input {i} is drawn from [{low}, {size}), which is empty"
     return None
 
 
