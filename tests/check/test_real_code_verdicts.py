@@ -602,3 +602,20 @@ def test_zero_classes_are_never_drawn_for_a_class_index_input():
         **FAST,
     )
     assert "edge-shapes" not in r.failed_checks(), r
+
+
+class TakesStarArgs(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lin = torch.nn.Linear(3, 2)
+
+    def forward(self, *args):
+        return self.lin(args[0])
+
+
+def test_a_module_forward_taking_star_args_names_its_inputs_right():
+    from gradspec.functions.module import module_spec
+    from gradspec.functions.names import argument_names
+
+    s = module_spec(TakesStarArgs(), None, "(n,3)->(n,2)")
+    assert argument_names(s) == ["x0", "lin_weight", "lin_bias"]
