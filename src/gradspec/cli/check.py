@@ -54,6 +54,12 @@ def register(subparsers) -> None:
         action="store_true",
         help="no progress lines on stderr (none when CI is set)",
     )
+    p.add_argument(
+        "--random",
+        action="store_true",
+        help="search afresh (by default the examples are seeded from the spec: same verdict "
+        "run after run)",
+    )
     p.set_defaults(func=run)
 
 
@@ -215,6 +221,7 @@ def run(args) -> int:
                 timeout=args.timeout,
                 progress=False if args.no_progress else None,
                 hard_exit=True,
+                random=True if args.random else None,
             )
         except Interrupted as stop:  # Ctrl-C: the findings so far, then stop
             if args.json != "-":

@@ -180,6 +180,51 @@ class Answers:
                 self.memo[full] = None
         return self.memo[full]
 
+    def torch_refuses(self, values, dtype: str, cot=None) -> bool:
+        """Whether the reference run on torch tensors (gradref's names swapped for torch's, so
+        torch's own ops) raises on ``values``: in its forward, or with ``cot`` in its VJP (the
+        user's vjp when given). A reference that cannot run on torch at all (a NumPy call, a
+        gradref-only function) refuses nothing."""
+        if not self.available or self.spec.__dict__.get("_torch_domain") is False:
+            return False  # the reference does not run on torch where gradref runs it
+        import torch
+
+        from gradspec.functions.translate import as_torch
+
+        key = ("torch-refuses", tuple(map(id, values)), dtype, cot is not None)
+        if key not in self.memo:
+            reference = as_torch(self.spec.reference) or self.spec.reference
+            vjp = as_torch(self.spec.vjp) or self.spec.vjp
+            try:
+                reference_result(
+                    torch, reference, values, dtype, cot, args=self.args, vjp=vjp,
+                    kinds=self.kinds,
+                )  # fmt: skip
+                self.memo[key] = False
+            except ReferenceFailed as e:
+                self.memo[key] = _torch_own_refusal(e)
+            except Exception:  # noqa: BLE001 - not a refusal of torch's: no answer
+                self.memo[key] = False
+        return self.memo[key]
+
+
+def _torch_own_refusal(e: ReferenceFailed) -> bool:
+    """Whether the reference's exception on torch tensors was raised by torch (its ops refuse
+    the inputs), not by the reference calling something torch tensors do not fit."""
+    import os
+    import traceback
+
+    import torch
+
+    cause = e.__cause__ or e
+    if isinstance(cause, ReferenceFailed):
+        return False  # a vjp of the wrong shape or type: the reference's problem
+    root = os.path.dirname(os.path.abspath(torch.__file__))
+    frames = traceback.extract_tb(cause.__traceback__)
+    if any(os.path.abspath(f.filename).startswith(root + os.sep) for f in frames):
+        return True
+    return isinstance(cause, RuntimeError | ValueError | IndexError) and "gradref" not in str(cause)
+
 
 def _pick(r: RefResult, kind: str, index: int):
     if kind == "output":

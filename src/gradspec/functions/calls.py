@@ -27,6 +27,12 @@ def diff_outputs(outs) -> list:
     return [(k, o) for k, o in float_outputs(outs) if o.requires_grad]
 
 
+def _refuses_grad(e: Exception) -> bool:
+    """Whether ``e`` is a backward's refusal of ``torch.autograd.grad`` in favour of
+    ``.backward()`` (torch's reentrant checkpoint, and Functions built like it)."""
+    return isinstance(e, RuntimeError) and "compatible with .grad()" in str(e)
+
+
 def raised(case, e: Exception, stage: str) -> FnRaised:
     """``e``, raised by the user's code at ``stage`` on ``case``, as a FnRaised."""
     err = FnRaised(e, stage)
@@ -62,5 +68,25 @@ class CaseCalls:
                 user_call(torch.autograd.grad, diff, wrt, cots, allow_unused=True, **kwargs)
             )
         except Exception as e:  # noqa: BLE001 - the user's backward, run by the engine
-            raise raised(self, e, "backward") from e
+            if not _refuses_grad(e):
+                raise raised(self, e, "backward") from e
+            grads = iter(self._grads_by_backward(diff, wrt, cots, **kwargs))
         return [next(grads) if x is not None and x.requires_grad else None for x in inputs]
+
+    def _grads_by_backward(self, diff, wrt, cots, **kwargs) -> list:
+        """The gradients by ``.backward()`` and the leaves' ``.grad``, for a backward that
+        refuses ``torch.autograd.grad`` (reentrant activation checkpointing: torch documents
+        that it works with ``.backward()`` only)."""
+        import torch
+
+        kept = [w.grad for w in wrt]
+        for w in wrt:
+            w.grad = None
+        try:
+            user_call(torch.autograd.backward, diff, cots, **kwargs)
+            return [w.grad for w in wrt]
+        except Exception as e:  # noqa: BLE001 - the user's backward, run by the engine
+            raise raised(self, e, "backward") from e
+        finally:
+            for w, g in zip(wrt, kept):
+                w.grad = g

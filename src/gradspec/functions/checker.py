@@ -20,7 +20,7 @@ from collections.abc import Callable
 from hypothesis import HealthCheck, Phase, Verbosity, given, settings
 from hypothesis.errors import HypothesisException, InvalidArgument
 
-from gradspec.functions import limits
+from gradspec.functions import limits, search
 from gradspec.functions.answers import Answers
 from gradspec.functions.case import Case, describe_tensor
 from gradspec.functions.checks import (
@@ -40,6 +40,7 @@ from gradspec.functions.outcomes import (
     NotApplicable,
     ReferenceProblem,
 )
+from gradspec.functions.preconditions import example_outside
 from gradspec.functions.progress import CheckProgress, progress_wanted
 from gradspec.functions.report import Failure, Outcome, ReferenceNote, Report
 from gradspec.functions.spec import FULL_BATTERY_ELEMENTS, Spec, SpecError, spec
@@ -88,19 +89,23 @@ def check(fn: Callable, reference: Callable | None, signature: str, *, namespace
     reference namespace (a module or a module name; default ``$GRADSPEC_NAMESPACE`` or else
     ``gradref``; ``"torch"`` works too).
     """
+    random = options.pop("random", None)
     unknown = [k for k in options if k not in _SPEC_OPTIONS]
     if unknown:
         raise TypeError(f"check() got an unexpected keyword argument {unknown[0]!r}")
     if options.get("max_elements", 0) is None:  # None: the default budget
         del options["max_elements"]
-    return run(spec(fn, reference, signature, **options), namespace=namespace)
+    return run(spec(fn, reference, signature, **options), namespace=namespace, random=random)
 
 
 def _check_signature() -> inspect.Signature:
     """check()'s signature as help() and inspect show it: spec()'s options and ``namespace``."""
     params = list(inspect.signature(spec).parameters.values())
     namespace = inspect.Parameter("namespace", inspect.Parameter.KEYWORD_ONLY, default=None)
-    return inspect.Signature([*params[:3], namespace, *params[3:]], return_annotation="Report")
+    random = inspect.Parameter("random", inspect.Parameter.KEYWORD_ONLY, default=None)
+    return inspect.Signature(
+        [*params[:3], namespace, *params[3:], random], return_annotation="Report"
+    )
 
 
 #: the keyword options check() passes on to spec()
@@ -121,6 +126,7 @@ def run(
     timeout: float | None = None,
     progress: bool | None = None,
     hard_exit: bool = False,
+    random: bool | None = None,
 ) -> Report:
     """Run a :class:`Spec` (options given here override the spec's). A requested device that
     is absent here is not run (``report.not_run``; ``report.ok`` is False) unless
@@ -133,7 +139,10 @@ def run(
     except under CI or pytest). ``hard_exit``: a hung call that cannot be interrupted (native
     code) ends the process after saying so (for the CLI). Ctrl-C stops cleanly: the report so
     far is raised as :class:`~gradspec.functions.limits.Interrupted` (a KeyboardInterrupt) and
-    kept as its ``report``."""
+    kept as its ``report``. By default the examples are searched from a seed derived from
+    the spec (the same verdict run after run, failures found before replayed first);
+    ``random=True`` (or ``$GRADSPEC_RANDOM=1``) searches afresh (see
+    :mod:`gradspec.functions.search`)."""
     if not isinstance(s, Spec):
         raise SpecError(f"expected a gradspec Spec, got {type(s).__name__}")
     s = s.validate()
@@ -163,39 +172,47 @@ def run(
     timeout = _timeout(s.timeout if timeout is None else timeout)
     start = time.perf_counter()
     interrupted = False
-    with _one_thread(), limits.limited(timeout, hard_exit=hard_exit):
-        try:
-            facts = preflight(s, T, dtypes, devices)
-        except KeyboardInterrupt:
-            report = Report(name=s.label, strict=strict)
-            report.stopped = "interrupted (KeyboardInterrupt, Ctrl-C) before the first example"
-            report.seconds = time.perf_counter() - start
-            raise limits.Interrupted(report) from None
-        session = _Session(s, T, facts, Report(name=s.label, strict=strict))
-        session.progress = CheckProgress(s.label, progress_wanted(progress))
-        pairs = [(device, dtype) for device in devices for dtype in dtypes]
-        done = 0
-        try:
-            for device, dtype in pairs:
-                session.run_device_dtype(device, dtype, selected, n)
-                done += 1
-        except _Stopped as stop:
-            session.report.stopped = stop.why
-            session.outcomes_after_stop(pairs[done:], selected)
-        except KeyboardInterrupt:
-            interrupted = True
-            where = "{}/{}".format(*pairs[done]) if done < len(pairs) else "the end"
-            why = f"interrupted (KeyboardInterrupt, Ctrl-C) during {where}"
-            session.report.stopped = why
-            session.outcomes_after_stop(pairs[done:], selected)
-        for device, why in absent.items():
-            if not where_available:
-                session.report.not_run[device] = why
-                continue
-            for dtype in dtypes:
-                for c in selected:
-                    session.report.outcomes.append(Outcome(c.name, device, dtype, "skipped", why))
-        session.finish()
+    try:
+        with _one_thread(), limits.limited(timeout, hard_exit=hard_exit):
+            try:
+                facts = preflight(s, T, dtypes, devices)
+            except KeyboardInterrupt:
+                report = Report(name=s.label, strict=strict)
+                report.stopped = "interrupted (KeyboardInterrupt, Ctrl-C) before the first example"
+                report.seconds = time.perf_counter() - start
+                raise limits.Interrupted(report) from None
+            session = _Session(s, T, facts, Report(name=s.label, strict=strict))
+            session.random = random
+            session.progress = CheckProgress(s.label, progress_wanted(progress))
+            pairs = [(device, dtype) for device in devices for dtype in dtypes]
+            done = 0
+            try:
+                for device, dtype in pairs:
+                    session.run_device_dtype(device, dtype, selected, n)
+                    done += 1
+            except _Stopped as stop:
+                session.report.stopped = stop.why
+                session.outcomes_after_stop(pairs[done:], selected)
+            except KeyboardInterrupt:
+                interrupted = True
+                where = "{}/{}".format(*pairs[done]) if done < len(pairs) else "the end"
+                why = f"interrupted (KeyboardInterrupt, Ctrl-C) during {where}"
+                session.report.stopped = why
+                session.outcomes_after_stop(pairs[done:], selected)
+            for device, why in absent.items():
+                if not where_available:
+                    session.report.not_run[device] = why
+                    continue
+                for dtype in dtypes:
+                    for c in selected:
+                        session.report.outcomes.append(
+                            Outcome(c.name, device, dtype, "skipped", why)
+                        )
+            session.finish()
+    finally:
+        restore = getattr(s.fn, "restore", None)  # check_module: the module's parameters back
+        if callable(restore):
+            restore()
     session.report.seconds = time.perf_counter() - start
     if interrupted:
         raise limits.Interrupted(session.report)
@@ -284,6 +301,7 @@ class _Session:
         self.progress = CheckProgress(spec.label, False)
         self.reference_hung = False
         self.notes: dict = {}  # (check, device, dtype, root key) -> ReferenceNote
+        self.random: bool | None = None  # search afresh (see gradspec.functions.search)
 
     # -- one check on one example -----------------------------------------------------------
     def _note(self, chk: Check, case: Case, message: str, stats=None, text=None) -> None:
@@ -312,7 +330,9 @@ class _Session:
             case.ref("domain" + ("-backward" if backward else ""), vjp=backward)
         except ReferenceProblem:
             return True
-        return False
+        # the reference run on torch: torch's own ops refuse inputs gradref may accept (a
+        # batch norm of one value per channel, a convolution of zero size, zero classes)
+        return case.answers.torch_refuses(case.values, case.dtype, case._cot if backward else None)
 
     def attempt(self, chk: Check, case: Case, stats):
         """Run ``chk`` on ``case``: None (nothing new) or a _Draft of a new finding. A call of
@@ -378,7 +398,9 @@ class _Session:
                 return _hung_draft(chk, e.stage, e.error, raised)
             if self._outside_domain(raised, e.stage != "forward"):
                 stats["reasons"].setdefault(
-                    chk.name, "fn and the reference both raise on some inputs (outside the domain)"
+                    chk.name,
+                    "fn and the reference (or torch's own ops) raise on some inputs (outside the "
+                    "domain)",
                 )
                 return None
             if _zero_size(raised):
@@ -401,6 +423,15 @@ class _Session:
             if e.example is None and first.example is not None:
                 e.example = first.example
             on = case if e.example is None else case.variant(e.example, fresh_answers=True)
+            if (
+                e.level == FAILURE
+                and on.has_reference
+                and on.answers.torch_refuses(on.values, on.dtype)
+            ):
+                stats["reasons"].setdefault(
+                    chk.name, "torch's own ops refuse some inputs (outside the domain)"
+                )
+                return None
             if not chk.basic and e.level == FAILURE:
                 basic = self._diagnose(chk, on)
                 if basic is not None:
@@ -494,15 +525,17 @@ class _Session:
             args=s.args, kinds=s.input_kinds(), sizes=s.sizes, block_sizes=s.block_sizes,
             max_elements=s.max_elements,
         )  # fmt: skip
+        if s.assume is not None or s.sizes or s.integer_inputs:  # what the spec rules out
+            strategy = strategy.filter(lambda ex: example_outside(s, self.sig, ex) is None)
         cfg = settings(
             settings.default,
             max_examples=n,
             deadline=None,
-            database=None,
+            database=search.database(),
             verbosity=Verbosity.quiet,
             report_multiple_bugs=False,
             print_blob=False,
-            phases=(Phase.explicit, Phase.generate, Phase.shrink),
+            phases=(Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink),
             suppress_health_check=list(HealthCheck),
         )
         stats = {
@@ -516,13 +549,15 @@ class _Session:
             "settled": set(),  # checks with a static finding: nothing more to search for
         }
         active = list(selected)
-        for _ in range(MAX_FINDINGS_PER_CHECK * len(selected) + 1):
+        for attempt in range(MAX_FINDINGS_PER_CHECK * len(selected) + 1):
             if not active:
                 break
+            if attempt == 1:  # a replayed finding is known now: it passes, which must not
+                cfg = settings(cfg, database=None)  # erase it from the database
             state = {"target": None, "last": None, "count": 0, "t0": None, "known": {}}
             body = self._body(tuple(active), state, stats)
             try:
-                cfg(given(strategy)(body))()
+                search.seeded(cfg(given(strategy)(body)), body, s, device, dtype, self.random)()
             except InvalidArgument as e:
                 raise SpecError(f"Hypothesis cannot draw examples for this spec: {e}") from None
             except Exception as e:  # _Found after shrinking, or Hypothesis's Flaky wrappers
@@ -663,9 +698,31 @@ class _Session:
                 self.spec, d.chk.name, d.message, f.example_text, where, d.repro,
                 raises=d.key[0] == "raises",
             )  # fmt: skip
+            self._verify(f, d, where)
         except Exception as e:  # noqa: BLE001 - a reproducer problem must not hide the finding
             f.reproducer = f"# gradspec could not write a reproducer: {type(e).__name__}: {e}\n"
         self.findings[d.key] = f
+
+    def _verify(self, f: Failure, d: _Draft, where: str) -> None:
+        """Run the reproducer once; where it does not reproduce, write it again from the
+        failing example's exact values (the generic script of the check's call and
+        backward), and say so where that does not reproduce either."""
+        from gradspec.functions.reproducer import NOT_REPRODUCED, render, reproduces
+
+        if d.repro is None and d.key[0] != "raises":
+            return  # a finding about the code, not an example: nothing to run
+        f.reproduced = reproduces(f.reproducer)
+        if f.reproduced is not False:
+            return
+        if d.key[0] != "raises" and d.repro is not None:
+            plain = render(
+                self.spec, d.chk.name, d.message, f.example_text, where,
+                _raise_script(d.case, "backward", d.chk.name), raises=True,
+            )  # fmt: skip
+            if reproduces(plain):
+                f.reproducer, f.reproduced = plain, True
+                return
+        f.reproducer = NOT_REPRODUCED + f.reproducer
 
     def _outcomes(self, selected, stats, device: str, dtype: str) -> None:
         where = f"{device}/{dtype}"

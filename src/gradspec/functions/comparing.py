@@ -32,7 +32,7 @@ class CaseComparisons:
     ) -> RefResult:
         """The reference's forward (and VJP with every input requiring grad), memoised by key;
         ReferenceProblem when the reference fails."""
-        return self.answers.get(
+        r = self.answers.get(
             key,
             self.values if values is None else values,
             dtype or self.dtype,
@@ -40,6 +40,10 @@ class CaseComparisons:
             second,
             vjp,
         )
+        for note in r.notes:  # what was made of the user's vjp: reported with the reference
+            if (note, None) not in self.notes:
+                self.notes.append((note, None))
+        return r
 
     def ref_requires_grad(self, mask) -> list:
         """Which reference outputs require grad when exactly the inputs in ``mask`` do."""

@@ -6,6 +6,8 @@ from __future__ import annotations
 from gradspec.functions.calls import diff_outputs
 from gradspec.functions.examples import Example
 from gradspec.functions.oracles import merge_args
+from gradspec.functions.outcomes import NotApplicable
+from gradspec.functions.preconditions import assume_fails, shapes_outside
 from gradspec.inputs import torch_tensor as materialize
 
 
@@ -73,6 +75,14 @@ class CaseInputs:
                     t = t.clone()
                 self._leaves[id(t)] = leaf
             out.append(t)
+        if values is ex.values and not self.__dict__.get("_within"):
+            # sizes=, integer_inputs and assume= bind every check and every variant
+            why = shapes_outside(self.spec, self.sig, ex.shapes) or assume_fails(
+                self.spec, self.full_args(out)
+            )
+            if why:
+                raise NotApplicable(f"outside the spec's preconditions: {why}")
+            self._within = True
         return out
 
     def leaf(self, x):

@@ -44,9 +44,7 @@ def module_spec(module, reference, signature: str, *, name: str | None = None, *
     full = f"{left.strip()},{extra}->{right.strip()}" if extra else signature
     n_forward = sig.n_inputs + len(options.get("args") or {})
 
-    def fn(*args):
-        inputs, values = args[:n_forward], args[n_forward:]
-        return torch.func.functional_call(module, dict(zip(names, values)), tuple(inputs))
+    fn = _swapping_call(module, names, n_forward)
 
     ref = None
     if reference is not None:
@@ -64,6 +62,47 @@ def module_spec(module, reference, signature: str, *, name: str | None = None, *
     from dataclasses import replace
 
     return replace(s, module=module, parameters=names, train_steps=train_steps).validate()
+
+
+def _swapping_call(module, names, n_forward: int):
+    """``module`` as a function of its forward's inputs followed by its parameters: the drawn
+    tensors are installed in place of the parameters (as ``torch.func.functional_call`` does)
+    and stay installed after forward, so that wherever the module's parameters are used —
+    ``self.parameters()`` handed to a Function, forward re-run inside backward by activation
+    checkpointing — they are the tensors gradspec differentiates. Each output's backward node
+    re-installs its own call's tensors first (another call may have come in between);
+    ``fn.restore()`` puts the module's own parameters back (the checker calls it when done)."""
+    from torch.nn.utils._named_member_accessor import NamedMemberAccessor
+
+    accessor = NamedMemberAccessor(module)
+    state: dict = {"orig": None}
+
+    def install(values):
+        swapped, _ = accessor.swap_tensors_dict(dict(zip(names, values)), allow_missing=False)
+        if state["orig"] is None:
+            state["orig"] = swapped
+
+    def fn(*args):
+        import torch
+
+        inputs, values = args[:n_forward], args[n_forward:]
+        if not names:
+            return module(*inputs)
+        install(values)
+        out = module(*inputs)
+        for o in out if isinstance(out, tuple | list) else (out,):
+            node = getattr(o, "grad_fn", None) if isinstance(o, torch.Tensor) else None
+            if node is not None and hasattr(node, "register_prehook"):
+                node.register_prehook(lambda grads, values=tuple(values): install(values))
+        return out
+
+    def restore():
+        if state["orig"] is not None:
+            accessor.swap_tensors_dict(state["orig"], allow_missing=False)
+            state["orig"] = None
+
+    fn.restore = restore
+    return fn
 
 
 def check_module(module, reference, signature: str, *, namespace=None, **options):

@@ -56,7 +56,9 @@ def argument_names(spec) -> list[str]:
     parameters by their names."""
     n = spec.n_args
     if spec.module is not None:
-        names = _params(spec.module.forward)[: n - len(spec.parameters)]
+        n_forward = n - len(spec.parameters)
+        names = _params(spec.module.forward)[:n_forward]
+        names += [f"x{p}" for p in range(len(names), n_forward)]  # forward(*args): x0, x1, ...
         names += [p.replace(".", "_") for p in spec.parameters]
     else:
         f, ctx = _forward_of(spec.fn)

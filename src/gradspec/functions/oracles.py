@@ -13,7 +13,7 @@ by the random-direction inner-product test.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -94,6 +94,8 @@ class RefResult:
     outputs: list  # of RefOutput (None for a non-tensor output)
     grads: list | None = None  # per input: np array, or None for an omitted input
     grads2: list | None = None  # per input then per differentiable output's cotangent
+    #: what was made of the user's answers on the way (a vjp's gradient summed to size, ...)
+    notes: list = field(default_factory=list)
     #: per output, the inputs its graph reaches (with every input requiring grad); None when
     #: unknown
     reaches: list | None = None
@@ -146,7 +148,13 @@ def is_tensor(x) -> bool:
     return hasattr(x, "dtype") and hasattr(x, "shape") and hasattr(x, "requires_grad")
 
 
-def _vjp_grads(T, vjp, full, xs, outs, diff, cots, positions):
+def _floating(t) -> bool:
+    return bool(
+        getattr(t.dtype, "is_floating_point", False) or getattr(t.dtype, "is_complex", False)
+    )
+
+
+def _vjp_grads(T, vjp, full, xs, outs, diff, cots, positions, notes):
     """The user's intended gradients: ``vjp(*inputs, *grad_outputs)``, one grad_output per
     output as backward gets them (zeros for non-differentiable tensor outputs, None for
     non-tensor ones); returns one gradient per present tensor input, in order."""
@@ -169,7 +177,54 @@ def _vjp_grads(T, vjp, full, xs, outs, diff, cots, positions):
             f"vjp returned {len(got)} gradient(s) for {len(full)} argument(s) "
             f"({len(xs)} tensor input(s)); return one per input, None where there is none"
         )
-    return [g for g, x in zip(per_tensor, xs) if x is not None and x.dtype.is_floating_point]
+    out = []
+    for p, g, x in zip(positions, per_tensor, xs):
+        if x is None or not x.dtype.is_floating_point:
+            continue
+        out.append(_vjp_grad_as_engine(g, x, p, notes))
+    return out
+
+
+def _expandable(shape, to) -> bool:
+    """Whether ``shape`` broadcasts to ``to`` (torch's ``is_expandable_to``)."""
+    if len(shape) > len(to):
+        return False
+    return all(a == b or a == 1 for a, b in zip(reversed(shape), reversed(to)))
+
+
+def _vjp_grad_as_engine(g, x, position: int, notes: list):
+    """One gradient of the user's vjp, validated as torch's engine validates what a backward
+    returns (``validate_outputs``): a gradient of a shape the input broadcasts to is summed to
+    the input's shape, a floating gradient of another dtype is cast (both said in ``notes``);
+    anything else is the vjp's mistake, named with its fix."""
+    if g is None:
+        return None
+    if not is_tensor(g):
+        raise ReferenceFailed(
+            f"vjp returned a {type(g).__name__} as the gradient of argument {position}; return "
+            "a tensor of the namespace it is called with (built from its arguments), or None"
+        )
+    shape, want = tuple(g.shape), tuple(x.shape)
+    if shape != want:
+        if not _expandable(want, shape):
+            raise ReferenceFailed(
+                f"vjp returned a gradient of shape {shape} for argument {position} of shape "
+                f"{want}; return the gradient with the argument's shape"
+            )
+        notes.append(
+            f"vjp returned a gradient of shape {shape} for argument {position} of shape {want}; "
+            "summed to the argument's shape, as torch's engine does with a backward's gradient "
+            "(return it reduced: g.sum_to_size(x.shape))"
+        )
+        g = g.sum_to_size(want)
+    if g.dtype != x.dtype:
+        if not _floating(g):
+            raise ReferenceFailed(
+                f"vjp returned a {dtype_name(g.dtype)} gradient for the {dtype_name(x.dtype)} "
+                f"argument {position}; return a floating gradient of the argument's dtype"
+            )
+        g = g.to(x.dtype)
+    return g
 
 
 def _reference_result(
@@ -218,7 +273,13 @@ def _reference_result(
     except Exception as e:  # noqa: BLE001 - the reference's own problem, reported as such
         raise ReferenceFailed(f"reference forward raised {type(e).__name__}: {e}") from e
     result = RefResult(outputs=[])
-    for o in outs:
+    for k, o in enumerate(outs):
+        if isinstance(o, np.ndarray | np.generic):
+            raise ReferenceFailed(
+                f"reference returned a {type(o).__name__} as output {k}; compute it with the "
+                "namespace the reference is called with (its arguments' methods, or T.*), so "
+                "it returns a tensor"
+            )
         if not is_tensor(o):
             result.outputs.append(None)
             continue
@@ -232,12 +293,21 @@ def _reference_result(
     present = [x for x, k in zip(xs, kinds) if x is not None and k is None]
     fixed = {p for p, _ in args}
     positions = [p for p in range(len(full)) if p not in fixed]
-    diff = [(k, o) for k, o in enumerate(outs) if is_tensor(o) and o.requires_grad]
+    if vjp is not None:
+        # the user's vjp governs the backward whatever the reference's graph: a surrogate's
+        # natural reference (a step, a sign) has no grad_fn, yet every floating output of the
+        # op gets a cotangent in backward
+        diff = [(k, o) for k, o in enumerate(outs) if is_tensor(o) and _floating(o)]
+    else:
+        diff = [(k, o) for k, o in enumerate(outs) if is_tensor(o) and o.requires_grad]
     if not diff or not present:
         result.grads = [
             None if v is None or k is not None else np.zeros(np.shape(v))
             for v, k in zip(values, kinds)
         ]
+        if second is not None:  # no first-order graph: every second-order gradient is zero
+            wrt = [x for x in present] + [o for _, o in diff]
+            result.grads2 = [np.zeros(tuple(w.shape)) for w in wrt]
         return result
     try:
         cots = [
@@ -249,7 +319,7 @@ def _reference_result(
             for k, o in diff
         ]
         if vjp is not None:
-            grads = _vjp_grads(T, vjp, full, xs, outs, diff, cots, positions)
+            grads = _vjp_grads(T, vjp, full, xs, outs, diff, cots, positions, result.notes)
         else:
             grads = user_call(
                 T.autograd.grad,

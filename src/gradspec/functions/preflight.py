@@ -24,6 +24,7 @@ from gradspec.functions.case import Case, Facts
 from gradspec.functions.examples import Example
 from gradspec.functions.oracles import ReferenceFailed
 from gradspec.functions.outcomes import FnRaised, ReferenceProblem
+from gradspec.functions.preconditions import example_outside, preferred_size
 from gradspec.functions.spec import SpecError, callable_name
 
 _TORCH_ON_GRADREF = (
@@ -61,8 +62,23 @@ def _first(e: BaseException) -> str:
 
 
 def first_example(spec, dtype: str, device: str) -> Example:
+    """Every named dimension of size 3 (or the allowed size nearest to it), else the first
+    of a few other sizes the spec's preconditions (``assume=``) allow."""
     sig = spec.parsed()
-    shapes = tuple(tuple(int(d) if d.isdigit() else 3 for d in core) for core in sig.inputs)
+    first = None
+    for want in (3, 2, 4, 1, 5, 6):
+        ex = _example_sized(spec, sig, dtype, device, want)
+        first = first or ex
+        if example_outside(spec, sig, ex) is None:
+            return ex
+    return first
+
+
+def _example_sized(spec, sig, dtype: str, device: str, want: int) -> Example:
+    shapes = tuple(
+        tuple(int(d) if d.isdigit() else preferred_size(spec, d, want) for d in core)
+        for core in sig.inputs
+    )
     n = len(shapes)
     kinds = spec.input_kinds()
     return Example(
@@ -155,6 +171,7 @@ def preflight(spec, T, dtypes, devices) -> Facts:
     claim = spec.claim("modifies_inputs")
     facts = Facts(bool(claim))
     case = Case(spec, sig, ex, T, Answers(spec, T, ex.args, ex.seed), facts)
+    case._within = True  # one fixed example: what it learns survives an assume= it breaks
     if claim is None:
         facts.modifies_inputs = _detect_inplace(case)
     n_ref = None
@@ -170,6 +187,9 @@ def preflight(spec, T, dtypes, devices) -> Facts:
             if spec.vjp is not None and isinstance(err, ReferenceFailed):
                 if "vjp returned" in str(err):
                     raise SpecError(str(err)) from None
+        if n_ref is not None:  # torch judges the domain only if it runs the reference here
+            refused = case.answers.torch_refuses(case.values, dtype)
+            object.__setattr__(spec, "_torch_domain", not refused)
         if n_ref is not None and n_ref != sig.n_outputs:
             raise SpecError(
                 f"the signature {spec.signature!r} lists {sig.n_outputs} output(s) but the "

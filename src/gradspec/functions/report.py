@@ -34,6 +34,8 @@ class Failure:
     where: list = field(default_factory=list)
     also: list = field(default_factory=list)
     reproducer_path: str | None = None
+    #: whether the reproducer raised when gradspec ran it once (None: it could not tell)
+    reproduced: bool | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -233,6 +233,35 @@ print("no AssertionError: the problem did not reproduce here")
 '''
 
 
+def reproduces(text: str) -> bool | None:
+    """Run a reproducer once, as its reader would: True when it raises AssertionError (the
+    finding reproduces), False when it runs through, None when it cannot tell (the op is not
+    importable, or something else stopped it)."""
+    import contextlib
+    import io
+    import warnings
+
+    from gradspec.functions.usercode import user_call
+
+    namespace = {"__name__": "__gradspec_reproducer__"}
+    try:
+        code = compile(text, "<gradspec reproducer>", "exec")
+        with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            user_call(exec, code, namespace)
+    except AssertionError:
+        return True
+    except (Exception, SystemExit):  # noqa: BLE001 - not importable, or another problem
+        return None
+    return False
+
+
+NOT_REPRODUCED = (
+    "# gradspec ran this script once and it did not raise: the finding did not reproduce\n"
+    "# outside the checker's run (state the run built up, or a value printed inexactly).\n"
+)
+
+
 def file_name(label: str, check: str, where: str) -> str:
     raw = f"{label}_{check}_{where}".replace("/", "_")
     return re.sub(r"[^A-Za-z0-9_.-]", "_", raw) + ".py"

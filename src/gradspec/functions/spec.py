@@ -101,6 +101,9 @@ class Spec:
     timeout: float | None = None
     #: a device named in ``devices`` that is absent here is skipped, not "not run"
     where_available: bool = False
+    #: a precondition on the inputs sizes cannot say: assume(*args) -> bool, on torch tensors
+    #: (the non-tensor args at their positions); examples where it is false are not checked
+    assume: Callable | None = None
 
     @property
     def label(self) -> str:
@@ -339,6 +342,11 @@ class Spec:
             raise SpecError(f"train_steps must be an int >= 0, got {self.train_steps!r}")
         if self.train_steps and self.module is None:
             raise SpecError("train_steps= compares optimizer steps of a module: use check_module")
+        if self.assume is not None and not callable(self.assume):
+            raise SpecError(
+                "assume must be a callable assume(*args) -> bool on the inputs (e.g. "
+                f"assume=lambda x, w: x.shape[-1] % 2 == 0), got {type(self.assume).__name__}"
+            )
         return replace(self, dtypes=dtypes, devices=devices, checks=checks, args=args,
                        sizes=sizes, block_sizes=blocks)  # fmt: skip
 
@@ -563,6 +571,7 @@ def spec(
     timeout: float | None = None,
     where_available: bool = False,
     differentiable: bool | None = None,
+    assume: Callable | None = None,
 ) -> Spec:
     """Build and validate a :class:`Spec` (raises :class:`SpecError` naming any problem). These
     options are also those of :func:`gradspec.check` and :func:`gradspec.check_module`.
@@ -588,6 +597,9 @@ def spec(
     drawn sizes include 1, B-1, B, B+1 and 2B+1, within ``max_elements`` per example (examples above
     ``FULL_BATTERY_ELEMENTS`` run the value checks only). ``claims``: see :data:`CLAIMS`.
     ``name``: the label in reports. ``checks``: the checks to run (see ``gradspec list``).
+    ``assume``: a precondition on the inputs that ``sizes`` cannot say, ``assume(*args) ->
+    bool`` on torch tensors (as ``hypothesis.assume``): no check meets an example where it is
+    false (``sizes``, ``integer_inputs`` and ``assume`` bind every check, its variants too).
 
     ``timeout``: seconds each call of the user's code (forward, backward, reference) may take
     (default 60; a call past it is a finding and the check stops there). ``where_available``:
@@ -639,6 +651,7 @@ def spec(
         max_elements=max_elements,
         timeout=timeout,
         where_available=bool(where_available),
+        assume=assume,
     ).validate()
 
 

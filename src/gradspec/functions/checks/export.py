@@ -21,6 +21,7 @@ import numpy as np
 from gradspec.functions.case import Case, CheckFailure, NotApplicable
 from gradspec.functions.checks import register
 from gradspec.functions.checks.transforms import function_class
+from gradspec.functions.oracles import merge_args
 from gradspec.functions.usercode import user_call
 
 #: the ONNX opset the check exports with (the TorchScript exporter's custom-op examples use it)
@@ -183,10 +184,13 @@ def export(case: Case):
     args = case.full_args(inputs)
     fn = case.spec.fn
     names = [f"input_{k}" for k, a in enumerate(args) if isinstance(a, torch.Tensor)]
+    fixed = tuple(case.example.args)
 
     class Wrapped(torch.nn.Module):
+        # the non-tensor args are closed over: the exporter takes its inputs as graph values,
+        # and symbolic gets a Python float or int as the Function's forward does
         def forward(self, *xs):
-            return user_call(fn, *xs)
+            return user_call(fn, *merge_args(xs, fixed))
 
     kinds = torch.onnx.OperatorExportTypes
     buf = io.BytesIO()
@@ -194,7 +198,7 @@ def export(case: Case):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             # the exporter runs the user's symbolic and forward: under the time limit
-            user_call(torch.onnx.export, Wrapped(), tuple(args), buf, opset_version=OPSET,
+            user_call(torch.onnx.export, Wrapped(), tuple(inputs), buf, opset_version=OPSET,
                       operator_export_type=kinds.ONNX_ATEN_FALLBACK, input_names=names,
                       **torchscript_exporter())  # fmt: skip
     except TypeError as e:

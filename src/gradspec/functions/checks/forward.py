@@ -329,6 +329,8 @@ def no_grad(case: Case):
     with torch.no_grad():
         outs = case.call(inputs)
     for k, o in case.tensor_outputs(outs):
+        if any(o is x for x in inputs):
+            continue  # the input itself, returned unchanged: it requires grad as it did
         view_of_grad = o._is_view() and o._base is not None and o._base.requires_grad
         if o.grad_fn is not None or (o.requires_grad and not view_of_grad):
             msg = f"under no_grad output {k} requires_grad={o.requires_grad}, grad_fn={o.grad_fn}"

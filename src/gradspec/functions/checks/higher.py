@@ -6,6 +6,7 @@ import numpy as np
 import torch
 
 from gradspec.functions import gradcheck as gradcheck_shim
+from gradspec.functions.calls import _refuses_grad
 from gradspec.functions.case import (
     ADVICE,
     FAILURE,
@@ -178,7 +179,10 @@ def double_backward(case: Case):
         elif live and not any(g.requires_grad for g in live):
             detached = True
             nonzero = [g for g in live if bool((g != 0).any())]
-            if nonzero and claim is not False:
+            # a real VJP depends on grad_output; a surrogate given by vjp= may not (a constant
+            # gradient): the vjp's own second order, compared below, says which
+            surrogate = case.spec.vjp is not None and case.has_reference
+            if nonzero and claim is not False and not surrogate:
                 msg = (
                     "with create_graph=True the gradients came back detached (no grad_fn) "
                     "although they are not zero, so they depend on grad_output: double "
@@ -309,6 +313,8 @@ def _gradgradcheck(case: Case):
     try:
         user_call(gradcheck_shim.gradgradcheck, _fn64(case), xs, fast_mode=True)
     except Exception as e:
+        if _refuses_grad(e):
+            raise NotApplicable(f"backward refuses torch.autograd.grad: {e}") from None
         raise CheckFailure(
             f"gradgradcheck failed: {str(e).splitlines()[0]}", repro=_gradcheck_script(case, True)
         ) from e
@@ -336,6 +342,8 @@ def gradcheck(case: Case):
             gradcheck_shim.gradcheck, _fn64(case), xs, fast_mode=True, check_undefined_grad=True
         )
     except Exception as e:
+        if _refuses_grad(e):
+            raise NotApplicable(f"backward refuses torch.autograd.grad: {e}") from None
         raise CheckFailure(
             f"gradcheck failed: {str(e).splitlines()[0]}", repro=_gradcheck_script(case, False)
         ) from e

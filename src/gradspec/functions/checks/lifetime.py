@@ -14,7 +14,12 @@ from gradspec.functions.usercode import user_call
 def _run(case: Case):
     inputs = case.make_inputs()
     outs = case.call(inputs)
-    refs = [weakref.ref(o) for _, o in case.tensor_outputs(outs)]
+    held = module_held(case)
+    refs = [
+        weakref.ref(o)
+        for _, o in case.tensor_outputs(outs)
+        if not any(o is x for x in inputs) and id(o) not in held
+    ]  # an input returned unchanged lives as long as the caller's input; module state is kept
     view = case.node(outs, inputs)
     node = None if view is None else view.node
     node_ref = weakref.ref(node) if node is not None else None
@@ -29,6 +34,20 @@ def _run(case: Case):
                 freed = True
     del node, view, outs, cots
     return refs, node_ref, freed
+
+
+def module_held(case: Case) -> set:
+    """ids of the tensors the checked module (or a submodule) holds as attributes: state the
+    module keeps by design (the last input, output or loss, as in PyTorch's style-transfer
+    tutorial), which lives as long as the module does."""
+    import torch
+
+    module = case.spec.module
+    if not isinstance(module, torch.nn.Module):
+        return set()
+    return {
+        id(v) for m in module.modules() for v in vars(m).values() if isinstance(v, torch.Tensor)
+    }
 
 
 def _script(case: Case, message: str, collect: bool) -> Script:

@@ -8,14 +8,16 @@ from gradspec.functions.script import Script
 
 
 def defines_backward(module) -> bool:
-    """Whether the module's class (not nn.Module) defines a ``backward`` method."""
+    """Whether the module's class (not nn.Module) defines a ``backward`` method: an instance
+    method, as people write expecting autograd to call it (a staticmethod or classmethod named
+    backward is a helper the class calls itself, as surrogate-gradient Modules have)."""
     import torch
 
     for klass in type(module).__mro__:
         if klass is torch.nn.Module:
             return False
         if "backward" in vars(klass):
-            return True
+            return not isinstance(vars(klass)["backward"], staticmethod | classmethod)
     return False
 
 
