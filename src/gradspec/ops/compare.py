@@ -410,6 +410,8 @@ SPECIAL_NOT_COMPARED: dict[str, str] = {
     "bmm": _ORDER,
     "mv": _ORDER,
     "einsum.mm": _ORDER,
+    "einsum.bmm": _ORDER,
+    "einsum.inner": _ORDER,
     "einsum.ellipsis": _ORDER,
     "maximum": _TIES,
     "minimum": _TIES,
