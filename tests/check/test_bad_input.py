@@ -260,3 +260,68 @@ def test_readme_names_what_the_pytest_commands_need():
     ci = readme[readme.index("## Run it in CI") :]
     assert "pytest -p gradspec" in ci
     assert textwrap.dedent("gradspec[pytest]") in ci
+
+
+def _clamp_between(symbolic):
+    class ClampBetween(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x, lo, hi):
+            return torch.where(x > hi, hi, torch.where(x < lo, lo, x))
+
+        @staticmethod
+        def backward(ctx, g):
+            return g, None, None
+
+    ClampBetween.symbolic = staticmethod(symbolic)
+    return ClampBetween
+
+
+def _upper_then_lower(g, x, lo, hi):
+    y = g.op("Where", g.op("Greater", x, hi), hi, x)
+    return g.op("Where", g.op("Less", y, lo), lo, y)
+
+
+def test_export_matches_each_of_several_nodes_of_one_op():
+    # two Where nodes: the second (taking lo) is not the first exported Where (taking hi)
+    pytest.importorskip("onnx")
+    F = _clamp_between(_upper_then_lower)
+    r = gradspec.check(F.apply, lambda x, lo, hi: x * 1.0, "(),(),()->()", broadcast=True,
+                       checks=["export"], max_examples=3, dtypes=["float32"],
+                       bounds=[(-0.5, 0.5), (-1.0, -0.9), (0.9, 1.0)])  # fmt: skip
+    assert r.ok, r
+
+
+def test_export_catches_a_where_given_the_wrong_bound():
+    pytest.importorskip("onnx")
+
+    def swapped(g, x, lo, hi):
+        y = g.op("Where", g.op("Greater", x, hi), lo, x)  # the upper bound replaced by lo
+        return g.op("Where", g.op("Less", y, lo), lo, y)
+
+    F = _clamp_between(swapped)
+    r = gradspec.check(F.apply, lambda x, lo, hi: x * 1.0, "(),(),()->()", broadcast=True,
+                       checks=["export"], max_examples=3, dtypes=["float32"],
+                       bounds=[(2.0, 3.0), (-1.0, -0.9), (0.9, 1.0)])  # fmt: skip
+    assert not r.ok
+
+
+def test_export_compares_a_tensor_attribute_by_value():
+    # Constant's value_t reaches the graph as a TensorProto: the same number is the same value
+    pytest.importorskip("onnx")
+
+    class AddThree(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x + 3
+
+        @staticmethod
+        def backward(ctx, g):
+            return g
+
+        @staticmethod
+        def symbolic(g, x):
+            return g.op("Add", x, g.op("Constant", value_t=torch.tensor(3.0)))
+
+    r = gradspec.check(AddThree.apply, lambda x: x + 3, "(n)->(n)", checks=["export"],
+                       max_examples=3, dtypes=["float32"])  # fmt: skip
+    assert r.ok, r

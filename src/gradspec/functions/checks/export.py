@@ -129,6 +129,10 @@ def _attribute_value(a):
     import onnx.helper
 
     v = onnx.helper.get_attribute_value(a)
+    if isinstance(v, onnx.TensorProto):
+        import onnx.numpy_helper
+
+        return onnx.numpy_helper.to_array(v)
     if isinstance(v, bytes):
         return v.decode()
     if isinstance(v, list):
@@ -145,6 +149,9 @@ def _same_attribute(given, exported) -> bool:
         )
     if isinstance(given, bool | int | float) and isinstance(exported, int | float):
         return bool(np.isclose(float(given), float(exported), rtol=1e-6, atol=0))
+    if isinstance(exported, np.ndarray):  # a tensor attribute (Constant's value_t)
+        given = np.asarray(given.detach().cpu().numpy() if hasattr(given, "detach") else given)
+        return given.shape == exported.shape and bool(np.allclose(given, exported, equal_nan=True))
     return given == exported
 
 
@@ -244,26 +251,36 @@ def _check_nodes(cls, ops, nodes, names) -> None:
                 "symbolic return it?)",
                 key=("export-missing",),
             )
-        node = same[0]
-        for k, pos in enumerate(positions):
-            want = f"input_{pos}"
-            if pos is None or want not in names:
-                continue  # not an argument as given (a value symbolic computed), or a constant
-            if k >= len(node.input) or node.input[k] != want:
-                got = node.input[k] if k < len(node.input) else "nothing"
-                raise CheckFailure(
-                    f"{cls.__name__}.symbolic gives {op} argument {pos} as its input {k}, but "
-                    f"the exported node takes {got} there: {_describe(nodes)}",
-                    key=("export-inputs", op),
-                )
-        got_attrs = {a.name: _attribute_value(a) for a in node.attribute}
-        for attr, value in attrs.items():
-            if attr not in got_attrs or not _same_attribute(value, got_attrs[attr]):
-                raise CheckFailure(
-                    f"{cls.__name__}.symbolic gives {op} the attribute {attr}={value!r}, but the "
-                    f"exported node has {got_attrs or 'no attributes'}",
-                    key=("export-attributes", op),
-                )
+        # the graph may hold several nodes of this op (two Where, say): symbolic's node is
+        # any one of them with its inputs and attributes; the first is described otherwise
+        problems = [_node_problem(cls, op, positions, attrs, node, nodes, names) for node in same]
+        if all(problems):
+            raise problems[0]
+
+
+def _node_problem(cls, op, positions, attrs, node, nodes, names) -> CheckFailure | None:
+    """Why exported ``node`` is not the node ``symbolic`` emitted (its inputs by argument
+    position, its attributes), or None where it is."""
+    for k, pos in enumerate(positions):
+        want = f"input_{pos}"
+        if pos is None or want not in names:
+            continue  # not an argument as given (a value symbolic computed), or a constant
+        if k >= len(node.input) or node.input[k] != want:
+            got = node.input[k] if k < len(node.input) else "nothing"
+            return CheckFailure(
+                f"{cls.__name__}.symbolic gives {op} argument {pos} as its input {k}, but "
+                f"the exported node takes {got} there: {_describe(nodes)}",
+                key=("export-inputs", op),
+            )
+    got_attrs = {a.name: _attribute_value(a) for a in node.attribute}
+    for attr, value in attrs.items():
+        if attr not in got_attrs or not _same_attribute(value, got_attrs[attr]):
+            return CheckFailure(
+                f"{cls.__name__}.symbolic gives {op} the attribute {attr}={value!r}, but the "
+                f"exported node has {got_attrs or 'no attributes'}",
+                key=("export-attributes", op),
+            )
+    return None
 
 
 def _run_graph(case: Case, cls, model, nodes, names, inputs, args) -> str:
