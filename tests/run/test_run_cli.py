@@ -190,3 +190,24 @@ def test_no_progress_under_ci(capsys, monkeypatch):
     rc, out, err = run_cli(capsys, "--profile", "ci", "-k", SMALL_K, "--workers", "1")
     assert rc in (0, 1) and SMALL in out
     assert SMALL not in err
+
+
+def test_run_draws_the_same_examples_by_default(monkeypatch):
+    """``gradspec run`` is derandomized unless asked: the ci profile by default, dev (a new seed
+    each run) for --random or --seed, and whatever an environment variable names."""
+    import argparse
+
+    from gradspec.cli.run import _profile
+
+    monkeypatch.delenv("GRADSPEC_PROFILE", raising=False)
+    monkeypatch.delenv("HYPOTHESIS_PROFILE", raising=False)
+
+    def ns(**k):
+        return argparse.Namespace(**{"profile": None, "random": False, "seed": None, **k})
+
+    assert _profile(ns()) == "ci"
+    assert _profile(ns(random=True)) == "dev"
+    assert _profile(ns(seed=3)) == "dev"
+    assert _profile(ns(profile="thorough")) == "thorough"
+    monkeypatch.setenv("GRADSPEC_PROFILE", "dev")
+    assert _profile(ns()) is None  # the environment's choice stands

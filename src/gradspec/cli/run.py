@@ -17,7 +17,16 @@ def register(subparsers) -> None:
         "device, under the active Hypothesis profile. Prints a table per area, then each "
         "failure with its shrunk example and a reproducer.",
     )
-    p.add_argument("--profile", help="Hypothesis profile: dev, ci or thorough")
+    p.add_argument(
+        "--profile",
+        help="Hypothesis profile: dev, ci or thorough (default: ci, the same examples every run, "
+        "unless GRADSPEC_PROFILE or HYPOTHESIS_PROFILE names one)",
+    )
+    p.add_argument(
+        "--random",
+        action="store_true",
+        help="search afresh: the dev profile, with a new seed each run (or --seed)",
+    )
     p.add_argument("--max-examples", type=int, metavar="N", help="examples per behaviour")
     p.add_argument(
         "--device",
@@ -97,7 +106,7 @@ def _run(args) -> int:
     except expectations.ExpectationsError as e:
         raise runner.UsageError(f"expectations: {e}") from None
     options = runner.make_options(
-        profile=args.profile,
+        profile=_profile(args),
         devices=args.devices,
         max_examples=args.max_examples,
         seed=args.seed,
@@ -139,3 +148,15 @@ def _run(args) -> int:
         with open(args.junit, "w") as fh:
             fh.write(run_output.junit(report))
     return 0 if report.ok else 1
+
+
+def _profile(args) -> str | None:
+    """The run's profile: as asked; ``dev`` for ``--random``; else, where no environment
+    variable names one, ``ci``: the same verdicts every run (a search afresh is ``--random``)."""
+    if args.profile is not None:
+        return args.profile
+    if args.random or args.seed is not None:
+        return "dev"
+    if os.environ.get("GRADSPEC_PROFILE") or os.environ.get("HYPOTHESIS_PROFILE"):
+        return None
+    return "ci"
