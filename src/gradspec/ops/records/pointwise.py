@@ -1,0 +1,301 @@
+"""The op table's records: elementwise ops (unary, binary, ternary)."""
+
+from __future__ import annotations
+
+from hypothesis import strategies as st
+
+from gradspec.inputs import WIDE_FLOAT_DTYPES
+from gradspec.inputs import shapes as input_shapes
+from gradspec.ops.opinfo import (
+    broadcast_shapes,
+    functional,
+    index_aux,
+    numel_of_first,
+    unary_shapes,
+)
+from gradspec.ops.records._build import FLOAT_AND_COMPLEX, binary, op, unary
+
+# ------------------------------------------------------------------------------ elementwise unary
+
+unary("neg", lambda T, x: T.neg(x), "NegBackward0", dtypes=FLOAT_AND_COMPLEX)
+unary("neg.operator", lambda T, x: -x, "NegBackward0", dtypes=FLOAT_AND_COMPLEX)
+unary(
+    "abs",
+    lambda T, x: x.abs(),
+    "AbsBackward0",
+    away=(0.0,),
+    dtypes=FLOAT_AND_COMPLEX,
+    real_output=True,
+    conventions=("abs.zero", "abs.nan"),
+)
+unary(
+    "sign",
+    lambda T, x: x.sign(),
+    "SignBackward0",
+    away=(0.0,),
+    conventions=("sign.everywhere",),
+    double_backward=False,
+)
+unary("exp", lambda T, x: x.exp(), "ExpBackward0", dtypes=FLOAT_AND_COMPLEX)
+unary("exp2", lambda T, x: T.exp2(x), "Exp2Backward0")
+unary("expm1", lambda T, x: x.expm1(), "Expm1Backward0")
+unary("log", lambda T, x: x.log(), "LogBackward0", bounds=((0.2, 3.0),), dtypes=FLOAT_AND_COMPLEX)
+unary("log2", lambda T, x: x.log2(), "Log2Backward0", bounds=((0.2, 3.0),))
+unary("log10", lambda T, x: T.log10(x), "Log10Backward0", bounds=((0.2, 3.0),))
+unary("log1p", lambda T, x: x.log1p(), "Log1PBackward0", bounds=((-0.7, 3.0),))
+unary(
+    "sqrt",
+    lambda T, x: x.sqrt(),
+    "SqrtBackward0",
+    bounds=((0.2, 3.0),),
+    dtypes=FLOAT_AND_COMPLEX,
+    conventions=("sqrt.zero",),
+)
+unary("rsqrt", lambda T, x: x.rsqrt(), "RsqrtBackward0", bounds=((0.3, 3.0),))
+unary(
+    "reciprocal",
+    lambda T, x: x.reciprocal(),
+    "ReciprocalBackward0",
+    away=(0.0,),
+    margin=0.4,
+    dtypes=FLOAT_AND_COMPLEX,
+)
+unary("square", lambda T, x: x.square(), "PowBackward0")
+unary("sin", lambda T, x: x.sin(), "SinBackward0", dtypes=FLOAT_AND_COMPLEX)
+unary("cos", lambda T, x: T.cos(x), "CosBackward0", dtypes=FLOAT_AND_COMPLEX)
+unary("tan", lambda T, x: x.tan(), "TanBackward0", bounds=((-1.2, 1.2),))
+unary("asin", lambda T, x: x.asin(), "AsinBackward0", bounds=((-0.8, 0.8),))
+unary("acos", lambda T, x: x.acos(), "AcosBackward0", bounds=((-0.8, 0.8),))
+unary("atan", lambda T, x: x.atan(), "AtanBackward0")
+unary("sinh", lambda T, x: x.sinh(), "SinhBackward0")
+unary("cosh", lambda T, x: x.cosh(), "CoshBackward0")
+unary("tanh", lambda T, x: x.tanh(), "TanhBackward0", dtypes=FLOAT_AND_COMPLEX)
+unary("sigmoid", lambda T, x: x.sigmoid(), "SigmoidBackward0", dtypes=FLOAT_AND_COMPLEX)
+unary("erf", lambda T, x: x.erf(), "ErfBackward0")
+unary("erfc", lambda T, x: x.erfc(), "ErfcBackward0")
+op("triu", lambda T, x: x.triu(), unary_shapes(min_dims=2), node="TriuBackward0")
+op("triu.diagonal", lambda T, x: T.triu(x, 1), unary_shapes(min_dims=2), node="TriuBackward0")
+op("tril", lambda T, x: x.tril(), unary_shapes(min_dims=2), node="TrilBackward0")
+op("tril.diagonal", lambda T, x: T.tril(x, -1), unary_shapes(min_dims=2), node="TrilBackward0")
+unary("asinh", lambda T, x: x.asinh(), "AsinhBackward0")
+unary("acosh", lambda T, x: x.acosh(), "AcoshBackward0", bounds=((1.2, 3.0),))
+unary("atanh", lambda T, x: x.atanh(), "AtanhBackward0", bounds=((-0.8, 0.8),))
+unary("deg2rad", lambda T, x: x.deg2rad(), "Deg2RadBackward0")
+unary("rad2deg", lambda T, x: x.rad2deg(), "Rad2DegBackward0")
+unary(
+    "floor",
+    lambda T, x: x.floor(),
+    "FloorBackward0",
+    away=(-2, -1, 0.0, 1, 2),
+    double_backward=False,
+)
+unary(
+    "ceil", lambda T, x: x.ceil(), "CeilBackward0", away=(-2, -1, 0.0, 1, 2), double_backward=False
+)
+unary(
+    "round",
+    lambda T, x: x.round(),
+    "RoundBackward0",
+    away=(-1.5, -0.5, 0.5, 1.5),
+    double_backward=False,
+)
+unary(
+    "round.decimals",
+    lambda T, x: T.round(x, decimals=1),
+    "RoundBackward1",
+    dtypes=WIDE_FLOAT_DTYPES,
+    double_backward=False,
+    margin=0.0,
+)
+unary("trunc", lambda T, x: x.trunc(), "TruncBackward0", away=(-1, 0.0, 1), double_backward=False)
+unary("frac", lambda T, x: x.frac(), "FracBackward0", away=(-1, 0.0, 1))
+unary(
+    "relu",
+    lambda T, x: x.relu(),
+    "ReluBackward0",
+    away=(0.0,),
+    conventions=("relu.zero", "relu.nan"),
+)
+unary("nn.functional.relu", lambda T, x: functional(T).relu(x), "ReluBackward0", away=(0.0,))
+unary(
+    "nn.functional.leaky_relu",
+    lambda T, x: functional(T).leaky_relu(x, 0.2),
+    "LeakyReluBackward0",
+    away=(0.0,),
+    conventions=("leaky_relu.zero",),
+)
+unary(
+    "nn.functional.elu",
+    lambda T, x: functional(T).elu(x, alpha=1.5),
+    "EluBackward0",
+    away=(0.0,),
+    conventions=("elu.zero", "elu.nan"),
+)
+unary("nn.functional.gelu", lambda T, x: functional(T).gelu(x), "GeluBackward0")
+unary(
+    "nn.functional.gelu.tanh",
+    lambda T, x: functional(T).gelu(x, approximate="tanh"),
+    "GeluBackward0",
+)
+unary("nn.functional.silu", lambda T, x: functional(T).silu(x), "SiluBackward0")
+unary("nn.functional.softplus", lambda T, x: functional(T).softplus(x), "SoftplusBackward0")
+unary(
+    "nn.functional.softplus.beta",
+    lambda T, x: functional(T).softplus(x, beta=2.0, threshold=1.5),
+    "SoftplusBackward0",
+    away=(0.75,),
+)
+unary("nn.functional.logsigmoid", lambda T, x: functional(T).logsigmoid(x), "LogSigmoidBackward0")
+unary("nn.functional.sigmoid", lambda T, x: functional(T).sigmoid(x), "SigmoidBackward0")
+unary("nn.functional.tanh", lambda T, x: functional(T).tanh(x), "TanhBackward0")
+unary("pow.scalar", lambda T, x: x**3, "PowBackward0", dtypes=FLOAT_AND_COMPLEX)
+unary("pow.fractional", lambda T, x: x.pow(2.5), "PowBackward0", bounds=((0.2, 2.0),))
+unary("pow.negative", lambda T, x: x**-1.5, "PowBackward0", bounds=((0.3, 2.0),))
+unary("pow.scalar-base", lambda T, x: 2.0**x, "PowBackward2")
+unary(
+    "clamp",
+    lambda T, x: x.clamp(-0.5, 1.0),
+    "ClampBackward1",
+    away=(-0.5, 1.0),
+    conventions=("clamp.bounds",),
+)
+unary("clamp.min", lambda T, x: T.clamp(x, min=0.3), "ClampBackward1", away=(0.3,))
+unary("clamp.max", lambda T, x: x.clamp(max=0.3), "ClampBackward1", away=(0.3,))
+unary(
+    "clamp_min",
+    lambda T, x: x.clamp_min(0.3),
+    "ClampMinBackward0",
+    away=(0.3,),
+    note="torch's ClampMinBackward0 node",
+    conventions=("clamp_min.bound",),
+)
+unary("mul.scalar", lambda T, x: x * 2.5, "MulBackward0", dtypes=FLOAT_AND_COMPLEX)
+unary("div.scalar", lambda T, x: x / 2.5, "DivBackward0", dtypes=FLOAT_AND_COMPLEX)
+unary("rdiv.scalar", lambda T, x: 2.0 / x, "MulBackward0", away=(0.0,), margin=0.4)
+unary("rsub.scalar", lambda T, x: 1.5 - x, "RsubBackward1", dtypes=FLOAT_AND_COMPLEX)
+unary("add.scalar", lambda T, x: x + 1.5, "AddBackward0", dtypes=FLOAT_AND_COMPLEX)
+unary(
+    "conj",
+    lambda T, x: x.conj() * 1.0,
+    "MulBackward0",
+    dtypes=("complex128", "complex64"),
+    note="conj is lazy in torch; multiplying materialises it in both",
+)
+unary(
+    "real",
+    lambda T, x: x.real * 1.0,
+    "MulBackward0",
+    dtypes=("complex128", "complex64"),
+    real_output=True,
+)
+unary(
+    "imag",
+    lambda T, x: x.imag * 1.0,
+    "MulBackward0",
+    dtypes=("complex128", "complex64"),
+    real_output=True,
+)
+op(
+    "abs-squared.complex",
+    lambda T, x: (x.abs() ** 2).sum(),
+    unary_shapes(min_side=1),
+    node="SumBackward0",
+    dtypes=("complex128", "complex64"),
+    real_output=True,
+    reduction=numel_of_first,
+    note="grad of |z|^2 is 2z (conjugate Wirtinger convention)",
+)
+
+# ---------------------------------------------------------------------- elementwise binary/ternary
+
+binary("add", lambda T, a, b: a + b, "AddBackward0", dtypes=FLOAT_AND_COMPLEX)
+binary(
+    "add.alpha", lambda T, a, b: T.add(a, b, alpha=2.5), "AddBackward0", dtypes=FLOAT_AND_COMPLEX
+)
+binary("sub", lambda T, a, b: a - b, "SubBackward0", dtypes=FLOAT_AND_COMPLEX)
+binary("sub.alpha", lambda T, a, b: a.sub(b, alpha=0.5), "SubBackward0")
+binary("mul", lambda T, a, b: a * b, "MulBackward0", dtypes=FLOAT_AND_COMPLEX)
+binary(
+    "div",
+    lambda T, a, b: a / b,
+    "DivBackward0",
+    away=((), (0.0,)),
+    margin=0.5,
+    dtypes=FLOAT_AND_COMPLEX,
+)
+binary(
+    "div.floor",
+    lambda T, a, b: T.div(a, b, rounding_mode="floor"),
+    "DivBackward2",
+    bounds=((-2.0, 2.0), (0.5, 2.0)),
+    dtypes=WIDE_FLOAT_DTYPES,
+    double_backward=False,
+    note="piecewise constant: zero gradient",
+)
+binary(
+    "div.trunc",
+    lambda T, a, b: a.div(b, rounding_mode="trunc"),
+    "DivBackward2",
+    bounds=((-2.0, 2.0), (0.5, 2.0)),
+    dtypes=WIDE_FLOAT_DTYPES,
+    double_backward=False,
+)
+binary(
+    "pow",
+    lambda T, a, b: a**b,
+    "PowBackward1",
+    bounds=((0.3, 2.0), (-2.0, 2.0)),
+    conventions=("pow.zero-zero",),
+)
+binary("maximum", lambda T, a, b: T.maximum(a, b), "MaximumBackward0", conventions=("maximum.tie",))
+binary("minimum", lambda T, a, b: a.minimum(b), "MinimumBackward0", conventions=("minimum.tie",))
+binary("max.binary", lambda T, a, b: T.max(a, b), "MaximumBackward0")
+binary(
+    "atan2",
+    lambda T, a, b: T.atan2(a, b),
+    "Atan2Backward0",
+    away=(0.0,),
+    margin=0.3,
+    conventions=("atan2.origin",),
+)
+binary("hypot", lambda T, a, b: T.hypot(a, b), "HypotBackward0", away=(0.0,), margin=0.3)
+binary("lerp.scalar", lambda T, a, b: T.lerp(a, b, 0.3), "LerpBackward0")
+op("lerp.tensor", lambda T, a, b, w: a.lerp(b, w), broadcast_shapes(3), node="LerpBackward1")
+op(
+    "where",
+    lambda T, a, b, **k: T.where(k["mask"], a, b),
+    broadcast_shapes(2),
+    node="WhereBackward0",
+    aux=index_aux("mask"),
+    dtypes=FLOAT_AND_COMPLEX,
+    note="the mask has the first input's shape",
+)
+op(
+    "clamp.tensor",
+    lambda T, x, lo, hi: x.clamp(lo, lo + hi.abs() + 0.2),
+    broadcast_shapes(3),
+    node="ClampBackward0",
+    dtypes=WIDE_FLOAT_DTYPES,
+    conventions=("clamp.tensor-bounds",),
+)
+op(
+    "masked_fill",
+    lambda T, x, **k: x.masked_fill(k["mask"], 0.5),
+    unary_shapes(),
+    node="MaskedFillBackward0",
+    aux=index_aux("mask"),
+)
+op(
+    "masked_fill.tensor-value",
+    lambda T, x, v, **k: x.masked_fill(k["mask"], v),
+    st.tuples(input_shapes(), st.just(())),
+    node="MaskedFillBackward1",
+    aux=index_aux("mask"),
+    dtypes=WIDE_FLOAT_DTYPES,
+)
+binary(
+    "mul.complex-real",
+    lambda T, a, b: a * b.real,
+    "MulBackward0",
+    dtypes=("complex128", "complex64"),
+)
