@@ -8,10 +8,21 @@ def register(subparsers) -> None:
         "list", help="list checks, their behaviour ids, and the behaviour catalogue"
     )
     p.add_argument("--checks-only", action="store_true", help="omit the catalogue")
+    p.add_argument(
+        "--coverage",
+        action="store_true",
+        help="only the op table's coverage of torch's derivatives.yaml (per area, and the "
+        "in-scope ops not covered yet)",
+    )
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
+    if getattr(args, "coverage", False):
+        from gradspec.ops.coverage import coverage
+
+        print(coverage().report())
+        return 0
     from gradspec.functions.checks import CHECKS
 
     print("Function checks (gradspec check):")
