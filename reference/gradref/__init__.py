@@ -88,7 +88,7 @@ for _name, _entry in _OPS.items():
     globals().setdefault(_name, _entry.fn)
 del _name, _entry
 
-from . import autograd, func, nn  # noqa: E402
+from . import autograd, func, linalg, nn  # noqa: E402
 
 __version__ = "0.1.0"
 

@@ -21,9 +21,27 @@ from __future__ import annotations
 
 #: node name -> "field: kind, ..." in torch's declaration order (outputs such as ``result`` last)
 FIELDS: dict[str, str] = {
+    "AddbmmBackward0": (
+        "alpha: Scalar, batch1: Tensor, batch1_sym_argsize_0: int, batch1_sym_argsize_1: int, "
+        "batch2: Tensor, batch2_sym_argsize_2: int, beta: Scalar"
+    ),
+    "AddmvBackward0": "alpha: Scalar, beta: Scalar, mat: Tensor, vec: Tensor",
+    "AddrBackward0": "alpha: Scalar, beta: Scalar, vec1: Tensor, vec2: Tensor",
+    "BaddbmmBackward0": "alpha: Scalar, batch1: Tensor, batch2: Tensor, beta: Scalar",
+    "CholeskyInverseBackward0": "self: Tensor, upper: bool, result: Tensor",
+    "CholeskySolveBackward0": "input2: Tensor, self: Tensor, upper: bool, result: Tensor",
     "CummaxBackward0": "dim: int, self: Tensor, indices: Tensor",
     "CumminBackward0": "dim: int, self: Tensor, indices: Tensor",
     "KthvalueBackward0": "dim: int, keepdim: bool, self_sym_sizes: int[], indices: Tensor",
+    "LinalgCholeskyExBackward0": "upper: bool, L: Tensor",
+    "LinalgCrossBackward0": "dim: int, other: Tensor, self: Tensor",
+    "LinalgDetBackward0": "A: Tensor, LU: Tensor, pivots: Tensor, result: Tensor",
+    "LinalgInvExBackward0": "inverse: Tensor",
+    "LinalgSlogdetBackward0": "A: Tensor, LU: Tensor, pivots: Tensor, sign: Tensor",
+    "LinalgSolveExBackward0": "A: Tensor, left: bool, LU: Tensor, pivots: Tensor, result: Tensor",
+    "LinalgSolveTriangularBackward0": (
+        "left: bool, self: Tensor, unitriangular: bool, upper: bool, result: Tensor"
+    ),
     "MaskedSelectBackward0": "mask: Tensor, self: Tensor",
     "MedianBackward0": "self: Tensor, result: Tensor",
     "MedianBackward1": "dim: int, keepdim: bool, self_sym_sizes: int[], indices: Tensor",
@@ -186,7 +204,12 @@ FIELDS: dict[str, str] = {
     "TanBackward0": "result: Tensor",
     "TanhBackward0": "result: Tensor",
     "ToCopyBackward0": "",
+    "TraceBackward0": "self_sym_sizes: int[]",
     "TransposeBackward0": "dim0: int, dim1: int",
+    "TriangularSolveBackward0": (
+        "A: Tensor, self: Tensor, transpose: bool, unitriangular: bool, upper: bool, "
+        "solution: Tensor"
+    ),
     "TriuBackward0": "diagonal: int",
     "TrilBackward0": "diagonal: int",
     "TruncBackward0": "",
@@ -194,6 +217,7 @@ FIELDS: dict[str, str] = {
     "UnsafeViewBackward0": "self_sym_sizes: int[]",
     "UnsqueezeBackward0": "dim: int",
     "VarBackward0": "correction: Scalar?, dim: int[]?, keepdim: bool, self: Tensor",
+    "VdotBackward0": "other: Tensor, self: Tensor",
     "ViewBackward0": "self_sym_sizes: int[]",
     "WhereBackward0": "condition: Tensor",
     "ZeroBackward0": "",
