@@ -79,6 +79,27 @@ CASES: dict[str, Callable] = {
     "gather-index-rank": lambda T: T.gather(T.ones(2, 3), 1, T.tensor([0, 1])),
     "repeat-too-few": lambda T: T.ones(2, 3).repeat(2),
     "chunk-zero": lambda T: T.ones(3).chunk(0),
+    "addmv-shapes": lambda T: T.addmv(T.ones(3), T.ones(3, 4), T.ones(5)),
+    "addmv-not-matrix": lambda T: T.addmv(T.ones(3), T.ones(3, 4, 1), T.ones(4)),
+    "addr-not-vector": lambda T: T.addr(T.ones(3, 4), T.ones(3, 1), T.ones(4)),
+    "baddbmm-shapes": lambda T: T.baddbmm(T.ones(2, 3, 4), T.ones(2, 3, 5), T.ones(2, 4, 4)),
+    "addbmm-shapes": lambda T: T.addbmm(T.ones(3, 4), T.ones(2, 3, 5), T.ones(2, 4, 4)),
+    "vdot-sizes": lambda T: T.vdot(T.ones(3), T.ones(4)),
+    "trace-not-matrix": lambda T: T.trace(T.ones(3)),
+    "cross-length": lambda T: T.linalg.cross(T.ones(4), T.ones(4)),
+    "det-not-square": lambda T: T.linalg.det(T.ones(2, 3)),
+    "det-1d": lambda T: T.linalg.det(T.ones(3)),
+    "det-half": lambda T: T.linalg.det(T.ones(3, 3, dtype=T.float16)),
+    "slogdet-not-square": lambda T: T.linalg.slogdet(T.ones(2, 3)),
+    "inv-not-square": lambda T: T.linalg.inv(T.ones(2, 3)),
+    "inv-singular": lambda T: T.linalg.inv(T.zeros(3, 3)),
+    "cholesky-not-square": lambda T: T.linalg.cholesky(T.ones(2, 3)),
+    "cholesky-not-positive-definite": lambda T: T.linalg.cholesky(-T.eye(3)),
+    "cholesky-solve-shapes": lambda T: T.cholesky_solve(T.ones(3, 2), T.eye(2)),
+    "cholesky-inverse-not-square": lambda T: T.cholesky_inverse(T.ones(2, 3)),
+    "solve-triangular-shapes": lambda T: T.linalg.solve_triangular(
+        T.eye(3), T.ones(2, 3), upper=True
+    ),
 }
 
 
