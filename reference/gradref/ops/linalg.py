@@ -987,11 +987,12 @@ def linalg_solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:
         )
 
     def fwd(a, b):
-        if vector:
-            return np.linalg.solve(a, b[..., None])[..., 0]
+        # batches broadcast explicitly: NumPy releases differ on when a 2-D b is a matrix
+        b = b[..., None] if vector else b
         batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
         a = np.broadcast_to(a, batch + a.shape[-2:])
-        return np.linalg.solve(a, np.broadcast_to(b, batch + b.shape[-2:]))
+        x = np.linalg.solve(a, np.broadcast_to(b, batch + b.shape[-2:]))
+        return x[..., 0] if vector else x
 
     y = compute(fwd, [A, B], A.dtype, A.dtype, common_device(A, B), contiguous=True)
     lu, piv = _lu_tensors(A)
