@@ -95,6 +95,27 @@ def arrays(args, cdt: np.dtype, common=None):
     return out
 
 
+def opmath_scalar(b: Tensor, dtype):
+    """The second operand of a product or a true division as torch's CPU kernels take it: a
+    0-dim operand next to a float16 or bfloat16 result is read unrounded, at float32 (the
+    kernels' ``original_scalar_value<opmath_t>``), so ``half_tensor * 0.4005`` multiplies by
+    0.4005 in float32, not by 0.4006 (0.4005 in float16); other operands are returned as they
+    are (and rounded to the common dtype by :func:`arrays`, as for ``+`` and ``-``)."""
+    if dtype not in (_dtypes.float16, _dtypes.bfloat16) or b.dim() != 0:
+        return b
+    if b.dtype.category < 2 and not getattr(b, "_wrapped_number", False):
+        return b
+    return np.asarray(b._data).astype(np.float32)
+
+
+def in_opmath(fn: Callable, b) -> Callable:
+    """``fn`` computed in float32 when ``b`` came from :func:`opmath_scalar` (as torch's
+    reduced-precision kernels compute, rounding to the result dtype after), else ``fn``."""
+    if not isinstance(b, np.ndarray):
+        return fn
+    return lambda x, y: fn(x.astype(np.float32), y.astype(np.float32))
+
+
 def finish(result, dtype, device, layout=None) -> Tensor:
     """Wrap a computed NumPy result as a fresh tensor of ``dtype`` (rounded once), laid out as
     ``layout`` (dimensions from slowest to fastest moving) when given, else as NumPy did."""

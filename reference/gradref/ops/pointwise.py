@@ -12,7 +12,7 @@ import numpy as np
 
 from .. import _dtypes
 from .._factories import zeros_like
-from .._ops import common_device, compute, is_scalar, record, wrap
+from .._ops import common_device, compute, in_opmath, is_scalar, opmath_scalar, record, wrap
 from .._ops import retype as _retype
 from .._tensor import Tensor
 from ._table import register
@@ -236,7 +236,8 @@ def rsub(input, other, *, alpha=1):
 def mul(input, other):
     """input * other; MulBackward0."""
     a, b, dt, dev = binary_args(input, other)
-    y = compute(np.multiply, [a, b], dt, dt, dev)
+    b_op = opmath_scalar(b, dt)
+    y = compute(in_opmath(np.multiply, b_op), [a, b_op], dt, dt, dev)
     record(
         "MulBackward0",
         [a, b],
@@ -259,7 +260,8 @@ def div(input, other, *, rounding_mode=None):
     a, b, dt, dev = binary_args(input, other)
     if rounding_mode is None:
         rdt = _float_result(dt)
-        y = compute(np.divide, [a, b], rdt, rdt, dev)
+        b_op = opmath_scalar(b, rdt)
+        y = compute(in_opmath(np.divide, b_op), [a, b_op], rdt, rdt, dev)
         record(
             "DivBackward0",
             [a, b],
