@@ -239,8 +239,10 @@ def saved_fields(T, x, dtype, op, a):
 
 @scenario(
     "graph.node-classes",
+    # x in [-4, -2]: up to four exps, doublings and sums in a row stay well conditioned there
+    # (in [-4, 4] exp(2 exp(x)) turns torch's 1-ulp float32 exp into 60 ulps: a flaky verdict)
     draws=dict(
-        x=arrays((3,)),
+        x=arrays((3,), bound=1.0).map(lambda a: a - 3.0),
         dtype=float_dtypes(low_precision=False),
         ops=st.lists(
             st.sampled_from(["exp", "mul", "sum", "custom", "setitem", "view"]), max_size=4
