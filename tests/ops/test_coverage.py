@@ -139,3 +139,15 @@ def test_a_malformed_scope_file_is_refused(tmp_path):
     bad.write_text(text.replace("[in_scope]\n", "[in_scope]\nextra_area = []\n"))
     with pytest.raises(ScopeError, match="must have the areas"):
         load_scope(bad)
+
+
+def test_gradspec_list_coverage_prints_the_count_and_the_missing_ops(capsys):
+    from gradspec.cli import main
+
+    assert main(["list", "--coverage"]) == 0
+    out = capsys.readouterr().out
+    cov = coverage()
+    assert cov.summary() in out
+    missing = [op for area in AREAS for op in cov.area(area)[2]]
+    assert all(f" {op}" in out for op in missing)
+    assert "Function checks" not in out  # only the coverage
