@@ -202,18 +202,12 @@ def examples(
     ``block_sizes``, core dimensions are sized by :func:`sized_shapes` instead."""
     n = signature.n_inputs
     if sizes or block_sizes:
-        shapes = draw(sized_shapes(signature, sizes or {}, block_sizes, max_elements,
-                                   max_side, allow_empty, broadcast))  # fmt: skip
+        how = (signature, sizes or {}, block_sizes, max_elements, max_side, allow_empty, broadcast)
+        shapes = draw(_reused(("sized", *map(_hashable, how)), sized_shapes, *how))
     else:
         min_side = draw(st.sampled_from((1, 0))) if allow_empty else 1
-        shapes = draw(
-            mutually_broadcastable_shapes(
-                signature=signature.hypothesis_signature(),
-                min_side=min_side,
-                max_side=max_side,
-                max_dims=3 if broadcast else 0,
-            )
-        ).input_shapes
+        how = (signature.hypothesis_signature(), min_side, max_side, 3 if broadcast else 0)
+        shapes = draw(_reused(("broadcast", *how), _broadcast_shapes, *how)).input_shapes
     present = tuple((not draw(st.booleans())) if signature.optional[i] else True for i in range(n))
     input_shapes = tuple(s if p else None for s, p in zip(shapes, present))
     floating = tuple(p and (i >= len(kinds) or kinds[i] is None) for i, p in enumerate(present))
@@ -266,6 +260,51 @@ def _dim_strategy(spec, max_side: int, min_side: int):
     return st.sampled_from(tuple(spec))
 
 
+def _broadcast_shapes(signature: str, min_side: int, max_side: int, max_dims: int):
+    return mutually_broadcastable_shapes(
+        signature=signature, min_side=min_side, max_side=max_side, max_dims=max_dims
+    )
+
+
+def _size_strategy(given, max_side: int, min_side: int, fits):
+    own = _dim_strategy(given, max_side, min_side)
+    return st.one_of(st.sampled_from(fits), own) if fits else own
+
+
+#: strategies built once and drawn from again (a strategy built afresh for every draw costs
+#: Hypothesis its validation each time); keyed by what they are built from
+_STRATEGIES: dict = {}
+_MAX_STRATEGIES = 1 << 10
+
+
+def _reused(key, build, *args):
+    """The strategy ``build(*args)`` made for ``key`` (built once; an unhashable ``key``:
+    built afresh)."""
+    try:
+        hit = _STRATEGIES.get(key)
+    except TypeError:
+        return build(*args)
+    if hit is None:
+        if len(_STRATEGIES) >= _MAX_STRATEGIES:
+            _STRATEGIES.clear()
+        hit = _STRATEGIES[key] = build(*args)
+    return hit
+
+
+def _hashable(v):
+    """``v`` as a key: a dict as sorted items, a list as a tuple, a strategy (or anything
+    else) by identity; values that compare equal give equal keys."""
+    if isinstance(v, dict):
+        return ("dict", tuple(sorted((str(k), _hashable(x)) for k, x in v.items())))
+    if isinstance(v, list | tuple):
+        return (type(v).__name__, tuple(_hashable(x) for x in v))
+    if isinstance(v, range):
+        return ("range", v.start, v.stop, v.step)
+    if v is None or isinstance(v, bool | int | float | str | Signature):
+        return (type(v).__name__, v)
+    return ("id", id(v), v)
+
+
 @st.composite
 def sized_shapes(
     draw, signature: Signature, sizes: dict, block_sizes, max_elements: int, max_side: int = 4,
@@ -296,15 +335,18 @@ def sized_shapes(
             total += size
         return total
 
-    for name in draw(st.permutations(names)) if names else []:
+    order = ()
+    if names:
+        order = draw(_reused(("permutations", tuple(names)), lambda: st.permutations(names)))
+    for name in order:
         given = sizes.get(name)
         fits = [b for b in bounds if elements({name: b}) <= max_elements]
         if isinstance(given, int) and not isinstance(given, bool):
             fits = []  # a fixed size is fixed
         elif isinstance(given, range | list | tuple):
             fits = [b for b in fits if b in given]  # boundaries the user's sizes allow
-        own = _dim_strategy(given, max_side, min_side)
-        strategy = st.one_of(st.sampled_from(fits), own) if fits else own
+        key = ("size", _hashable(given), max_side, min_side, tuple(fits))
+        strategy = _reused(key, _size_strategy, given, max_side, min_side, fits)
         chosen[name] = int(draw(strategy, label=f"size of {name}"))
     loop = ()
     if broadcast:

@@ -7,7 +7,10 @@
   Python loop, a lock wait. Code stuck in native code (a deadlocked kernel holding the GIL, a
   CUDA wait) cannot be interrupted from Python: a watchdog thread then says so on stderr, and
   where the caller asked for it (the CLI) ends the process with that line instead of hanging
-  silently. The common path costs two ``setitimer`` calls.
+  silently. The timer is armed once and left running between calls (a call that starts while
+  it runs only notes its start time; when it fires early, it is armed again for what is left
+  of the current call's time), so the common path costs no system call; the called code's name
+  is worked out only when it is needed (a hang).
 * **No exit.** ``sys.exit``/``SystemExit`` raised by the user's code becomes :class:`ExitCalled`
   (an ordinary exception: the op's finding); ``os._exit`` called through the ``os`` module
   during a call raises it too. What cannot be caught in-process — a function bound as ``from os
@@ -79,7 +82,6 @@ class _State:
         self.seconds: float | None = DEFAULT_TIMEOUT
         self.signals = False  # the timer is ours to use (installed by ``limited``)
         self.depth = 0
-        self.what = ""
         self.started: float | None = None
         self.hung: Hung | None = None  # the first call that ran out of time, in this run
         self.fired: Hung | None = None  # the current call ran out of time
@@ -88,7 +90,13 @@ class _State:
         self.deferred = 0  # times the timer waited for a safe point in the current call
         self.hard_exit = False
         self.warned = False
+        self.armed = False  # the timer is running (armed by a call, left running after it)
         self.lock = threading.Lock()
+
+    @property
+    def what(self) -> str:
+        """A short name of the current call's code (worked out when asked: only a hang asks)."""
+        return callable_label(self.func) if self.func is not None else ""
 
 
 STATE = _State()
@@ -139,6 +147,20 @@ def _unsafe_point(frame) -> bool:
 
 def _on_alarm(signum, frame):
     s = STATE
+    if not s.depth or s.seconds is None:  # between calls: the timer stops until the next one
+        if s.armed:
+            import signal
+
+            s.armed = False
+            signal.setitimer(signal.ITIMER_REAL, 0)
+        return
+    if s.fired is None and s.deferred == 0 and s.started is not None:
+        left = s.started + s.seconds - time.monotonic()
+        if left > 0:  # armed by an earlier call: this call has time left
+            import signal
+
+            signal.setitimer(signal.ITIMER_REAL, left, 1.0)
+            return
     if s.depth and s.seconds is not None:
         if s.deferred < DEFERRALS and _unsafe_point(frame):
             import signal
@@ -173,15 +195,15 @@ def call(f, *args, **kwargs):
         again = Hung(s.hung.what, s.hung.seconds, s.hung.arguments)
         again.func = s.hung.func
         raise again
-    import signal
-
-    s.depth, s.what, s.started, s.args, s.func = 1, callable_label(f), time.monotonic(), args, f
-    armed = s.signals and s.seconds is not None and math.isfinite(s.seconds)
+    s.depth, s.started, s.args, s.func = 1, time.monotonic(), args, f
     real_exit = os._exit
     os._exit = _refused_exit
     s.fired, s.deferred = None, 0
     try:
-        if armed:
+        if not s.armed and s.signals and s.seconds is not None and math.isfinite(s.seconds):
+            import signal
+
+            s.armed = True  # fires at the latest s.seconds from now; _on_alarm re-arms it
             signal.setitimer(signal.ITIMER_REAL, s.seconds, 1.0)
         out = f(*args, **kwargs)
         if s.fired is not None:  # it caught the Hung the timer raised, and returned late
@@ -195,7 +217,10 @@ def call(f, *args, **kwargs):
             "exception instead"
         ) from None
     finally:
-        if armed:
+        if s.fired is not None and s.armed:  # the call ran out of time: no second Hung later
+            import signal
+
+            s.armed = False
             signal.setitimer(signal.ITIMER_REAL, 0)
         os._exit = real_exit
         s.depth, s.started, s.args, s.func = 0, None, (), None
@@ -216,6 +241,9 @@ class limited:  # noqa: N801 - a context manager
 
         s = STATE
         self.saved = (s.seconds, s.signals, s.hung, s.hard_exit, s.warned)
+        if s.armed:  # an outer block's timer: its calls are over while this block runs
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            s.armed = False
         s.seconds, s.hung, s.hard_exit, s.warned = self.seconds, None, self.hard_exit, False
         self.handler = None
         s.signals = False
@@ -243,6 +271,7 @@ class limited:  # noqa: N801 - a context manager
         if self.handler is not None:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, self.handler)
+        s.armed = False
         s.seconds, s.signals, s.hung, s.hard_exit, s.warned = self.saved
         return False
 

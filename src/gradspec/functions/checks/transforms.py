@@ -355,17 +355,36 @@ def autocast(case: Case):
 def mentions_compile(spec) -> bool:
     """Whether fn's source (or its Function's) refers to torch.compile: a compile-only code
     path (``torch.compiler.is_compiling()``) is where compiled and eager results part."""
+    owner = getattr(spec.fn, "__self__", None)
+    return any(_source_mentions_compile(obj) for obj in (spec.fn, owner) if obj is not None)
+
+
+#: what :func:`_source_mentions_compile` found, per object (reading a class's source parses
+#: its whole module: once per object and process)
+_MENTIONS: dict = {}
+
+
+def _source_mentions_compile(obj) -> bool:
     import inspect
 
-    owner = getattr(spec.fn, "__self__", None)
-    for obj in (spec.fn, owner):
-        try:
-            src = inspect.getsource(obj) if obj is not None else ""
-        except (OSError, TypeError):
-            continue
-        if any(w in src for w in ("is_compiling", "torch.compile", "_dynamo", "torch.compiler")):
-            return True
-    return False
+    try:
+        hit = _MENTIONS.get(obj)
+    except TypeError:  # unhashable: not remembered
+        hit = None
+    if hit is not None:
+        return hit
+    try:
+        src = inspect.getsource(obj)
+    except (OSError, TypeError):
+        src = ""
+    hit = any(w in src for w in ("is_compiling", "torch.compile", "_dynamo", "torch.compiler"))
+    try:
+        if len(_MENTIONS) >= 1 << 8:
+            _MENTIONS.clear()
+        _MENTIONS[obj] = hit
+    except TypeError:
+        pass
+    return hit
 
 
 @register(
