@@ -545,8 +545,8 @@ def validate_gradient(node_name: str, index: int, grad, meta: InputMetadata):
             f"function {node_name} returned a gradient of type {type(grad).__name__} at index "
             f"{index}, expected a Tensor or None"
         )
-    if tuple(grad.shape) != meta.shape:
-        if _expandable(meta.shape, tuple(grad.shape)):
+    if grad._data.shape != meta.shape:
+        if _expandable(meta.shape, grad._data.shape):
             grad = grad.sum_to_size(meta.shape)
         else:
             raise RuntimeError(

@@ -119,19 +119,24 @@ def in_opmath(fn: Callable, b) -> Callable:
 def finish(result, dtype, device, layout=None) -> Tensor:
     """Wrap a computed NumPy result as a fresh tensor of ``dtype`` (rounded once), laid out as
     ``layout`` (dimensions from slowest to fastest moving) when given, else as NumPy did."""
+    with np.errstate(all="ignore"):
+        return _finish(result, dtype, device, layout)
+
+
+def _finish(result, dtype, device, layout=None) -> Tensor:
+    """:func:`finish`, NumPy's floating-point warnings already silenced by the caller."""
     result = np.asarray(result)
     if dtype is _dtypes.bool:
         result = result.astype(np.bool_)
     elif dtype.category == 1 and result.dtype.kind in "fc":
         result = np.trunc(result)
-    with np.errstate(all="ignore"):
-        if layout is None:
-            out = np.array(result, dtype=dtype.np, copy=True)
-        else:  # ``layout``: the dimensions from slowest to fastest moving
-            out = np.empty([result.shape[d] for d in layout], dtype=dtype.np)
-            out = out.transpose(np.argsort(layout))
-            out[...] = result
-        return Tensor._from_array(out, dtype, device)
+    if layout is None:
+        out = np.array(result, dtype=dtype.np, copy=True)
+    else:  # ``layout``: the dimensions from slowest to fastest moving
+        out = np.empty([result.shape[d] for d in layout], dtype=dtype.np)
+        out = out.transpose(np.argsort(layout))
+        out[...] = result
+    return Tensor._from_array(out, dtype, device)
 
 
 def iterator_layout(shape: tuple, operands) -> list | None:
@@ -190,13 +195,13 @@ def compute(
     inputs = arrays(args, cdt, cdtype if cdtype.category >= 2 else None)
     with np.errstate(all="ignore"):
         result = np.asarray(fn(*inputs, **params))
-    if contiguous:
-        return finish(np.array(result, order="C"), out_dtype, device)
-    tensors = [a._data for a in args if isinstance(a, Tensor) and a.dim() > 0]
-    layout = None
-    if tensors and all(_engine._expandable(t.shape, result.shape) for t in tensors):
-        layout = iterator_layout(result.shape, tensors)
-    return finish(result, out_dtype, device, layout)
+        if contiguous:
+            return _finish(np.array(result, order="C"), out_dtype, device)
+        tensors = [a._data for a in args if isinstance(a, Tensor) and a._data.ndim > 0]
+        layout = None
+        if tensors and all(_engine._expandable(t.shape, result.shape) for t in tensors):
+            layout = iterator_layout(result.shape, tensors)
+        return _finish(result, out_dtype, device, layout)
 
 
 def finish_like(values, like: np.ndarray, dtype, device) -> Tensor:
@@ -735,7 +740,7 @@ def make_view(
     how many elements further into the storage the view starts (for slices and selects, whose
     empty results NumPy does not move), else read from the data pointers."""
     data = np_view_fn(x._data)
-    if not np.shares_memory(data, x._data) and data.size > 0 and x._data.size > 0:
+    if data.size > 0 and x._data.size > 0 and not np.may_share_memory(data, x._data):
         raise AssertionError(f"{name}: view function copied")  # a gradref bug, not a user error
     out = Tensor._from_array(data, dtype or x._dtype, x._device, fresh=False)
     out._vc = x._vc

@@ -5,6 +5,8 @@ at kinks, and integer outputs (ties)."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from gradspec.functions.answers import pick
@@ -59,7 +61,7 @@ class CaseComparisons:
         return [o is not None and o.requires_grad for o in r.outputs]
 
     def reduction_length(self) -> int:
-        sizes = [int(np.prod(s)) for s in self.example.shapes if s is not None]
+        sizes = [math.prod(s) for s in self.example.shapes if s is not None]
         return max([1] + sizes)
 
     def tol(self, key=None, kind=None, index=None, dtype=None, second=False):

@@ -5,6 +5,7 @@ directions (see :mod:`gradspec.inputs` for the pieces)."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -137,7 +138,7 @@ class Example:
     @property
     def elements(self) -> int:
         """How many elements the example's tensor inputs hold in all."""
-        return sum(int(np.prod(s)) for s in self.shapes if s is not None)
+        return sum(math.prod(s) for s in self.shapes if s is not None)
 
     def describe(self) -> dict:
         """A JSON-able description: shapes, dtype, device, layouts, which inputs require grad,
