@@ -1,18 +1,22 @@
 """What one example of gradspec's full battery costs, next to what a user's gradcheck costs, on
-the seed LinearFunction (float64, n = i = o = 8, 20, 64), measured side by side in one run:
+the seed LinearFunction (float64, n = i = o = 8, 20, 64, 128), measured side by side in one run:
 
 * raw: one forward and backward of the Function itself;
 * gradspec: ``gradspec.run`` (public API) on the spec with every size fixed to n, per example
-  (wall time of the run over the Hypothesis examples it ran, every check included; at 64, an
-  example of 64x64 inputs is over ``FULL_BATTERY_ELEMENTS`` and runs the value checks only);
-* slow gradcheck: ``gradcheck`` + ``gradgradcheck`` (the full Jacobians);
+  (wall time of the run over the Hypothesis examples it ran, every check included; at 64 and
+  128, an example of nxn inputs is over ``FULL_BATTERY_ELEMENTS`` and runs the value checks
+  only);
 * fast gradcheck: ``gradcheck(fast_mode=True)`` + ``gradgradcheck(fast_mode=True)``, what a
   careful user picks;
+* slow gradcheck: ``gradcheck`` + ``gradgradcheck`` (the full Jacobians; at n <= 20 only, unless
+  ``--slow-all``: at 64 it takes minutes);
 
 then the wall time of ``gradspec.check`` with its defaults on every seed spec. Each figure is
-the best of several interleaved timings (gradspec and fast gradcheck take turns).
+the best of several interleaved timings (gradspec and fast gradcheck take turns), in wall time
+and in CPU time of this process (the CPU figures move less when other processes share the
+machine; the load average is printed with them).
 
-    python benchmarks/speed.py [--examples 40] [--reps 5] [--rounds 3] [--no-seeds]
+    python benchmarks/speed.py [--examples 40] [--reps 5] [--rounds 3] [--no-seeds] [--slow-all]
 """
 
 from __future__ import annotations
@@ -29,18 +33,34 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import gradspec  # noqa: E402
 from gradspec.functions import seeds  # noqa: E402
 
-SIZES = (8, 20, 64)
+SIZES = (8, 20, 64, 128)
+#: the sizes the full-Jacobian gradcheck runs at by default
+SLOW_SIZES = (8, 20)
 
 
 def _best(fn, reps: int) -> float:
     """The best of ``reps`` timings of ``fn()`` in seconds (after one warm-up call)."""
+    return _best2(fn, reps)[0]
+
+
+def _best2(fn, reps: int) -> tuple[float, float]:
+    """The best wall and the best CPU time of ``reps`` calls of ``fn()`` in seconds (after one
+    warm-up call)."""
     fn()
-    best = float("inf")
+    wall = cpu = float("inf")
     for _ in range(reps):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         fn()
-        best = min(best, time.perf_counter() - t)
-    return best
+        wall = min(wall, time.perf_counter() - t)
+        cpu = min(cpu, time.process_time() - c)
+    return wall, cpu
+
+
+def _load() -> str:
+    try:
+        return "load average " + " ".join(f"{x:.1f}" for x in os.getloadavg())
+    except OSError:
+        return "load average unknown"
 
 
 def _inputs(n: int):
@@ -62,6 +82,11 @@ def raw(n: int, reps: int) -> float:
 
 
 def gradchecks(n: int, reps: int, fast: bool) -> float:
+    return gradchecks2(n, reps, fast)[0]
+
+
+def gradchecks2(n: int, reps: int, fast: bool) -> tuple[float, float]:
+    """Best wall and CPU seconds of gradcheck + gradgradcheck (fast or full) at size n."""
     xs = _inputs(n)
     f = seeds.LinearFunction.apply
 
@@ -69,7 +94,7 @@ def gradchecks(n: int, reps: int, fast: bool) -> float:
         assert torch.autograd.gradcheck(f, xs, fast_mode=fast)
         assert torch.autograd.gradgradcheck(f, xs, fast_mode=fast)
 
-    return _best(once, 1 if (n >= 64 and not fast) else reps)
+    return _best2(once, 1 if (n >= 64 and not fast) else reps)
 
 
 def linear_spec(n: int):
@@ -85,10 +110,14 @@ def linear_spec(n: int):
     )
 
 
-def battery(s, examples: int) -> tuple[float, int, bool]:
-    """Seconds per example of one ``gradspec.run`` of ``s``, examples run, and whether ok."""
+def battery(s, examples: int) -> tuple[float, int, bool, float]:
+    """Wall seconds per example of one ``gradspec.run`` of ``s``, examples run, whether ok, and
+    CPU seconds per example."""
+    c = time.process_time()
     r = gradspec.run(s, max_examples=examples)
-    return r.seconds / max(1, r.examples_run), r.examples_run, r.ok
+    cpu = time.process_time() - c
+    n = max(1, r.examples_run)
+    return r.seconds / n, r.examples_run, r.ok, cpu / n
 
 
 def main(argv=None) -> int:
@@ -97,30 +126,40 @@ def main(argv=None) -> int:
     ap.add_argument("--reps", type=int, default=5, help="timings per baseline (best is kept)")
     ap.add_argument("--rounds", type=int, default=3, help="interleaved rounds (best is kept)")
     ap.add_argument("--no-seeds", action="store_true", help="skip gradspec.check on every seed")
+    ap.add_argument("--slow-all", action="store_true", help="full-Jacobian gradcheck at every n")
+    ap.add_argument("--sizes", type=int, nargs="*", default=list(SIZES), help="the sizes n")
     a = ap.parse_args(argv)
     torch.set_num_threads(1)  # gradspec runs torch on one thread; so do the baselines
 
     print(f"torch {torch.__version__}, one thread; LinearFunction, float64; times in ms")
+    print(f"at the start: {_load()}, {os.cpu_count()} CPUs")
     head = ("n", "raw fwd+bwd", "gradspec/example", "fast gc+ggc", "slow gc+ggc",
-            "gradspec / fast", "slow / gradspec")  # fmt: skip
+            "gradspec / fast", "CPU: gradspec/example", "CPU: fast gc+ggc",
+            "CPU: gradspec / fast", "slow / gradspec")  # fmt: skip
     print(" | ".join(head))
     print(" | ".join("-" * len(h) for h in head))
-    for n in SIZES:
+    for n in a.sizes:
         spec = linear_spec(n)
         gradspec.run(spec, max_examples=3)  # warm-up: imports, the reference's first calls
-        per, fast = (float("inf"), None), float("inf")
+        per, fast = None, (float("inf"), float("inf"))
+        per_cpu = float("inf")
         for _ in range(a.rounds):  # interleaved, so a busy moment slows both alike
             got = battery(spec, a.examples)
-            per = min(per, got, key=lambda x: x[0])
-            fast = min(fast, gradchecks(n, a.reps, True))
-        _, count, ok = per
-        per = per[0]
+            per = got if per is None or got[0] < per[0] else per
+            per_cpu = min(per_cpu, got[3])
+            f = gradchecks2(n, a.reps, True)
+            fast = (min(fast[0], f[0]), min(fast[1], f[1]))
+        wall, count, ok, _ = per
         r = raw(n, a.reps)
-        slow = gradchecks(n, a.reps, False)
+        slow = gradchecks(n, a.reps, False) if (a.slow_all or n in SLOW_SIZES) else None
+        slow_text = "—" if slow is None else f"{slow * 1e3:.1f}"
+        ratio = "—" if slow is None else f"{slow / wall:.1f}"
         print(
-            f"{n} | {r * 1e3:.2f} | {per * 1e3:.2f} ({count} examples, ok={ok}) | "
-            f"{fast * 1e3:.2f} | {slow * 1e3:.1f} | {per / fast:.2f} | {slow / per:.1f}"
+            f"{n} | {r * 1e3:.2f} | {wall * 1e3:.2f} ({count} examples, ok={ok}) | "
+            f"{fast[0] * 1e3:.2f} | {slow_text} | {wall / fast[0]:.2f} | {per_cpu * 1e3:.2f} | "
+            f"{fast[1] * 1e3:.2f} | {per_cpu / fast[1]:.2f} | {ratio}"
         )
+    print(f"at the end: {_load()}")
 
     if not a.no_seeds:
         print()

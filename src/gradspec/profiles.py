@@ -100,3 +100,35 @@ def use_cache_dir() -> str | None:
     setter(where)
     os.environ["HYPOTHESIS_STORAGE_DIRECTORY"] = where
     return where
+
+
+#: (code object, added digest) -> Hypothesis's digest of a test function of that code
+_DIGESTS: dict = {}
+
+
+def digest(body) -> bytes:
+    """Hypothesis's ``function_digest`` of ``body`` (its source, signature and added digest),
+    worked out once per code object: Hypothesis reads and tokenizes the source every time it
+    is asked, and gradspec hands it a new closure of the same code for every search."""
+    from hypothesis.internal.reflection import function_digest
+
+    key = (getattr(body, "__code__", None), getattr(body, "_hypothesis_internal_add_digest", b""))
+    if key[0] is None:
+        return function_digest(body)
+    if key not in _DIGESTS:
+        if len(_DIGESTS) >= 1 << 8:
+            _DIGESTS.clear()
+        _DIGESTS[key] = function_digest(body)
+    return _DIGESTS[key]
+
+
+def known_digest(test, body):
+    """``test`` with the digest Hypothesis would work out from ``body`` given: its database key
+    and, under a derandomized profile, the seed derived from it (the same numbers)."""
+    d = digest(body)
+    if getattr(test, "_hypothesis_internal_database_key", None) is None:
+        test._hypothesis_internal_database_key = d
+    chosen = getattr(test, "_hypothesis_internal_use_settings", None) or settings.default
+    if chosen.derandomize and getattr(test, "_hypothesis_internal_use_seed", None) is None:
+        test._hypothesis_internal_use_seed = int.from_bytes(d, "big")
+    return test

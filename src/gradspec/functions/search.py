@@ -18,6 +18,8 @@ import os
 from hypothesis import seed as hypothesis_seed
 from hypothesis import settings
 
+from gradspec.profiles import known_digest
+
 
 def wants_random(random: bool | None = None) -> bool:
     """Whether to search afresh: ``random`` when given, else ``$GRADSPEC_RANDOM``."""
@@ -82,46 +84,14 @@ def _cache_dir() -> str:
     return os.path.join(os.path.abspath(xdg), "gradspec")
 
 
-#: (code object, extra digest) -> Hypothesis's digest of a test function of that code
-_DIGESTS: dict = {}
-
-
-def digest(body) -> bytes:
-    """Hypothesis's ``function_digest`` of ``body`` (its source, signature and added digest),
-    worked out once per code object: Hypothesis reads and tokenizes the source every time it
-    is asked, and the checker hands it a new closure of the same code for every search."""
-    from hypothesis.internal.reflection import function_digest
-
-    key = (getattr(body, "__code__", None), getattr(body, "_hypothesis_internal_add_digest", b""))
-    if key[0] is None:
-        return function_digest(body)
-    if key not in _DIGESTS:
-        if len(_DIGESTS) >= 1 << 8:
-            _DIGESTS.clear()
-        _DIGESTS[key] = function_digest(body)
-    return _DIGESTS[key]
-
-
-def _known_digest(test, body):
-    """``test`` with the digest Hypothesis would work out from ``body`` given: its database key
-    and, under a derandomized profile, the seed derived from it (the same numbers)."""
-    d = digest(body)
-    if getattr(test, "_hypothesis_internal_database_key", None) is None:
-        test._hypothesis_internal_database_key = d
-    chosen = getattr(test, "_hypothesis_internal_use_settings", None) or settings.default
-    if chosen.derandomize and getattr(test, "_hypothesis_internal_use_seed", None) is None:
-        test._hypothesis_internal_use_seed = int.from_bytes(d, "big")
-    return test
-
-
 def seeded(test, body, spec, device: str, dtype: str, random: bool | None = None):
     """``test`` (Hypothesis's wrapper of ``body``) seeded from the spec, its database entries
     keyed by the spec, unless the profile is derandomized or a fresh search is wanted."""
     if settings.default.derandomize:
-        return _known_digest(test, body)
+        return known_digest(test, body)
     key = spec_key(spec, device, dtype)
     body._hypothesis_internal_add_digest = key  # the database's key: this spec's examples
-    test = _known_digest(test, body)
+    test = known_digest(test, body)
     if wants_random(random):
         return test
     n = int.from_bytes(key[:8], "big")
