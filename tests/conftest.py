@@ -13,10 +13,8 @@ def pytest_report_header(config):
 
 @pytest.fixture(autouse=True, scope="session")
 def _one_torch_thread():
-    # One torch thread per xdist worker: the machine's cores are shared between workers.
-    try:
-        import torch
-    except ImportError:  # pragma: no cover - torch is a dependency
-        return
+    # One torch (and BLAS) thread per xdist worker: the machine's cores are shared between workers.
     if os.environ.get("PYTEST_XDIST_WORKER"):
-        torch.set_num_threads(1)
+        from gradspec.threads import one_thread_for_good
+
+        one_thread_for_good()

@@ -44,6 +44,7 @@ from gradspec.functions.preconditions import example_outside
 from gradspec.functions.progress import CheckProgress, progress_wanted
 from gradspec.functions.report import Failure, Outcome, ReferenceNote, Report
 from gradspec.functions.spec import FULL_BATTERY_ELEMENTS, Spec, SpecError, spec
+from gradspec.threads import one_thread
 
 #: "once" checks run on this many drawn examples per (device, dtype)
 ONCE_EXAMPLES = 2
@@ -173,7 +174,7 @@ def run(
     start = time.perf_counter()
     interrupted = False
     try:
-        with _one_thread(), limits.limited(timeout, hard_exit=hard_exit):
+        with one_thread(), limits.limited(timeout, hard_exit=hard_exit):
             try:
                 facts = preflight(s, T, dtypes, devices)
             except KeyboardInterrupt:
@@ -249,26 +250,6 @@ class _Stopped(BaseException):
     def __init__(self, why: str):
         super().__init__(why)
         self.why = why
-
-
-class _one_thread:  # noqa: N801 - a context manager
-    """torch on one CPU thread while checking: the examples are tiny, and several intra-op
-    threads on a busy machine cost milliseconds per op."""
-
-    def __enter__(self):
-        import torch
-
-        self.threads = torch.get_num_threads()
-        if self.threads != 1:
-            torch.set_num_threads(1)
-        return self
-
-    def __exit__(self, *exc):
-        import torch
-
-        if torch.get_num_threads() != self.threads:
-            torch.set_num_threads(self.threads)
-        return False
 
 
 def _profile_examples() -> int:

@@ -65,11 +65,10 @@ def run_item(item: Item, options: RunOptions) -> list[Result]:
 
 def init_process(options: RunOptions) -> None:
     """Set up a process (a worker, or this one when serial) the same way every time."""
-    import torch
-
     from gradspec.profiles import load_profile
+    from gradspec.threads import one_thread_for_good
 
-    torch.set_num_threads(1)
+    one_thread_for_good()
     load_profile(options.profile)
     if options.seed is not None:
         # Hypothesis's own switch for pytest's --hypothesis-seed: every test starts from it.
@@ -85,13 +84,16 @@ def process_state():
     import hypothesis.core
     import torch
     from hypothesis import settings
+    from threadpoolctl import threadpool_limits
 
     profile = getattr(settings, "_current_profile", None)
     seed = getattr(hypothesis.core, "global_force_seed", None)
     threads = torch.get_num_threads()
+    blas = threadpool_limits(None)  # records BLAS's thread counts, to restore them
     try:
         yield
     finally:
+        blas.restore_original_limits()
         if profile is not None:
             settings.load_profile(profile)
         hypothesis.core.global_force_seed = seed
