@@ -26,6 +26,7 @@ LAYERS = {
     "gradspec.tolerances": 1,
     "gradspec.devices": 1,
     "gradspec.profiles": 1,
+    "gradspec.threads": 1,
     "gradspec.versions": 1,
     "gradspec.datafiles": 1,
     "gradspec.lazy": 1,
