@@ -583,7 +583,10 @@ def std(input: Tensor, dim=_NO_DIM, unbiased=None, keepdim: bool = False, *, cor
 # ----------------------------------------------------------------------------------------- norm
 
 
-def _vector_norm_np(a, p, dims, keepdim):
+def _vector_norm_np(a, p, dims, keepdim, acc=np.float64):
+    """torch's vector norm: ``|x|^p`` summed in the accumulation dtype ``acc`` (float32 for
+    float32 and narrower inputs, so squares overflow and underflow there as in torch), and
+    ``|x|`` itself where each result reduces a single element (torch does no arithmetic then)."""
     axis = _axis(dims)
     m = np.abs(a)
     if p == np.inf:
@@ -592,11 +595,14 @@ def _vector_norm_np(a, p, dims, keepdim):
         return np.min(m, axis=axis, keepdims=keepdim)
     if p == 0:
         return np.sum(m != 0, axis=axis, keepdims=keepdim).astype(np.float64)
+    if m.size and _numel_over(m.shape, dims) == 1:
+        return np.sum(m, axis=axis, keepdims=keepdim)
+    m = m.astype(acc)
     if p == 1:
         return np.sum(m, axis=axis, keepdims=keepdim)
     if p == 2:
         return np.sqrt(np.sum(m * m, axis=axis, keepdims=keepdim))
-    return np.sum(m**p, axis=axis, keepdims=keepdim) ** (1.0 / p)
+    return np.sum(m ** acc(p), axis=axis, keepdims=keepdim) ** acc(1.0 / p)
 
 
 def _vector_norm_backward(g: Tensor, x: Tensor, norm: Tensor, p, dims, keepdim) -> Tensor:
@@ -621,7 +627,10 @@ def _vector_norm_backward(g: Tensor, x: Tensor, norm: Tensor, p, dims, keepdim) 
         scaled = x.sgn() * where(x == 0, 0.0, x.abs().pow(p - 1))
         return scaled * g * norm.pow(1 - p)
     scaled = x.sgn() * x.abs().pow(p - 1) if p < 2 else x * x.abs().pow(p - 2)
-    return scaled * where(norm == 0, 0.0, g / norm.pow(p - 1))
+    # the masked norm is replaced by 1 before dividing: the JVP (a backward through this VJP)
+    # then gets 0 at a zero norm, as torch's forward formula, not 0 * inf
+    zero = norm == 0
+    return scaled * where(zero, 0.0, g / where(zero, 1.0, norm).pow(p - 1))
 
 
 @register("norm", node="LinalgVectorNormBackward0")
@@ -650,8 +659,9 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) ->
             "operation does not have an identity"
         )
     rdt = input.dtype.to_real()
+    acc = np.float64 if rdt.np == np.float64 else np.float32
     y = compute(
-        lambda a: _vector_norm_np(a, p, dims, keepdim), [input], input.dtype, rdt, input.device
+        lambda a: _vector_norm_np(a, p, dims, keepdim, acc), [input], input.dtype, rdt, input.device
     )
     record(
         "LinalgVectorNormBackward0",
