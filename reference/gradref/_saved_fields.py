@@ -30,6 +30,16 @@ FIELDS: dict[str, str] = {
     "BaddbmmBackward0": "alpha: Scalar, batch1: Tensor, batch2: Tensor, beta: Scalar",
     "CholeskyInverseBackward0": "self: Tensor, upper: bool, result: Tensor",
     "CholeskySolveBackward0": "input2: Tensor, self: Tensor, upper: bool, result: Tensor",
+    "VarMeanBackward0": "correction: Scalar?, dim: int[]?, keepdim: bool, self: Tensor",
+    "StdMeanBackward0": (
+        "correction: Scalar?, dim: int[]?, keepdim: bool, self: Tensor, result0: Tensor"
+    ),
+    "AminmaxBackward0": "dim: int?, keepdim: bool, self: Tensor, min: Tensor, max: Tensor",
+    "NansumBackward0": "dim: int[]?, keepdim: bool, self: Tensor",
+    "LogcumsumexpBackward0": "dim: int, self: Tensor, result: Tensor",
+    "DistBackward0": "other: Tensor, p: Scalar, self: Tensor, result: Tensor",
+    "RenormBackward0": "dim: int, maxnorm: Scalar, p: Scalar, self: Tensor",
+    "TraceBackward0": "self_sym_sizes: int[]",
     "CummaxBackward0": "dim: int, self: Tensor, indices: Tensor",
     "CumminBackward0": "dim: int, self: Tensor, indices: Tensor",
     "KthvalueBackward0": "dim: int, keepdim: bool, self_sym_sizes: int[], indices: Tensor",

@@ -445,6 +445,11 @@ SPECIAL_NOT_COMPARED: dict[str, str] = {
     "nn.functional.huber_loss": "at NaN torch's gradient is NaN where gradref's is 0",
     "topk*": _INDICES,
     "kthvalue": _INDICES,
+    "logcumsumexp": "at ±inf torch computes its VJP in log space from the sign and "
+    "log-magnitude of the cotangent, gradref's VJP is linear in it (its JVP is derived from it): "
+    "NaN in one where the other is finite",
+    "renorm*": "a slice with inf/NaN: torch's forward-mode formula gives finite tangents where "
+    "gradref's JVP, derived from its VJP, is NaN",
     "nn.functional.layer_norm*": "a row with inf/NaN: torch's normalised row is NaN where "
     "gradref's is 0 or finite",
 }
