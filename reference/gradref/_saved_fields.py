@@ -30,6 +30,18 @@ FIELDS: dict[str, str] = {
     "BaddbmmBackward0": "alpha: Scalar, batch1: Tensor, batch2: Tensor, beta: Scalar",
     "CholeskyInverseBackward0": "self: Tensor, upper: bool, result: Tensor",
     "CholeskySolveBackward0": "input2: Tensor, self: Tensor, upper: bool, result: Tensor",
+    "RollBackward0": "dims: int[], shifts: int[]",
+    "Rot90Backward0": "dims: int[], k: int",
+    "DiagonalBackward0": "dim1: int, dim2: int, offset: int, self_sym_sizes: int[]",
+    "DiagonalScatterBackward0": "dim1: int, dim2: int, offset: int",
+    "DiagEmbedBackward0": "dim1: int, dim2: int, offset: int",
+    "SelectScatterBackward0": "dim: int, index: int",
+    "SliceScatterBackward0": "dim: int, end: int?, start: int?, step: int",
+    "UnfoldBackward0": "dimension: int, self_sym_sizes: int[], size: int, step: int",
+    "TakeBackward0": "index: Tensor, self: Tensor",
+    "PutBackward0": "accumulate: bool, index: Tensor, source: Tensor",
+    "IndexCopyBackward0": "dim: int, index: Tensor, source: Tensor, source_dim: int",
+    "MaskedScatterBackward0": "mask: Tensor, source_sym_sizes: int[]",
     "VarMeanBackward0": "correction: Scalar?, dim: int[]?, keepdim: bool, self: Tensor",
     "StdMeanBackward0": (
         "correction: Scalar?, dim: int[]?, keepdim: bool, self: Tensor, result0: Tensor"

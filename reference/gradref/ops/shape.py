@@ -801,3 +801,355 @@ def _triangle(name: str, node: str, npfn):
 
 triu = _triangle("triu", "TriuBackward0", np.triu)
 tril = _triangle("tril", "TrilBackward0", np.tril)
+
+
+# ------------------------------------------------------------------------- roll, rot90, tile
+
+
+@register("roll", node="RollBackward0")
+def roll(input: Tensor, shifts, dims=None) -> Tensor:
+    """Elements shifted cyclically along ``dims`` (the flattened tensor when none); the
+    gradient is rolled back."""
+    shifts = (shifts,) if isinstance(shifts, int) else tuple(shifts)
+    dims = () if dims is None else ((dims,) if isinstance(dims, int) else tuple(dims))
+    if not dims and len(shifts) != 1:
+        raise RuntimeError(
+            f"`shifts` required to be of size 1 when `dims` is empty, but got {len(shifts)}"
+        )
+    if dims and len(shifts) != len(dims):
+        raise RuntimeError(
+            f"shifts and dimensions must align. shifts: {len(shifts)}, dims:{len(dims)}"
+        )
+    n = input.dim()
+    ds = tuple(_wrap_dim(d, n) for d in dims)
+    a = input._data
+    if not ds:
+        out = np.roll(a.reshape(-1), shifts[0]).reshape(a.shape) if a.size else a.copy()
+    else:
+        out = np.roll(a, shifts, ds) if a.size else a.copy()
+    y = finish(np.array(out, order="C"), input.dtype, input.device)
+    back = tuple(-s for s in shifts)
+    record(
+        "RollBackward0",
+        [input],
+        [y],
+        [lambda g, c: roll(g, back, dims if dims else None)],
+        [()],
+        {"dims": dims, "shifts": shifts},
+    )
+    return y
+
+
+@register("rot90", node="Rot90Backward0")
+def rot90(input: Tensor, k: int = 1, dims=(0, 1)) -> Tensor:
+    """Rotation by 90 degrees ``k`` times in the plane ``dims``; the gradient is rotated back."""
+    dims = tuple(dims)
+    n = input.dim()
+    if len(dims) != 2:
+        raise RuntimeError(f"expected total rotation dims == 2, but got dims = {len(dims)}")
+    if n < 2:
+        raise RuntimeError(f"expected total dims >= 2, but got total dims = {n}")
+    d0, d1 = _wrap_dim(dims[0], n), _wrap_dim(dims[1], n)
+    if d0 == d1:
+        raise RuntimeError(
+            f"expected rotation dims to be different, but got dim0 = {d0} and dim1 = {d1}"
+        )
+    out = np.rot90(input._data, k, (d0, d1))
+    y = finish(np.array(out, order="C"), input.dtype, input.device)
+    record(
+        "Rot90Backward0",
+        [input],
+        [y],
+        [lambda g, c: rot90(g, -k, dims)],
+        [()],
+        {"dims": dims, "k": k},
+    )
+    return y
+
+
+@register("tile")
+def tile(input: Tensor, *dims) -> Tensor:
+    """``repeat`` with the repetitions padded with leading ones to the input's dims."""
+    dims = _shape_arg(dims)
+    dims = (1,) * builtins.max(input.dim() - len(dims), 0) + tuple(dims)
+    return repeat(input, dims)
+
+
+@register("repeat_interleave")
+def repeat_interleave(input: Tensor, repeats, dim=None, *, output_size=None) -> Tensor:
+    """Each element repeated ``repeats`` (an int) times along ``dim`` (flattened when None), as
+    torch composes it: unsqueeze, expand, a contiguous clone, and a flattening view."""
+    if isinstance(repeats, Tensor):
+        if repeats.numel() != 1:
+            raise NotImplementedError("gradref.repeat_interleave: tensor repeats")
+        repeats = int(repeats._data.reshape(-1)[0])
+    if repeats < 0:
+        raise RuntimeError("repeats can not be negative")
+    if dim is None:
+        input = input.flatten()
+        dim = 0
+    d = _wrap_dim(dim, input.dim())
+    if input.dim() == 0:
+        input, d = input.reshape(1), 0
+    shape = list(input.shape)
+    big = input.unsqueeze(d + 1).expand(*shape[: d + 1], repeats, *shape[d + 1 :])
+    return big.clone(memory_format=None).flatten(d, d + 1)
+
+
+# ------------------------------------------------------------------- diagonal, diag_embed, diag
+
+
+def _diag_geometry(shape, offset: int, d1: int, d2: int):
+    n1, n2 = shape[d1], shape[d2]
+    length = builtins.max(
+        builtins.min(n1 - builtins.max(-offset, 0), n2 - builtins.max(offset, 0)), 0
+    )
+    return length
+
+
+def _diagonal_np(a: np.ndarray, offset: int, d1: int, d2: int) -> np.ndarray:
+    """A writeable NumPy view of the diagonal (as the last dim)."""
+    length = _diag_geometry(a.shape, offset, d1, d2)
+    if length:
+        start = [0] * a.ndim
+        if offset >= 0:
+            start[d2] = offset
+        else:
+            start[d1] = -offset
+        b = a[tuple(slice(s, None) for s in start)]
+    else:
+        b = a
+    keep = [k for k in range(a.ndim) if k not in (d1, d2)]
+    shape = tuple(a.shape[k] for k in keep) + (length,)
+    strides = tuple(a.strides[k] for k in keep) + (a.strides[d1] + a.strides[d2],)
+    return np.lib.stride_tricks.as_strided(b, shape, strides)
+
+
+@register("diagonal", node="DiagonalBackward0")
+def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+    """The ``offset``-th diagonal of the planes (dim1, dim2), as the last dim (a view)."""
+    n = input.dim()
+    d1, d2 = _wrap_dim(dim1, n), _wrap_dim(dim2, n)
+    if d1 == d2:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    shape = tuple(input.shape)
+    length = _diag_geometry(shape, offset, d1, d2)
+    start = (
+        (offset * input.stride(d2) if offset >= 0 else -offset * input.stride(d1)) if length else 0
+    )
+
+    def vjp(g, c):
+        zeros = Tensor._from_array(np.zeros(shape, g.dtype.np), g.dtype, g.device)
+        return diagonal_scatter(zeros, g, offset, d1, d2)
+
+    fields = {"dim1": dim1, "dim2": dim2, "offset": offset, "self_sym_sizes": shape}
+    return make_view(
+        input,
+        "DiagonalBackward0",
+        lambda a: _diagonal_np(a, offset, d1, d2),
+        vjp=vjp,
+        fields=fields,
+        offset=start,
+    )
+
+
+_diagonal = diagonal
+
+
+@register("diagonal_scatter", node="DiagonalScatterBackward0")
+def diagonal_scatter(input: Tensor, src: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1):
+    """``input`` with its diagonal replaced by ``src``; the gradient of ``input`` is zero on the
+    diagonal, that of ``src`` is the gradient's diagonal."""
+    n = input.dim()
+    d1, d2 = _wrap_dim(dim1, n), _wrap_dim(dim2, n)
+    data = input._data.copy()
+    view = _diagonal_np(data, offset, d1, d2)
+    if tuple(view.shape) != tuple(src.shape):
+        raise RuntimeError(
+            f"expected src to have a size equal to the slice of self. src size = "
+            f"{list(src.shape)}, slice size = {list(view.shape)}"
+        )
+    view[...] = src._data.astype(data.dtype)
+    y = finish(np.array(data, order="C"), input.dtype, input.device)
+
+    def vjp_self(g, c):
+        zeros = Tensor._from_array(np.zeros(tuple(src.shape), g.dtype.np), g.dtype, g.device)
+        return diagonal_scatter(g, zeros, offset, d1, d2)
+
+    record(
+        "DiagonalScatterBackward0",
+        [input, src],
+        [y],
+        [vjp_self, lambda g, c: diagonal(g, offset, d1, d2)],
+        [(), ()],
+        {"dim1": dim1, "dim2": dim2, "offset": offset},
+    )
+    return y
+
+
+@register("diag_embed", node="DiagEmbedBackward0")
+def diag_embed(input: Tensor, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
+    """Matrices with the last dim of ``input`` on their ``offset``-th diagonal (planes dim1,
+    dim2 of the result); the gradient is the result gradient's diagonal."""
+    n = input.dim() + 1
+    d1, d2 = _wrap_dim(dim1, n), _wrap_dim(dim2, n)
+    if d1 == d2:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    last = input.shape[-1] if input.dim() else 1
+    side = last + abs(offset)
+    rest = list(input.shape[:-1])
+    shape = []
+    it = iter(rest)
+    for k in range(n):
+        shape.append(side if k in (d1, d2) else next(it))
+    data = np.zeros(shape, input._data.dtype)
+    _diagonal_np(data, offset, d1, d2)[...] = input._data
+    y = finish(data, input.dtype, input.device)
+    record(
+        "DiagEmbedBackward0",
+        [input],
+        [y],
+        [lambda g, c: diagonal(g, offset, d1, d2)],
+        [()],
+        {"dim1": dim1, "dim2": dim2, "offset": offset},
+    )
+    return y
+
+
+@register("diag")
+def diag(input: Tensor, diagonal: int = 0) -> Tensor:
+    """A vector to a matrix with it on the ``diagonal``-th diagonal (DiagEmbedBackward0), or a
+    matrix's diagonal as a copy (DiagonalBackward0 then CloneBackward0... as torch composes)."""
+    if input.dim() == 1:
+        return diag_embed(input, diagonal, 0, 1)
+    if input.dim() == 2:
+        return _diagonal(input, diagonal).clone()
+    raise RuntimeError("diag(): Supports 1D or 2D tensors. Got " + f"{input.dim()}D")
+
+
+# -------------------------------------------------------------------- select/slice_scatter
+
+
+@register("select_scatter", node="SelectScatterBackward0")
+def select_scatter(input: Tensor, src: Tensor, dim: int, index: int) -> Tensor:
+    """``input`` with the slice ``index`` along ``dim`` replaced by ``src``."""
+    from .indexing import select
+
+    d = _wrap_dim(dim, input.dim())
+    size = input.shape[d]
+    if not -size <= index < size:
+        raise IndexError(
+            f"select(): index {index} out of range for tensor of size {list(input.shape)} at "
+            f"dimension {d}"
+        )
+    data = input._data.copy()
+    sl = (slice(None),) * d + (index % size,)
+    if tuple(data[sl].shape) != tuple(src.shape):
+        raise RuntimeError(
+            f"expected src to have a size equal to the slice of self. src size = "
+            f"{list(src.shape)}, slice size = {list(data[sl].shape)}"
+        )
+    data[sl] = src._data
+    y = finish(data, input.dtype, input.device)
+
+    def vjp_self(g, c):
+        return select_scatter(g, g.select(d, index) * 0, d, index)
+
+    record(
+        "SelectScatterBackward0",
+        [input, src],
+        [y],
+        [vjp_self, lambda g, c: select(g, d, index)],
+        [(), ()],
+        {"dim": dim, "index": index},
+    )
+    return y
+
+
+@register("slice_scatter", node="SliceScatterBackward0")
+def slice_scatter(input: Tensor, src: Tensor, dim: int = 0, start=None, end=None, step: int = 1):
+    """``input`` with the slice ``start:end:step`` along ``dim`` replaced by ``src``."""
+    from .indexing import narrow_slice
+
+    d = _wrap_dim(dim, input.dim())
+    size = input.shape[d]
+    s0 = 0 if start is None else start
+    e0 = size if end is None else end
+    data = input._data.copy()
+    sl = (slice(None),) * d + (slice(s0, e0, step),)
+    if tuple(data[sl].shape) != tuple(src.shape):
+        raise RuntimeError(
+            f"expected src to have a size equal to the slice of self. src size = "
+            f"{list(src.shape)}, slice size = {list(data[sl].shape)}"
+        )
+    data[sl] = src._data
+    y = finish(data, input.dtype, input.device)
+
+    def vjp_self(g, c):
+        return slice_scatter(g, narrow_slice(g, d, s0, e0, step) * 0, d, s0, e0, step)
+
+    record(
+        "SliceScatterBackward0",
+        [input, src],
+        [y],
+        [vjp_self, lambda g, c: narrow_slice(g, d, s0, e0, step)],
+        [(), ()],
+        {"dim": dim, "start": start, "end": end, "step": step},
+    )
+    return y
+
+
+# ------------------------------------------------------------------------------ unfold, stacks
+
+
+@register("unfold", node="UnfoldBackward0")
+def unfold(input: Tensor, dimension: int, size: int, step: int) -> Tensor:
+    """Tensor.unfold: the windows of ``size`` elements every ``step`` along ``dimension``, as a
+    new last dim (a view); the gradient adds each window back where it came from."""
+    n = input.dim()
+    d = _wrap_dim(dimension, n) if n else 0
+    length = input.shape[d] if n else 1
+    if size > length:
+        raise RuntimeError(
+            f"maximum size for tensor at dimension {d} is {length} but size is {size}"
+        )
+    if step <= 0:
+        raise RuntimeError(f"step is {step} but must be > 0")
+    count = (length - size) // step + 1
+
+    def view(a):
+        if a.ndim == 0:
+            return np.lib.stride_tricks.as_strided(a, (size,), (0,))
+        shape = a.shape[:d] + (count,) + a.shape[d + 1 :] + (size,)
+        strides = a.strides[:d] + (a.strides[d] * step,) + a.strides[d + 1 :] + (a.strides[d],)
+        return np.lib.stride_tricks.as_strided(a, shape, strides)
+
+    fields = {"dimension": dimension, "self_sym_sizes": tuple(input.shape), "size": size,
+              "step": step}  # fmt: skip
+    return make_view(input, "UnfoldBackward0", view, fields=fields, offset=0)
+
+
+def _atleast(t: Tensor, k: int) -> Tensor:
+    while t.dim() < k:
+        t = t.unsqueeze(0) if t.dim() == 0 or k == 2 else t.unsqueeze(-1)
+    return t
+
+
+@register("hstack", method=False)
+def hstack(tensors) -> Tensor:
+    """cat along dim 1 (dim 0 for 1-d tensors), 0-d tensors made 1-d."""
+    ts = [_atleast(t, 1) for t in tensors]
+    return cat(ts, 0 if ts and ts[0].dim() == 1 else 1)
+
+
+@register("vstack", method=False, aliases=("row_stack",))
+def vstack(tensors) -> Tensor:
+    """cat along dim 0 of the tensors made at least 2-d (a vector becomes a row)."""
+    ts = []
+    for t in tensors:
+        if t.dim() == 0:
+            t = t.reshape(1, 1)
+        elif t.dim() == 1:
+            t = t.unsqueeze(0)
+        ts.append(t)
+    return cat(ts, 0)
