@@ -33,6 +33,7 @@ FIELDS: dict[str, str] = {
     "RollBackward0": "dims: int[], shifts: int[]",
     "Rot90Backward0": "dims: int[], k: int",
     "DiagonalBackward0": "dim1: int, dim2: int, offset: int, self_sym_sizes: int[]",
+    "DiagonalBackward0_copy": "dim1: int, dim2: int, offset: int, self_sym_sizes: int[]",
     "DiagonalScatterBackward0": "dim1: int, dim2: int, offset: int",
     "DiagEmbedBackward0": "dim1: int, dim2: int, offset: int",
     "SelectScatterBackward0": "dim: int, index: int",

@@ -523,12 +523,9 @@ def masked_scatter(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:
     positions = np.flatnonzero(m.reshape(-1))
 
     def vjp_source(g, c):
-        picked = _index_gather(g.contiguous(), positions)
+        picked = _index_gather(g, positions)
         n = int(np.prod(src_shape, dtype=np.int64))
-        pad = Tensor._from_array(np.zeros(n - k, g.dtype.np), g.dtype, g.device)
-        from .shape import cat
-
-        return cat([picked, pad]).reshape(src_shape)
+        return _index_scatter(picked, np.arange(k), (n,)).reshape(src_shape)
 
     record(
         "MaskedScatterBackward0",

@@ -12,6 +12,7 @@ from .._device import as_device
 from .._ops import common_device, compute, finish, finish_like, make_view, make_views, record
 from .._tensor import Size, Tensor, _wrap_dim
 from ._table import register
+from .indexing import narrow_slice, select
 
 
 def _shape_arg(args) -> tuple:
@@ -1019,11 +1020,20 @@ def diag_embed(input: Tensor, offset: int = 0, dim1: int = -2, dim2: int = -1) -
 @register("diag")
 def diag(input: Tensor, diagonal: int = 0) -> Tensor:
     """A vector to a matrix with it on the ``diagonal``-th diagonal (DiagEmbedBackward0), or a
-    matrix's diagonal as a copy (DiagonalBackward0 then CloneBackward0... as torch composes)."""
+    matrix's diagonal as a copy (diagonal_copy: DiagonalBackward0_copy)."""
     if input.dim() == 1:
-        return diag_embed(input, diagonal, 0, 1)
+        return diag_embed(input, diagonal)
     if input.dim() == 2:
-        return _diagonal(input, diagonal).clone()
+        offset, shape = diagonal, tuple(input.shape)
+        y = finish(np.array(_diagonal_np(input._data, offset, 0, 1)), input.dtype, input.device)
+
+        def vjp(g, c):
+            zeros = Tensor._from_array(np.zeros(shape, g.dtype.np), g.dtype, g.device)
+            return diagonal_scatter(zeros, g, offset, 0, 1)
+
+        fields = {"dim1": 0, "dim2": 1, "offset": offset, "self_sym_sizes": shape}
+        record("DiagonalBackward0_copy", [input], [y], [vjp], [()], fields)
+        return y
     raise RuntimeError("diag(): Supports 1D or 2D tensors. Got " + f"{input.dim()}D")
 
 
@@ -1033,8 +1043,6 @@ def diag(input: Tensor, diagonal: int = 0) -> Tensor:
 @register("select_scatter", node="SelectScatterBackward0")
 def select_scatter(input: Tensor, src: Tensor, dim: int, index: int) -> Tensor:
     """``input`` with the slice ``index`` along ``dim`` replaced by ``src``."""
-    from .indexing import select
-
     d = _wrap_dim(dim, input.dim())
     size = input.shape[d]
     if not -size <= index < size:
@@ -1069,8 +1077,6 @@ def select_scatter(input: Tensor, src: Tensor, dim: int, index: int) -> Tensor:
 @register("slice_scatter", node="SliceScatterBackward0")
 def slice_scatter(input: Tensor, src: Tensor, dim: int = 0, start=None, end=None, step: int = 1):
     """``input`` with the slice ``start:end:step`` along ``dim`` replaced by ``src``."""
-    from .indexing import narrow_slice
-
     d = _wrap_dim(dim, input.dim())
     size = input.shape[d]
     s0 = 0 if start is None else start

@@ -260,8 +260,18 @@ op(
     unary_shapes(min_dims=2),
     node="DiagEmbedBackward0",
 )
-op("diag", lambda T, x: T.diag(x, -1), unary_shapes(min_dims=1, max_dims=1), node=None,
-   note="DiagEmbedBackward0 for a vector")  # fmt: skip
+op(
+    "diag",
+    lambda T, x: T.diag(x, -1),
+    unary_shapes(min_dims=1, max_dims=1),
+    node="DiagEmbedBackward0",
+)
+op(
+    "diag.matrix",
+    lambda T, x: T.diag(x, 1),
+    unary_shapes(min_dims=2, max_dims=2),
+    node="DiagonalBackward0_copy",
+)
 op(
     "diagonal_scatter",
     lambda T, x, s: T.diagonal_scatter(x, s, 1),
