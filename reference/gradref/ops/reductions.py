@@ -1101,23 +1101,3 @@ def renorm(input: Tensor, p, dim: int, maxnorm) -> Tensor:
         {"self": input, "p": p, "dim": dim, "maxnorm": maxnorm},
     )
     return y
-
-
-# ------------------------------------------------------------------------------------ trace
-
-
-@register("trace", node="TraceBackward0")
-def trace(input: Tensor) -> Tensor:
-    """The sum of the main diagonal of a matrix; the gradient is ``g`` on that diagonal."""
-    if input.dim() != 2:
-        raise RuntimeError("trace: expected a matrix, but got tensor with dim " + str(input.dim()))
-    rdt = _dtypes.int64 if input.dtype.category <= 1 else input.dtype
-    y = compute(lambda a: np.trace(a), [input], rdt, rdt, input.device)
-    shape = tuple(input.shape)
-
-    def vjp(g, c):
-        eye = Tensor._from_array(np.eye(*shape, dtype=g.dtype.np), g.dtype, g.device)
-        return g * eye
-
-    record("TraceBackward0", [input], [y], [vjp], [()], {"self_sym_sizes": shape})
-    return y

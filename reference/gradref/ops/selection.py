@@ -422,3 +422,66 @@ def scatter(input: Tensor, dim: int, index: Tensor, src=None, *, value=None, red
         record("ScatterBackward1", [input], [y], [vjp_input], [("index",)],
                {"index": index_t, "dim": dim})  # fmt: skip
     return y
+
+
+# ------------------------------------------------------------------------------ mode, nanmedian
+
+mode_return = return_type("mode")
+nanmedian_return = return_type("nanmedian")
+TIE_RULES["mode"] = (
+    "the smallest of the most frequent values, at the index of its last occurrence (torch's CPU "
+    "kernel; not documented)"
+)
+TIE_RULES["nanmedian"] = "as median, over the values that are not NaN (NaN when all are)"
+
+
+def _mode_index(a: np.ndarray, d: int) -> np.ndarray:
+    rows = np.moveaxis(a, d, -1)
+    flat = rows.reshape(-1, rows.shape[-1])
+    out = np.zeros(flat.shape[0], np.int64)
+    for i, row in enumerate(flat):
+        values, counts = np.unique(row, return_counts=True)
+        best = values[np.argmax(counts)]  # np.unique sorts: the smallest of the most frequent
+        out[i] = np.flatnonzero(row == best)[-1]
+    return np.expand_dims(out.reshape(rows.shape[:-1]), d)
+
+
+@register("mode", node="ModeBackward0")
+def mode(input: Tensor, dim: int = -1, keepdim: bool = False):
+    """The most frequent value along ``dim`` and the index of its last occurrence; the gradient
+    goes to that index (ModeBackward0)."""
+    _no_complex("mode", input)
+    d = _wrap_dim(dim, input.dim())
+    if input.dim() == 0:
+        return _select("mode", "ModeBackward0", mode_return, input, 0, None, keepdim, dim)
+    if input.shape[d] == 0:
+        raise IndexError(f"mode(): Expected reduction dim {d} to have non-zero size.")
+    idx = _mode_index(input._data, d)
+    return _select("mode", "ModeBackward0", mode_return, input, d, idx, keepdim, dim)
+
+
+@register("nanmedian", node="NanmedianBackward0")
+def nanmedian(input: Tensor, dim=None, keepdim: bool = False):
+    """median ignoring NaN: nanmedian(input) (NanmedianBackward0, tied medians share the
+    gradient) and nanmedian(input, dim, keepdim) -> (values, indices) (NanmedianBackward1)."""
+    _no_complex("nanmedian", input)
+    if dim is None:
+        a = input._data.reshape(-1)
+        kept = np.sort(a[~np.isnan(a)], kind="stable")
+        value = np.asarray(np.nan) if kept.size == 0 else kept[(kept.size - 1) // 2]
+        y = finish(value, input.dtype, input.device)
+        record_full_selection("NanmedianBackward0", input, y)
+        return y
+    d = _wrap_dim(dim, input.dim())
+    if input.dim() == 0:
+        return _select("nanmedian", "NanmedianBackward1", nanmedian_return, input, 0, None,
+                       keepdim, dim)  # fmt: skip
+    n = input.shape[d]
+    if n == 0:
+        raise IndexError(f"nanmedian(): Expected reduction dim {d} to have non-zero size.")
+    a = input._data
+    order = np.argsort(a, axis=d, kind="stable")  # NaN last
+    count = np.sum(~np.isnan(a), axis=d, keepdims=True)
+    idx = np.take_along_axis(order, np.maximum(count - 1, 0) // 2, axis=d)
+    return _select("nanmedian", "NanmedianBackward1", nanmedian_return, input, d, idx, keepdim,
+                   dim)  # fmt: skip

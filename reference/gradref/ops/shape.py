@@ -12,7 +12,8 @@ from .._device import as_device
 from .._ops import common_device, compute, finish, finish_like, make_view, make_views, record
 from .._tensor import Size, Tensor, _wrap_dim
 from ._table import register
-from .indexing import narrow_slice, select
+from .complex import view_as_real
+from .indexing import _index_gather, _index_put, _index_scatter, narrow_slice, select
 
 
 def _shape_arg(args) -> tuple:
@@ -1159,3 +1160,276 @@ def vstack(tensors) -> Tensor:
             t = t.unsqueeze(0)
         ts.append(t)
     return cat(ts, 0)
+
+
+# ------------------------------------------------- ops that pick elements by a fixed index map
+
+
+def _mapped(name: str, input: Tensor, index: np.ndarray, fields: dict, uses=()) -> Tensor:
+    """``input``'s elements at the flat positions ``index`` (the result's shape), recorded as
+    ``name``; the gradient adds each element back where it came from."""
+    flat = input._data.reshape(-1)
+    y = finish(np.array(flat[index], order="C"), input.dtype, input.device)
+    shape = tuple(input.shape)
+    values = {"self": input, **fields}
+    record(name, [input], [y], [lambda g, c: _index_scatter(g, index, shape)], [uses], values)
+    return y
+
+
+def _positions(input: Tensor) -> np.ndarray:
+    return np.arange(input.numel()).reshape(tuple(input.shape))
+
+
+def pad_mode(input: Tensor, pad, mode: str) -> Tensor:
+    """F.pad with ``mode`` 'reflect' or 'replicate' over the last len(pad) // 2 dims (1 to 3):
+    ReflectionPad{1,2,3}DBackward0 / ReplicationPad{1,2,3}DBackward0."""
+    pad = tuple(int(p) for p in pad)
+    k = len(pad) // 2
+    if k not in (1, 2, 3):
+        raise NotImplementedError(f"gradref: {mode} padding of {k} dims")
+    n = input.dim()
+    if n not in (k + 1, k + 2):
+        raise NotImplementedError(
+            f"Only {k + 1}D or {k + 2}D (batch mode) tensor expected for input, but got: {n}D"
+        )
+    widths = [(0, 0)] * n
+    for j in range(k):
+        d = n - 1 - j
+        lo, hi = pad[2 * j], pad[2 * j + 1]
+        size = input.shape[d]
+        if mode == "reflect" and (lo >= size or hi >= size):
+            raise RuntimeError(
+                f"Argument #4: Padding size should be less than the corresponding input "
+                f"dimension, but got: padding ({lo}, {hi}) at dimension {d} of input "
+                f"{list(input.shape)}"
+            )
+        if size == 0 and (lo or hi):
+            raise RuntimeError(f"{mode} padding of an empty dimension")
+        widths[d] = (lo, hi)
+    pos = _positions(input)
+    crop = tuple(slice(-lo if lo < 0 else 0, pos.shape[d] + hi if hi < 0 else None)
+                 for d, (lo, hi) in enumerate(widths))  # fmt: skip
+    pos = pos[crop]
+    pos = np.pad(pos, [(max(lo, 0), max(hi, 0)) for lo, hi in widths],
+                 mode="reflect" if mode == "reflect" else "edge")  # fmt: skip
+    node = ("ReflectionPad" if mode == "reflect" else "ReplicationPad") + f"{k}DBackward0"
+    return _mapped(node, input, pos, {"padding": pad}, ("self",))
+
+
+@register("pixel_shuffle", node="PixelShuffleBackward0")
+def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
+    """(*, C r^2, H, W) -> (*, C, H r, W r)."""
+    r = upscale_factor
+    if input.dim() < 3:
+        raise RuntimeError(
+            f"pixel_shuffle expects input to have at least 3 dimensions, but got input with "
+            f"{input.dim()} dimension(s)"
+        )
+    *b, c, h, w = input.shape
+    if c % (r * r):
+        raise RuntimeError(
+            "pixel_shuffle expects its input's 'channel' dimension to be divisible by the "
+            f"square of upscale_factor, but input.size(-3)={c} is not divisible by {r * r}"
+        )
+    pos = _positions(input).reshape(*b, c // (r * r), r, r, h, w)
+    nb = len(b)
+    perm = list(range(nb)) + [nb, nb + 3, nb + 1, nb + 4, nb + 2]
+    pos = pos.transpose(perm).reshape(*b, c // (r * r), h * r, w * r)
+    return _mapped("PixelShuffleBackward0", input, pos, {"upscale_factor": r})
+
+
+@register("pixel_unshuffle", node="PixelUnshuffleBackward0")
+def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
+    """(*, C, H r, W r) -> (*, C r^2, H, W)."""
+    r = downscale_factor
+    if input.dim() < 3:
+        raise RuntimeError(
+            f"pixel_unshuffle expects input to have at least 3 dimensions, but got input with "
+            f"{input.dim()} dimension(s)"
+        )
+    *b, c, h, w = input.shape
+    for what, size, d in (("height", h, -2), ("width", w, -1)):
+        if size % r:
+            raise RuntimeError(
+                f"pixel_unshuffle expects {what} to be divisible by downscale_factor, but "
+                f"input.size({d})={size} is not divisible by {r}"
+            )
+    pos = _positions(input).reshape(*b, c, h // r, r, w // r, r)
+    nb = len(b)
+    perm = list(range(nb)) + [nb, nb + 2, nb + 4, nb + 1, nb + 3]
+    pos = pos.transpose(perm).reshape(*b, c * r * r, h // r, w // r)
+    return _mapped("PixelUnshuffleBackward0", input, pos, {"downscale_factor": r})
+
+
+@register("channel_shuffle", node="ChannelShuffleBackward0")
+def channel_shuffle(input: Tensor, groups: int) -> Tensor:
+    """(N, C, *) with the channels regrouped: (groups, C / groups) transposed."""
+    if groups <= 0:
+        raise RuntimeError(f"Number of groups to divide channels in must be positive. Value of "
+                           f"groups:{groups}")  # fmt: skip
+    if input.dim() < 3:
+        raise RuntimeError(
+            "channel_shuffle expects input to have at least 3 dimensions, but got input with "
+            f"{input.dim()} dimension(s)"
+        )
+    n, c, *rest = input.shape
+    if c % groups:
+        raise RuntimeError(
+            f"Number of channels must be divisible by groups. Got {c} channels and {groups} groups."
+        )
+    pos = _positions(input).reshape(n, groups, c // groups, *rest)
+    pos = np.swapaxes(pos, 1, 2).reshape(n, c, *rest)
+    return _mapped("ChannelShuffleBackward0", input, pos, {"groups": groups})
+
+
+@register("narrow_copy", node="NarrowCopyBackward0")
+def narrow_copy(input: Tensor, dim: int, start: int, length: int) -> Tensor:
+    """narrow as a copy (NarrowCopyBackward0)."""
+    d = _wrap_dim(dim, input.dim())
+    size = input.shape[d]
+    s0 = start + size if start < 0 else start
+    if not 0 <= s0 <= size or length < 0 or s0 + length > size:
+        raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({size}).")
+    pos = np.take(_positions(input), np.arange(s0, s0 + length), axis=d)
+    fields = {"dim": dim, "length": length, "self_sym_sizes": tuple(input.shape), "start": start}
+    return _mapped("NarrowCopyBackward0", input, pos, fields)
+
+
+def _block_vjp(place: np.ndarray, shape):
+    return lambda g, ctx: _index_gather(g, place).reshape(shape)
+
+
+@register("block_diag", method=False)
+def block_diag(*tensors) -> Tensor:
+    """The 2-d tensors (0-d, 1-d as a row) on the diagonal of a zero matrix, BlockDiagBackward0;
+    each gradient is its block of the result's gradient."""
+    ts = [t.reshape(1, 1) if t.dim() == 0 else t.unsqueeze(0) if t.dim() == 1 else t
+          for t in tensors]  # fmt: skip
+    for i, t in enumerate(ts):
+        if t.dim() != 2:
+            raise RuntimeError(
+                f"torch.block_diag: Input tensors must have 2 or fewer dimensions. Input {i} "
+                f"has {t.dim()} dimensions"
+            )
+    rows = builtins.sum(t.shape[0] for t in ts)
+    cols = builtins.sum(t.shape[1] for t in ts)
+    dtype = ts[0].dtype if ts else _dtypes.get_default_dtype()
+    for t in ts[1:]:
+        dtype = _dtypes.promote_types(dtype, t.dtype)
+    out = np.zeros((rows, cols), dtype.np)
+    grid = np.arange(rows * cols).reshape(rows, cols)
+    places, r, c = [], 0, 0
+    for t in ts:
+        h, w = t.shape
+        out[r : r + h, c : c + w] = t._data
+        places.append(grid[r : r + h, c : c + w].copy())
+        r, c = r + h, c + w
+    y = finish(out, dtype, ts[0].device if ts else None)
+    shapes = [tuple(t.shape) for t in tensors]
+    vjps = [_block_vjp(p, sh) for p, sh in zip(places, shapes)]
+    record("BlockDiagBackward0", list(tensors), [y], vjps, [()] * len(ts), {})
+    return y
+
+
+# ----------------------------------------------------------------- as_strided, as_strided_scatter
+
+
+def _strided_positions(input: Tensor, size, stride, storage_offset) -> np.ndarray:
+    """The storage positions an as_strided view reads, relative to ``input``'s first element;
+    gradref models as_strided on a contiguous input only (its storage is its data)."""
+    if not input.is_contiguous():
+        raise NotImplementedError("gradref.as_strided: a non-contiguous input")
+    size, stride = tuple(int(s) for s in size), tuple(int(s) for s in stride)
+    if len(size) != len(stride):
+        raise RuntimeError("mismatch in length of strides and shape")
+    base = input.storage_offset()
+    off = base if storage_offset is None else int(storage_offset)
+    pos = np.full(size, off - base, np.int64)
+    for k, (n, s) in enumerate(zip(size, stride)):
+        shape = [1] * len(size)
+        shape[k] = n
+        pos = pos + (np.arange(n) * s).reshape(shape)
+    if pos.size and (pos.min() < 0 or pos.max() >= input.numel()):
+        raise RuntimeError(
+            f"setStorage: sizes {list(size)}, strides {list(stride)}, storage offset {off}, "
+            "and itemsize out of bounds for the input's storage"
+        )
+    return pos
+
+
+@register("as_strided", node="AsStridedBackward0")
+def as_strided(input: Tensor, size, stride, storage_offset=None) -> Tensor:
+    """A view with the given sizes and strides into the (contiguous) input's storage; the
+    gradient adds each element back to the storage position it reads (overlaps add)."""
+    pos = _strided_positions(input, size, stride, storage_offset)
+    size, stride = tuple(int(s) for s in size), tuple(int(s) for s in stride)
+    item = input._data.itemsize
+    first = int(pos.reshape(-1)[0]) if pos.size else 0
+
+    def view(a):
+        flat = a.reshape(-1)
+        return np.lib.stride_tricks.as_strided(
+            flat[first:] if flat.size else flat, size, tuple(s * item for s in stride)
+        )
+
+    fields = {"size": size, "stride": stride, "storage_offset": storage_offset}
+    return make_view(input, "AsStridedBackward0", view, fields=fields, offset=first)
+
+
+@register("as_strided_scatter", node="AsStridedScatterBackward0")
+def as_strided_scatter(input: Tensor, src: Tensor, size, stride, storage_offset=None) -> Tensor:
+    """``input`` with the elements an as_strided view would read replaced by ``src``."""
+    pos = _strided_positions(input, size, stride, storage_offset)
+    if tuple(src.shape) != tuple(pos.shape):
+        raise RuntimeError(
+            f"expected src to have a size equal to the slice of self. src size = "
+            f"{list(src.shape)}, slice size = {list(pos.shape)}"
+        )
+    flat = input._data.reshape(-1).copy()
+    flat[pos.reshape(-1)] = src._data.reshape(-1)
+    y = finish(flat.reshape(input.shape), input.dtype, input.device)
+    shape = tuple(input.shape)
+
+    def vjp_self(g, c):
+        zeros = Tensor._from_array(np.zeros(pos.shape, g.dtype.np), g.dtype, g.device)
+        return _index_put(g.reshape(-1), pos, zeros).reshape(shape)
+
+    fields = {"size": tuple(size), "stride": tuple(stride), "storage_offset": storage_offset}
+    record(
+        "AsStridedScatterBackward0",
+        [input, src],
+        [y],
+        [vjp_self, lambda g, c: _index_gather(g, pos)],
+        [(), ()],
+        fields,
+    )
+    return y
+
+
+@register("view_as_complex", method=False)
+def view_as_complex(input: Tensor) -> Tensor:
+    """Pairs along a last dim of size 2 (stride 1) as complex numbers (a view); the gradient is
+    ``view_as_real`` of the gradient."""
+    if input.dtype not in (_dtypes.float32, _dtypes.float64):
+        raise RuntimeError(
+            "view_as_complex is only supported for float and double tensors, but got a tensor "
+            f"of scalar type: {_dtypes.scalar_type_name(input.dtype)}"
+        )
+    if input.dim() == 0:
+        raise RuntimeError("Input tensor must have one or more dimensions")
+    if input.shape[-1] != 2:
+        raise RuntimeError("Tensor must have a last dimension of size 2")
+    if input.stride(-1) != 1:
+        raise RuntimeError("Tensor must have a last dimension with stride 1")
+    if any(input.stride(k) % 2 for k in range(input.dim() - 1)):
+        raise RuntimeError("Tensor must have a stride divisible by 2 for all but last dimension")
+    if input.storage_offset() % 2:
+        raise RuntimeError("Tensor must have a storage_offset divisible by 2")
+    cdt = _dtypes.complex64 if input.dtype is _dtypes.float32 else _dtypes.complex128
+    return make_view(
+        input,
+        "ViewAsComplexBackward0",
+        lambda a: a.view(cdt.np)[..., 0] if a.size else np.zeros(a.shape[:-1], cdt.np),
+        dtype=cdt,
+        vjp=lambda g, c: view_as_real(g),
+    )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from gradspec.inputs import WIDE_FLOAT_DTYPES
+import numpy as np
+
+from gradspec.inputs import TIE_FREE_LAYOUTS, WIDE_FLOAT_DTYPES
 from gradspec.ops.opinfo import (
     broadcast_shapes,
     dim_or_all,
@@ -20,8 +22,11 @@ from gradspec.ops.records._build import FLOAT_AND_COMPLEX, op
 
 def _mask_keeping_first_row(rng, shapes):
     """A random boolean mask that is True on the first row along dim 0 (no all-NaN column)."""
-    mask = rng.random(shapes[0]) < 0.5
-    mask[:1] = True
+    mask = np.asarray(rng.random(shapes[0]) < 0.5)
+    if mask.ndim:
+        mask[:1] = True
+    else:
+        mask = np.asarray(True)
     return {"mask": mask}
 
 
@@ -420,15 +425,43 @@ op(
     reduction=lambda s: numel_of_first(s),
 )
 op(
-    "trace",
-    lambda T, x: x.trace(),
-    unary_shapes(min_dims=2, max_dims=2),
-    node="TraceBackward0",
-    reduction=lambda s: min(s[0]),
-)
-op(
     "count_nonzero",
     lambda T, x: T.count_nonzero(x, -1) if x.dim() else T.count_nonzero(x),
     node=None,
     note="an integer result: not differentiable",
+)
+op(
+    "mode",
+    lambda T, x: T.mode(x, -1) if x.dim() else T.mode(x),
+    unary_shapes(min_side=1),
+    node="ModeBackward0",
+    dtypes=WIDE_FLOAT_DTYPES,
+    note="continuous values: the smallest value, at its index",
+)
+op(
+    "mode.repeats",
+    lambda T, x: T.mode((x * 2).round(), 0, keepdim=True),
+    unary_shapes(min_dims=1, min_side=1),
+    node="ModeBackward0",
+    dtypes=WIDE_FLOAT_DTYPES,
+    double_backward=False,
+    note="values rounded to halves: repeated values; the gradient goes to the last occurrence",
+)
+op(
+    "nanmedian",
+    lambda T, x, **k: T.nanmedian(T.where(k["mask"], x, float("nan"))),
+    unary_shapes(min_side=1),
+    node="NanmedianBackward0",
+    aux=_mask_keeping_first_row,
+    dtypes=WIDE_FLOAT_DTYPES,
+    conventions=("median.full-ties",),
+)
+op(
+    "nanmedian.dim",
+    lambda T, x, **k: T.nanmedian(T.where(k["mask"], x, float("nan")), 0),
+    unary_shapes(min_dims=1, min_side=1),
+    node="NanmedianBackward1",
+    aux=_mask_keeping_first_row,
+    dtypes=WIDE_FLOAT_DTYPES,
+    layouts=TIE_FREE_LAYOUTS,
 )

@@ -375,3 +375,112 @@ op(
     node="IndexPutBackward0",
     aux=lambda rng, s: {"index": rng.permutation(s[0][0])[:2]},
 )
+op(
+    "index_add",
+    lambda T, x, s, **k: x.index_add(0, k["index"], s, alpha=2.0),
+    st.tuples(st.integers(1, 4), st.integers(0, 4), st.integers(0, 5)).map(
+        lambda t: ((t[0], t[1]), (t[2], t[1]))
+    ),
+    node="IndexAddBackward0",
+    aux=lambda rng, s: {"index": rng.integers(0, s[0][0], s[1][0])},
+    note="repeated indices accumulate",
+)
+op(
+    "index_fill",
+    lambda T, x, **k: x.index_fill(-1, k["index"], -1.5),
+    unary_shapes(min_dims=1, min_side=1),
+    node="IndexFillBackward0",
+    aux=lambda rng, s: {"index": rng.integers(0, s[0][-1], 3)},
+)
+op(
+    "view_as_real",
+    lambda T, x: T.view_as_real(x),
+    unary_shapes(min_side=1),
+    node="ViewAsRealBackward0",
+    note="non-empty: torch's backward refuses an empty complex gradient's strides",
+    dtypes=("complex64", "complex128"),
+)
+op(
+    "view_as_complex",
+    lambda T, x: T.view_as_complex(x.contiguous()),
+    unary_shapes(min_dims=1, max_dims=2, min_side=1).map(lambda s: (s[0] + (2,),)),
+    node="ViewAsComplexBackward0",
+    dtypes=("float32", "float64"),
+)
+op(
+    "narrow_copy",
+    lambda T, x: T.narrow_copy(x, -1, 1, x.shape[-1] - 1),
+    unary_shapes(min_dims=1, min_side=1),
+    node="NarrowCopyBackward0",
+)
+op(
+    "block_diag",
+    lambda T, a, b, c: T.block_diag(a, b, c),
+    st.tuples(
+        unary_shapes(min_dims=2, max_dims=2, min_side=1),
+        unary_shapes(max_dims=1, min_side=1),
+        unary_shapes(max_dims=0),
+    ).map(lambda t: (t[0][0], t[1][0], t[2][0])),
+    node="BlockDiagBackward0",
+)
+op(
+    "as_strided",
+    lambda T, x: x.contiguous().as_strided((2, 2), (1, 2), 1),
+    unary_shapes(min_dims=2, max_dims=2, min_side=3),
+    node="AsStridedBackward0",
+    note="overlapping windows of the contiguous input: the gradient adds up",
+    reduction=lambda s: 2,
+)
+op(
+    "as_strided_scatter",
+    lambda T, x, s: T.as_strided_scatter(x.contiguous(), s, (2, 2), (1, 2), 1),
+    unary_shapes(min_dims=2, max_dims=2, min_side=3).map(lambda s: (s[0], (2, 2))),
+    node="AsStridedScatterBackward0",
+)
+op(
+    "pixel_shuffle",
+    lambda T, x: T.pixel_shuffle(x, 2),
+    st.tuples(st.integers(1, 2), st.integers(1, 2), st.integers(1, 3), st.integers(1, 3)).map(
+        lambda t: ((t[0], 4 * t[1], t[2], t[3]),)
+    ),
+    node="PixelShuffleBackward0",
+)
+op(
+    "pixel_unshuffle",
+    lambda T, x: functional(T).pixel_unshuffle(x, 2),
+    st.tuples(st.integers(1, 3), st.integers(1, 2), st.integers(1, 2)).map(
+        lambda t: ((t[0], 2 * t[1], 2 * t[2]),)
+    ),
+    note="non-empty: torch's pixel_unshuffle of an empty image keeps the channel count",
+    node="PixelUnshuffleBackward0",
+)
+op(
+    "channel_shuffle",
+    lambda T, x: T.channel_shuffle(x, 2),
+    st.tuples(st.integers(1, 2), st.integers(1, 3), st.integers(0, 3)).map(
+        lambda t: ((t[0], 2 * t[1], t[2]),)
+    ),
+    node="ChannelShuffleBackward0",
+)
+for _mode, _name in (("reflect", "ReflectionPad"), ("replicate", "ReplicationPad")):
+    op(
+        f"nn.functional.pad.{_mode}1d",
+        (lambda m: lambda T, x: functional(T).pad(x, (2, 1), mode=m))(_mode),
+        unary_shapes(min_dims=2, max_dims=3, min_side=3),
+        node=f"{_name}1DBackward0",
+        reduction=lambda s: 3,
+    )
+    op(
+        f"nn.functional.pad.{_mode}2d",
+        (lambda m: lambda T, x: functional(T).pad(x, (1, 0, 2, 1), mode=m))(_mode),
+        unary_shapes(min_dims=3, max_dims=4, min_side=3),
+        node=f"{_name}2DBackward0",
+        reduction=lambda s: 9,
+    )
+    op(
+        f"nn.functional.pad.{_mode}3d",
+        (lambda m: lambda T, x: functional(T).pad(x, (1, 1, 0, 1, 1, 0), mode=m))(_mode),
+        unary_shapes(min_dims=4, max_dims=5, min_side=2, max_side=3),
+        node=f"{_name}3DBackward0",
+        reduction=lambda s: 8,
+    )
