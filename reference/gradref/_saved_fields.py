@@ -40,6 +40,7 @@ FIELDS: dict[str, str] = {
     "PixelUnshuffleBackward0": "downscale_factor: int",
     "ChannelShuffleBackward0": "groups: int",
     "NarrowCopyBackward0": "dim: int, length: int, self_sym_sizes: int[], start: int",
+    "AsStridedBackward1": "size: int[], storage_offset: int?, stride: int[]",
     "AsStridedScatterBackward0": "size: int[], storage_offset: int?, stride: int[]",
     "ModeBackward0": "dim: int, keepdim: bool, self_sym_sizes: int[], indices: Tensor",
     "NanmedianBackward0": "self: Tensor, result: Tensor",

@@ -462,14 +462,14 @@ def _correction(unbiased, correction) -> float:
 _NO_DIM = object()
 
 
-def _var_args(input, dim, unbiased, keepdim, correction):
+def _var_args(input, dim, unbiased, keepdim, correction, name: str = "std and var"):
     if isinstance(dim, bool):
         dim, unbiased = None, dim
     if dim is _NO_DIM:
         dim = None
     c = _correction(unbiased, correction)
     if input.dtype.category < 2:
-        raise RuntimeError("std and var only support floating point and complex dtypes")
+        raise NotImplementedError(f"{name} only support floating point and complex dtypes")
     dims = reduction_dims(input, dim)
     if input.dim() == 0:
         dims = None
@@ -816,7 +816,7 @@ def _welford(a, dims, c, keepdim):
 def _moments(name: str, input, dim, unbiased, keepdim, correction, std: bool):
     """var_mean / std_mean -> (var or std, mean), one node (VarMeanBackward0, StdMeanBackward0)
     whose gradient is var's (std's) plus mean's."""
-    dims, c, keepdim = _var_args(input, dim, unbiased, keepdim, correction)
+    dims, c, keepdim = _var_args(input, dim, unbiased, keepdim, correction, name)
     _warn_dof(name, _reduction_factor(input, dims), c)
     shape = tuple(input.shape)
     rdt = input.dtype.to_real()
