@@ -42,6 +42,10 @@ FIELDS: dict[str, str] = {
     "NarrowCopyBackward0": "dim: int, length: int, self_sym_sizes: int[], start: int",
     "AsStridedBackward1": "size: int[], storage_offset: int?, stride: int[]",
     "AsStridedScatterBackward0": "size: int[], storage_offset: int?, stride: int[]",
+    "ScatterReduceBackward0": (
+        "dim: int, include_self: bool, index: Tensor, reduce: str, self: Tensor, src: Tensor, "
+        "result: Tensor"
+    ),
     "ModeBackward0": "dim: int, keepdim: bool, self_sym_sizes: int[], indices: Tensor",
     "NanmedianBackward0": "self: Tensor, result: Tensor",
     "NanmedianBackward1": "dim: int, keepdim: bool, self_sym_sizes: int[], indices: Tensor",

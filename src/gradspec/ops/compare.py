@@ -450,6 +450,7 @@ SPECIAL_NOT_COMPARED: dict[str, str] = {
     "NaN in one where the other is finite",
     "renorm*": "a slice with inf/NaN: torch's forward-mode formula gives finite tangents where "
     "gradref's JVP, derived from its VJP, is NaN",
+    "scatter_reduce.am*-exclude-self": _TIES,
     "mode*": "which index torch's mode returns among NaNs (NaN != NaN counts each once) is "
     "not documented; the values agree but the gradient may go to another NaN",
     "nanmedian*": _INDICES,
