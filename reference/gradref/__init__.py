@@ -81,11 +81,12 @@ from ._grad_mode import (
 from ._nondiff import NONDIFF as _NONDIFF
 from ._tensor import Size, Tensor
 from .ops import OPS as _OPS
+from .ops._table import with_out as _with_out
 
 globals().update(_NONDIFF)
 
 for _name, _entry in _OPS.items():
-    globals().setdefault(_name, _entry.fn)
+    globals().setdefault(_name, _with_out(_entry.name, _entry.fn))
 del _name, _entry
 
 from . import autograd, func, linalg, nn  # noqa: E402

@@ -697,7 +697,13 @@ class CopySlices(_engine.Node):
 
 
 def index_map_node(
-    name: str, x: Tensor, np_view_fn, out_shape, vjp=None, fields: dict | None = None
+    name: str,
+    x: Tensor,
+    np_view_fn,
+    out_shape,
+    vjp=None,
+    fields: dict | None = None,
+    out_dtype=None,
 ) -> _engine.Node:
     """A node whose backward scatters the gradient of ``np_view_fn(x)`` back into ``x``'s shape,
     adding where elements repeat. Works for every view and for advanced indexing alike.
@@ -718,7 +724,8 @@ def index_map_node(
     node._values.update(values)
     set_fields(node, fields or {})  # torch's saved fields (dim, start, self_sym_sizes...)
     meta = _engine.InputMetadata.__new__(_engine.InputMetadata)
-    meta.shape, meta.dtype, meta.device = tuple(out_shape), x.dtype, x.device
+    # the view's own dtype (view_as_complex and view_as_real change it)
+    meta.shape, meta.dtype, meta.device = tuple(out_shape), out_dtype or x.dtype, x.device
     node._input_metadata = [meta]
     return node
 
@@ -765,11 +772,12 @@ def make_view(
     if previous is not None and (out._creation_meta is None or previous == "inference"):
         out._creation_meta = previous
     if node and needs_grad(x):
-        out._grad_fn = index_map_node(name, x, np_view_fn, out.shape, vjp, fields)
+        out._grad_fn = index_map_node(name, x, np_view_fn, out.shape, vjp, fields, out.dtype)
     tangent = _forward.get_tangent(x)
     if tangent is not None:
         _forward.set_tangent(
-            out, Tensor._from_array(np_view_fn(tangent._data), tangent.dtype, tangent.device)
+            out,
+            Tensor._from_array(np_view_fn(tangent._data), dtype or tangent.dtype, tangent.device),
         )
     return out
 

@@ -14,7 +14,7 @@ from ..ops import reductions as _red
 from ..ops.nn import conv1d, conv2d, layer_norm, linear
 from ..ops.pointwise import gelu, logsigmoid, sigmoid, silu, softplus, tanh
 from ..ops.selection import one_hot
-from ..ops.shape import constant_pad_nd
+from ..ops.shape import channel_shuffle, constant_pad_nd, pad_mode, pixel_shuffle, pixel_unshuffle
 
 __all__ = [
     "relu",
@@ -266,9 +266,11 @@ def pad(input: Tensor, pad, mode: str = "constant", value=None) -> Tensor:
             "Padding length should be less than or equal to two times the input dimension but "
             f"got padding length {len(pad)} and input of dimension {input.dim()}"
         )
+    if mode in ("reflect", "replicate"):
+        return pad_mode(input, pad, mode)
     if mode != "constant":
         raise NotImplementedError(f"gradref: pad mode {mode!r} is not implemented")
     return constant_pad_nd(input, pad, 0 if value is None else value)
 
 
-__all__ += ["one_hot"]
+__all__ += ["one_hot", "pixel_shuffle", "pixel_unshuffle", "channel_shuffle"]

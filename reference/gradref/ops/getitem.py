@@ -26,9 +26,19 @@ import warnings
 import numpy as np
 
 from .. import _dtypes, _forward
-from .._ops import finish, index_map_node, inplace, make_view, needs_grad, retype, set_fields
+from .._ops import (
+    finish,
+    index_map_node,
+    inplace,
+    make_view,
+    needs_grad,
+    record,
+    retype,
+    set_fields,
+)
 from .._tensor import Tensor
-from .indexing import _index_put, narrow_slice, select
+from ._table import register
+from .indexing import _index_gather, _index_put, narrow_slice, select
 
 PY_SSIZE_T_MAX = (1 << 63) - 1
 PY_SSIZE_T_MIN = -(1 << 63)
@@ -475,8 +485,55 @@ def index_put_(self: Tensor, indices, value, accumulate: bool = False) -> Tensor
     return inplace(self, put, value)
 
 
+@register("index_put", node="IndexPutBackward0")
+def index_put(self: Tensor, indices, values, accumulate: bool = False) -> Tensor:
+    """``self`` with ``values`` (broadcast) written at ``indices`` (added there with
+    ``accumulate``, repeated indices adding up): IndexPutBackward0. The gradient of ``self`` is
+    the gradient (accumulate) or the gradient with zeros at the indices; that of ``values`` is
+    the gradient at the indices, summed back to its shape."""
+    indices = list(indices)
+    key = _index_key(self, indices)
+    positions = np.array(np.arange(self.numel()).reshape(self.shape)[key])
+    if values.dtype is not self.dtype:
+        raise RuntimeError(
+            "Index put requires the source and destination dtypes match, got "
+            f"{_dtypes.scalar_type_name(self.dtype)} for the destination and "
+            f"{_dtypes.scalar_type_name(values.dtype)} for the source."
+        )
+    flat = np.array(self._data).reshape(-1)
+    v = np.broadcast_to(values._data, positions.shape).reshape(-1)
+    if accumulate:
+        np.add.at(flat, positions.reshape(-1), v)
+    else:
+        flat[positions.reshape(-1)] = v
+    y = Tensor._from_array(flat.reshape(self.shape), self.dtype, self.device)
+    v_shape = tuple(values.shape)
+
+    def vjp_self(g, c):
+        if accumulate:
+            return g
+        zeros = Tensor._from_array(np.zeros(positions.shape, g.dtype.np), g.dtype, g.device)
+        return _index_put(g, positions, zeros)
+
+    record(
+        "IndexPutBackward0",
+        [self, values],
+        [y],
+        [vjp_self, lambda g, c: _index_gather(g, positions).sum_to_size(v_shape)],
+        [("indices",), ("indices",)],
+        {"accumulate": accumulate, "indices": tuple(indices)},
+    )
+    return y
+
+
+def _index_put_inplace(self: Tensor, indices, values, accumulate: bool = False) -> Tensor:
+    if accumulate:
+        return inplace(self, lambda x, v: index_put(x, indices, v, True), values)
+    return index_put_(self, indices, values, accumulate)
+
+
 Tensor.__getitem__ = getitem
 Tensor.__setitem__ = setitem
-Tensor.index_put_ = lambda self, indices, values, accumulate=False: index_put_(
+Tensor.index_put_ = lambda self, indices, values, accumulate=False: _index_put_inplace(
     self, indices, values, accumulate
 )

@@ -10,6 +10,8 @@ Each is the VJP of another, so double backward through any view or index works.
 
 from __future__ import annotations
 
+import builtins
+
 import numpy as np
 
 from .. import _dtypes
@@ -375,4 +377,162 @@ def masked_fill(input: Tensor, mask: Tensor, value) -> Tensor:
             [("mask",)],
             {"mask": mask},
         )
+    return y
+
+
+# ------------------------------------------------------------------ take, take_along_dim, put
+
+
+def _flat_positions(name: str, input: Tensor, index: Tensor) -> np.ndarray:
+    idx = _index_tensor(name, index)
+    n = input.numel()
+    if idx.size and (idx.min() < -n or idx.max() >= n):
+        bad = int(idx.max() if idx.max() >= n else idx.min())
+        raise IndexError(f"out of range: tried to access index {bad} on a tensor of {n} elements.")
+    return idx % builtins.max(n, 1)
+
+
+@register("take", node="TakeBackward0")
+def take(input: Tensor, index: Tensor) -> Tensor:
+    """The elements of the flattened input at ``index`` (shaped as ``index``); the gradient
+    adds back into the flattened input (repeats accumulate)."""
+    pos = _flat_positions("take", input, index)
+    y = finish(input._data.reshape(-1)[pos], input.dtype, input.device)
+    shape = tuple(input.shape)
+    record(
+        "TakeBackward0",
+        [input],
+        [y],
+        [lambda g, c: _index_scatter(g, pos, shape)],
+        [("index", "self")],
+        {"index": index, "self": input},
+    )
+    return y
+
+
+@register("take_along_dim")
+def take_along_dim(input: Tensor, indices: Tensor, dim=None) -> Tensor:
+    """gather along ``dim`` with ``input`` and ``indices`` broadcast to each other elsewhere (as
+    torch composes it: expand, then gather); the flattened input when ``dim`` is None."""
+    if dim is None:
+        return gather(input.reshape(-1), 0, indices.reshape(-1))
+    d = _wrap_dim(dim, input.dim())
+    a, b = list(input.shape), list(indices.shape)
+    if len(a) != len(b):
+        raise RuntimeError(
+            "torch.take_along_dim(): input and indices should have the same number of "
+            f"dimensions, but got {len(a)} dimensions for input, and {len(b)} dimensions for "
+            "indices"
+        )
+    sa, sb = list(a), list(b)
+    sa[d] = sb[d] = 1
+    common = list(broadcast_shapes(tuple(sa), tuple(sb)))
+    ea, eb = list(common), list(common)
+    ea[d], eb[d] = a[d], b[d]
+    return gather(input.expand(*ea), d, indices.expand(*eb))
+
+
+@register("put", node="PutBackward0", inplace=True)
+def put(input: Tensor, index: Tensor, source: Tensor, accumulate: bool = False) -> Tensor:
+    """``input`` with ``source`` written (or added, ``accumulate``) at the flat ``index``."""
+    pos = _flat_positions("put", input, index)
+    if source.numel() != pos.size:
+        raise RuntimeError(
+            f"put_(): Expected source and index to have the same number of elements, but got "
+            f"source.numel() = {source.numel()}, index.numel() = {pos.size}"
+        )
+    cdt = compute_np_dtype(input.dtype)
+    flat = input._data.astype(cdt).reshape(-1).copy()
+    src = source._data.astype(cdt).reshape(-1)
+    if accumulate:
+        np.add.at(flat, pos.reshape(-1), src)
+    else:
+        flat[pos.reshape(-1)] = src
+    y = finish(flat.reshape(input.shape), input.dtype, input.device)
+    src_shape = tuple(source.shape)
+
+    def vjp_self(g, c):
+        if accumulate:
+            return g
+        zeros = Tensor._from_array(np.zeros(pos.shape, g.dtype.np), g.dtype, g.device)
+        return _index_put(g, pos, zeros)
+
+    record(
+        "PutBackward0",
+        [input, source],
+        [y],
+        [vjp_self, lambda g, c: _index_gather(g, pos).reshape(src_shape)],
+        [("index",), ("index", "source")],
+        {"index": index, "accumulate": accumulate, "source": source},
+    )
+    return y
+
+
+# -------------------------------------------------------------------- index_copy, masked_scatter
+
+
+@register("index_copy", node="IndexCopyBackward0", inplace=True)
+def index_copy(input: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor:
+    """``input`` with its slices ``index`` along ``dim`` replaced by ``source``'s; the gradient
+    of ``input`` is zero there, that of ``source`` the gradient's slices."""
+    idx = _index_vector("index_copy", index)
+    d = _wrap_dim(dim, input.dim())
+    size = input.shape[d] if input.dim() else 1
+    if idx.size and (idx.min() < 0 or idx.max() >= size):
+        bad = int(idx.max() if idx.max() >= size else idx.min())
+        raise IndexError(f"index_copy_(): index {bad} is out of bounds for dimension {d} "
+                         f"with size {size}")  # fmt: skip
+    cdt = compute_np_dtype(input.dtype)
+    shape = tuple(input.shape)
+    data = input._data.astype(cdt).reshape(shape if shape else (1,)).copy()
+    src = source._data.astype(cdt).reshape(source.shape if source.dim() else (1,))
+    np.moveaxis(data, d, 0)[idx] = np.moveaxis(src, d, 0)
+    y = finish(data.reshape(shape), input.dtype, input.device)
+    record(
+        "IndexCopyBackward0",
+        [input, source],
+        [y],
+        [
+            lambda g, c: g.index_fill(d, c.index, 0.0) if g.dim() else g * 0.0,
+            lambda g, c: index_select(g, d, c.index) if g.dim() else g,
+        ],
+        [("index",), ("index", "source")],
+        {"index": index, "dim": dim, "source": source, "source_dim": source.dim()},
+    )
+    return y
+
+
+@register("masked_scatter", node="MaskedScatterBackward0", inplace=True)
+def masked_scatter(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:
+    """``input`` with the first elements of ``source`` (in order) where ``mask`` (broadcast) is
+    True; the gradient of ``source`` is the gradient there, zero-padded to its shape."""
+    if not isinstance(mask, Tensor) or mask.dtype is not _dtypes.bool:
+        raise RuntimeError("masked_scatter_ only supports boolean masks, but got mask with dtype "
+                           f"{getattr(mask, 'dtype', None)}")  # fmt: skip
+    shape = broadcast_shapes(tuple(input.shape), tuple(mask.shape))
+    m = np.broadcast_to(mask._data, shape)
+    k = int(m.sum())
+    if source.numel() < k:
+        raise RuntimeError("masked_scatter: expected source to have at least as many elements "
+                           "as ones in mask")  # fmt: skip
+    cdt = compute_np_dtype(input.dtype)
+    data = np.array(np.broadcast_to(input._data.astype(cdt), shape))
+    data[m] = source._data.astype(cdt).reshape(-1)[:k]
+    y = finish(data, input.dtype, input.device)
+    in_shape, src_shape = tuple(input.shape), tuple(source.shape)
+    positions = np.flatnonzero(m.reshape(-1))
+
+    def vjp_source(g, c):
+        picked = _index_gather(g, positions)
+        n = int(np.prod(src_shape, dtype=np.int64))
+        return _index_scatter(picked, np.arange(k), (n,)).reshape(src_shape)
+
+    record(
+        "MaskedScatterBackward0",
+        [input, source],
+        [y],
+        [lambda g, c: g.masked_fill(c.mask, 0).sum_to_size(in_shape), vjp_source],
+        [("mask",), ("mask",)],
+        {"mask": mask, "source_sym_sizes": src_shape},
+    )
     return y

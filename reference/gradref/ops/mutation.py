@@ -5,9 +5,21 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._ops import finish, inplace, is_scalar, record
+from .. import _dtypes, _engine, _grad_mode
+from .._ops import (
+    check_inplace,
+    finish,
+    inplace,
+    is_scalar,
+    needs_grad,
+    new_node,
+    record,
+    set_fields,
+)
 from .._tensor import Tensor
+from .indexing import _index_scatter
 from .pointwise import broadcast_shapes
+from .shape import _strided_positions
 
 
 def _copy_values(self: Tensor, src) -> Tensor:
@@ -98,3 +110,88 @@ def zero_(self: Tensor) -> Tensor:
 Tensor.copy_ = copy_
 Tensor.fill_ = fill_
 Tensor.zero_ = zero_
+
+
+# ------------------------------------------------------------------------------ set_, as_strided_
+
+
+def _not_implemented(name: str):
+    def vjp(g, c):
+        raise RuntimeError(f"derivative for {name} is not implemented")
+
+    return vjp
+
+
+def set_(self: Tensor, source=None) -> Tensor:
+    """Make ``self`` share ``source``'s memory, size and strides (an empty tensor with none).
+    An in-place op: refused on a leaf that requires grad while grad mode records; where grad
+    is recorded, the history becomes torch's NotImplemented node, whose backward raises
+    "derivative for set_ is not implemented"."""
+    if source is not None and not isinstance(source, Tensor):
+        raise NotImplementedError("gradref.Tensor.set_: only a Tensor source")
+    check_inplace(self, *([source] if source is not None else []))
+    if source is not None and source.dtype is not self.dtype:
+        raise RuntimeError(
+            f"Could not set tensor of type {_dtypes.scalar_type_name(source.dtype)} to a tensor "
+            f"of type {_dtypes.scalar_type_name(self.dtype)}"
+        )
+    recording = _grad_mode.is_grad_enabled() and needs_grad(self, source)
+    edges = [self, source]
+    if recording:
+        node = new_node(
+            "torch::autograd::NotImplemented",
+            [
+                _engine.gradient_edge(t) if t is not None and t.requires_grad else (None, 0)
+                for t in edges
+            ],  # fmt: skip
+            (_not_implemented("set_"), _not_implemented("set_")),
+            (True, True),
+        )
+    if source is None:
+        self._data = np.zeros((0,), self.dtype.np)
+        self._offset = 0
+    else:
+        self._data = source._data
+        self._offset = source.storage_offset()
+    self._vc.bump()
+    if recording:
+        self._grad_fn = node
+        self._output_nr = 0
+        node._input_metadata = [_engine.InputMetadata(self)]
+    return self
+
+
+def as_strided_(self: Tensor, size, stride, storage_offset=None) -> Tensor:
+    """``self`` restrided in place to ``size`` and ``stride`` over its (contiguous) storage;
+    where grad is recorded the node is AsStridedBackward1, whose gradient adds each element
+    back to the storage position it reads."""
+    check_inplace(self)
+    old_shape = tuple(self.shape)
+    pos = _strided_positions(self, size, stride, storage_offset)
+    size, stride = tuple(int(s) for s in size), tuple(int(s) for s in stride)
+    item = self._data.itemsize
+    flat = self._data.reshape(-1)
+    first = int(pos.reshape(-1)[0]) if pos.size else 0
+    view = np.lib.stride_tricks.as_strided(
+        flat[first:] if flat.size else flat, size, tuple(s * item for s in stride)
+    )
+    recording = _grad_mode.is_grad_enabled() and needs_grad(self)
+    if recording:
+        node = new_node(
+            "AsStridedBackward1",
+            [_engine.gradient_edge(self)],
+            (lambda g, c: _index_scatter(g, pos, old_shape),),
+            (True,),
+        )
+        set_fields(node, {"size": size, "stride": stride, "storage_offset": storage_offset})
+    self._data = view
+    self._offset = self.storage_offset() + first
+    if recording:
+        self._grad_fn = node
+        self._output_nr = 0
+        node._input_metadata = [_engine.InputMetadata(self)]
+    return self
+
+
+Tensor.set_ = set_
+Tensor.as_strided_ = as_strided_

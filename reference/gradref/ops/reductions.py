@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import builtins
+
 import numpy as np
 
 from .. import _dtypes
@@ -460,14 +462,14 @@ def _correction(unbiased, correction) -> float:
 _NO_DIM = object()
 
 
-def _var_args(input, dim, unbiased, keepdim, correction):
+def _var_args(input, dim, unbiased, keepdim, correction, name: str = "std and var"):
     if isinstance(dim, bool):
         dim, unbiased = None, dim
     if dim is _NO_DIM:
         dim = None
     c = _correction(unbiased, correction)
     if input.dtype.category < 2:
-        raise RuntimeError("std and var only support floating point and complex dtypes")
+        raise NotImplementedError(f"{name} only support floating point and complex dtypes")
     dims = reduction_dims(input, dim)
     if input.dim() == 0:
         dims = None
@@ -583,7 +585,10 @@ def std(input: Tensor, dim=_NO_DIM, unbiased=None, keepdim: bool = False, *, cor
 # ----------------------------------------------------------------------------------------- norm
 
 
-def _vector_norm_np(a, p, dims, keepdim):
+def _vector_norm_np(a, p, dims, keepdim, acc=np.float64):
+    """torch's vector norm: ``|x|^p`` summed in the accumulation dtype ``acc`` (float32 for
+    float32 and narrower inputs, so squares overflow and underflow there as in torch), and
+    ``|x|`` itself where each result reduces a single element (torch does no arithmetic then)."""
     axis = _axis(dims)
     m = np.abs(a)
     if p == np.inf:
@@ -592,11 +597,14 @@ def _vector_norm_np(a, p, dims, keepdim):
         return np.min(m, axis=axis, keepdims=keepdim)
     if p == 0:
         return np.sum(m != 0, axis=axis, keepdims=keepdim).astype(np.float64)
+    if m.size and _numel_over(m.shape, dims) == 1:
+        return np.sum(m, axis=axis, keepdims=keepdim)
+    m = m.astype(acc)
     if p == 1:
         return np.sum(m, axis=axis, keepdims=keepdim)
     if p == 2:
         return np.sqrt(np.sum(m * m, axis=axis, keepdims=keepdim))
-    return np.sum(m**p, axis=axis, keepdims=keepdim) ** (1.0 / p)
+    return np.sum(m ** acc(p), axis=axis, keepdims=keepdim) ** acc(1.0 / p)
 
 
 def _vector_norm_backward(g: Tensor, x: Tensor, norm: Tensor, p, dims, keepdim) -> Tensor:
@@ -621,7 +629,10 @@ def _vector_norm_backward(g: Tensor, x: Tensor, norm: Tensor, p, dims, keepdim) 
         scaled = x.sgn() * where(x == 0, 0.0, x.abs().pow(p - 1))
         return scaled * g * norm.pow(1 - p)
     scaled = x.sgn() * x.abs().pow(p - 1) if p < 2 else x * x.abs().pow(p - 2)
-    return scaled * where(norm == 0, 0.0, g / norm.pow(p - 1))
+    # the masked norm is replaced by 1 before dividing: the JVP (a backward through this VJP)
+    # then gets 0 at a zero norm, as torch's forward formula, not 0 * inf
+    zero = norm == 0
+    return scaled * where(zero, 0.0, g / where(zero, 1.0, norm).pow(p - 1))
 
 
 @register("norm", node="LinalgVectorNormBackward0")
@@ -650,8 +661,9 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) ->
             "operation does not have an identity"
         )
     rdt = input.dtype.to_real()
+    acc = np.float64 if rdt.np == np.float64 else np.float32
     y = compute(
-        lambda a: _vector_norm_np(a, p, dims, keepdim), [input], input.dtype, rdt, input.device
+        lambda a: _vector_norm_np(a, p, dims, keepdim, acc), [input], input.dtype, rdt, input.device
     )
     record(
         "LinalgVectorNormBackward0",
@@ -767,3 +779,325 @@ def log_softmax(input: Tensor, dim=None, dtype=None) -> Tensor:
         return g - y.exp() * g.sum(d, keepdim=True)
 
     return _softmax_family(input, dim, dtype, True, "LogSoftmaxBackward0", grad)
+
+
+# ------------------------------------------------------------------------- var_mean, std_mean
+
+
+def _mean_backward(g: Tensor, shape, dims, keepdim: bool) -> Tensor:
+    return expand_back(g, shape, dims, keepdim) / builtins.max(_numel_over(shape, dims), 1)
+
+
+def _welford(a, dims, c, keepdim):
+    """(variance, mean) as torch's var_mean computes them: one Welford pass over the reduced
+    elements in order, so an infinity followed by another element makes the mean NaN, and
+    equal huge values have mean the value and variance 0 (no overflowing sum)."""
+    axes = tuple(range(a.ndim)) if dims is None else dims
+    keep = [k for k in range(a.ndim) if k not in axes]
+    rows = np.transpose(a, keep + list(axes)).reshape([a.shape[k] for k in keep] + [-1])
+    n = rows.shape[-1]
+    mean = np.zeros(rows.shape[:-1], rows.dtype)
+    m2 = np.zeros(rows.shape[:-1], np.float64)
+    with np.errstate(all="ignore"):
+        for k in range(n):
+            x = rows[..., k]
+            delta = x - mean
+            mean = mean + delta / (k + 1)
+            m2 = m2 + (np.conj(delta) * (x - mean)).real
+        var = m2 / np.maximum(n - c, 0) if n else np.full(mean.shape, np.nan)
+        if not n:
+            mean = np.full(mean.shape, np.nan, rows.dtype)
+    if keepdim:
+        shape = [1 if k in axes else a.shape[k] for k in range(a.ndim)]
+        var, mean = var.reshape(shape), mean.reshape(shape)
+    return var, mean
+
+
+def _moments(name: str, input, dim, unbiased, keepdim, correction, std: bool):
+    """var_mean / std_mean -> (var or std, mean), one node (VarMeanBackward0, StdMeanBackward0)
+    whose gradient is var's (std's) plus mean's."""
+    dims, c, keepdim = _var_args(input, dim, unbiased, keepdim, correction, name)
+    _warn_dof(name, _reduction_factor(input, dims), c)
+    shape = tuple(input.shape)
+    rdt = input.dtype.to_real()
+    spread = compute(
+        lambda a: (np.sqrt if std else (lambda v: v))(_welford(a, dims, c, keepdim)[0]),
+        [input],
+        input.dtype,
+        rdt,
+        input.device,
+    )
+    m = compute(
+        lambda a: _welford(a, dims, c, keepdim)[1], [input], input.dtype, input.dtype, input.device
+    )
+
+    def vjp(grads, ctx):
+        g_spread, g_mean = grads
+        if std:
+            g_spread = where(ctx.result0 == 0, 0.0, g_spread / (2 * ctx.result0))
+        return _var_backward(g_spread, ctx.self, dims, c, keepdim) + _mean_backward(
+            g_mean, shape, dims, keepdim
+        )
+
+    fields = _var_fields(dim, unbiased, keepdim, correction)
+    if std:
+        node, uses, values = "StdMeanBackward0", ("self", "result0"), {"result0": spread}
+    else:
+        node, uses, values = "VarMeanBackward0", ("self",), {}
+    record(node, [input], [spread, m], [vjp], [uses], {"self": input, **values, **fields})
+    return spread, m
+
+
+@register("var_mean", node="VarMeanBackward0", method=False)
+def var_mean(input: Tensor, dim=_NO_DIM, unbiased=None, keepdim: bool = False, *, correction=None):
+    """(variance, mean) over ``dim``; the gradient is var's plus mean's."""
+    return _moments("var_mean", input, dim, unbiased, keepdim, correction, std=False)
+
+
+@register("std_mean", node="StdMeanBackward0", method=False)
+def std_mean(input: Tensor, dim=_NO_DIM, unbiased=None, keepdim: bool = False, *, correction=None):
+    """(standard deviation, mean) over ``dim``; where the std is 0 its gradient is 0."""
+    return _moments("std_mean", input, dim, unbiased, keepdim, correction, std=True)
+
+
+# ------------------------------------------------------------------------------------ aminmax
+
+
+aminmax_return = type(
+    "aminmax",
+    (tuple,),
+    {
+        "__new__": lambda cls, mn, mx: tuple.__new__(cls, (mn, mx)),
+        "min": property(lambda self: self[0]),
+        "max": property(lambda self: self[1]),
+        "__repr__": lambda self: f"torch.return_types.aminmax(\nmin={self[0]!r},\nmax={self[1]!r})",
+    },
+)
+
+
+@register("aminmax")
+def aminmax(input: Tensor, *, dim=None, keepdim: bool = False):
+    """(min, max) over ``dim`` (all elements when None) in one node, AminmaxBackward0: each
+    gradient is shared equally among the tied extremes, as amin's and amax's."""
+    _no_complex("aminmax", input)
+    if dim is not None:
+        d = _wrap_dim(dim, input.dim())
+        dims = (d,) if input.dim() else None
+        if input.dim() and input.shape[d] == 0:
+            raise IndexError(f"aminmax(): Expected reduction dim {d} to have non-zero size.")
+    else:
+        dims = None
+        if input.numel() == 0:
+            raise RuntimeError(
+                "aminmax(): cannot compute aminmax over an empty dimension as the operation "
+                "has no identity."
+            )
+    outs = [
+        compute(
+            lambda a, f=f: f(a, axis=_axis(dims), keepdims=keepdim) if a.ndim else a,
+            [input],
+            input.dtype,
+            input.dtype,
+            input.device,
+        )
+        for f in (np.min, np.max)
+    ]
+    mn, mx = outs
+
+    def vjp(grads, c):
+        g_min, g_max = grads
+        return _evenly_distribute(g_min, c.self, c.min, dims, keepdim, nan_ties=False) + (
+            _evenly_distribute(g_max, c.self, c.max, dims, keepdim, nan_ties=False)
+        )
+
+    record(
+        "AminmaxBackward0",
+        [input],
+        [mn, mx],
+        [vjp],
+        [("self", "min", "max")],
+        {"self": input, "min": mn, "max": mx, "dim": dim, "keepdim": keepdim},
+    )
+    return aminmax_return(mn, mx)
+
+
+# ----------------------------------------------------------------------------- nansum, nanmean
+
+
+@register("nansum", node="NansumBackward0")
+def nansum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    """Sum treating NaN as zero; the gradient is zero at the NaNs."""
+    if input.dtype.is_complex:
+        raise RuntimeError("nansum does not support complex inputs")
+    dims = reduction_dims(input, dim)
+    if input.dim() == 0:
+        dims = None
+    rdt = (
+        _dtypes.as_dtype(dtype)
+        if dtype is not None
+        else (_dtypes.int64 if input.dtype.category <= 1 else input.dtype)
+    )
+    y = compute(
+        lambda a: np.nansum(a, axis=_axis(dims), keepdims=keepdim), [input], rdt, rdt, input.device
+    )
+    shape = tuple(input.shape)
+
+    def vjp(g, c):
+        # torch multiplies by the mask (an infinite gradient times 0 is NaN), not where
+        return expand_back(g, shape, dims, keepdim) * (~c.self.isnan()).to(g.dtype)
+
+    record(
+        "NansumBackward0",
+        [input],
+        [y],
+        [vjp],
+        [("self",)],
+        {"self": input, "dim": dim_field(dim), "keepdim": keepdim},
+    )
+    return y
+
+
+@register("nanmean")
+def nanmean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    """Mean of the non-NaN elements: ``nansum`` divided by their count (as torch composes it,
+    so the node is DivBackward0)."""
+    if input.dtype.category < 2:
+        raise RuntimeError(
+            "nanmean(): expected input to have floating point or complex dtype but got "
+            f"{_dtypes.scalar_type_name(input.dtype)}"
+        )
+    count = (
+        (~input.isnan()).sum(dim, keepdim=keepdim) if dim is not None else ((~input.isnan()).sum())
+    )
+    return nansum(input, dim, keepdim, dtype=dtype).div(count)
+
+
+# -------------------------------------------------------------------------------- logcumsumexp
+
+
+@register("logcumsumexp", node="LogcumsumexpBackward0")
+def logcumsumexp(input: Tensor, dim: int) -> Tensor:
+    """log(cumsum(exp(x))) along ``dim``, stable. The gradient of element i is
+    ``sum_{j >= i} g_j exp(x_i - y_j)``."""
+    d = _wrap_dim(dim, input.dim())
+    if input.dtype.category < 2:
+        raise RuntimeError(
+            f'"logcumsumexp_out_cpu" not implemented for '
+            f"'{_dtypes.scalar_type_name(input.dtype)}'"
+        )
+    axis = d if input.dim() else None
+
+    def fwd(a):
+        if a.ndim == 0 or a.size == 0:
+            return a
+        return np.logaddexp.accumulate(a, axis=axis)
+
+    y = compute(fwd, [input], input.dtype, input.dtype, input.device, contiguous=True)
+
+    def vjp(g, c):
+        # linear in g (gradref's JVP is derived from this VJP); torch computes the same sum in
+        # log space from the sign and log-magnitude of g, which differs only at infinities
+        x, r = c.self, c.result
+        if x.dim() == 0 or x.numel() == 0:
+            return g
+        n = x.shape[d]
+        xm, rm, gm = x.movedim(d, -1), r.movedim(d, -1), g.movedim(d, -1)
+        upper = Tensor._from_array(np.triu(np.ones((n, n), np.bool_)), _dtypes.bool, x.device)
+        w = where(upper, (xm.unsqueeze(-1) - rm.unsqueeze(-2)).exp(), 0.0)  # [i, j]
+        return (w * gm.unsqueeze(-2)).sum(-1).movedim(-1, d)
+
+    record(
+        "LogcumsumexpBackward0",
+        [input],
+        [y],
+        [vjp],
+        [("self", "result")],
+        {"self": input, "result": y, "dim": dim},
+    )
+    return y
+
+
+# ------------------------------------------------------------------------------ dist, renorm
+
+
+@register("dist", node="DistBackward0")
+def dist(input: Tensor, other: Tensor, p=2) -> Tensor:
+    """The p-norm of ``input - other`` (broadcast); the gradient is the norm's, summed back to
+    each input's shape (``other`` gets its negative)."""
+    if isinstance(other, Tensor) and input.dtype is not other.dtype:
+        raise RuntimeError(
+            f"expected both inputs to have same dtype, but got "
+            f"{_dtypes.scalar_type_name(input.dtype)} and {_dtypes.scalar_type_name(other.dtype)}"
+        )
+    pf = float(p)
+    rdt = input.dtype.to_real()
+    acc = np.float64 if rdt.np == np.float64 else np.float32
+    y = compute(
+        lambda a, b: _vector_norm_np(a - b, pf, None, False, acc),
+        [input, other],
+        input.dtype,
+        rdt,
+        input.device,
+    )
+    a_shape, b_shape = tuple(input.shape), tuple(other.shape)
+
+    def grad_diff(g, c):
+        return _vector_norm_backward(g, c.self - c.other, c.result, pf, None, False)
+
+    record(
+        "DistBackward0",
+        [input, other],
+        [y],
+        [
+            lambda g, c: grad_diff(g, c).sum_to_size(a_shape),
+            lambda g, c: (-grad_diff(g, c)).sum_to_size(b_shape),
+        ],
+        [("self", "other", "result"), ("self", "other", "result")],
+        {"self": input, "other": other, "result": y, "p": p},
+    )
+    return y
+
+
+@register("renorm", node="RenormBackward0", inplace=True)
+def renorm(input: Tensor, p, dim: int, maxnorm) -> Tensor:
+    """Each slice along ``dim`` whose p-norm exceeds ``maxnorm`` scaled down to norm
+    ``maxnorm`` (by ``maxnorm / (norm + 1e-7)``, as torch); the gradient includes the scale's
+    dependence on the input."""
+    if float(p) <= 0:
+        raise RuntimeError("renorm: non-positive-norm not supported")
+    if float(maxnorm) < 0:
+        raise RuntimeError(f"renorm: expected maxnorm to be >= 0 but got {maxnorm}")
+    if input.dim() <= 1:
+        raise RuntimeError(
+            f"renorm: input needs at least 2 dimensions, got {input.dim()} dimensions"
+        )
+    d = _wrap_dim(dim, input.dim())
+    pf, mx = float(p), float(maxnorm)
+    dims = tuple(k for k in range(input.dim()) if k != d)
+    rdt = input.dtype.to_real()
+    acc = np.float64 if rdt.np == np.float64 else np.float32
+
+    def fwd(a):
+        n = _vector_norm_np(a, pf, dims, True, acc).astype(np.float64)
+        return a * np.where(n > mx, mx / (n + 1e-7), 1.0)
+
+    y = compute(fwd, [input], input.dtype, input.dtype, input.device)
+
+    def vjp(g, c):
+        # torch's renorm_backward: the scaled branch only where the norm exceeds maxnorm
+        x = c.self
+        n = norm(x, pf, dims, keepdim=True)
+        s = (x.conj() * g).real if x.is_complex() else x * g
+        nb = _vector_norm_backward(s.sum(dims, keepdim=True), x, n, pf, dims, True)
+        invnorm = (n + 1e-7).reciprocal()
+        return where(n > mx, mx * invnorm * (g - invnorm * nb), g)
+
+    record(
+        "RenormBackward0",
+        [input],
+        [y],
+        [vjp],
+        [("self",)],
+        {"self": input, "p": p, "dim": dim, "maxnorm": maxnorm},
+    )
+    return y

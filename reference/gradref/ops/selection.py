@@ -422,3 +422,166 @@ def scatter(input: Tensor, dim: int, index: Tensor, src=None, *, value=None, red
         record("ScatterBackward1", [input], [y], [vjp_input], [("index",)],
                {"index": index_t, "dim": dim})  # fmt: skip
     return y
+
+
+# ------------------------------------------------------------------------------ mode, nanmedian
+
+mode_return = return_type("mode")
+nanmedian_return = return_type("nanmedian")
+TIE_RULES["mode"] = (
+    "the smallest of the most frequent values, at the index of its last occurrence (torch's CPU "
+    "kernel; not documented)"
+)
+TIE_RULES["nanmedian"] = "as median, over the values that are not NaN (NaN when all are)"
+
+
+def _mode_index(a: np.ndarray, d: int) -> np.ndarray:
+    rows = np.moveaxis(a, d, -1)
+    flat = rows.reshape(-1, rows.shape[-1])
+    out = np.zeros(flat.shape[0], np.int64)
+    for i, row in enumerate(flat):
+        values, counts = np.unique(row, return_counts=True)
+        best = values[np.argmax(counts)]  # np.unique sorts: the smallest of the most frequent
+        out[i] = np.flatnonzero(row == best)[-1]
+    return np.expand_dims(out.reshape(rows.shape[:-1]), d)
+
+
+@register("mode", node="ModeBackward0")
+def mode(input: Tensor, dim: int = -1, keepdim: bool = False):
+    """The most frequent value along ``dim`` and the index of its last occurrence; the gradient
+    goes to that index (ModeBackward0)."""
+    _no_complex("mode", input)
+    d = _wrap_dim(dim, input.dim())
+    if input.dim() == 0:
+        return _select("mode", "ModeBackward0", mode_return, input, 0, None, keepdim, dim)
+    if input.shape[d] == 0:
+        raise IndexError(f"mode(): Expected reduction dim {d} to have non-zero size.")
+    idx = _mode_index(input._data, d)
+    return _select("mode", "ModeBackward0", mode_return, input, d, idx, keepdim, dim)
+
+
+@register("nanmedian", node="NanmedianBackward0")
+def nanmedian(input: Tensor, dim=None, keepdim: bool = False):
+    """median ignoring NaN: nanmedian(input) (NanmedianBackward0, tied medians share the
+    gradient) and nanmedian(input, dim, keepdim) -> (values, indices) (NanmedianBackward1)."""
+    _no_complex("nanmedian", input)
+    if dim is None:
+        a = input._data.reshape(-1)
+        kept = np.sort(a[~np.isnan(a)], kind="stable")
+        value = np.asarray(np.nan) if kept.size == 0 else kept[(kept.size - 1) // 2]
+        y = finish(value, input.dtype, input.device)
+        record_full_selection("NanmedianBackward0", input, y)
+        return y
+    d = _wrap_dim(dim, input.dim())
+    if input.dim() == 0:
+        return _select("nanmedian", "NanmedianBackward1", nanmedian_return, input, 0, None,
+                       keepdim, dim)  # fmt: skip
+    n = input.shape[d]
+    if n == 0:
+        raise IndexError(f"nanmedian(): Expected reduction dim {d} to have non-zero size.")
+    a = input._data
+    order = np.argsort(a, axis=d, kind="stable")  # NaN last
+    count = np.sum(~np.isnan(a), axis=d, keepdims=True)
+    idx = np.take_along_axis(order, np.maximum(count - 1, 0) // 2, axis=d)
+    return _select("nanmedian", "NanmedianBackward1", nanmedian_return, input, d, idx, keepdim,
+                   dim)  # fmt: skip
+
+
+# ---------------------------------------------------------------------------- scatter_reduce
+
+_REDUCE_UFUNC = {"sum": np.add, "mean": np.add, "amax": np.maximum, "amin": np.minimum}
+_REDUCE_START = {"sum": 0.0, "mean": 0.0, "amax": -np.inf, "amin": np.inf}
+
+
+@register("scatter_reduce", node="ScatterReduceBackward0", inplace=True)
+def scatter_reduce(input: Tensor, dim: int, index: Tensor, src: Tensor, reduce: str, *,
+                   include_self: bool = True):  # fmt: skip
+    """``src`` reduced into ``input`` at ``index`` along ``dim`` with ``reduce`` ('sum',
+    'mean', 'amax', 'amin'; 'prod' is not mirrored), ``input``'s own value taking part when
+    ``include_self``. Gradients as torch's scatter_reduce_backward: mean divides by the count,
+    amax/amin share the gradient equally among the elements equal to the result."""
+    if reduce == "prod":
+        raise NotImplementedError("gradref: scatter_reduce(reduce='prod') is not mirrored")
+    if reduce not in _REDUCE_UFUNC:
+        raise RuntimeError(
+            "reduce argument must be either sum, prod, mean, amax or amin, got " + str(reduce)
+        )
+    if src.dtype is not input.dtype:
+        raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
+    d = _wrap_dim(dim, input.dim())
+    idx = _check_index("scatter_reduce", input, d, index).astype(np.int64)
+    shape = tuple(input.shape)
+    cdt = np.complex128 if input.dtype.is_complex else np.float64
+    data = input._data.astype(cdt).reshape(shape if shape else (1,)).copy()
+    i2 = idx.reshape(idx.shape if idx.ndim else (1,))
+    region = tuple(slice(0, s) for s in i2.shape)
+    s_data = src._data.astype(cdt).reshape(src.shape if src.dim() else (1,))[region]
+    key = _along(i2 % max(data.shape[d], 1), d) if i2.size else None
+    if key is not None:
+        count = np.zeros(data.shape)
+        np.add.at(count, key, 1.0)
+        hit = count > 0
+        if not include_self:
+            data = np.where(hit, _REDUCE_START[reduce], data)
+        _REDUCE_UFUNC[reduce].at(data, key, s_data)
+        if reduce == "mean":
+            data = data / np.maximum(count + (1.0 if include_self else 0.0), 1.0)
+    y = finish(data.reshape(shape), input.dtype, input.device)
+    index_t = index
+
+    def ones_like(t):
+        return Tensor._from_array(np.ones(tuple(t.shape), t.dtype.np), t.dtype, t.device)
+
+    def grads(g, c):
+        if reduce == "sum":
+            g_self, g_src = g, gather(g, d, c.index)
+        elif reduce == "mean":
+            start = ones_like(g) if include_self else ones_like(g) * 0.0
+            n = scatter_add(start, d, c.index, ones_like(c.index.to(g.dtype)))
+            n = n.masked_fill(n == 0, 1.0)
+            g_self, g_src = g / n, gather(g, d, c.index) / gather(n, d, c.index)
+        else:
+            value = gather(c.result, d, c.index)
+            self_is = (c.self == c.result).to(g.dtype)
+            src_part = c.src[tuple(slice(0, s) for s in c.index.shape)]
+            src_is = (src_part == value).to(g.dtype)
+            share = g / scatter_add(self_is, d, c.index, src_is)
+            g_self, g_src = self_is * share, src_is * gather(share, d, c.index)
+        if not include_self:
+            g_self = g_self.scatter(d, c.index, 0.0)
+        return g_self, g_src
+
+    def vjp_src(g, c):
+        part = grads(g, c)[1]
+        if tuple(part.shape) == tuple(src.shape):
+            return part
+        full = Tensor._from_array(np.zeros(tuple(src.shape), g.dtype.np), g.dtype, g.device)
+        return scatter_add(full, d, _positions_like(part, d), part) if part.numel() else full
+
+    record(
+        "ScatterReduceBackward0",
+        [input, src],
+        [y],
+        [lambda g, c: grads(g, c)[0], vjp_src],
+        [("index", "self", "src", "result"), ("index", "self", "src", "result")],
+        {
+            "dim": dim,
+            "include_self": include_self,
+            "index": index_t,
+            "reduce": reduce,
+            "self": input,
+            "src": src,
+            "result": y,
+        },  # fmt: skip
+    )
+    return y
+
+
+def _positions_like(part: Tensor, d: int) -> Tensor:
+    """Indices along ``d`` that put ``part`` at the start of a larger tensor (its own
+    positions)."""
+    n = part.shape[d]
+    shape = [1] * part.dim()
+    shape[d] = n
+    pos = np.broadcast_to(np.arange(n).reshape(shape), tuple(part.shape))
+    return _long(np.array(pos), part.device)

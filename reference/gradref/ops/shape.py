@@ -12,6 +12,8 @@ from .._device import as_device
 from .._ops import common_device, compute, finish, finish_like, make_view, make_views, record
 from .._tensor import Size, Tensor, _wrap_dim
 from ._table import register
+from .complex import view_as_real
+from .indexing import _index_gather, _index_put, _index_scatter, narrow_slice, select
 
 
 def _shape_arg(args) -> tuple:
@@ -801,3 +803,633 @@ def _triangle(name: str, node: str, npfn):
 
 triu = _triangle("triu", "TriuBackward0", np.triu)
 tril = _triangle("tril", "TrilBackward0", np.tril)
+
+
+# ------------------------------------------------------------------------- roll, rot90, tile
+
+
+@register("roll", node="RollBackward0")
+def roll(input: Tensor, shifts, dims=None) -> Tensor:
+    """Elements shifted cyclically along ``dims`` (the flattened tensor when none); the
+    gradient is rolled back."""
+    shifts = (shifts,) if isinstance(shifts, int) else tuple(shifts)
+    dims = () if dims is None else ((dims,) if isinstance(dims, int) else tuple(dims))
+    if not dims and len(shifts) != 1:
+        raise RuntimeError(
+            f"`shifts` required to be of size 1 when `dims` is empty, but got {len(shifts)}"
+        )
+    if dims and len(shifts) != len(dims):
+        raise RuntimeError(
+            f"shifts and dimensions must align. shifts: {len(shifts)}, dims:{len(dims)}"
+        )
+    n = input.dim()
+    ds = tuple(_wrap_dim(d, n) for d in dims)
+    a = input._data
+    if not ds:
+        out = np.roll(a.reshape(-1), shifts[0]).reshape(a.shape) if a.size else a.copy()
+    else:
+        out = np.roll(a, shifts, ds) if a.size else a.copy()
+    y = finish(np.array(out, order="C"), input.dtype, input.device)
+    back = tuple(-s for s in shifts)
+    record(
+        "RollBackward0",
+        [input],
+        [y],
+        [lambda g, c: roll(g, back, dims if dims else None)],
+        [()],
+        {"dims": dims, "shifts": shifts},
+    )
+    return y
+
+
+@register("rot90", node="Rot90Backward0")
+def rot90(input: Tensor, k: int = 1, dims=(0, 1)) -> Tensor:
+    """Rotation by 90 degrees ``k`` times in the plane ``dims``; the gradient is rotated back."""
+    dims = tuple(dims)
+    n = input.dim()
+    if len(dims) != 2:
+        raise RuntimeError(f"expected total rotation dims == 2, but got dims = {len(dims)}")
+    if n < 2:
+        raise RuntimeError(f"expected total dims >= 2, but got total dims = {n}")
+    d0, d1 = _wrap_dim(dims[0], n), _wrap_dim(dims[1], n)
+    if d0 == d1:
+        raise RuntimeError(
+            f"expected rotation dims to be different, but got dim0 = {d0} and dim1 = {d1}"
+        )
+    out = np.rot90(input._data, k, (d0, d1))
+    y = finish(np.array(out, order="C"), input.dtype, input.device)
+    record(
+        "Rot90Backward0",
+        [input],
+        [y],
+        [lambda g, c: rot90(g, -k, dims)],
+        [()],
+        {"dims": dims, "k": k},
+    )
+    return y
+
+
+@register("tile")
+def tile(input: Tensor, *dims) -> Tensor:
+    """``repeat`` with the repetitions padded with leading ones to the input's dims."""
+    dims = _shape_arg(dims)
+    dims = (1,) * builtins.max(input.dim() - len(dims), 0) + tuple(dims)
+    return repeat(input, dims)
+
+
+@register("repeat_interleave")
+def repeat_interleave(input: Tensor, repeats, dim=None, *, output_size=None) -> Tensor:
+    """Each element repeated ``repeats`` (an int) times along ``dim`` (flattened when None), as
+    torch composes it: unsqueeze, expand, a contiguous clone, and a flattening view."""
+    if isinstance(repeats, Tensor):
+        if repeats.numel() != 1:
+            raise NotImplementedError("gradref.repeat_interleave: tensor repeats")
+        repeats = int(repeats._data.reshape(-1)[0])
+    if repeats < 0:
+        raise RuntimeError("repeats can not be negative")
+    if dim is None:
+        input = input.flatten()
+        dim = 0
+    d = _wrap_dim(dim, input.dim())
+    if input.dim() == 0:
+        input, d = input.reshape(1), 0
+    shape = list(input.shape)
+    big = input.unsqueeze(d + 1).expand(*shape[: d + 1], repeats, *shape[d + 1 :])
+    return big.clone(memory_format=None).flatten(d, d + 1)
+
+
+# ------------------------------------------------------------------- diagonal, diag_embed, diag
+
+
+def _diag_geometry(shape, offset: int, d1: int, d2: int):
+    n1, n2 = shape[d1], shape[d2]
+    length = builtins.max(
+        builtins.min(n1 - builtins.max(-offset, 0), n2 - builtins.max(offset, 0)), 0
+    )
+    return length
+
+
+def _diagonal_np(a: np.ndarray, offset: int, d1: int, d2: int) -> np.ndarray:
+    """A writeable NumPy view of the diagonal (as the last dim)."""
+    length = _diag_geometry(a.shape, offset, d1, d2)
+    if length:
+        start = [0] * a.ndim
+        if offset >= 0:
+            start[d2] = offset
+        else:
+            start[d1] = -offset
+        b = a[tuple(slice(s, None) for s in start)]
+    else:
+        b = a
+    keep = [k for k in range(a.ndim) if k not in (d1, d2)]
+    shape = tuple(a.shape[k] for k in keep) + (length,)
+    strides = tuple(a.strides[k] for k in keep) + (a.strides[d1] + a.strides[d2],)
+    return np.lib.stride_tricks.as_strided(b, shape, strides)
+
+
+@register("diagonal", node="DiagonalBackward0")
+def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+    """The ``offset``-th diagonal of the planes (dim1, dim2), as the last dim (a view)."""
+    n = input.dim()
+    d1, d2 = _wrap_dim(dim1, n), _wrap_dim(dim2, n)
+    if d1 == d2:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    shape = tuple(input.shape)
+    length = _diag_geometry(shape, offset, d1, d2)
+    start = (
+        (offset * input.stride(d2) if offset >= 0 else -offset * input.stride(d1)) if length else 0
+    )
+
+    def vjp(g, c):
+        zeros = Tensor._from_array(np.zeros(shape, g.dtype.np), g.dtype, g.device)
+        return diagonal_scatter(zeros, g, offset, d1, d2)
+
+    fields = {"dim1": dim1, "dim2": dim2, "offset": offset, "self_sym_sizes": shape}
+    return make_view(
+        input,
+        "DiagonalBackward0",
+        lambda a: _diagonal_np(a, offset, d1, d2),
+        vjp=vjp,
+        fields=fields,
+        offset=start,
+    )
+
+
+_diagonal = diagonal
+
+
+@register("diagonal_scatter", node="DiagonalScatterBackward0")
+def diagonal_scatter(input: Tensor, src: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1):
+    """``input`` with its diagonal replaced by ``src``; the gradient of ``input`` is zero on the
+    diagonal, that of ``src`` is the gradient's diagonal."""
+    n = input.dim()
+    d1, d2 = _wrap_dim(dim1, n), _wrap_dim(dim2, n)
+    data = input._data.copy()
+    view = _diagonal_np(data, offset, d1, d2)
+    if tuple(view.shape) != tuple(src.shape):
+        raise RuntimeError(
+            f"expected src to have a size equal to the slice of self. src size = "
+            f"{list(src.shape)}, slice size = {list(view.shape)}"
+        )
+    view[...] = src._data.astype(data.dtype)
+    y = finish(np.array(data, order="C"), input.dtype, input.device)
+
+    def vjp_self(g, c):
+        zeros = Tensor._from_array(np.zeros(tuple(src.shape), g.dtype.np), g.dtype, g.device)
+        return diagonal_scatter(g, zeros, offset, d1, d2)
+
+    record(
+        "DiagonalScatterBackward0",
+        [input, src],
+        [y],
+        [vjp_self, lambda g, c: diagonal(g, offset, d1, d2)],
+        [(), ()],
+        {"dim1": dim1, "dim2": dim2, "offset": offset},
+    )
+    return y
+
+
+@register("diag_embed", node="DiagEmbedBackward0")
+def diag_embed(input: Tensor, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
+    """Matrices with the last dim of ``input`` on their ``offset``-th diagonal (planes dim1,
+    dim2 of the result); the gradient is the result gradient's diagonal."""
+    n = input.dim() + 1
+    d1, d2 = _wrap_dim(dim1, n), _wrap_dim(dim2, n)
+    if d1 == d2:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    last = input.shape[-1] if input.dim() else 1
+    side = last + abs(offset)
+    rest = list(input.shape[:-1])
+    shape = []
+    it = iter(rest)
+    for k in range(n):
+        shape.append(side if k in (d1, d2) else next(it))
+    data = np.zeros(shape, input._data.dtype)
+    _diagonal_np(data, offset, d1, d2)[...] = input._data
+    y = finish(data, input.dtype, input.device)
+    record(
+        "DiagEmbedBackward0",
+        [input],
+        [y],
+        [lambda g, c: diagonal(g, offset, d1, d2)],
+        [()],
+        {"dim1": dim1, "dim2": dim2, "offset": offset},
+    )
+    return y
+
+
+@register("diag")
+def diag(input: Tensor, diagonal: int = 0) -> Tensor:
+    """A vector to a matrix with it on the ``diagonal``-th diagonal (DiagEmbedBackward0), or a
+    matrix's diagonal as a copy (diagonal_copy: DiagonalBackward0_copy)."""
+    if input.dim() == 1:
+        return diag_embed(input, diagonal)
+    if input.dim() == 2:
+        offset, shape = diagonal, tuple(input.shape)
+        y = finish(np.array(_diagonal_np(input._data, offset, 0, 1)), input.dtype, input.device)
+
+        def vjp(g, c):
+            zeros = Tensor._from_array(np.zeros(shape, g.dtype.np), g.dtype, g.device)
+            return diagonal_scatter(zeros, g, offset, 0, 1)
+
+        fields = {"dim1": 0, "dim2": 1, "offset": offset, "self_sym_sizes": shape}
+        record("DiagonalBackward0_copy", [input], [y], [vjp], [()], fields)
+        return y
+    raise RuntimeError("diag(): Supports 1D or 2D tensors. Got " + f"{input.dim()}D")
+
+
+# -------------------------------------------------------------------- select/slice_scatter
+
+
+@register("select_scatter", node="SelectScatterBackward0")
+def select_scatter(input: Tensor, src: Tensor, dim: int, index: int) -> Tensor:
+    """``input`` with the slice ``index`` along ``dim`` replaced by ``src``."""
+    d = _wrap_dim(dim, input.dim())
+    size = input.shape[d]
+    if not -size <= index < size:
+        raise IndexError(
+            f"select(): index {index} out of range for tensor of size {list(input.shape)} at "
+            f"dimension {d}"
+        )
+    data = input._data.copy()
+    sl = (slice(None),) * d + (index % size,)
+    if tuple(data[sl].shape) != tuple(src.shape):
+        raise RuntimeError(
+            f"expected src to have a size equal to the slice of self. src size = "
+            f"{list(src.shape)}, slice size = {list(data[sl].shape)}"
+        )
+    data[sl] = src._data
+    y = finish(data, input.dtype, input.device)
+
+    def vjp_self(g, c):
+        return select_scatter(g, g.select(d, index) * 0, d, index)
+
+    record(
+        "SelectScatterBackward0",
+        [input, src],
+        [y],
+        [vjp_self, lambda g, c: select(g, d, index)],
+        [(), ()],
+        {"dim": dim, "index": index},
+    )
+    return y
+
+
+@register("slice_scatter", node="SliceScatterBackward0")
+def slice_scatter(input: Tensor, src: Tensor, dim: int = 0, start=None, end=None, step: int = 1):
+    """``input`` with the slice ``start:end:step`` along ``dim`` replaced by ``src``."""
+    d = _wrap_dim(dim, input.dim())
+    size = input.shape[d]
+    s0 = 0 if start is None else start
+    e0 = size if end is None else end
+    data = input._data.copy()
+    sl = (slice(None),) * d + (slice(s0, e0, step),)
+    if tuple(data[sl].shape) != tuple(src.shape):
+        raise RuntimeError(
+            f"expected src to have a size equal to the slice of self. src size = "
+            f"{list(src.shape)}, slice size = {list(data[sl].shape)}"
+        )
+    data[sl] = src._data
+    y = finish(data, input.dtype, input.device)
+
+    def vjp_self(g, c):
+        return slice_scatter(g, narrow_slice(g, d, s0, e0, step) * 0, d, s0, e0, step)
+
+    record(
+        "SliceScatterBackward0",
+        [input, src],
+        [y],
+        [vjp_self, lambda g, c: narrow_slice(g, d, s0, e0, step)],
+        [(), ()],
+        {"dim": dim, "start": start, "end": end, "step": step},
+    )
+    return y
+
+
+# ------------------------------------------------------------------------------ unfold, stacks
+
+
+@register("unfold", node="UnfoldBackward0")
+def unfold(input: Tensor, dimension: int, size: int, step: int) -> Tensor:
+    """Tensor.unfold: the windows of ``size`` elements every ``step`` along ``dimension``, as a
+    new last dim (a view); the gradient adds each window back where it came from."""
+    n = input.dim()
+    d = _wrap_dim(dimension, n) if n else 0
+    length = input.shape[d] if n else 1
+    if size > length:
+        raise RuntimeError(
+            f"maximum size for tensor at dimension {d} is {length} but size is {size}"
+        )
+    if step <= 0:
+        raise RuntimeError(f"step is {step} but must be > 0")
+    count = (length - size) // step + 1
+
+    def view(a):
+        if a.ndim == 0:
+            return np.lib.stride_tricks.as_strided(a, (size,), (0,))
+        shape = a.shape[:d] + (count,) + a.shape[d + 1 :] + (size,)
+        strides = a.strides[:d] + (a.strides[d] * step,) + a.strides[d + 1 :] + (a.strides[d],)
+        return np.lib.stride_tricks.as_strided(a, shape, strides)
+
+    fields = {"dimension": dimension, "self_sym_sizes": tuple(input.shape), "size": size,
+              "step": step}  # fmt: skip
+    return make_view(input, "UnfoldBackward0", view, fields=fields, offset=0)
+
+
+def _atleast(t: Tensor, k: int) -> Tensor:
+    while t.dim() < k:
+        t = t.unsqueeze(0) if t.dim() == 0 or k == 2 else t.unsqueeze(-1)
+    return t
+
+
+@register("hstack", method=False)
+def hstack(tensors) -> Tensor:
+    """cat along dim 1 (dim 0 for 1-d tensors), 0-d tensors made 1-d."""
+    ts = [_atleast(t, 1) for t in tensors]
+    return cat(ts, 0 if ts and ts[0].dim() == 1 else 1)
+
+
+@register("vstack", method=False, aliases=("row_stack",))
+def vstack(tensors) -> Tensor:
+    """cat along dim 0 of the tensors made at least 2-d (a vector becomes a row)."""
+    ts = []
+    for t in tensors:
+        if t.dim() == 0:
+            t = t.reshape(1, 1)
+        elif t.dim() == 1:
+            t = t.unsqueeze(0)
+        ts.append(t)
+    return cat(ts, 0)
+
+
+# ------------------------------------------------- ops that pick elements by a fixed index map
+
+
+def _mapped(name: str, input: Tensor, index: np.ndarray, fields: dict, uses=()) -> Tensor:
+    """``input``'s elements at the flat positions ``index`` (the result's shape), recorded as
+    ``name``; the gradient adds each element back where it came from."""
+    flat = input._data.reshape(-1)
+    y = finish(np.array(flat[index], order="C"), input.dtype, input.device)
+    shape = tuple(input.shape)
+    values = {"self": input, **fields}
+    record(name, [input], [y], [lambda g, c: _index_scatter(g, index, shape)], [uses], values)
+    return y
+
+
+def _positions(input: Tensor) -> np.ndarray:
+    return np.arange(input.numel()).reshape(tuple(input.shape))
+
+
+def pad_mode(input: Tensor, pad, mode: str) -> Tensor:
+    """F.pad with ``mode`` 'reflect' or 'replicate' over the last len(pad) // 2 dims (1 to 3):
+    ReflectionPad{1,2,3}DBackward0 / ReplicationPad{1,2,3}DBackward0."""
+    pad = tuple(int(p) for p in pad)
+    k = len(pad) // 2
+    if k not in (1, 2, 3):
+        raise NotImplementedError(f"gradref: {mode} padding of {k} dims")
+    n = input.dim()
+    if n not in (k + 1, k + 2):
+        raise NotImplementedError(
+            f"Only {k + 1}D or {k + 2}D (batch mode) tensor expected for input, but got: {n}D"
+        )
+    widths = [(0, 0)] * n
+    for j in range(k):
+        d = n - 1 - j
+        lo, hi = pad[2 * j], pad[2 * j + 1]
+        size = input.shape[d]
+        if mode == "reflect" and (lo >= size or hi >= size):
+            raise RuntimeError(
+                f"Argument #4: Padding size should be less than the corresponding input "
+                f"dimension, but got: padding ({lo}, {hi}) at dimension {d} of input "
+                f"{list(input.shape)}"
+            )
+        if size == 0 and (lo or hi):
+            raise RuntimeError(f"{mode} padding of an empty dimension")
+        widths[d] = (lo, hi)
+    pos = _positions(input)
+    crop = tuple(slice(-lo if lo < 0 else 0, pos.shape[d] + hi if hi < 0 else None)
+                 for d, (lo, hi) in enumerate(widths))  # fmt: skip
+    pos = pos[crop]
+    pos = np.pad(pos, [(max(lo, 0), max(hi, 0)) for lo, hi in widths],
+                 mode="reflect" if mode == "reflect" else "edge")  # fmt: skip
+    node = ("ReflectionPad" if mode == "reflect" else "ReplicationPad") + f"{k}DBackward0"
+    return _mapped(node, input, pos, {"padding": pad}, ("self",))
+
+
+@register("pixel_shuffle", node="PixelShuffleBackward0")
+def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
+    """(*, C r^2, H, W) -> (*, C, H r, W r)."""
+    r = upscale_factor
+    if input.dim() < 3:
+        raise RuntimeError(
+            f"pixel_shuffle expects input to have at least 3 dimensions, but got input with "
+            f"{input.dim()} dimension(s)"
+        )
+    *b, c, h, w = input.shape
+    if c % (r * r):
+        raise RuntimeError(
+            "pixel_shuffle expects its input's 'channel' dimension to be divisible by the "
+            f"square of upscale_factor, but input.size(-3)={c} is not divisible by {r * r}"
+        )
+    pos = _positions(input).reshape(*b, c // (r * r), r, r, h, w)
+    nb = len(b)
+    perm = list(range(nb)) + [nb, nb + 3, nb + 1, nb + 4, nb + 2]
+    pos = pos.transpose(perm).reshape(*b, c // (r * r), h * r, w * r)
+    return _mapped("PixelShuffleBackward0", input, pos, {"upscale_factor": r})
+
+
+@register("pixel_unshuffle", node="PixelUnshuffleBackward0")
+def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
+    """(*, C, H r, W r) -> (*, C r^2, H, W)."""
+    r = downscale_factor
+    if input.dim() < 3:
+        raise RuntimeError(
+            f"pixel_unshuffle expects input to have at least 3 dimensions, but got input with "
+            f"{input.dim()} dimension(s)"
+        )
+    *b, c, h, w = input.shape
+    for what, size, d in (("height", h, -2), ("width", w, -1)):
+        if size % r:
+            raise RuntimeError(
+                f"pixel_unshuffle expects {what} to be divisible by downscale_factor, but "
+                f"input.size({d})={size} is not divisible by {r}"
+            )
+    pos = _positions(input).reshape(*b, c, h // r, r, w // r, r)
+    nb = len(b)
+    perm = list(range(nb)) + [nb, nb + 2, nb + 4, nb + 1, nb + 3]
+    pos = pos.transpose(perm).reshape(*b, c * r * r, h // r, w // r)
+    return _mapped("PixelUnshuffleBackward0", input, pos, {"downscale_factor": r})
+
+
+@register("channel_shuffle", node="ChannelShuffleBackward0")
+def channel_shuffle(input: Tensor, groups: int) -> Tensor:
+    """(N, C, *) with the channels regrouped: (groups, C / groups) transposed."""
+    if groups <= 0:
+        raise RuntimeError(f"Number of groups to divide channels in must be positive. Value of "
+                           f"groups:{groups}")  # fmt: skip
+    if input.dim() < 3:
+        raise RuntimeError(
+            "channel_shuffle expects input to have at least 3 dimensions, but got input with "
+            f"{input.dim()} dimension(s)"
+        )
+    n, c, *rest = input.shape
+    if c % groups:
+        raise RuntimeError(
+            f"Number of channels must be divisible by groups. Got {c} channels and {groups} groups."
+        )
+    pos = _positions(input).reshape(n, groups, c // groups, *rest)
+    pos = np.swapaxes(pos, 1, 2).reshape(n, c, *rest)
+    return _mapped("ChannelShuffleBackward0", input, pos, {"groups": groups})
+
+
+@register("narrow_copy", node="NarrowCopyBackward0")
+def narrow_copy(input: Tensor, dim: int, start: int, length: int) -> Tensor:
+    """narrow as a copy (NarrowCopyBackward0)."""
+    d = _wrap_dim(dim, input.dim())
+    size = input.shape[d]
+    s0 = start + size if start < 0 else start
+    if not 0 <= s0 <= size or length < 0 or s0 + length > size:
+        raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({size}).")
+    pos = np.take(_positions(input), np.arange(s0, s0 + length), axis=d)
+    fields = {"dim": dim, "length": length, "self_sym_sizes": tuple(input.shape), "start": start}
+    return _mapped("NarrowCopyBackward0", input, pos, fields)
+
+
+def _block_vjp(place: np.ndarray, shape):
+    return lambda g, ctx: _index_gather(g, place).reshape(shape)
+
+
+@register("block_diag", method=False)
+def block_diag(*tensors) -> Tensor:
+    """The 2-d tensors (0-d, 1-d as a row) on the diagonal of a zero matrix, BlockDiagBackward0;
+    each gradient is its block of the result's gradient."""
+    ts = [t.reshape(1, 1) if t.dim() == 0 else t.unsqueeze(0) if t.dim() == 1 else t
+          for t in tensors]  # fmt: skip
+    for i, t in enumerate(ts):
+        if t.dim() != 2:
+            raise RuntimeError(
+                f"torch.block_diag: Input tensors must have 2 or fewer dimensions. Input {i} "
+                f"has {t.dim()} dimensions"
+            )
+    rows = builtins.sum(t.shape[0] for t in ts)
+    cols = builtins.sum(t.shape[1] for t in ts)
+    dtype = ts[0].dtype if ts else _dtypes.get_default_dtype()
+    for t in ts[1:]:
+        dtype = _dtypes.promote_types(dtype, t.dtype)
+    out = np.zeros((rows, cols), dtype.np)
+    grid = np.arange(rows * cols).reshape(rows, cols)
+    places, r, c = [], 0, 0
+    for t in ts:
+        h, w = t.shape
+        out[r : r + h, c : c + w] = t._data
+        places.append(grid[r : r + h, c : c + w].copy())
+        r, c = r + h, c + w
+    y = finish(out, dtype, ts[0].device if ts else None)
+    shapes = [tuple(t.shape) for t in tensors]
+    vjps = [_block_vjp(p, sh) for p, sh in zip(places, shapes)]
+    record("BlockDiagBackward0", list(tensors), [y], vjps, [()] * len(ts), {})
+    return y
+
+
+# ----------------------------------------------------------------- as_strided, as_strided_scatter
+
+
+def _strided_positions(input: Tensor, size, stride, storage_offset) -> np.ndarray:
+    """The storage positions an as_strided view reads, relative to ``input``'s first element;
+    gradref models as_strided on a contiguous input only (its storage is its data)."""
+    if not input.is_contiguous():
+        raise NotImplementedError("gradref.as_strided: a non-contiguous input")
+    size, stride = tuple(int(s) for s in size), tuple(int(s) for s in stride)
+    if len(size) != len(stride):
+        raise RuntimeError("mismatch in length of strides and shape")
+    base = input.storage_offset()
+    off = base if storage_offset is None else int(storage_offset)
+    pos = np.full(size, off - base, np.int64)
+    for k, (n, s) in enumerate(zip(size, stride)):
+        shape = [1] * len(size)
+        shape[k] = n
+        pos = pos + (np.arange(n) * s).reshape(shape)
+    if pos.size and (pos.min() < 0 or pos.max() >= input.numel()):
+        raise RuntimeError(
+            f"setStorage: sizes {list(size)}, strides {list(stride)}, storage offset {off}, "
+            "and itemsize out of bounds for the input's storage"
+        )
+    return pos
+
+
+@register("as_strided", node="AsStridedBackward0")
+def as_strided(input: Tensor, size, stride, storage_offset=None) -> Tensor:
+    """A view with the given sizes and strides into the (contiguous) input's storage; the
+    gradient adds each element back to the storage position it reads (overlaps add)."""
+    pos = _strided_positions(input, size, stride, storage_offset)
+    size, stride = tuple(int(s) for s in size), tuple(int(s) for s in stride)
+    item = input._data.itemsize
+    first = int(pos.reshape(-1)[0]) if pos.size else 0
+
+    def view(a):
+        flat = a.reshape(-1)
+        return np.lib.stride_tricks.as_strided(
+            flat[first:] if flat.size else flat, size, tuple(s * item for s in stride)
+        )
+
+    fields = {"size": size, "stride": stride, "storage_offset": storage_offset}
+    return make_view(input, "AsStridedBackward0", view, fields=fields, offset=first)
+
+
+@register("as_strided_scatter", node="AsStridedScatterBackward0")
+def as_strided_scatter(input: Tensor, src: Tensor, size, stride, storage_offset=None) -> Tensor:
+    """``input`` with the elements an as_strided view would read replaced by ``src``."""
+    pos = _strided_positions(input, size, stride, storage_offset)
+    if tuple(src.shape) != tuple(pos.shape):
+        raise RuntimeError(
+            f"expected src to have a size equal to the slice of self. src size = "
+            f"{list(src.shape)}, slice size = {list(pos.shape)}"
+        )
+    flat = input._data.reshape(-1).copy()
+    flat[pos.reshape(-1)] = src._data.reshape(-1)
+    y = finish(flat.reshape(input.shape), input.dtype, input.device)
+    shape = tuple(input.shape)
+
+    def vjp_self(g, c):
+        zeros = Tensor._from_array(np.zeros(pos.shape, g.dtype.np), g.dtype, g.device)
+        return _index_put(g.reshape(-1), pos, zeros).reshape(shape)
+
+    fields = {"size": tuple(size), "stride": tuple(stride), "storage_offset": storage_offset}
+    record(
+        "AsStridedScatterBackward0",
+        [input, src],
+        [y],
+        [vjp_self, lambda g, c: _index_gather(g, pos)],
+        [(), ()],
+        fields,
+    )
+    return y
+
+
+@register("view_as_complex", method=False)
+def view_as_complex(input: Tensor) -> Tensor:
+    """Pairs along a last dim of size 2 (stride 1) as complex numbers (a view); the gradient is
+    ``view_as_real`` of the gradient."""
+    if input.dtype not in (_dtypes.float32, _dtypes.float64):
+        raise RuntimeError(
+            "view_as_complex is only supported for float and double tensors, but got a tensor "
+            f"of scalar type: {_dtypes.scalar_type_name(input.dtype)}"
+        )
+    if input.dim() == 0:
+        raise RuntimeError("Input tensor must have one or more dimensions")
+    if input.shape[-1] != 2:
+        raise RuntimeError("Tensor must have a last dimension of size 2")
+    if input.stride(-1) != 1:
+        raise RuntimeError("Tensor must have a last dimension with stride 1")
+    if any(input.stride(k) % 2 for k in range(input.dim() - 1)):
+        raise RuntimeError("Tensor must have a stride divisible by 2 for all but last dimension")
+    if input.storage_offset() % 2:
+        raise RuntimeError("Tensor must have a storage_offset divisible by 2")
+    cdt = _dtypes.complex64 if input.dtype is _dtypes.float32 else _dtypes.complex128
+    return make_view(
+        input,
+        "ViewAsComplexBackward0",
+        lambda a: a.view(cdt.np)[..., 0] if a.size else np.zeros(a.shape[:-1], cdt.np),
+        dtype=cdt,
+        vjp=lambda g, c: view_as_real(g),
+    )

@@ -2,18 +2,33 @@
 
 from __future__ import annotations
 
-from gradspec.inputs import WIDE_FLOAT_DTYPES
+import numpy as np
+
+from gradspec.inputs import TIE_FREE_LAYOUTS, WIDE_FLOAT_DTYPES
 from gradspec.ops.opinfo import (
+    broadcast_shapes,
     dim_or_all,
     functional,
     index_aux,
     last_dim_of_first,
     numel_of_first,
+    same_shapes,
     unary_shapes,
 )
 from gradspec.ops.records._build import FLOAT_AND_COMPLEX, op
 
 # ------------------------------------------------------------------------------------ reductions
+
+
+def _mask_keeping_first_row(rng, shapes):
+    """A random boolean mask that is True on the first row along dim 0 (no all-NaN column)."""
+    mask = np.asarray(rng.random(shapes[0]) < 0.5)
+    if mask.ndim:
+        mask[:1] = True
+    else:
+        mask = np.asarray(True)
+    return {"mask": mask}
+
 
 op(
     "sum",
@@ -292,4 +307,161 @@ op(
     dtypes=WIDE_FLOAT_DTYPES,
     reduction=last_dim_of_first,
     conventions=("cumprod.zero",),
+)
+op(
+    "var_mean",
+    lambda T, x: T.var_mean(x, -1) if x.dim() else T.var_mean(x),
+    unary_shapes(min_dims=1, min_side=2, max_side=4),
+    node="VarMeanBackward0",
+    reduction=last_dim_of_first,
+    note="(var, mean): one node, the gradient is var's plus mean's",
+)
+op(
+    "var_mean.all-correction0",
+    lambda T, x: T.var_mean(x, correction=0),
+    unary_shapes(min_side=1),
+    node="VarMeanBackward0",
+    reduction=numel_of_first,
+)
+op(
+    "std_mean",
+    lambda T, x: T.std_mean(x, (0,), keepdim=True),
+    unary_shapes(min_dims=1, min_side=2),
+    node="StdMeanBackward0",
+    reduction=lambda s: s[0][0],
+    conventions=("std.constant-dim",),
+)
+op(
+    "std_mean.all",
+    lambda T, x: T.std_mean(x),
+    unary_shapes(min_dims=1, min_side=2),
+    node="StdMeanBackward0",
+    reduction=numel_of_first,
+    conventions=("std.constant",),
+)
+op(
+    "aminmax",
+    lambda T, x: T.aminmax(x),
+    unary_shapes(min_side=1),
+    node="AminmaxBackward0",
+    conventions=("amax.nan",),
+)
+op(
+    "aminmax.dim-ties",
+    lambda T, x: T.aminmax((x * 2).round(), dim=-1, keepdim=True),
+    unary_shapes(min_dims=1, min_side=1),
+    node="AminmaxBackward0",
+    double_backward=False,
+    dtypes=WIDE_FLOAT_DTYPES,
+    note="values rounded to halves: ties share the gradient, round's gradient is zero",
+)
+op(
+    "nansum",
+    lambda T, x: T.nansum(x),
+    node="NansumBackward0",
+    reduction=numel_of_first,
+)
+op(
+    "nansum.dim-nan",
+    lambda T, x, **k: T.nansum(T.where(k["mask"], x, float("nan")), -1),
+    unary_shapes(min_dims=1),
+    node="NansumBackward0",
+    aux=index_aux("mask"),
+    reduction=last_dim_of_first,
+    note="NaN where the mask is False: no gradient there",
+)
+op(
+    "nanmean",
+    lambda T, x, **k: T.nanmean(T.where(k["mask"], x, float("nan")), 0, keepdim=True),
+    unary_shapes(min_dims=1, min_side=1),
+    node="DivBackward0",
+    aux=_mask_keeping_first_row,
+    reduction=lambda s: s[0][0],
+    note="nansum divided by the count of non-NaN elements, as torch composes it",
+)
+op(
+    "logcumsumexp",
+    lambda T, x: T.logcumsumexp(x, -1 if x.dim() else 0),
+    unary_shapes(min_side=1),
+    node="LogcumsumexpBackward0",
+    note="non-empty: torch's forward-mode formula takes an amax, which refuses empty inputs",
+    reduction=last_dim_of_first,
+)
+op(
+    "dist",
+    lambda T, a, b: T.dist(a, b),
+    broadcast_shapes(2, min_side=1),
+    node="DistBackward0",
+    reduction=lambda s: max(numel_of_first(s), 1) * 4,
+)
+op(
+    "dist.p1",
+    lambda T, a, b: T.dist(a, b, 1),
+    broadcast_shapes(2, min_side=1),
+    node="DistBackward0",
+    away=(0.0,),
+    reduction=lambda s: max(numel_of_first(s), 1) * 4,
+    note="values drawn away from 0 (the difference still meets 0 rarely)",
+)
+op(
+    "dist.inf",
+    lambda T, a, b: T.dist(a, b, float("inf")),
+    same_shapes(2, min_side=1),
+    node="DistBackward0",
+)
+op(
+    "renorm",
+    lambda T, x: T.renorm(x, 2, 0, 1.0),
+    unary_shapes(min_dims=2, min_side=1),
+    node="RenormBackward0",
+    reduction=lambda s: numel_of_first(s),
+)
+op(
+    "renorm.p1-dim1",
+    lambda T, x: x.renorm(1, -1, 0.5),
+    unary_shapes(min_dims=2, min_side=1),
+    node="RenormBackward0",
+    away=(0.0,),
+    reduction=lambda s: numel_of_first(s),
+)
+op(
+    "count_nonzero",
+    lambda T, x: T.count_nonzero(x, -1) if x.dim() else T.count_nonzero(x),
+    node=None,
+    note="an integer result: not differentiable",
+)
+op(
+    "mode",
+    lambda T, x: T.mode(x, -1) if x.dim() else T.mode(x),
+    unary_shapes(min_side=1),
+    node="ModeBackward0",
+    dtypes=WIDE_FLOAT_DTYPES,
+    note="continuous values: the smallest value, at its index",
+)
+op(
+    "mode.repeats",
+    lambda T, x: T.mode((x * 2).round(), 0, keepdim=True),
+    unary_shapes(min_dims=1, min_side=1),
+    node="ModeBackward0",
+    dtypes=WIDE_FLOAT_DTYPES,
+    double_backward=False,
+    note="values rounded to halves: repeated values; the gradient goes to the last occurrence",
+)
+op(
+    "nanmedian",
+    lambda T, x, **k: T.nanmedian(T.where(k["mask"], x, float("nan"))),
+    unary_shapes(min_side=1),
+    node="NanmedianBackward0",
+    aux=_mask_keeping_first_row,
+    dtypes=WIDE_FLOAT_DTYPES,
+    conventions=("median.full-ties",),
+)
+op(
+    "nanmedian.dim",
+    lambda T, x, **k: T.nanmedian(T.where(k["mask"], x, float("nan")), 0),
+    unary_shapes(min_dims=1, min_side=1),
+    node="NanmedianBackward1",
+    aux=_mask_keeping_first_row,
+    dtypes=WIDE_FLOAT_DTYPES,
+    layouts=TIE_FREE_LAYOUTS,
 )

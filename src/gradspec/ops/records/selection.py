@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import strategies as st
 
-from gradspec.inputs import TIE_FREE_LAYOUTS, WIDE_FLOAT_DTYPES
+from gradspec.inputs import FLOAT_DTYPES, TIE_FREE_LAYOUTS, WIDE_FLOAT_DTYPES
 from gradspec.ops.opinfo import (
     functional,
     index_aux,
@@ -177,4 +177,42 @@ op(
     _scatter_shapes(),
     node="ScatterAddBackward0",
     aux=_scatter_aux,
+)
+
+
+def _reduce_shapes():
+    return st.tuples(st.integers(1, 4), st.integers(0, 4), st.integers(0, 5)).map(
+        lambda t: ((t[0], t[1]), (t[2], t[1]))
+    )
+
+
+def _reduce_aux(rng, shapes):
+    """Indices along dim 0 with repeats (several sources reduce into one place)."""
+    return {"index": rng.integers(0, shapes[0][0], shapes[1]).astype(np.int64)}
+
+
+for _reduce in ("sum", "mean", "amax", "amin"):
+    for _self in (True, False):
+        op(
+            f"scatter_reduce.{_reduce}" + ("" if _self else "-exclude-self"),
+            (
+                lambda r, s: (
+                    lambda T, x, src, **k: x.scatter_reduce(0, k["index"], src, r, include_self=s)
+                )
+            )(_reduce, _self),  # fmt: skip
+            _reduce_shapes(),
+            node="ScatterReduceBackward0",
+            aux=_reduce_aux,
+            dtypes=WIDE_FLOAT_DTYPES if _reduce in ("amax", "amin") else FLOAT_DTYPES,
+            reduction=lambda s: s[1][0] + 1,
+        )
+op(
+    "scatter_reduce.amax-ties",
+    lambda T, x, src, **k: x.round().scatter_reduce(0, k["index"], src.round(), "amax"),
+    _reduce_shapes(),
+    node="ScatterReduceBackward0",
+    aux=_reduce_aux,
+    dtypes=WIDE_FLOAT_DTYPES,
+    double_backward=False,
+    note="rounded values: ties between self and sources share the gradient equally",
 )

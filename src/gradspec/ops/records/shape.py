@@ -15,6 +15,21 @@ from gradspec.ops.records._build import FLOAT_AND_COMPLEX, op
 
 # ---------------------------------------------------------------------------- shape and indexing
 
+
+def _along_last_aux(rng, shapes):
+    """Indices along the last dim for take_along_dim: other dims 1 or the input's (broadcast)."""
+    shape = shapes[0]
+    ishape = tuple(int(rng.choice([1, k])) for k in shape[:-1]) + (int(rng.integers(1, 4)),)
+    return {"index": rng.integers(0, shape[-1], ishape)}
+
+
+def _numel(shape) -> int:
+    n = 1
+    for k in shape:
+        n *= k
+    return n
+
+
 op(
     "reshape",
     lambda T, x: x.reshape(-1),
@@ -170,7 +185,8 @@ op(
     lambda T, x, **k: T.gather(x, -1, k["index"]),
     unary_shapes(min_dims=1, min_side=1),
     node="GatherBackward0",
-    aux=index_aux("gather", dim=-1),
+    aux=_along_last_aux,
+    note="the indices broadcast against the input in the other dims",
 )
 op(
     "scatter_add",
@@ -195,3 +211,276 @@ op(
     node="ConstantPadNdBackward0",
 )
 op("clone", lambda T, x: x.clone(), node="CloneBackward0", dtypes=FLOAT_AND_COMPLEX)
+op("roll", lambda T, x: x.roll(1, -1) if x.dim() else x.roll(1), node="RollBackward0")
+op(
+    "roll.dims",
+    lambda T, x: T.roll(x, (2, -1), (0, 1)),
+    unary_shapes(min_dims=2),
+    node="RollBackward0",
+)
+op("roll.flat", lambda T, x: T.roll(x, 3), node="RollBackward0")
+op("rot90", lambda T, x: T.rot90(x), unary_shapes(min_dims=2), node="Rot90Backward0")
+op(
+    "rot90.k3-dims",
+    lambda T, x: x.rot90(3, (-1, 0)),
+    unary_shapes(min_dims=2),
+    node="Rot90Backward0",
+)
+op("tile", lambda T, x: T.tile(x, (2, 1)), node="RepeatBackward0", reduction=lambda s: 2)
+op(
+    "repeat_interleave",
+    lambda T, x: T.repeat_interleave(x, 2, dim=-1) if x.dim() else x.repeat_interleave(2),
+    node="ViewBackward0",
+    reduction=lambda s: 2,
+    note="torch composes it: unsqueeze, expand, clone, view",
+)
+op(
+    "movedim",
+    lambda T, x: T.movedim(x, 0, -1),
+    unary_shapes(min_dims=1),
+    node="PermuteBackward0",
+)
+op(
+    "diagonal",
+    lambda T, x: x.diagonal(),
+    unary_shapes(min_dims=2),
+    node="DiagonalBackward0",
+    dtypes=FLOAT_AND_COMPLEX,
+)
+op(
+    "diagonal.offset-dims",
+    lambda T, x: T.diagonal(x, -1, 2, 0),
+    unary_shapes(min_dims=3),
+    node="DiagonalBackward0",
+)
+op("diag_embed", lambda T, x: T.diag_embed(x), unary_shapes(min_dims=1), node="DiagEmbedBackward0")
+op(
+    "diag_embed.offset",
+    lambda T, x: T.diag_embed(x, 1, 0, 2),
+    unary_shapes(min_dims=2),
+    node="DiagEmbedBackward0",
+)
+op(
+    "diag",
+    lambda T, x: T.diag(x, -1),
+    unary_shapes(min_dims=1, max_dims=1),
+    node="DiagEmbedBackward0",
+)
+op(
+    "diag.matrix",
+    lambda T, x: T.diag(x, 1),
+    unary_shapes(min_dims=2, max_dims=2),
+    node="DiagonalBackward0_copy",
+)
+op(
+    "diagonal_scatter",
+    lambda T, x, s: T.diagonal_scatter(x, s, 1),
+    unary_shapes(min_dims=2, max_dims=2).map(
+        lambda s: (s[0], (max(min(s[0][0], s[0][1] - 1), 0),))
+    ),
+    node="DiagonalScatterBackward0",
+)
+op(
+    "select_scatter",
+    lambda T, x, s: T.select_scatter(x, s, 0, -1),
+    unary_shapes(min_dims=1, min_side=1).map(lambda s: (s[0], s[0][1:])),
+    node="SelectScatterBackward0",
+)
+op(
+    "slice_scatter",
+    lambda T, x, s: T.slice_scatter(x, s, -1, 1, None, 2),
+    unary_shapes(min_dims=1).map(lambda s: (s[0], s[0][:-1] + (len(range(1, s[0][-1], 2)),))),
+    node="SliceScatterBackward0",
+)
+op(
+    "unfold",
+    lambda T, x: x.unfold(-1, min(2, x.shape[-1]), 1),
+    unary_shapes(min_dims=1),
+    node="UnfoldBackward0",
+    reduction=lambda s: 2,
+    note="overlapping windows: the gradient adds up",
+)
+op(
+    "unfold.step",
+    lambda T, x: x.unfold(0, 1, 2),
+    unary_shapes(min_dims=1, min_side=1),
+    node="UnfoldBackward0",
+)
+op("hstack", lambda T, a, b: T.hstack([a, b]), same_shapes(2, min_dims=1), node="CatBackward0")
+op(
+    "vstack",
+    lambda T, a, b: T.vstack((a, b)),
+    same_shapes(2, min_dims=2),
+    node="CatBackward0",
+)
+op(
+    "take",
+    lambda T, x, **k: T.take(x, k["index"]),
+    unary_shapes(min_side=1),
+    node="TakeBackward0",
+    aux=lambda rng, s: {"index": rng.integers(-_numel(s[0]), _numel(s[0]), (2, 3))},
+    note="repeated indices accumulate",
+)
+op(
+    "take_along_dim",
+    lambda T, x, **k: T.take_along_dim(x, k["index"], -1),
+    unary_shapes(min_dims=1, min_side=1),
+    node="GatherBackward0",
+    aux=_along_last_aux,
+    note="the indices broadcast against the input in the other dims",
+)
+op(
+    "index_copy",
+    lambda T, x, s, **k: x.index_copy(0, k["index"], s),
+    st.tuples(st.integers(1, 4), st.integers(0, 4), st.integers(0, 4)).map(
+        lambda t: ((t[0], t[1]), (min(t[2], t[0]), t[1]))
+    ),
+    node="IndexCopyBackward0",
+    aux=lambda rng, s: {"index": rng.permutation(s[0][0])[: s[1][0]]},
+    note="distinct indices (torch leaves the winner of repeated copies unspecified)",
+)
+op(
+    "masked_scatter",
+    lambda T, x, s, **k: x.masked_scatter(k["mask"], s),
+    unary_shapes().map(lambda s: (s[0], (_numel(s[0]) + 1,))),
+    node="MaskedScatterBackward0",
+    aux=index_aux("mask"),
+)
+op(
+    "put.accumulate",
+    lambda T, x, s, **k: x.put(k["index"], s, accumulate=True),
+    unary_shapes(min_side=1).map(lambda s: (s[0], (4,))),
+    node="PutBackward0",
+    aux=lambda rng, s: {"index": rng.integers(0, _numel(s[0]), 4)},
+)
+op(
+    "put",
+    lambda T, x, s, **k: x.put(k["index"], s),
+    unary_shapes(min_side=1).map(lambda s: (s[0], (min(2, _numel(s[0])),))),
+    node="PutBackward0",
+    aux=lambda rng, s: {"index": rng.permutation(_numel(s[0]))[: min(2, _numel(s[0]))]},
+)
+op(
+    "index_put.accumulate",
+    lambda T, x, v, **k: x.index_put((k["index"],), v, accumulate=True),
+    unary_shapes(min_dims=1, min_side=1).map(lambda s: (s[0], s[0][1:])),
+    node="IndexPutBackward0",
+    aux=lambda rng, s: {"index": rng.integers(0, s[0][0], 3)},
+    note="repeated rows accumulate; the values broadcast over the index",
+)
+op(
+    "index_put",
+    lambda T, x, v, **k: T.index_put(x, (k["index"],), v),
+    unary_shapes(min_dims=1, min_side=1).map(lambda s: (s[0], (1,) + s[0][1:])),
+    node="IndexPutBackward0",
+    aux=lambda rng, s: {"index": rng.permutation(s[0][0])[:2]},
+)
+op(
+    "index_add",
+    lambda T, x, s, **k: x.index_add(0, k["index"], s, alpha=2.0),
+    st.tuples(st.integers(1, 4), st.integers(0, 4), st.integers(0, 5)).map(
+        lambda t: ((t[0], t[1]), (t[2], t[1]))
+    ),
+    node="IndexAddBackward0",
+    aux=lambda rng, s: {"index": rng.integers(0, s[0][0], s[1][0])},
+    note="repeated indices accumulate",
+)
+op(
+    "index_fill",
+    lambda T, x, **k: x.index_fill(-1, k["index"], -1.5),
+    unary_shapes(min_dims=1, min_side=1),
+    node="IndexFillBackward0",
+    aux=lambda rng, s: {"index": rng.integers(0, s[0][-1], 3)},
+)
+op(
+    "view_as_real",
+    lambda T, x: T.view_as_real(x),
+    unary_shapes(min_side=1),
+    node="ViewAsRealBackward0",
+    note="non-empty: torch's backward refuses an empty complex gradient's strides",
+    dtypes=("complex64", "complex128"),
+)
+op(
+    "view_as_complex",
+    lambda T, x: T.view_as_complex(x.contiguous()),
+    unary_shapes(min_dims=1, max_dims=2, min_side=1).map(lambda s: (s[0] + (2,),)),
+    node="ViewAsComplexBackward0",
+    dtypes=("float32", "float64"),
+)
+op(
+    "narrow_copy",
+    lambda T, x: T.narrow_copy(x, -1, 1, x.shape[-1] - 1),
+    unary_shapes(min_dims=1, min_side=1),
+    node="NarrowCopyBackward0",
+)
+op(
+    "block_diag",
+    lambda T, a, b, c: T.block_diag(a, b, c),
+    st.tuples(
+        unary_shapes(min_dims=2, max_dims=2, min_side=1),
+        unary_shapes(max_dims=1, min_side=1),
+        unary_shapes(max_dims=0),
+    ).map(lambda t: (t[0][0], t[1][0], t[2][0])),
+    node="BlockDiagBackward0",
+)
+op(
+    "as_strided",
+    lambda T, x: x.contiguous().as_strided((2, 2), (1, 2), 1),
+    unary_shapes(min_dims=2, max_dims=2, min_side=3),
+    node="AsStridedBackward0",
+    note="overlapping windows of the contiguous input: the gradient adds up",
+    reduction=lambda s: 2,
+)
+op(
+    "as_strided_scatter",
+    lambda T, x, s: T.as_strided_scatter(x.contiguous(), s, (2, 2), (1, 2), 1),
+    unary_shapes(min_dims=2, max_dims=2, min_side=3).map(lambda s: (s[0], (2, 2))),
+    node="AsStridedScatterBackward0",
+)
+op(
+    "pixel_shuffle",
+    lambda T, x: T.pixel_shuffle(x, 2),
+    st.tuples(st.integers(1, 2), st.integers(1, 2), st.integers(1, 3), st.integers(1, 3)).map(
+        lambda t: ((t[0], 4 * t[1], t[2], t[3]),)
+    ),
+    node="PixelShuffleBackward0",
+)
+op(
+    "pixel_unshuffle",
+    lambda T, x: functional(T).pixel_unshuffle(x, 2),
+    st.tuples(st.integers(1, 3), st.integers(1, 2), st.integers(1, 2)).map(
+        lambda t: ((t[0], 2 * t[1], 2 * t[2]),)
+    ),
+    note="non-empty: torch's pixel_unshuffle of an empty image keeps the channel count",
+    node="PixelUnshuffleBackward0",
+)
+op(
+    "channel_shuffle",
+    lambda T, x: T.channel_shuffle(x, 2),
+    st.tuples(st.integers(1, 2), st.integers(1, 3), st.integers(0, 3)).map(
+        lambda t: ((t[0], 2 * t[1], t[2]),)
+    ),
+    node="ChannelShuffleBackward0",
+)
+for _mode, _name in (("reflect", "ReflectionPad"), ("replicate", "ReplicationPad")):
+    op(
+        f"nn.functional.pad.{_mode}1d",
+        (lambda m: lambda T, x: functional(T).pad(x, (2, 1), mode=m))(_mode),
+        unary_shapes(min_dims=2, max_dims=3, min_side=3),
+        node=f"{_name}1DBackward0",
+        reduction=lambda s: 3,
+    )
+    op(
+        f"nn.functional.pad.{_mode}2d",
+        (lambda m: lambda T, x: functional(T).pad(x, (1, 0, 2, 1), mode=m))(_mode),
+        unary_shapes(min_dims=3, max_dims=4, min_side=3),
+        node=f"{_name}2DBackward0",
+        reduction=lambda s: 9,
+    )
+    op(
+        f"nn.functional.pad.{_mode}3d",
+        (lambda m: lambda T, x: functional(T).pad(x, (1, 1, 0, 1, 1, 0), mode=m))(_mode),
+        unary_shapes(min_dims=4, max_dims=5, min_side=2, max_side=3),
+        node=f"{_name}3DBackward0",
+        reduction=lambda s: 8,
+    )
