@@ -8,6 +8,22 @@ The data lives in the ``*.toml`` files next to this module, as ``[[expected]]`` 
     until = "2.4"          # first torch version it no longer differs on (omitted: still does)
     devices = ["cuda"]     # only on these devices (omitted: every device)
     reason = "torch < 2.4 words the error differently"
+    message = "^element 0 of tensors"   # a reworded message: torch's first line on those
+                                        # versions matches this (regular expression, searched)
+    probe = '''
+    x = torch.ones(2, requires_grad=True).detach()
+    differs = "tensors does not require grad" in error(lambda: x.sum().backward())
+    '''
+
+``probe``: a few lines of plain torch that show the difference, setting ``differs`` (a bool:
+whether this torch behaves the way the entry describes) and optionally ``seen`` (what it
+observed, for the matrix); ``error(fn)`` and ``warning(fn)`` give the first line of what ``fn``
+raises or warns (``""`` when nothing). ``gradspec run`` runs every probe
+(:mod:`gradspec.expectations.probes`): a probe that does not show the difference inside the
+entry's versions, or shows it outside them, fails; so a reason that is stale or wrong shows, and
+the matrix over every release says where torch changed. ``message``: where torch only reworded
+an error or warning, the tolerant form of its first line on those versions; a failure whose
+torch message does not match it is not covered.
 
 ``gradspec run`` reports a failure matched by an entry as *expected*, and an entry whose result
 passes as *stale* (a warning, not a failure): torch changed back, or gradref caught up.
@@ -16,6 +32,8 @@ passes as *stale* (a warning, not a failure): torch changed back, or gradref cau
 from __future__ import annotations
 
 import fnmatch
+import re
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,7 +42,7 @@ from gradspec.versions import in_range, parse_version
 
 EXPECTATIONS_DIR = Path(__file__).parent
 
-_FIELDS = {"id", "since", "until", "devices", "reason"}
+_FIELDS = {"id", "since", "until", "devices", "reason", "probe", "message"}
 
 
 class ExpectationsError(ValueError):
@@ -41,6 +59,23 @@ class Expected:
     until: str | None = None
     devices: tuple[str, ...] | None = None
     file: str = ""
+    #: plain torch that shows the difference (sets ``differs``), or ""
+    probe: str = ""
+    #: where torch only reworded a message: a regular expression its first line matches
+    message: str = ""
+
+    @property
+    def key(self) -> str:
+        """The entry's name in the report: its id, and its version span when that is not
+        unique (``file`` order decides nothing)."""
+        return f"{self.id}@{self.since or ''}..{self.until or ''}"
+
+    def message_matches(self, observed: str) -> bool:
+        """Whether torch's observed message is the rewording this entry expects (True when the
+        entry names no message)."""
+        if not self.message:
+            return True
+        return any(re.search(self.message, line) for line in observed.splitlines())
 
     def applies(
         self,
@@ -81,6 +116,18 @@ def _load_file(path: Path) -> list[Expected]:
                 except ValueError:
                     raise ExpectationsError(f"{where}: {key} is not a version") from None
         devices = entry.get("devices")
+        if "message" in entry:
+            try:
+                re.compile(str(entry["message"]))
+            except re.error as e:
+                why = f"{where}: message is not a regular expression ({e})"
+                raise ExpectationsError(why) from None
+        if "probe" in entry:
+            try:
+                compile(textwrap.dedent(str(entry["probe"])), where, "exec")
+            except SyntaxError as e:
+                why = f"{where}: probe is not Python ({e.msg}, line {e.lineno})"
+                raise ExpectationsError(why) from None
         out.append(
             Expected(
                 id=entry["id"],
@@ -89,6 +136,8 @@ def _load_file(path: Path) -> list[Expected]:
                 until=str(entry["until"]) if "until" in entry else None,
                 devices=tuple(devices) if devices is not None else None,
                 file=path.name,
+                probe=textwrap.dedent(str(entry.get("probe", ""))).strip("\n"),
+                message=str(entry.get("message", "")),
             )
         )
     return out
