@@ -34,7 +34,7 @@ from __future__ import annotations
 import fnmatch
 import re
 import textwrap
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from gradspec.datafiles import entries
@@ -64,11 +64,12 @@ class Expected:
     #: where torch only reworded a message: a regular expression its first line matches
     message: str = ""
 
+    #: the entry's name in reports: its id, with ``#2``, ``#3``... for a repeated id
+    name: str = ""
+
     @property
     def key(self) -> str:
-        """The entry's name in the report: its id, and its version span when that is not
-        unique (``file`` order decides nothing)."""
-        return f"{self.id}@{self.since or ''}..{self.until or ''}"
+        return self.name or self.id
 
     def message_matches(self, observed: str) -> bool:
         """Whether torch's observed message is the rewording this entry expects (True when the
@@ -148,6 +149,10 @@ def load(directory: str | Path | None = None) -> list[Expected]:
     out: list[Expected] = []
     for path in sorted(Path(directory or EXPECTATIONS_DIR).glob("*.toml")):
         out += _load_file(path)
+    seen: dict[str, int] = {}
+    for i, e in enumerate(out):
+        seen[e.id] = seen.get(e.id, 0) + 1
+        out[i] = replace(e, name=e.id if seen[e.id] == 1 else f"{e.id}#{seen[e.id]}")
     return out
 
 

@@ -57,10 +57,9 @@ def area_order() -> list[str]:
 
 
 def probe_id(key: str) -> str:
-    """The result id of an expected difference's probe (its key: ``id@since..until``), with
-    ``/`` (which separates an id from its sub-check) written ``:``."""
-    name, _, span = key.rpartition("@")
-    return f"{PROBES_AREA}.{name.replace('/', ':')}@{span}"
+    """The result id of an expected difference's probe (its key: the entry's id), with ``/``
+    (which separates an id from its sub-check) written ``:``."""
+    return f"{PROBES_AREA}.{key.replace('/', ':')}"
 
 
 def example_specs() -> list:

@@ -72,8 +72,7 @@ def page(m: Matrix, *, changed_only: bool = False) -> str:
     e = html.escape
     entries = _entries()
     by_reason = {x.reason: i for i, x in enumerate(entries)}
-    by_probe = {f"{PROBES_PREFIX}{x.id.replace('/', ':')}@{x.key.rpartition('@')[2]}": i
-                for i, x in enumerate(entries)}  # fmt: skip
+    by_probe = {f"{PROBES_PREFIX}{x.key.replace('/', ':')}": i for i, x in enumerate(entries)}
     labels = [c.label(m.with_device) for c in m.columns]
     head = "".join(f"<th>{e(lab)}</th>" for lab in labels)
     areas = list(dict.fromkeys(r.area for r in m.rows))
