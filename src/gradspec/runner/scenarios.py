@@ -52,10 +52,28 @@ def reproducer(sc, sid: str, example: dict, device: str) -> str:
 
 
 def torch_messages(obs) -> list[str]:
-    """The first line of what torch raised and warned in one observation (``Type: message``),
-    which the matrix follows from release to release."""
+    """The first line of what torch raised and warned in one observation (``Type: message``):
+    its exception, its warnings, and the exceptions a scenario caught into its result; the
+    matrix follows them from release to release."""
+    from collections.abc import Mapping
+
+    from gradspec.behaviours.observe import Raised
+
     out = [repr(obs.error)] if obs.error is not None else []
-    return out + [repr(w) for w in obs.warnings]
+    out += [repr(w) for w in obs.warnings]
+
+    def walk(v) -> None:
+        if isinstance(v, Raised):
+            out.append(repr(v))
+        elif isinstance(v, Mapping):
+            for x in v.values():
+                walk(x)
+        elif isinstance(v, (list, tuple)):
+            for x in v:
+                walk(x)
+
+    walk(obs.result)
+    return out
 
 
 def _on(device: str):
