@@ -162,9 +162,12 @@ def test_matrix_module_is_standard_library_only():
     # the matrix, its HTML page, and what they read (versions; the expectations' reasons and
     # probes), all without torch, NumPy or anything installed
     allowed = {
+        "gradspec",
+        "gradspec.lazy",
         "gradspec.versions",
         "gradspec.runner.matrix",
         "gradspec.runner.matrix_html",
+        "gradspec.runner.results",
         "gradspec.expectations",
         "gradspec.datafiles",
     }
@@ -174,6 +177,7 @@ def test_matrix_module_is_standard_library_only():
         # tomli: Python 3.10 only; gradref: expectations.target(), which the matrix never calls
         ours = {m for m in _imported(path) if m.split(".")[0] not in ("tomli", "gradref")}
         assert {m.split(".")[0] for m in ours - allowed} <= stdlib, name
+    # and it runs without site-packages (no torch, NumPy, Hypothesis), as in `tox -e matrix`
 
 
 def test_matrix_runs_as_a_script(tmp_path):
@@ -323,3 +327,25 @@ def test_html_filters_by_area_and_links_cells_to_reasons_and_probes():
     anchor = page.split('id="exp-0"', 1)[1].split("</div>", 1)[0]
     assert entry.reason in html.unescape(anchor)
     assert "<pre>" in anchor and "differs" in anchor
+
+
+def test_rejudge_applies_the_current_expectations_to_old_outcomes(tmp_path):
+    from gradspec import expectations
+
+    entry = next(e for e in expectations.load() if e.until and not e.since and not e.message)
+    rid = entry.id.rstrip("*").rstrip("/") if "*" in entry.id else entry.id
+    old = report("2.2.2", {rid: "failed", STEADY: "expected", CHANGES: "stale"})
+    old["torch_target"] = "2.15"
+    new = {r["id"]: r for r in matrix.rejudge([old])[0]["results"]}
+    # a failure an entry now covers is expected; expected/stale with no entry now: their outcome
+    assert new[rid]["status"] == "expected" and entry.reason in new[rid]["expectation"]
+    assert new[STEADY]["status"] == "failed" and new[CHANGES]["status"] == "passed"
+    paths = write(tmp_path, [old])
+    md = tmp_path / "m.md"
+    proc = subprocess.run(
+        [sys.executable, "-S", "-m", "gradspec.runner.matrix", *paths, "--rejudge",
+         "--markdown", str(md)],
+        capture_output=True, text=True, timeout=60,
+        env={"PYTHONPATH": str(MATRIX_PY.parents[2])},
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr

@@ -178,11 +178,11 @@ def target() -> str:
     return gradref.TORCH_TARGET
 
 
-def unexpected(torch_version: str) -> str:
+def unexpected(torch_version: str, torch_target: str | None = None) -> str:
     """What an unexpected difference on ``torch_version`` means, in one phrase: a change in a
-    torch newer than gradref's target, a difference of an older torch nobody recorded, or a
-    gradref bug (on the target itself)."""
-    t = target()
+    torch newer than gradref's target (``torch_target``, default ``gradref.TORCH_TARGET``), a
+    difference of an older torch nobody recorded, or a gradref bug (on the target itself)."""
+    t = torch_target or target()
     now, aim = parse_version(torch_version)[:2], parse_version(t)[:2]
     if now > aim:
         return (

@@ -149,6 +149,35 @@ def read_reports(paths: list[str | Path]) -> list[dict]:
     return reports
 
 
+def rejudge(reports: list[dict]) -> list[dict]:
+    """The reports with the expected differences of this source tree applied afresh to their
+    results: torch's outcome is kept (an *expected* result failed, a *stale* one passed) and
+    judged again, as ``gradspec run`` would judge it now. So a corrected or new expected
+    difference shows in the table without running every release again. Probe results are kept
+    as they are (a probe is run, not judged)."""
+    from gradspec.expectations import load
+    from gradspec.runner.results import Result, apply_expectations
+
+    entries = load()
+    fields = set(Result.__dataclass_fields__)
+    out = []
+    for rep in reports:
+        rep = dict(rep)
+        probes = [r for r in rep.get("results", []) if str(r["id"]).startswith(PROBES_PREFIX)]
+        raw = []
+        for res in rep.get("results", []):
+            if str(res["id"]).startswith(PROBES_PREFIX):
+                continue
+            status = {"expected": "failed", "stale": "passed"}.get(res["status"], res["status"])
+            kept = {k: v for k, v in res.items() if k in fields}
+            raw.append(Result(**{**kept, "status": status, "expectation": "", "reason": ""}))
+        version, target = str(rep.get("torch", "0")), rep.get("torch_target")
+        judged = apply_expectations(raw, entries, version, target)
+        rep["results"] = [r.to_dict() for r in judged] + probes
+        out.append(rep)
+    return out
+
+
 def merge(reports: list[dict]) -> Matrix:
     """Merge reports into a matrix. Two reports for the same torch version and device: the later
     path wins (a re-run replaces an earlier one)."""
@@ -541,6 +570,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--html", metavar="PATH", help="write the matrix as an HTML page")
     p.add_argument("--changed-only", action="store_true", help="list only rows that change")
     p.add_argument(
+        "--rejudge",
+        action="store_true",
+        help="apply the expected differences of this source tree afresh to the reports' results "
+        "(torch's outcomes kept), so a corrected expectation shows without running every "
+        "release again",
+    )
+    p.add_argument(
         "--differences",
         metavar="PATH",
         help="write one Markdown table of what differs from gradref, by torch version",
@@ -550,7 +586,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run_cli(args: argparse.Namespace) -> int:
     """Build, write and summarize the matrix; 2 (with a one-line message) on unusable input."""
     try:
-        m = merge(read_reports(args.reports))
+        reports = read_reports(args.reports)
+        m = merge(rejudge(reports) if args.rejudge else reports)
         for path in (args.markdown, args.html, args.differences):
             if path and not Path(path).resolve().parent.is_dir():
                 raise MatrixError(f"{path}: its directory does not exist")

@@ -110,13 +110,14 @@ class RunReport:
 
 
 def apply_expectations(
-    results: Iterable[Result], entries: list, torch_version: str
+    results: Iterable[Result], entries: list, torch_version: str, torch_target: str | None = None
 ) -> list[Result]:
     """Failures covered by an expected difference become "expected" (where the entry names a
     reworded ``message``, only when torch's observed message matches it); passes covered by one
     (by id or behaviour) become "stale". A failure no entry covers says what it means on this torch
     (new in a newer torch, an unrecorded difference of an older one, or a gradref bug).
-    Skipped results are left alone."""
+    Skipped results are left alone. ``torch_target``: the release gradref mirrors (default:
+    ``gradref.TORCH_TARGET``)."""
     out = []
     for r in results:
         # a tag (an op's convention) explains a failure, but a pass is not stale because of it:
@@ -126,8 +127,8 @@ def apply_expectations(
         if e is not None and r.status == "failed" and not e.message_matches(r.observed):
             # the entry expects a rewording; torch said something else
             note = (
-                f"{expectations_mod.unexpected(torch_version)}; the expected difference "
-                f"({e.span()}; {e.file}) expects a message matching {e.message!r}"
+                f"{expectations_mod.unexpected(torch_version, torch_target)}; the expected "
+                f"difference ({e.span()}; {e.file}) expects a message matching {e.message!r}"
             )
             r = replace(r, expectation=note)
         elif e is not None and r.status in ("failed", "passed"):
@@ -135,6 +136,6 @@ def apply_expectations(
             status = "expected" if r.status == "failed" else "stale"
             r = replace(r, status=status, expectation=note, reason=e.reason)
         elif r.status == "failed":
-            r = replace(r, expectation=expectations_mod.unexpected(torch_version))
+            r = replace(r, expectation=expectations_mod.unexpected(torch_version, torch_target))
         out.append(r)
     return out
