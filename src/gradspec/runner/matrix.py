@@ -285,7 +285,10 @@ def changes(m: Matrix, before: Column, after: Column) -> list[Change]:
             why = differing.reason or _first(differing.message) or _first(differing.expectation)
             out.append(Change("status", r.id, f"{sa} ({a.status})", f"{sb} ({b.status})", why))
         if a.observed and b.observed and a.observed != b.observed:
-            out.append(Change("message", r.id, a.observed, b.observed))
+            was, now = a.observed.splitlines(), b.observed.splitlines()
+            gone = [x for x in was if x not in now] or was
+            new = [x for x in now if x not in was] or now
+            out.append(Change("message", r.id, " / ".join(gone), " / ".join(new)))
     if before in m.api_columns and after in m.api_columns:
         had = {n for n, cols in m.api.items() if before in cols}
         has = {n for n, cols in m.api.items() if after in cols}
@@ -320,6 +323,10 @@ def changes_markdown(m: Matrix) -> str:
     """Every change between consecutive releases, release by release, as Markdown bullets."""
     out: list[str] = []
     label = {"added": "new", "removed": "gone"}
+    every: dict[str, set[str]] = {}
+    for r in m.rows:
+        base, _, part = r.id.partition("/")
+        every.setdefault(base, set()).add(part)
     for before, after in consecutive(m):
         found = changes(m, before, after)
         head = f"### torch {before.label(m.with_device)} → {after.label(m.with_device)}"
@@ -327,10 +334,14 @@ def changes_markdown(m: Matrix) -> str:
         if not found:
             out += ["No change.", ""]
             continue
+        groups: dict[tuple[str, str, str], list[str]] = {}
         for c in found:
-            if c.kind == "status":
-                out.append(f"- `{c.id}`: {c.before} → {c.after}; {_md(c.why)}")
-            elif c.kind == "message":
+            if c.kind == "status":  # an op's sub-checks that change alike are one line
+                groups.setdefault((c.before, c.after, c.why), []).append(c.id)
+        for (was, now, why), ids in groups.items():
+            out.append(f"- {_id_list(ids, every)}: {was} → {now}; {_md(why)}")
+        for c in found:
+            if c.kind == "message":
                 out.append(f"- `{c.id}` message: {_md(c.before)!s} → {_md(c.after)}")
             elif c.kind == "probe":
                 out.append(f"- probe `{c.id}`: {c.before} → {c.after}; {_md(c.why)}")
