@@ -153,8 +153,8 @@ def rejudge(reports: list[dict]) -> list[dict]:
     """The reports with the expected differences of this source tree applied afresh to their
     results: torch's outcome is kept (an *expected* result failed, a *stale* one passed) and
     judged again, as ``gradspec run`` would judge it now. So a corrected or new expected
-    difference shows in the table without running every release again. Probe results are kept
-    as they are (a probe is run, not judged)."""
+    difference shows in the table without running every release again. A probe's finding
+    (whether it showed the difference) is kept and judged against its entry's range now."""
     from gradspec.expectations import load
     from gradspec.runner.results import Result, apply_expectations
 
@@ -163,7 +163,11 @@ def rejudge(reports: list[dict]) -> list[dict]:
     out = []
     for rep in reports:
         rep = dict(rep)
-        probes = [r for r in rep.get("results", []) if str(r["id"]).startswith(PROBES_PREFIX)]
+        probes = [
+            _rejudge_probe(r, entries, str(rep.get("torch", "0")))
+            for r in rep.get("results", [])
+            if str(r["id"]).startswith(PROBES_PREFIX)
+        ]
         raw = []
         for res in rep.get("results", []):
             if str(res["id"]).startswith(PROBES_PREFIX):
@@ -176,6 +180,23 @@ def rejudge(reports: list[dict]) -> list[dict]:
         rep["results"] = [r.to_dict() for r in judged] + probes
         out.append(rep)
     return out
+
+
+def _rejudge_probe(res: dict, entries: list, torch_version: str) -> dict:
+    """A probe result judged against its entry's range now (its finding kept)."""
+    from gradspec.expectations.probes import ProbeOutcome
+    from gradspec.versions import in_range
+
+    state, _, seen = str(res.get("observed", "")).partition(":")
+    entry = next((e for e in entries
+                  if f"{PROBES_PREFIX}{e.key.replace('/', ':')}" == res["id"]), None)  # fmt: skip
+    if entry is None or state not in ("differs", "same"):
+        return res
+    claimed = in_range(torch_version, entry.since, entry.until)
+    outcome = ProbeOutcome(state == "differs", claimed, seen.strip())
+    status = "passed" if outcome.agrees else "failed"
+    return {**res, "status": status, "message": outcome.explain(entry, torch_version),
+            "reason": entry.reason, "expectation": f"{entry.span()}; {entry.file}"}  # fmt: skip
 
 
 def merge(reports: list[dict]) -> Matrix:
