@@ -478,9 +478,13 @@ def _md_table(m: Matrix, rows: list[Row], labels: list[str], bold: bool) -> list
 def html_page(m: Matrix, *, changed_only: bool = False) -> str:
     """The matrix as one self-contained HTML page (:mod:`gradspec.runner.matrix_html`);
     changed rows carry ``class="changed"``."""
+    from types import SimpleNamespace
+
     from gradspec.runner.matrix_html import page
 
-    return page(m, changed_only=changed_only)
+    helpers = SimpleNamespace(SHORT=SHORT, PROBES_PREFIX=PROBES_PREFIX, first=_first,
+                              changes=changes, consecutive=consecutive)  # fmt: skip
+    return page(m, helpers, changed_only=changed_only)
 
 
 @dataclass

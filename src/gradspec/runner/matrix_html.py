@@ -2,21 +2,13 @@
 filterable by area (and to the rows that change), each expected or stale cell and each probe row
 linking to its expected difference, with the reason and the probe's code; then the error and
 warning messages torch words differently, the autograd API surface by release, and what changed
-release by release. Standard library only, like :mod:`gradspec.runner.matrix`."""
+release by release. Standard library only, like :mod:`gradspec.runner.matrix`, which calls it
+with the matrix and the helpers it needs (this module imports nothing of the matrix's)."""
 
 from __future__ import annotations
 
 import html
-
-from gradspec.runner.matrix import (
-    PROBES_PREFIX,
-    SHORT,
-    Matrix,
-    Row,
-    _first,
-    changes,
-    consecutive,
-)
+from typing import Any
 
 _CSS = """
 body { font-family: system-ui, sans-serif; margin: 2em; }
@@ -67,12 +59,13 @@ def _anchor(i: int) -> str:
     return f"exp-{i}"
 
 
-def page(m: Matrix, *, changed_only: bool = False) -> str:
-    """The whole page."""
+def page(m: Any, h: Any, *, changed_only: bool = False) -> str:
+    """The whole page of matrix ``m``; ``h``: the matrix module's ``SHORT``, ``h.PROBES_PREFIX``,
+    ``first``, ``changes`` and ``consecutive``."""
     e = html.escape
     entries = _entries()
     by_reason = {x.reason: i for i, x in enumerate(entries)}
-    by_probe = {f"{PROBES_PREFIX}{x.key.replace('/', ':')}": i for i, x in enumerate(entries)}
+    by_probe = {f"{h.PROBES_PREFIX}{x.key.replace('/', ':')}": i for i, x in enumerate(entries)}
     labels = [c.label(m.with_device) for c in m.columns]
     head = "".join(f"<th>{e(lab)}</th>" for lab in labels)
     areas = list(dict.fromkeys(r.area for r in m.rows))
@@ -102,7 +95,7 @@ def page(m: Matrix, *, changed_only: bool = False) -> str:
     parts.append(f"<table><tr><th>status</th>{head}</tr>")
     for s in ("passed", "failed", "skipped", "expected", "stale"):
         cells = "".join(f"<td>{totals[c].get(s, 0)}</td>" for c in m.columns)
-        parts.append(f"<tr><td class='id'>{SHORT[s]}</td>{cells}</tr>")
+        parts.append(f"<tr><td class='id'>{h.SHORT[s]}</td>{cells}</tr>")
     parts.append("</table>")
     options = "".join(f'<option value="{e(a)}">{e(a)}</option>' for a in areas)
     parts += [
@@ -116,17 +109,17 @@ def page(m: Matrix, *, changed_only: bool = False) -> str:
         f"<table><tr><th>id</th>{head}</tr>",
     ]
     for r in m.rows:
-        parts.append(_row(m, r, by_reason, by_probe))
+        parts.append(_row(m, h, r, by_reason, by_probe))
     parts.append("</table>")
-    parts += _messages(m, reworded)
+    parts += _messages(m, h, reworded)
     parts += _api(m)
-    parts += _changes(m)
+    parts += _changes(m, h)
     parts += _expectations(m, entries, by_probe)
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"
 
 
-def _row(m: Matrix, r: Row, by_reason: dict, by_probe: dict) -> str:
+def _row(m: Any, h: Any, r: Any, by_reason: dict, by_probe: dict) -> str:
     e = html.escape
     status_changed = r.changed(m.columns)
     msg_changed = r.observed_changed(m.columns)
@@ -140,10 +133,10 @@ def _row(m: Matrix, r: Row, by_reason: dict, by_probe: dict) -> str:
             cells.append("<td>-</td>")
             continue
         tip = "\n".join(
-            x for x in (_first(cell.message), cell.observed, _first(cell.expectation)) if x
+            x for x in (h.first(cell.message), cell.observed, h.first(cell.expectation)) if x
         )
         title = f' title="{e(tip)}"' if tip else ""
-        text = e(SHORT.get(cell.status, cell.status))
+        text = e(h.SHORT.get(cell.status, cell.status))
         target = probe if probe is not None else by_reason.get(cell.reason)
         if target is not None and (cell.status in ("expected", "stale") or probe is not None):
             text = f'<a href="#exp-{target}">{text}</a>'
@@ -156,9 +149,9 @@ def _row(m: Matrix, r: Row, by_reason: dict, by_probe: dict) -> str:
     )  # fmt: skip
 
 
-def _messages(m: Matrix, reworded: list[Row]) -> list[str]:
+def _messages(m: Any, h: Any, reworded: list) -> list[str]:
     e = html.escape
-    rows = [r for r in reworded if not r.id.startswith(PROBES_PREFIX)]
+    rows = [r for r in reworded if not r.id.startswith(h.PROBES_PREFIX)]
     out = [f'<h2 id="messages">Error and warning messages torch words differently '
            f"({len(rows)})</h2>"]  # fmt: skip
     if not rows:
@@ -173,7 +166,7 @@ def _messages(m: Matrix, reworded: list[Row]) -> list[str]:
     return out + ["</table>"]
 
 
-def _api(m: Matrix) -> list[str]:
+def _api(m: Any) -> list[str]:
     e = html.escape
     changed = m.api_changed()
     out = [f'<h2 id="api">Autograd API surface ({len(m.api)} names and keywords; '
@@ -198,11 +191,11 @@ def _api(m: Matrix) -> list[str]:
     return out + ["</table>"]
 
 
-def _changes(m: Matrix) -> list[str]:
+def _changes(m: Any, h: Any) -> list[str]:
     e = html.escape
     out = ['<h2 id="changes">What changed, release by release</h2>']
-    for before, after in consecutive(m):
-        found = changes(m, before, after)
+    for before, after in h.consecutive(m):
+        found = h.changes(m, before, after)
         out.append(f"<h3>torch {e(before.label(m.with_device))} → "
                    f"{e(after.label(m.with_device))} ({len(found)})</h3><ul>")  # fmt: skip
         for c in found:
@@ -222,7 +215,7 @@ def _changes(m: Matrix) -> list[str]:
     return out
 
 
-def _expectations(m: Matrix, entries: list, by_probe: dict) -> list[str]:
+def _expectations(m: Any, entries: list, by_probe: dict) -> list[str]:
     e = html.escape
     out = ['<h2 id="expectations">Expected differences and their probes</h2>']
     if not entries:
