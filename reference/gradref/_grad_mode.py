@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import sys
 import threading
 import warnings
 
@@ -67,9 +68,11 @@ class _DecoratorContextManager:
                         with self.clone():
                             gen.close()
                         raise
-                    except BaseException as exc:
+                    except BaseException:
                         with self.clone():
-                            response = gen.throw(exc)
+                            # three arguments, as torch does: Python 3.12 and later warn
+                            # (DeprecationWarning) about that signature for torch and gradref alike
+                            response = gen.throw(*sys.exc_info())
                     else:
                         with self.clone():
                             try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import html
 import json
 import re
 import subprocess
@@ -112,8 +113,9 @@ def test_markdown_bolds_changed_rows_only_and_lists_stale():
 
 def test_html_marks_exactly_the_changed_rows():
     page = matrix.html_page(matrix.merge(REPORTS))
-    changed = set(re.findall(r'<tr class="changed"><td class="id"[^>]*>([^<]+)</td>', page))
-    plain = set(re.findall(r'<tr><td class="id"[^>]*>([^<]+)</td>', page))
+    rows = re.findall(r'<tr class="([^"]*)"[^>]*><td class="id"[^>]*>([^<]+)</td>', page)
+    changed = {rid for classes, rid in rows if "changed" in classes.split()}
+    plain = {rid for classes, rid in rows if not classes}
     assert changed == {CHANGES, STALE, NEW}
     assert STEADY in plain
     assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")
@@ -155,12 +157,30 @@ def _imported(path: Path) -> set[str]:
 
 @pytest.mark.skipif(not hasattr(sys, "stdlib_module_names"), reason="Python < 3.10")
 def test_matrix_module_is_standard_library_only():
-    from gradspec import versions
+    import importlib
 
+    # the matrix, its HTML page, and what they read (versions; the expectations' reasons and
+    # probes), all without torch, NumPy or anything installed
+    allowed = {
+        "gradspec",
+        "gradspec.lazy",
+        "gradspec.versions",
+        "gradspec.runner.matrix",
+        "gradspec.runner.matrix_html",
+        "gradspec.runner.results",
+        "gradspec.expectations",
+        "gradspec.expectations.probes",
+        "gradspec.datafiles",
+    }
     stdlib = set(sys.stdlib_module_names) | {"__future__"}
-    ours = _imported(MATRIX_PY)
-    assert {m.split(".")[0] for m in ours - {"gradspec.versions"}} <= stdlib
-    assert {m.split(".")[0] for m in _imported(Path(versions.__file__))} <= stdlib
+    for name in sorted(allowed):
+        path = Path(importlib.import_module(name).__file__)
+        # tomli: Python 3.10 only; gradref: expectations.target(), torch and numpy: run_probe(),
+        # which the matrix never calls (each imported inside that function only)
+        lazy = ("tomli", "gradref", "torch", "numpy")
+        ours = {m for m in _imported(path) if m.split(".")[0] not in lazy}
+        assert {m.split(".")[0] for m in ours - allowed} <= stdlib, name
+    # and it runs without site-packages (no torch, NumPy, Hypothesis), as in `tox -e matrix`
 
 
 def test_matrix_runs_as_a_script(tmp_path):
@@ -241,3 +261,94 @@ def test_differences_name_all_results_of_an_op_with_a_star():
     new = dict.fromkeys(old, "passed")
     table = matrix.differences_markdown(matrix.merge([report("2.2.0", old), report("2.5.0", new)]))
     assert "| `ops.a/*`, `ops.b/forward` | 2.2.0 | 2.5.0 | planted reason (torch >= 2.0) |" in table
+
+
+def _with(rep: dict, observed: dict[str, str] | None = None, api: dict | None = None) -> dict:
+    for res in rep["results"]:
+        res["observed"] = (observed or {}).get(res["id"], "")
+    if api is not None:
+        rep["api"] = api
+    return rep
+
+
+PROBE = "probes.inplace.leaf-raises"
+CHANGING = [
+    _with(
+        report("2.2.2", {CHANGES: "expected", STEADY: "passed", PROBE: "passed"}),
+        {CHANGES: "RuntimeError: old words", STEADY: "RuntimeError: same", PROBE: "differs: x"},
+        {"torch.autograd.grad": ["outputs", "inputs"], "torch.autograd.gone": None},
+    ),
+    _with(
+        report("2.5.1", {CHANGES: "passed", STEADY: "passed", PROBE: "passed"}),
+        {CHANGES: "RuntimeError: new words", STEADY: "RuntimeError: same", PROBE: "same: y"},
+        {"torch.autograd.grad": ["outputs", "inputs", "is_grads_batched"],
+         "torch.autograd.graph.Node": None, "torch.autograd.graph.Node.name": []},
+    ),
+]  # fmt: skip
+
+
+def test_release_by_release_changes_name_status_message_probe_and_api():
+    m = matrix.merge(CHANGING)
+    (pair,) = matrix.consecutive(m)
+    found = {(c.kind, c.id) for c in matrix.changes(m, *pair)}
+    assert found == {
+        ("status", CHANGES),
+        ("message", CHANGES),
+        ("probe", PROBE),
+        # a new class's members come with it; a new keyword is named as such
+        ("api-added", "torch.autograd.graph.Node"),
+        ("api-added", "torch.autograd.grad(is_grads_batched)"),
+        ("api-removed", "torch.autograd.gone"),
+    }
+    text = matrix.markdown(m)
+    assert "### torch 2.2.2 → 2.5.1" in text
+    assert "RuntimeError: old words → RuntimeError: new words" in text
+    assert "`torch.autograd.grad(is_grads_batched)`" in text.split("## Autograd API")[1]
+
+
+def test_a_message_that_changes_is_a_row_even_where_the_status_stays():
+    reps = [
+        _with(report("2.2.2", {STEADY: "passed"}), {STEADY: "RuntimeError: a"}),
+        _with(report("2.5.1", {STEADY: "passed"}), {STEADY: "RuntimeError: b"}),
+    ]
+    m = matrix.merge(reps)
+    row = m.rows[0]
+    assert not row.changed(m.columns) and row.observed_changed(m.columns)
+    assert "## Error and warning messages torch words differently (1)" in matrix.markdown(m)
+    assert 'class="reworded"' in matrix.html_page(m)
+
+
+def test_html_filters_by_area_and_links_cells_to_reasons_and_probes():
+    from gradspec import expectations
+
+    entry = expectations.load()[0]
+    rep = report("2.2.2", {STEADY: "passed", CHANGES: "expected"})
+    rep["results"][1]["reason"] = entry.reason
+    page = matrix.html_page(matrix.merge([rep, report("2.5.1", {STEADY: "passed"})]))
+    assert '<select id="area"' in page and 'data-area="hooks"' in page
+    assert '<a href="#exp-0">expected</a>' in page
+    anchor = page.split('id="exp-0"', 1)[1].split("</div>", 1)[0]
+    assert entry.reason in html.unescape(anchor)
+    assert "<pre>" in anchor and "differs" in anchor
+
+
+def test_rejudge_applies_the_current_expectations_to_old_outcomes(tmp_path):
+    from gradspec import expectations
+
+    entry = next(e for e in expectations.load() if e.until and not e.since and not e.message)
+    rid = entry.id.rstrip("*").rstrip("/") if "*" in entry.id else entry.id
+    old = report("2.2.2", {rid: "failed", STEADY: "expected", CHANGES: "stale"})
+    old["torch_target"] = "2.15"
+    new = {r["id"]: r for r in matrix.rejudge([old])[0]["results"]}
+    # a failure an entry now covers is expected; expected/stale with no entry now: their outcome
+    assert new[rid]["status"] == "expected" and entry.reason in new[rid]["expectation"]
+    assert new[STEADY]["status"] == "failed" and new[CHANGES]["status"] == "passed"
+    paths = write(tmp_path, [old])
+    md = tmp_path / "m.md"
+    proc = subprocess.run(
+        [sys.executable, "-S", "-m", "gradspec.runner.matrix", *paths, "--rejudge",
+         "--markdown", str(md)],
+        capture_output=True, text=True, timeout=60,
+        env={"PYTHONPATH": str(MATRIX_PY.parents[2])},
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr

@@ -8,6 +8,22 @@ The data lives in the ``*.toml`` files next to this module, as ``[[expected]]`` 
     until = "2.4"          # first torch version it no longer differs on (omitted: still does)
     devices = ["cuda"]     # only on these devices (omitted: every device)
     reason = "torch < 2.4 words the error differently"
+    message = "^element 0 of tensors"   # a reworded message: torch's first line on those
+                                        # versions matches this (regular expression, searched)
+    probe = '''
+    x = torch.ones(2, requires_grad=True).detach()
+    differs = "tensors does not require grad" in error(lambda: x.sum().backward())
+    '''
+
+``probe``: a few lines of plain torch that show the difference, setting ``differs`` (a bool:
+whether this torch behaves the way the entry describes) and optionally ``seen`` (what it
+observed, for the matrix); ``error(fn)`` and ``warning(fn)`` give the first line of what ``fn``
+raises or warns (``""`` when nothing). ``gradspec run`` runs every probe
+(:mod:`gradspec.expectations.probes`): a probe that does not show the difference inside the
+entry's versions, or shows it outside them, fails; so a reason that is stale or wrong shows, and
+the matrix over every release says where torch changed. ``message``: where torch only reworded
+an error or warning, the tolerant form of its first line on those versions; a failure whose
+torch message does not match it is not covered.
 
 ``gradspec run`` reports a failure matched by an entry as *expected*, and an entry whose result
 passes as *stale* (a warning, not a failure): torch changed back, or gradref caught up.
@@ -16,7 +32,9 @@ passes as *stale* (a warning, not a failure): torch changed back, or gradref cau
 from __future__ import annotations
 
 import fnmatch
-from dataclasses import dataclass
+import re
+import textwrap
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from gradspec.datafiles import entries
@@ -24,7 +42,7 @@ from gradspec.versions import in_range, parse_version
 
 EXPECTATIONS_DIR = Path(__file__).parent
 
-_FIELDS = {"id", "since", "until", "devices", "reason"}
+_FIELDS = {"id", "since", "until", "devices", "reason", "probe", "message"}
 
 
 class ExpectationsError(ValueError):
@@ -41,6 +59,24 @@ class Expected:
     until: str | None = None
     devices: tuple[str, ...] | None = None
     file: str = ""
+    #: plain torch that shows the difference (sets ``differs``), or ""
+    probe: str = ""
+    #: where torch only reworded a message: a regular expression its first line matches
+    message: str = ""
+
+    #: the entry's name in reports: its id, with ``#2``, ``#3``... for a repeated id
+    name: str = ""
+
+    @property
+    def key(self) -> str:
+        return self.name or self.id
+
+    def message_matches(self, observed: str) -> bool:
+        """Whether torch's observed message is the rewording this entry expects (True when the
+        entry names no message, or nothing was observed: a result that keeps no message)."""
+        if not self.message or not observed:
+            return True
+        return any(re.search(self.message, line) for line in observed.splitlines())
 
     def applies(
         self,
@@ -81,6 +117,18 @@ def _load_file(path: Path) -> list[Expected]:
                 except ValueError:
                     raise ExpectationsError(f"{where}: {key} is not a version") from None
         devices = entry.get("devices")
+        if "message" in entry:
+            try:
+                re.compile(str(entry["message"]))
+            except re.error as e:
+                why = f"{where}: message is not a regular expression ({e})"
+                raise ExpectationsError(why) from None
+        if "probe" in entry:
+            try:
+                compile(textwrap.dedent(str(entry["probe"])), where, "exec")
+            except SyntaxError as e:
+                why = f"{where}: probe is not Python ({e.msg}, line {e.lineno})"
+                raise ExpectationsError(why) from None
         out.append(
             Expected(
                 id=entry["id"],
@@ -89,6 +137,8 @@ def _load_file(path: Path) -> list[Expected]:
                 until=str(entry["until"]) if "until" in entry else None,
                 devices=tuple(devices) if devices is not None else None,
                 file=path.name,
+                probe=textwrap.dedent(str(entry.get("probe", ""))).strip("\n"),
+                message=str(entry.get("message", "")),
             )
         )
     return out
@@ -99,6 +149,10 @@ def load(directory: str | Path | None = None) -> list[Expected]:
     out: list[Expected] = []
     for path in sorted(Path(directory or EXPECTATIONS_DIR).glob("*.toml")):
         out += _load_file(path)
+    seen: dict[str, int] = {}
+    for i, e in enumerate(out):
+        seen[e.id] = seen.get(e.id, 0) + 1
+        out[i] = replace(e, name=e.id if seen[e.id] == 1 else f"{e.id}#{seen[e.id]}")
     return out
 
 
@@ -124,11 +178,11 @@ def target() -> str:
     return gradref.TORCH_TARGET
 
 
-def unexpected(torch_version: str) -> str:
+def unexpected(torch_version: str, torch_target: str | None = None) -> str:
     """What an unexpected difference on ``torch_version`` means, in one phrase: a change in a
-    torch newer than gradref's target, a difference of an older torch nobody recorded, or a
-    gradref bug (on the target itself)."""
-    t = target()
+    torch newer than gradref's target (``torch_target``, default ``gradref.TORCH_TARGET``), a
+    difference of an older torch nobody recorded, or a gradref bug (on the target itself)."""
+    t = torch_target or target()
     now, aim = parse_version(torch_version)[:2], parse_version(t)[:2]
     if now > aim:
         return (

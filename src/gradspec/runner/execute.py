@@ -13,6 +13,7 @@ from gradspec.runner.examples import run_example
 from gradspec.runner.items import Item
 from gradspec.runner.ops import run_op, run_op_error
 from gradspec.runner.options import RunOptions
+from gradspec.runner.probes import run_probe_item
 from gradspec.runner.results import Result
 from gradspec.runner.scenarios import run_scenario
 from gradspec.runner.search import first_line
@@ -22,6 +23,7 @@ RUNNERS: dict[str, Callable[[Item, RunOptions], list[Result]]] = {
     "op": run_op,
     "op-error": run_op_error,
     "example": run_example,
+    "probe": run_probe_item,
 }
 
 

@@ -1,7 +1,8 @@
 """The items of ``gradspec run``, collected once for both front ends (the CLI and the pytest
 plugin): every behaviour scenario, every op of the op table, every op error case and every
-example Function, on each device. Each :class:`Item` is one unit of work and names the result
-ids it gives, so a front end can list them before running anything."""
+example Function, on each device, and each expected difference's probe (once). Each
+:class:`Item` is one unit of work and names the result ids it gives, so a front end can list them
+before running anything."""
 
 from __future__ import annotations
 
@@ -14,11 +15,12 @@ from gradspec.runner.options import RunOptions
 OPS_AREA = "ops"
 OP_ERRORS_AREA = "op-errors"
 EXAMPLES_AREA = "examples"
+PROBES_AREA = "probes"
 
 #: the module of the seed example Functions
 EXAMPLES_MODULE = "gradspec.functions.seeds"
 
-KINDS = ("scenario", "op", "op-error", "example")
+KINDS = ("scenario", "op", "op-error", "example", "probe")
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,8 @@ class Item:
             return f"{OPS_AREA}.errors.{self.key}"
         if self.kind == "example":
             return f"{EXAMPLES_AREA}.{self.key}"
+        if self.kind == "probe":
+            return probe_id(self.key)
         return self.key
 
 
@@ -49,7 +53,13 @@ def area_order() -> list[str]:
     """Display order of areas: the catalogue's, then ops, op errors, examples."""
     from gradspec.behaviours.catalogue import KNOWN_AREAS
 
-    return [*KNOWN_AREAS, OPS_AREA, OP_ERRORS_AREA, EXAMPLES_AREA]
+    return [*KNOWN_AREAS, OPS_AREA, OP_ERRORS_AREA, EXAMPLES_AREA, PROBES_AREA]
+
+
+def probe_id(key: str) -> str:
+    """The result id of an expected difference's probe (its key: the entry's id), with ``/``
+    (which separates an id from its sub-check) written ``:``."""
+    return f"{PROBES_AREA}.{key.replace('/', ':')}"
 
 
 def example_specs() -> list:
@@ -115,6 +125,18 @@ def collect(options: RunOptions, kinds: tuple[str, ...] = KINDS) -> tuple[list[I
             if selected(pats, eid, EXAMPLES_AREA):
                 subs = [f"{eid}/{c.name}" for c in example_checks(s)]
                 add("example", s.label, EXAMPLES_AREA, f"gradspec check of {s.label}", "", subs)
+    if "probe" in kinds:
+        from gradspec.expectations import load
+
+        for e in load():
+            pid = probe_id(e.key)
+            # by the area or a probe's own id (-k on an op's id is not for its probes)
+            by_id = any(p.startswith(PROBES_AREA) and p in pid for p in pats)
+            if by_id or selected(pats, PROBES_AREA):
+                sentence = f"the probe of {e.id} ({e.span()}) differs exactly there: {e.reason}"
+                # plain torch on the CPU: once per run, whatever the devices
+                items.append(Item("probe", e.key, PROBES_AREA, options.devices[0], sentence,
+                                  "expectations.probe", (pid,)))  # fmt: skip
     order = {a: i for i, a in enumerate(area_order())}
     items.sort(key=lambda it: order.get(it.area, len(order)))  # stable: keeps id order inside
     return items, absent

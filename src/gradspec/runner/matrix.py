@@ -13,7 +13,6 @@ without torch installed (the ``matrix`` tox env does exactly that).
 from __future__ import annotations
 
 import argparse
-import html
 import json
 import sys
 from dataclasses import dataclass, field
@@ -54,6 +53,8 @@ class Cell:
     message: str = ""
     expectation: str = ""
     reason: str = ""
+    #: what torch showed (error and warning first lines; a probe's finding)
+    observed: str = ""
 
 
 @dataclass
@@ -71,6 +72,16 @@ class Row:
         present = {s for s in self.statuses(columns) if s is not None}
         return len(present) > 1
 
+    def observed(self, column: Column) -> str:
+        cell = self.cells.get(column)
+        return cell.observed if cell is not None else ""
+
+    def observed_changed(self, columns: list[Column]) -> bool:
+        """Whether what torch showed (a message, a probe's finding) differs between the
+        columns that recorded something."""
+        seen = {self.observed(c) for c in columns if self.observed(c)}
+        return len(seen) > 1
+
 
 @dataclass
 class Matrix:
@@ -78,6 +89,15 @@ class Matrix:
     rows: list[Row]
     reports: list[dict]
     absent: dict[Column, dict[str, str]] = field(default_factory=dict)
+    #: the autograd API surface: row name (``name`` or ``name(keyword)``) -> columns having it
+    api: dict[str, set[Column]] = field(default_factory=dict)
+    #: the columns whose reports carry an API surface
+    api_columns: list[Column] = field(default_factory=list)
+
+    def api_changed(self) -> list[str]:
+        """The API rows some columns with a surface have and others lack."""
+        cols = set(self.api_columns)
+        return [name for name, have in self.api.items() if have & cols != cols]
 
     @property
     def with_device(self) -> bool:
@@ -129,10 +149,62 @@ def read_reports(paths: list[str | Path]) -> list[dict]:
     return reports
 
 
+def rejudge(reports: list[dict]) -> list[dict]:
+    """The reports with the expected differences of this source tree applied afresh to their
+    results: torch's outcome is kept (an *expected* result failed, a *stale* one passed) and
+    judged again, as ``gradspec run`` would judge it now. So a corrected or new expected
+    difference shows in the table without running every release again. A probe's finding
+    (whether it showed the difference) is kept and judged against its entry's range now."""
+    from gradspec.expectations import load
+    from gradspec.runner.results import Result, apply_expectations
+
+    entries = load()
+    fields = set(Result.__dataclass_fields__)
+    out = []
+    for rep in reports:
+        rep = dict(rep)
+        probes = [
+            _rejudge_probe(r, entries, str(rep.get("torch", "0")))
+            for r in rep.get("results", [])
+            if str(r["id"]).startswith(PROBES_PREFIX)
+        ]
+        raw = []
+        for res in rep.get("results", []):
+            if str(res["id"]).startswith(PROBES_PREFIX):
+                continue
+            status = {"expected": "failed", "stale": "passed"}.get(res["status"], res["status"])
+            kept = {k: v for k, v in res.items() if k in fields}
+            raw.append(Result(**{**kept, "status": status, "expectation": "", "reason": ""}))
+        version, target = str(rep.get("torch", "0")), rep.get("torch_target")
+        judged = apply_expectations(raw, entries, version, target)
+        rep["results"] = [r.to_dict() for r in judged] + probes
+        out.append(rep)
+    return out
+
+
+def _rejudge_probe(res: dict, entries: list, torch_version: str) -> dict:
+    """A probe result judged against its entry's range now (its finding kept)."""
+    from gradspec.expectations.probes import ProbeOutcome
+    from gradspec.versions import in_range
+
+    state, _, seen = str(res.get("observed", "")).partition(":")
+    entry = next((e for e in entries
+                  if f"{PROBES_PREFIX}{e.key.replace('/', ':')}" == res["id"]), None)  # fmt: skip
+    if entry is None or state not in ("differs", "same"):
+        return res
+    claimed = in_range(torch_version, entry.since, entry.until)
+    outcome = ProbeOutcome(state == "differs", claimed, seen.strip())
+    status = "passed" if outcome.agrees else "failed"
+    return {**res, "status": status, "message": outcome.explain(entry, torch_version),
+            "reason": entry.reason, "expectation": f"{entry.span()}; {entry.file}"}  # fmt: skip
+
+
 def merge(reports: list[dict]) -> Matrix:
     """Merge reports into a matrix. Two reports for the same torch version and device: the later
     path wins (a re-run replaces an earlier one)."""
     columns: set[Column] = set()
+    api_cols: set[Column] = set()
+    api: dict[str, set[Column]] = {}
     rows: dict[str, Row] = {}
     absent: dict[Column, dict[str, str]] = {}
     order: list[str] = []
@@ -155,11 +227,152 @@ def merge(reports: list[dict]) -> Matrix:
                 str(res.get("message", "")),
                 str(res.get("expectation", "")),
                 str(res.get("reason", "")),
+                str(res.get("observed", "") or ""),
             )
+        if rep.get("api"):
+            col = Column(torch, str((rep.get("devices") or ["cpu"])[0]))
+            columns.add(col)
+            api_cols.add(col)
+            for name in _api_rows(rep["api"]):
+                api.setdefault(name, set()).add(col)
     cols = sorted(columns, key=lambda c: (version_key(c.torch), c.torch, c.device))
     area_rank = {a: i for i, a in enumerate(order)}
     ordered = sorted(rows.values(), key=lambda r: (area_rank.get(r.area, len(area_rank)), r.id))
-    return Matrix(cols, ordered, reports, {c: absent.get(c, {}) for c in cols})
+    return Matrix(cols, ordered, reports, {c: absent.get(c, {}) for c in cols},
+                  dict(sorted(api.items())), [c for c in cols if c in api_cols])  # fmt: skip
+
+
+def _api_rows(api: dict) -> list[str]:
+    """A report's API surface (name -> parameter names or None) as row names: each name, and
+    each keyword as ``name(keyword)`` (as :func:`gradspec.runner.api_surface.rows`)."""
+    out = []
+    for name, params in api.items():
+        out.append(str(name))
+        out += [f"{name}({p})" for p in params or ()]
+    return out
+
+
+# ------------------------------------------------------------------------------ release by release
+
+#: how a status reads when comparing releases: does torch agree with gradref there?
+_STATE = {"passed": "agrees", "stale": "agrees", "expected": "differs", "failed": "differs"}
+
+PROBES_PREFIX = "probes."
+
+
+@dataclass(frozen=True)
+class Change:
+    """One thing the table shows changing between two consecutive releases."""
+
+    kind: str  # "status", "message", "probe", "api-added", "api-removed"
+    id: str
+    before: str = ""
+    after: str = ""
+    why: str = ""
+
+
+def _probe_state(observed: str) -> str:
+    return observed.split(":", 1)[0].strip()
+
+
+def consecutive(m: Matrix) -> list[tuple[Column, Column]]:
+    """Each pair of consecutive columns of the same device (by torch version)."""
+    out = []
+    for dev in dict.fromkeys(c.device for c in m.columns):
+        cols = [c for c in m.columns if c.device == dev]
+        out += list(zip(cols, cols[1:]))
+    return out
+
+
+def changes(m: Matrix, before: Column, after: Column) -> list[Change]:
+    """What the table shows changing from ``before`` to ``after``: results that start or stop
+    agreeing with gradref, error and warning first lines torch words differently, probes that
+    start or stop showing their difference, and API names and keywords that appear or go."""
+    out: list[Change] = []
+    for r in m.rows:
+        a, b = r.cells.get(before), r.cells.get(after)
+        if a is None or b is None:
+            continue
+        if r.id.startswith(PROBES_PREFIX):
+            pa, pb = _probe_state(a.observed), _probe_state(b.observed)
+            if pa != pb and "error" not in (pa, pb):
+                out.append(Change("probe", r.id, pa, pb, b.reason or a.reason))
+            elif a.status != b.status:
+                out.append(Change("status", r.id, a.status, b.status, _first(b.message)))
+            continue
+        sa, sb = _STATE.get(a.status), _STATE.get(b.status)
+        if sa and sb and sa != sb:
+            differing = a if sa == "differs" else b
+            why = differing.reason or _first(differing.message) or _first(differing.expectation)
+            out.append(Change("status", r.id, f"{sa} ({a.status})", f"{sb} ({b.status})", why))
+        if a.observed and b.observed and a.observed != b.observed:
+            was, now = a.observed.splitlines(), b.observed.splitlines()
+            gone = [x for x in was if x not in now] or was
+            new = [x for x in now if x not in was] or now
+            out.append(Change("message", r.id, " / ".join(gone), " / ".join(new)))
+    if before in m.api_columns and after in m.api_columns:
+        had = {n for n, cols in m.api.items() if before in cols}
+        has = {n for n, cols in m.api.items() if after in cols}
+        out += [Change("api-added", n) for n in _api_heads(has - had)]
+        out += [Change("api-removed", n) for n in _api_heads(had - has)]
+    return out
+
+
+def _api_heads(names: set[str]) -> list[str]:
+    """``names`` without those under another name of the set (a new class's members and
+    keywords go with the class)."""
+
+    def parent(n: str) -> str | None:
+        if n.endswith(")"):
+            return n[: n.rindex("(")]
+        return n.rsplit(".", 1)[0] if "." in n else None
+
+    out = []
+    for n in sorted(names):
+        p, under = parent(n), False
+        while p is not None:
+            if p in names:
+                under = True
+                break
+            p = parent(p)
+        if not under:
+            out.append(n)
+    return out
+
+
+def changes_markdown(m: Matrix) -> str:
+    """Every change between consecutive releases, release by release, as Markdown bullets."""
+    out: list[str] = []
+    label = {"added": "new", "removed": "gone"}
+    every: dict[str, set[str]] = {}
+    for r in m.rows:
+        base, _, part = r.id.partition("/")
+        every.setdefault(base, set()).add(part)
+    for before, after in consecutive(m):
+        found = changes(m, before, after)
+        head = f"### torch {before.label(m.with_device)} → {after.label(m.with_device)}"
+        out += [head, ""]
+        if not found:
+            out += ["No change.", ""]
+            continue
+        groups: dict[tuple[str, str, str], list[str]] = {}
+        for c in found:
+            if c.kind == "status":  # an op's sub-checks that change alike are one line
+                groups.setdefault((c.before, c.after, c.why), []).append(c.id)
+        for (was, now, why), ids in groups.items():
+            out.append(f"- {_id_list(ids, every)}: {was} → {now}; {_md(why)}")
+        for c in found:
+            if c.kind == "message":
+                out.append(f"- `{c.id}` message: {_md(c.before)!s} → {_md(c.after)}")
+            elif c.kind == "probe":
+                out.append(f"- probe `{c.id}`: {c.before} → {c.after}; {_md(c.why)}")
+        api = [c for c in found if c.kind.startswith("api-")]
+        for kind in ("added", "removed"):
+            names = [c.id for c in api if c.kind == f"api-{kind}"]
+            if names:
+                out.append(f"- API {label[kind]}: " + ", ".join(f"`{n}`" for n in names))
+        out.append("")
+    return "\n".join(out)
 
 
 # ------------------------------------------------------------------------------------ rendering
@@ -219,6 +432,31 @@ def markdown(m: Matrix, *, changed_only: bool = False) -> str:
         out += ["", f"## Stale expected differences ({len(stale)})", ""]
         for r, c, cell in stale:
             out.append(f"- `{r.id}` on torch {c.label(m.with_device)}: {_md(cell.expectation)}")
+    messages = [r for r in m.rows if r.observed_changed(m.columns)
+                and not r.id.startswith(PROBES_PREFIX)]  # fmt: skip
+    if messages:
+        out += ["", f"## Error and warning messages torch words differently ({len(messages)})", ""]
+        out += ["| id | " + " | ".join(labels) + " |", "|---|" + "---|" * len(labels)]
+        for r in messages:
+            cells = [_md(_first(r.observed(c))) or "-" for c in m.columns]
+            out.append(f"| `{r.id}` | " + " | ".join(cells) + " |")
+    api_changed = m.api_changed()
+    if m.api_columns:
+        api_labels = [c.label(m.with_device) for c in m.api_columns]
+        out += ["", f"## Autograd API surface: {len(m.api)} names and keywords, "
+                f"{len(api_changed)} not in every release", ""]  # fmt: skip
+        if api_changed:
+            out += ["| name | " + " | ".join(api_labels) + " |",
+                    "|---|" + ":---:|" * len(api_labels)]  # fmt: skip
+            for n in api_changed:
+                have = m.api[n]
+                out.append(
+                    f"| `{_md(n)}` | "
+                    + " | ".join("✓" if c in have else "-" for c in m.api_columns)
+                    + " |"
+                )
+    if len(m.columns) > 1:
+        out += ["", "## What changed, release by release", "", changes_markdown(m).rstrip()]
     if not changed_only:
         out += ["", f"## All rows ({len(m.rows)}; changed rows in bold)", ""]
         out += _md_table(m, m.rows, labels, bold=True)
@@ -237,70 +475,16 @@ def _md_table(m: Matrix, rows: list[Row], labels: list[str], bold: bool) -> list
     return out
 
 
-_CSS = """
-body { font-family: system-ui, sans-serif; margin: 2em; }
-table { border-collapse: collapse; font-size: 0.9em; }
-th, td { border: 1px solid #ccc; padding: 2px 8px; text-align: center; }
-td.id { text-align: left; font-family: monospace; }
-tr.changed { background: #fff3c4; }
-tr.changed td.id { font-weight: bold; }
-td.passed { color: #1a7f37; } td.failed { color: #fff; background: #cf222e; }
-td.skipped { color: #777; } td.expected { background: #ddf4ff; } td.stale { background: #ffd8b5; }
-"""
-
-
 def html_page(m: Matrix, *, changed_only: bool = False) -> str:
-    """The matrix as one self-contained HTML page; changed rows carry ``class="changed"``."""
-    e = html.escape
-    labels = [c.label(m.with_device) for c in m.columns]
-    head = "".join(f"<th>{e(lab)}</th>" for lab in labels)
-    parts = [
-        "<!DOCTYPE html>",
-        '<html><head><meta charset="utf-8"><title>gradspec conformance matrix</title>',
-        f"<style>{_CSS}</style></head><body>",
-        "<h1>gradspec conformance matrix</h1>",
-        "<p>" + e("; ".join(
-            f"torch {r.get('torch')} on {', '.join(r.get('devices', []))} (Python "
-            f"{r.get('python')}, profile {r.get('profile')})" for r in m.reports)) + "</p>",
-    ]  # fmt: skip
-    changed = m.changed_rows()
-    parts.append(
-        f"<p>{len(m.rows)} rows; {len(changed)} change between torch versions (highlighted).</p>"
-    )
-    totals = m.totals()
-    parts.append(f"<table><tr><th>status</th>{head}</tr>")
-    for s in ("passed", "failed", "skipped", "expected", "stale"):
-        cells = "".join(f"<td>{totals[c].get(s, 0)}</td>" for c in m.columns)
-        parts.append(f"<tr><td class='id'>{SHORT[s]}</td>{cells}</tr>")
-    parts.append("</table>")
-    stale = m.stale()
-    if stale:
-        parts.append(f"<h2>Stale expected differences ({len(stale)})</h2><ul>")
-        for r, c, cell in stale:
-            parts.append(
-                f"<li><code>{e(r.id)}</code> on torch {e(c.label(m.with_device))}: "
-                f"{e(cell.expectation)}</li>"
-            )
-        parts.append("</ul>")
-    parts.append(f"<h2>Results</h2><table><tr><th>id</th>{head}</tr>")
-    for r in changed if changed_only else m.rows:
-        cls = ' class="changed"' if r.changed(m.columns) else ""
-        cells = []
-        for c in m.columns:
-            cell = r.cells.get(c)
-            if cell is None:
-                cells.append("<td>-</td>")
-                continue
-            tip = _first(cell.message) or _first(cell.expectation)
-            title = f' title="{e(tip)}"' if tip else ""
-            cells.append(
-                f'<td class="{e(cell.status)}"{title}>{e(SHORT.get(cell.status, cell.status))}</td>'
-            )
-        parts.append(
-            f'<tr{cls}><td class="id" title="{e(r.sentence)}">{e(r.id)}</td>{"".join(cells)}</tr>'
-        )
-    parts.append("</table></body></html>")
-    return "\n".join(parts) + "\n"
+    """The matrix as one self-contained HTML page (:mod:`gradspec.runner.matrix_html`);
+    changed rows carry ``class="changed"``."""
+    from types import SimpleNamespace
+
+    from gradspec.runner.matrix_html import page
+
+    helpers = SimpleNamespace(SHORT=SHORT, PROBES_PREFIX=PROBES_PREFIX, first=_first,
+                              changes=changes, consecutive=consecutive)  # fmt: skip
+    return page(m, helpers, changed_only=changed_only)
 
 
 @dataclass
@@ -422,6 +606,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--html", metavar="PATH", help="write the matrix as an HTML page")
     p.add_argument("--changed-only", action="store_true", help="list only rows that change")
     p.add_argument(
+        "--rejudge",
+        action="store_true",
+        help="apply the expected differences of this source tree afresh to the reports' results "
+        "(torch's outcomes kept), so a corrected expectation shows without running every "
+        "release again",
+    )
+    p.add_argument(
         "--differences",
         metavar="PATH",
         help="write one Markdown table of what differs from gradref, by torch version",
@@ -431,7 +622,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run_cli(args: argparse.Namespace) -> int:
     """Build, write and summarize the matrix; 2 (with a one-line message) on unusable input."""
     try:
-        m = merge(read_reports(args.reports))
+        reports = read_reports(args.reports)
+        m = merge(rejudge(reports) if args.rejudge else reports)
         for path in (args.markdown, args.html, args.differences):
             if path and not Path(path).resolve().parent.is_dir():
                 raise MatrixError(f"{path}: its directory does not exist")

@@ -183,8 +183,17 @@ def run_op_error(item: Item, options: RunOptions) -> list[Result]:
     status = "failed" if why else "passed"
     return [
         Result(item.results[0], item.area, item.device, status, item.behaviour, item.sentence,
-               why or "", reproducer=repro)
+               why or "", reproducer=repro, observed=_said(theirs))
     ]  # fmt: skip
+
+
+def _said(raised_by) -> str:
+    """What torch raised in an op error case, as ``Type: first line`` (``""``: nothing)."""
+    if raised_by is None:
+        return ""
+    if isinstance(raised_by, tuple) and len(raised_by) == 2:
+        return f"{raised_by[0]}: {raised_by[1]}"
+    return str(raised_by)
 
 
 def _on(device: str):

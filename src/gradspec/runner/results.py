@@ -33,6 +33,9 @@ class Result:
     reason: str = ""
     #: further names expectations can match (an op's conventions: "convention.relu.zero")
     tags: list[str] = field(default_factory=list)
+    #: what torch showed that the matrix follows across releases even where the status stays:
+    #: the first line of each error and warning of a scenario or op error, what a probe saw
+    observed: str = ""
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -59,6 +62,9 @@ class RunReport:
     results: list[Result] = field(default_factory=list)
     absent: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
+    #: the public autograd API of this torch (:mod:`gradspec.runner.api_surface`): name ->
+    #: parameter names (None: not callable, or unreadable)
+    api: dict[str, list[str] | None] = field(default_factory=dict)
 
     @property
     def unexpected_failures(self) -> list[Result]:
@@ -99,27 +105,37 @@ class RunReport:
             "areas": self.counts(),
             "absent": self.absent,
             "results": [r.to_dict() for r in self.results],
+            "api": self.api,
         }
 
 
 def apply_expectations(
-    results: Iterable[Result], entries: list, torch_version: str
+    results: Iterable[Result], entries: list, torch_version: str, torch_target: str | None = None
 ) -> list[Result]:
-    """Failures covered by an expected difference become "expected"; passes covered by one (by
-    id or behaviour) become "stale". A failure no entry covers says what it means on this torch
+    """Failures covered by an expected difference become "expected" (where the entry names a
+    reworded ``message``, only when torch's observed message matches it); passes covered by one
+    (by id or behaviour) become "stale". A failure no entry covers says what it means on this torch
     (new in a newer torch, an unrecorded difference of an older one, or a gradref bug).
-    Skipped results are left alone."""
+    Skipped results are left alone. ``torch_target``: the release gradref mirrors (default:
+    ``gradref.TORCH_TARGET``)."""
     out = []
     for r in results:
         # a tag (an op's convention) explains a failure, but a pass is not stale because of it:
         # the drawn examples of an op rarely sit on the convention's point
         tags = r.tags if r.status == "failed" else ()
         e = expectations_mod.lookup(entries, r.id, r.behaviour, r.device, torch_version, tags)
-        if e is not None and r.status in ("failed", "passed"):
+        if e is not None and r.status == "failed" and not e.message_matches(r.observed):
+            # the entry expects a rewording; torch said something else
+            note = (
+                f"{expectations_mod.unexpected(torch_version, torch_target)}; the expected "
+                f"difference ({e.span()}; {e.file}) expects a message matching {e.message!r}"
+            )
+            r = replace(r, expectation=note)
+        elif e is not None and r.status in ("failed", "passed"):
             note = f"{e.reason} ({e.span()}; {e.file})"
             status = "expected" if r.status == "failed" else "stale"
             r = replace(r, status=status, expectation=note, reason=e.reason)
         elif r.status == "failed":
-            r = replace(r, expectation=expectations_mod.unexpected(torch_version))
+            r = replace(r, expectation=expectations_mod.unexpected(torch_version, torch_target))
         out.append(r)
     return out

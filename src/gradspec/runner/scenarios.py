@@ -1,6 +1,8 @@
 """The scenario items of ``gradspec run``: one behaviour scenario (:mod:`gradspec.behaviours`)
 run on torch and on gradref with the same drawn data; torch's observation is also checked
-against the catalogue's message. A difference is shrunk and reported with a reproducer."""
+against the catalogue's message. The first line of every error and warning torch gives is kept
+(``observed``), so the matrix shows a message torch rewords even where the scenario compares only
+its prefix. A difference is shrunk and reported with a reproducer."""
 
 from __future__ import annotations
 
@@ -49,6 +51,31 @@ def reproducer(sc, sid: str, example: dict, device: str) -> str:
     )
 
 
+def torch_messages(obs) -> list[str]:
+    """The first line of what torch raised and warned in one observation (``Type: message``):
+    its exception, its warnings, and the exceptions a scenario caught into its result; the
+    matrix follows them from release to release."""
+    from collections.abc import Mapping
+
+    from gradspec.behaviours.observe import Raised
+
+    out = [repr(obs.error)] if obs.error is not None else []
+    out += [repr(w) for w in obs.warnings]
+
+    def walk(v) -> None:
+        if isinstance(v, Raised):
+            out.append(repr(v))
+        elif isinstance(v, Mapping):
+            for x in v.values():
+                walk(x)
+        elif isinstance(v, (list, tuple)):
+            for x in v:
+                walk(x)
+
+    walk(obs.result)
+    return out
+
+
 def _on(device: str):
     """Make torch's factories create tensors on ``device`` (scenarios build with T.tensor)."""
     import contextlib
@@ -68,9 +95,11 @@ def run_scenario(item: Item, options: RunOptions) -> list[Result]:
     sc = next(s for s in all_scenarios() if scenario_id(s) == item.key)
     b = sc.behaviour
 
+    seen: list[str] = []  # torch's messages on the first example, then on the failing one
+
     def result(status: str, message: str = "", example: str = "", repro: str = "") -> Result:
         return Result(item.id, item.area, item.device, status, b.id, b.sentence, message,
-                      example, repro)  # fmt: skip
+                      example, repro, observed="\n".join(seen))  # fmt: skip
 
     reason = sc.skip_reason(torch.__version__)
     if reason:
@@ -79,6 +108,8 @@ def run_scenario(item: Item, options: RunOptions) -> list[Result]:
     def check(example):
         with _on(item.device):
             torch_obs = sc.run(torch, example)
+        if not seen:
+            seen.extend(torch_messages(torch_obs))
         gradref_obs = sc.run(gradref, example)
         problems = sc.check_torch(torch_obs)
         problems += compare(torch_obs, gradref_obs, sc.compare_options())
@@ -97,6 +128,11 @@ def run_scenario(item: Item, options: RunOptions) -> list[Result]:
         return [result("failed", f"{type(e).__name__}: {first_line(e)}")]
     if m is None:
         return [result("passed")]
+    try:
+        with _on(item.device):
+            seen[:] = torch_messages(sc.run(torch, m.example))
+    except Exception:  # noqa: BLE001 - the messages are a note; the failure is reported anyway
+        pass
     return [
         result("failed", m.message + "\n" + m.details, describe_example(m.example),
                reproducer(sc, item.id, m.example, item.device))

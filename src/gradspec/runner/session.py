@@ -41,6 +41,11 @@ def run(
             progress.advance(item.area, failed=any(r.status == "failed" for r in results))
 
     raw = execute(items, options, on_done)
+    api = {}
+    if not options.patterns or any(p in "api" for p in options.patterns):
+        from gradspec.runner.api_surface import collect as collect_api
+
+        api = collect_api()
     if progress is not None:
         progress.close()
     base = settings.get_profile(options.profile)
@@ -62,4 +67,5 @@ def run(
         results=apply_expectations(raw, expectations, torch.__version__),
         absent=dict(absent or {}),
         seconds=time.perf_counter() - start,
+        api=api,
     )
