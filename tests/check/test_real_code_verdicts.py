@@ -557,6 +557,8 @@ def test_the_reentrant_checkpoints_documented_limits_are_advice_not_failures():
     advice = " ".join(a.message for a in r.advice)
     assert "reentrant checkpoint" in advice, r
     assert "re-runs the module's forward" in advice, r
+    double = [a for a in r.advice if a.check == "double-backward"]
+    assert all("reentrant checkpoint" in a.message for a in double), double
 
 
 class Doubled(Function):
