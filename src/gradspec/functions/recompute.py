@@ -23,6 +23,7 @@ failures.
 
 from __future__ import annotations
 
+from gradspec.functions import limits
 from gradspec.functions.outcomes import FnRaised
 
 #: the advice for an example outside the reentrant variant's documented domain
@@ -48,7 +49,9 @@ def learn(case) -> None:
             for m in module.modules():
                 hooks.append(m.register_forward_pre_hook(lambda *_: calls.__setitem__(0, 1)))
         case.engine_grads(outs, inputs, cots)  # sets backward_only on a refusal
-    except FnRaised:
+    except FnRaised as e:
+        if isinstance(e.error, limits.Hung):  # the check that meets it reports it, by stage
+            limits.STATE.hung = None
         return
     except Exception:  # noqa: BLE001 - inputs gradspec cannot build here: nothing to learn
         return
