@@ -16,11 +16,11 @@ EPS = 1e-5
 def l2norm():
     from fla.modules.norm.l2norm import L2NormFunction
 
-    def fn(x):
-        return L2NormFunction.apply(x, 1e-6, None)
+    def ref(x, eps, output_dtype):
+        return x * T.rsqrt((x * x).sum(-1, keepdim=True) + eps)
 
-    return dict(fn=fn, reference=lambda x: x * T.rsqrt((x * x).sum(-1, keepdim=True) + 1e-6),
-                signature="(n,d)->(n,d)", **small())  # fmt: skip
+    return dict(fn=L2NormFunction.apply, reference=ref, signature="(n,d)->(n,d)",
+                args={1: 1e-6, 2: None}, **small())  # fmt: skip
 
 
 def layer_norm():

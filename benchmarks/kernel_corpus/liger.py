@@ -54,14 +54,12 @@ def geglu():
 
 def cross_entropy():
     """``weight`` left out (None), as most callers pass it. Liger's losses return ``(loss, None,
-    ...)`` (the optional z-loss, accuracy, predicted tokens), which a gufunc signature cannot
-    describe: the case checks the first output."""
+    ...)`` (the optional z-loss, accuracy, predicted tokens not asked for): the trailing Nones
+    are no outputs of the signature."""
     from liger_kernel.ops.cross_entropy import LigerCrossEntropyFunction
 
-    def fn(x, t):
-        return LigerCrossEntropyFunction.apply(x, t, None)[0]
-
-    return dict(fn=fn, reference=lambda x, t: F.cross_entropy(x, t),
+    return dict(fn=LigerCrossEntropyFunction.apply,
+                reference=lambda x, t, weight: F.cross_entropy(x, t), args={2: None},
                 signature="(n,c),(n)->()", integer_inputs={1: (0, "c", [-100])},
                 **small())  # fmt: skip
 
@@ -69,10 +67,8 @@ def cross_entropy():
 def fused_linear_cross_entropy():
     from liger_kernel.ops.fused_linear_cross_entropy import LigerFusedLinearCrossEntropyFunction
 
-    def fn(x, w, t):
-        return LigerFusedLinearCrossEntropyFunction.apply(x, w, t)[0]
-
-    return dict(fn=fn, reference=lambda x, w, t: F.cross_entropy(x @ w.t(), t),
+    return dict(fn=LigerFusedLinearCrossEntropyFunction.apply,
+                reference=lambda x, w, t: F.cross_entropy(x @ w.t(), t),
                 signature="(n,h),(v,h),(n)->()", integer_inputs={2: (0, "v", [-100])},
                 **small())  # fmt: skip
 
@@ -80,19 +76,17 @@ def fused_linear_cross_entropy():
 def kl_div():
     from liger_kernel.ops.kl_div import LigerKLDivLossFunction
 
-    def ref(y_pred, y_true):  # y_true is a target: no gradient (Liger returns None for it)
-        y_true = y_true.detach()
+    def ref(y_pred, y_true):  # y_true is a target: nondiff (Liger returns None for it)
         return (y_true * (T.log(y_true) - y_pred)).sum() / y_pred.shape[0]
 
     return dict(fn=LigerKLDivLossFunction.apply, reference=ref,
-                signature="(n,v),(n,v)->()", bounds=[(-3.0, 0.0), (0.05, 1.0)],
+                signature="(n,v),(n,v)->()", bounds=[(-3.0, 0.0), (0.05, 1.0)], nondiff=[1],
                 **small())  # fmt: skip
 
 
 def _jsd_ref(x, y, beta):
     """Liger's generalized JSD of log-probabilities ``x`` (student) and ``y`` (teacher), summed
     and divided by the number of rows: beta * KL(P || M) + (1 - beta) * KL(Q || M)."""
-    y = y.detach()
     p, q = T.exp(y), T.exp(x)
     m = beta * p + (1 - beta) * q
     log_m = T.log(m)
@@ -103,22 +97,20 @@ def _jsd_ref(x, y, beta):
 def jsd():
     from liger_kernel.ops.jsd import LigerJSDFunction
 
-    def fn(x, y):
-        return LigerJSDFunction.apply(x, y, None, 0.5)
-
-    return dict(fn=fn, reference=lambda x, y: _jsd_ref(x, y, 0.5),
-                signature="(n,v),(n,v)->()", bounds=[(-3.0, 0.0), (-3.0, 0.0)],
-                **small())  # fmt: skip
+    return dict(fn=LigerJSDFunction.apply,
+                reference=lambda x, y, shift_labels, beta: _jsd_ref(x, y, beta),
+                signature="(n,v),(n,v)->()", args={2: None, 3: 0.5}, nondiff=[1],
+                bounds=[(-3.0, 0.0), (-3.0, 0.0)], **small())  # fmt: skip
 
 
 def tvd():
     from liger_kernel.ops.tvd import LigerTVDLossFunction
 
     def ref(p, q):
-        return 0.5 * (p - q.detach()).abs().sum() / p.shape[0]
+        return 0.5 * (p - q).abs().sum() / p.shape[0]
 
     return dict(fn=LigerTVDLossFunction.apply, reference=ref,
-                signature="(n,v),(n,v)->()", bounds=[(0.0, 1.0), (0.0, 1.0)],
+                signature="(n,v),(n,v)->()", bounds=[(0.0, 1.0), (0.0, 1.0)], nondiff=[1],
                 **small())  # fmt: skip
 
 
@@ -180,8 +172,8 @@ def _rope_ref(q, k, cos, sin):
     left half of cos and sin (Hugging Face builds them as two equal halves), so the reference
     uses the left half twice."""
     h = cos.shape[-1] // 2
-    cos = cos.detach()[..., :h]
-    sin = sin.detach()[..., :h]
+    cos = cos[..., :h]
+    sin = sin[..., :h]
     cos = T.cat([cos, cos], -1).unsqueeze(1)
     sin = T.cat([sin, sin], -1).unsqueeze(1)
     return q * cos + _rotate_half(q) * sin, k * cos + _rotate_half(k) * sin
@@ -192,7 +184,7 @@ def rope():
 
     return dict(fn=LigerRopeFunction.apply, reference=_rope_ref,
                 signature="(b,h,s,d),(b,g,s,d),(1,s,d),(1,s,d)->(b,h,s,d),(b,g,s,d)",
-                sizes={"d": [2, 4, 6]}, **small())  # fmt: skip
+                sizes={"d": [2, 4, 6]}, nondiff=[2, 3], **small())  # fmt: skip
 
 
 def fused_add_rms_norm():
@@ -231,11 +223,12 @@ def cross_entropy_none():
     """``reduction="none"``: a loss per row, so backward gets one grad_output per row."""
     from liger_kernel.ops.cross_entropy import LigerCrossEntropyFunction
 
-    def fn(x, t):
-        return LigerCrossEntropyFunction.apply(x, t, None, -100, 0.0, 0.0, "none")[0]
+    def ref(x, t, weight, ignore_index, lse_square_scale, label_smoothing, reduction):
+        return F.cross_entropy(x, t, reduction=reduction)
 
-    return dict(fn=fn, reference=lambda x, t: F.cross_entropy(x, t, reduction="none"),
-                signature="(n,c),(n)->(n)", integer_inputs={1: (0, "c", [-100])},
+    return dict(fn=LigerCrossEntropyFunction.apply, reference=ref,
+                args={2: None, 3: -100, 4: 0.0, 5: 0.0, 6: "none"}, signature="(n,c),(n)->(n)",
+                integer_inputs={1: (0, "c", [-100])},
                 **small())  # fmt: skip
 
 
@@ -243,12 +236,11 @@ def fused_linear_cross_entropy_none():
     """``reduction="none"``: a loss per token, grad_output per token."""
     from liger_kernel.ops.fused_linear_cross_entropy import LigerFusedLinearCrossEntropyFunction
 
-    def fn(x, w, t):
-        apply = LigerFusedLinearCrossEntropyFunction.apply
-        return apply(x, w, t, None, None, -100, 0.0, 0.0, "none")[0]
+    def ref(x, w, t, bias, ce_weight, ignore_index, lse_square_scale, label_smoothing, reduction):
+        return F.cross_entropy(x @ w.t(), t, reduction=reduction)
 
-    return dict(fn=fn,
-                reference=lambda x, w, t: F.cross_entropy(x @ w.t(), t, reduction="none"),
+    return dict(fn=LigerFusedLinearCrossEntropyFunction.apply, reference=ref,
+                args={3: None, 4: None, 5: -100, 6: 0.0, 7: 0.0, 8: "none"},
                 signature="(n,h),(v,h),(n)->(n)", integer_inputs={2: (0, "v", [-100])},
                 **small())  # fmt: skip
 
@@ -259,7 +251,7 @@ def rope_cos_per_batch():
 
     return dict(fn=LigerRopeFunction.apply, reference=_rope_ref,
                 signature="(b,h,s,d),(b,g,s,d),(b,s,d),(b,s,d)->(b,h,s,d),(b,g,s,d)",
-                sizes={"d": [2, 4, 6], "b": [2, 3]}, **small())  # fmt: skip
+                sizes={"d": [2, 4, 6], "b": [2, 3]}, nondiff=[2, 3], **small())  # fmt: skip
 
 
 def layer_norm_short_rows():
@@ -287,10 +279,8 @@ def fused_linear_cross_entropy_bias():
     """With the lm head's bias."""
     from liger_kernel.ops.fused_linear_cross_entropy import LigerFusedLinearCrossEntropyFunction
 
-    def fn(x, w, t, b):
-        return LigerFusedLinearCrossEntropyFunction.apply(x, w, t, b)[0]
-
-    return dict(fn=fn, reference=lambda x, w, t, b: F.cross_entropy(x @ w.t() + b, t),
+    return dict(fn=LigerFusedLinearCrossEntropyFunction.apply,
+                reference=lambda x, w, t, b: F.cross_entropy(x @ w.t() + b, t),
                 signature="(n,h),(v,h),(n),(v)->()", integer_inputs={2: (0, "v")},
                 **small())  # fmt: skip
 

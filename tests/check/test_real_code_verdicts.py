@@ -540,6 +540,131 @@ def test_a_backward_refusing_autograd_grad_is_differentiated_by_backward():
     assert not wrong, wrong
 
 
+def _quiet_check_module(*args, **kwargs):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # checkpoint's warning when x does not require grad
+        return gradspec.check_module(*args, **kwargs)
+
+
+def test_the_reentrant_checkpoints_documented_limits_are_advice_not_failures():
+    # torch documents use_reentrant=True as needing an input that requires grad (else the
+    # parameters get no gradient), refusing torch.autograd.grad and double backward, and its
+    # recomputation as reading the parameters when backward runs: trade-offs, not bugs
+    r = _quiet_check_module(ReentrantCheckpointed(), _lin_tanh, "(n,3)->(n,2)", **FAST)
+    assert not r.failures and not r.errors, r
+    advice = " ".join(a.message for a in r.advice)
+    assert "reentrant checkpoint" in advice, r
+    assert "re-runs the module's forward" in advice, r
+    double = [a for a in r.advice if a.check == "double-backward"]
+    assert all("reentrant checkpoint" in a.message for a in double), double
+
+
+class Doubled(Function):
+    @staticmethod
+    def forward(ctx, x):
+        return x * 2
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * 3  # wrong: the derivative is 2
+
+
+class ReentrantCheckpointedWrong(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lin = torch.nn.Linear(3, 2)
+
+    def forward(self, x):
+        return torch.utils.checkpoint.checkpoint(
+            lambda t: Doubled.apply(self.lin(t)), x, use_reentrant=True
+        )
+
+
+def test_a_wrong_gradient_under_a_reentrant_checkpoint_still_fails():
+    def ref(x, **p):
+        return (x @ p["lin.weight"].t() + p["lin.bias"]) * 2
+
+    r = _quiet_check_module(ReentrantCheckpointedWrong(), ref, "(n,3)->(n,2)", **FAST)
+    assert "vjp" in r.failed_checks(), r
+
+
+class RecomputeUnsaved(Function):
+    """Saves only ``x`` and reads the module's parameters again in backward (as an adjoint
+    solver reads its vector field's): a parameter changed in place after forward is read
+    as it is when backward runs."""
+
+    @staticmethod
+    def forward(ctx, module, x, *params):
+        ctx.module = module
+        ctx.save_for_backward(x)
+        with torch.no_grad():
+            return module.body(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        params = tuple(ctx.module.parameters())
+        with torch.enable_grad():
+            x = x.detach().requires_grad_(x.requires_grad)
+            out = ctx.module.body(x)
+            wrt = [t for t in (x, *params) if t.requires_grad]
+            got = iter(torch.autograd.grad(out, wrt, g, allow_unused=True))
+        return (None, *[next(got) if t.requires_grad else None for t in (x, *params)])
+
+
+class RecomputedUnsaved(Recomputed):
+    def forward(self, x):
+        return RecomputeUnsaved.apply(self, x, *self.parameters())
+
+
+class RecomputedStashingInput(Recomputed):
+    """Keeps its input on the module instead of saving it: the input is not the module's state
+    that a recomputation reads by design, so changing it silently is still a failure."""
+
+    def forward(self, x):
+        self.stash = x
+        return StashedRecompute.apply(self, x, *self.parameters())
+
+
+class StashedRecompute(RecomputeUnsaved):
+    @staticmethod
+    def forward(ctx, module, x, *params):
+        ctx.module = module
+        with torch.no_grad():
+            return module.body(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        x = ctx.module.stash
+        with torch.enable_grad():
+            xd = x.detach().requires_grad_(True)
+            out = ctx.module.body(xd)
+            params = tuple(ctx.module.parameters())
+            gx, *gp = torch.autograd.grad(out, (xd, *params), g)
+        return (None, gx, *gp)
+
+
+def test_module_state_read_by_a_recomputing_backward_is_advice():
+    r = gradspec.check_module(
+        RecomputedUnsaved(), _lin_tanh, "(n,3)->(n,2)", checks=["saved-tensors-version"], **FAST
+    )
+    assert not r.failures, r
+    assert any("re-runs the module's forward" in a.message for a in r.advice), r
+
+
+def test_an_input_a_recomputing_backward_reads_unsaved_still_fails():
+    r = gradspec.check_module(
+        RecomputedStashingInput(),
+        _lin_tanh,
+        "(n,3)->(n,2)",
+        checks=["saved-tensors-version"],
+        **FAST,
+    )
+    assert "saved-tensors-version" in r.failed_checks(), r
+
+
 # --- reproducers are run before they are reported ---------------------------------------------
 
 

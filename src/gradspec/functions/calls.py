@@ -63,6 +63,9 @@ class CaseCalls:
         wrt = [self.leaf(x) for x in inputs if x is not None and x.requires_grad]
         if not diff or not wrt:
             return [None] * len(inputs)
+        if self.facts.backward_only:  # torch.autograd.grad would prune it (None) or refuse
+            grads = iter(self._grads_by_backward(diff, wrt, cots, **kwargs))
+            return [next(grads) if x is not None and x.requires_grad else None for x in inputs]
         try:
             grads = iter(
                 user_call(torch.autograd.grad, diff, wrt, cots, allow_unused=True, **kwargs)
@@ -70,6 +73,7 @@ class CaseCalls:
         except Exception as e:  # noqa: BLE001 - the user's backward, run by the engine
             if not _refuses_grad(e):
                 raise raised(self, e, "backward") from e
+            self.facts.backward_only = True
             grads = iter(self._grads_by_backward(diff, wrt, cots, **kwargs))
         return [next(grads) if x is not None and x.requires_grad else None for x in inputs]
 

@@ -51,6 +51,12 @@ class Facts:
         self.structures: dict = {}
         #: the check whose finding is being shrunk (it runs on every example then)
         self.focus: str | None = None
+        #: backward refuses ``torch.autograd.grad`` (torch's reentrant checkpoint and Functions
+        #: built like it): gradients are taken with ``.backward()``, as torch documents
+        self.backward_only = False
+        #: backward re-runs the module's forward (activation checkpointing, adjoint solvers):
+        #: it reads the module's state when it runs, not when forward ran
+        self.recomputes = False
 
     def first_of_structure(self, check: str, example, fields, limit: int, part="") -> bool:
         """Whether ``check`` (or its ``part``) has run on fewer than ``limit`` examples with

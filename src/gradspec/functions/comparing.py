@@ -13,7 +13,8 @@ from gradspec.functions.answers import pick
 from gradspec.functions.blame import judge
 from gradspec.functions.calls import tensor_outputs
 from gradspec.functions.oracles import RefResult, to_numpy
-from gradspec.functions.outcomes import CheckFailure, NotApplicable, ReferenceProblem
+from gradspec.functions.outcomes import ADVICE, CheckFailure, NotApplicable, ReferenceProblem
+from gradspec.functions.recompute import no_input_grad_limit
 
 
 class CaseComparisons:
@@ -159,7 +160,7 @@ class CaseComparisons:
     def check_grads(self, grads, inputs, key: str, what: str, repro=None):
         """Compare engine grads with the reference VJP; raise CheckFailure on a real mismatch."""
         ref = self.ref(key) if key == "base" else None
-        found = []
+        found, advice = [], None
         for i, (g, x) in enumerate(zip(grads, inputs)):
             if x is None or not x.requires_grad:
                 continue
@@ -168,7 +169,10 @@ class CaseComparisons:
                 ref = self.ref(key, values=values, cot=cot)
             expected = ref.grads[i]
             if g is None:
-                if np.any(expected != 0):
+                limit = no_input_grad_limit(self, inputs)
+                if limit is not None and np.any(expected != 0):
+                    advice = CheckFailure(limit, level=ADVICE, key=("reentrant-limits",))
+                elif np.any(expected != 0):
                     found.append(
                         CheckFailure(
                             f"{what}: gradient of {self.input_name(i)} is None (not computed) "
@@ -187,6 +191,8 @@ class CaseComparisons:
         if found:
             found[0].others = found[1:]  # one finding per input: each may be a bug of its own
             raise found[0]
+        if advice is not None:
+            raise advice
 
     def selection_agrees(self, outs, key="base") -> bool:
         """Whether the op's integer and bool outputs (indices, masks) equal the reference's:

@@ -3,6 +3,8 @@ leaf or not), the non-tensor arguments in place, cotangents, and names for messa
 
 from __future__ import annotations
 
+import weakref
+
 from gradspec.functions.calls import diff_outputs
 from gradspec.functions.examples import Example
 from gradspec.functions.oracles import merge_args
@@ -73,7 +75,8 @@ class CaseInputs:
                 leaf = t
                 with torch.set_grad_enabled(bool(rg)):
                     t = t.clone()
-                self._leaves[id(t)] = leaf
+                # by id, checked against a weak reference: a freed clone's id is reused
+                self._leaves[id(t)] = (weakref.ref(t), leaf)
             out.append(t)
         if values is ex.values and not self.__dict__.get("_within"):
             # sizes=, integer_inputs and assume= bind every check and every variant
@@ -88,7 +91,8 @@ class CaseInputs:
     def leaf(self, x):
         """The leaf behind input ``x`` (``x`` itself unless it was passed as a clone): gradients
         are taken with respect to it, since an op that modifies ``x`` in place rebases it."""
-        return self._leaves.get(id(x), x)
+        entry = self._leaves.get(id(x))
+        return entry[1] if entry is not None and entry[0]() is x else x
 
     def full_args(self, inputs) -> list:
         return merge_args(inputs, self.example.args)

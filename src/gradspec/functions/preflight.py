@@ -19,6 +19,7 @@ import numpy as np
 from hypothesis import strategies as st
 from hypothesis.errors import HypothesisException
 
+from gradspec.functions import recompute
 from gradspec.functions.answers import Answers
 from gradspec.functions.case import Case, Facts
 from gradspec.functions.examples import Example
@@ -174,6 +175,7 @@ def preflight(spec, T, dtypes, devices) -> Facts:
     case._within = True  # one fixed example: what it learns survives an assume= it breaks
     if claim is None:
         facts.modifies_inputs = _detect_inplace(case)
+    recompute.learn(case)
     n_ref = None
     if spec.reference is not None:
         try:

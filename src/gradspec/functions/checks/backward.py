@@ -11,6 +11,7 @@ from gradspec.functions.case import ADVICE, Case, CheckFailure, NodeView, NotApp
 from gradspec.functions.checks import register
 from gradspec.functions.keys import root_key
 from gradspec.functions.oracles import to_numpy
+from gradspec.functions.recompute import no_input_grad_limit
 from gradspec.functions.script import Script
 from gradspec.tolerances import dtype_name
 
@@ -227,6 +228,10 @@ def needs_input_grad(case: Case):
                 kind="grad",
                 index=i,
             )
+            limit = no_input_grad_limit(case, fresh_in)
+            if grads[i] is None and msg and limit is not None:
+                advice = advice or CheckFailure(limit, level=ADVICE, key=("reentrant-limits",))
+                continue
             if grads[i] is None and msg:
                 msg = (
                     f"{label}: the gradient of {case.input_name(i)} is None (treated as zero) "

@@ -8,6 +8,7 @@ import numpy as np
 from gradspec.functions.case import ADVICE, Case, CheckFailure, NotApplicable
 from gradspec.functions.checks import register
 from gradspec.functions.oracles import fd_directional, to_numpy
+from gradspec.functions.recompute import no_input_grad_limit
 from gradspec.functions.script import Script
 from gradspec.functions.ties import explained_by_ties
 from gradspec.functions.usercode import user_call
@@ -166,6 +167,9 @@ def output_requires_grad(case: Case):
                 )
                 s.expect(f"not outs[{k}].requires_grad", msg)
                 raise CheckFailure(msg, level=ADVICE, repro=s)
+            limit = no_input_grad_limit(case, inputs)
+            if want and limit is not None:
+                raise CheckFailure(limit, level=ADVICE, key=("reentrant-limits",))
             msg = (
                 f"output {k} has requires_grad={o.requires_grad} but expected {want} "
                 f"(inputs requiring grad: {which})"

@@ -102,6 +102,18 @@ UNTRACKED = (
 )
 
 
+#: the same, for a backward that refuses torch.autograd.grad (torch's reentrant checkpoint)
+UNTRACKED_REENTRANT = (
+    "create_graph=True silently gives detached gradients: backward refuses torch.autograd.grad, "
+    "as torch's reentrant checkpoint does, which torch documents as not supporting double "
+    "backward (use_reentrant=False supports it)"
+)
+
+
+def _untracked(case: Case) -> str:
+    return UNTRACKED_REENTRANT if case.facts.backward_only else UNTRACKED
+
+
 def _untracked_key(level):
     """One finding however many inputs it shows on (advice); failures keep their messages."""
     return ("double-backward", ADVICE, "untracked") if level == ADVICE else None
@@ -190,7 +202,7 @@ def double_backward(case: Case):
                     "differentiable torch ops or mark it @once_differentiable"
                 )
                 if level == ADVICE:
-                    msg = UNTRACKED
+                    msg = _untracked(case)
                 s = _double_script(case, inputs, outs, msg)
                 s.expect("any(g is not None and g.requires_grad for g in grads)", msg)
                 raise CheckFailure(msg, level=level, repro=s, key=_untracked_key(level))
@@ -268,7 +280,7 @@ def double_backward(case: Case):
                         "reference's second-order gradient w.r.t. it is not zero: " + msg
                     )
                 if untracked and level == ADVICE:
-                    msg = f"{UNTRACKED} ({msg.splitlines()[0]})"
+                    msg = f"{_untracked(case)} ({msg.splitlines()[0]})"
                 s = _double_script(case, inputs, outs, msg)
                 s.comment(msg.splitlines()[0])
                 s.expect("False", msg)

@@ -9,6 +9,7 @@ import torch
 from gradspec.functions.case import ADVICE, Case, CheckFailure, FnRaised, NotApplicable
 from gradspec.functions.checks import register
 from gradspec.functions.oracles import to_numpy
+from gradspec.functions.recompute import recomputed_state
 from gradspec.functions.script import Script
 
 
@@ -159,7 +160,9 @@ def _ctx_tensors(node):
     "contract.saved-tensors-version-checked",
     "Inputs and outputs that backward uses are saved with ctx.save_for_backward, so modifying "
     "one in place after forward makes backward raise (any error) instead of silently using the "
-    "new values (tensors kept as ctx attributes escape this check).",
+    "new values (tensors kept as ctx attributes escape this check). A module parameter read "
+    "by a backward that re-runs the module's forward (activation checkpointing, adjoint "
+    "solvers) is read when backward runs, by design: advice.",
     structure=("shapes", "args"),
     order=120,
 )
@@ -214,6 +217,7 @@ def saved_tensors_version(case: Case):
     base_in = case.make_inputs(nonleaf=True)
     base_out = case.call(base_in)
     base = case.engine_grads(base_out, base_in, case.cotangents(base_out))
+    advice = None
     targets = [("input", i) for i in present]
     targets += [("output", k) for k, _ in case.diff_outputs(base_out)]
     for kind, idx in targets:
@@ -238,6 +242,18 @@ def saved_tensors_version(case: Case):
             if g is None or b is None:
                 continue
             if case.close(g, to_numpy(b), "") is not None:
+                if kind == "input" and recomputed_state(case, idx):
+                    advice = advice or CheckFailure(
+                        f"backward re-runs the module's forward (recomputation, as activation "
+                        f"checkpointing and adjoint solvers do), so {case.input_name(idx)} "
+                        "modified in place between forward and backward silently changes the "
+                        f"gradients (of {case.input_name(i)} here) instead of raising; torch "
+                        "documents this hazard for checkpointing (the recomputed forward must "
+                        "see what the first one saw)",
+                        level=ADVICE,
+                        key=("saved-tensors-version", "recomputed"),
+                    )
+                    break
                 msg = (
                     f"{kind} {idx} was modified in place after forward and backward silently "
                     f"used the new values (gradient of {case.input_name(i)} changed) instead of "
@@ -259,3 +275,5 @@ def saved_tensors_version(case: Case):
                     f"    raise AssertionError({('[saved-tensors-version] ' + msg)!r})",
                 )
                 raise CheckFailure(msg, repro=s)
+    if advice is not None:
+        raise advice
