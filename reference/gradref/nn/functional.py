@@ -8,6 +8,7 @@ import warnings
 from .._factories import rand_like
 from .._ops import inplace as run_inplace
 from .._tensor import Tensor
+from ..ops import activations as _act
 from ..ops import nn as _nn
 from ..ops import pointwise as _pw
 from ..ops import reductions as _red
@@ -272,3 +273,98 @@ def pad(input: Tensor, pad, mode: str = "constant", value=None) -> Tensor:
 
 
 __all__ += ["one_hot"]
+
+# ------------------------------------------------------------------------------- activations
+
+
+def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
+    return _inplace_or(input, inplace, _act.hardswish)
+
+
+def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
+    return _inplace_or(input, inplace, _act.hardsigmoid)
+
+
+def mish(input: Tensor, inplace: bool = False) -> Tensor:
+    return _inplace_or(input, inplace, _act.mish)
+
+
+def hardtanh(input: Tensor, min_val=-1.0, max_val=1.0, inplace: bool = False) -> Tensor:
+    return _inplace_or(input, inplace, _act.hardtanh, min_val, max_val)
+
+
+def relu6(input: Tensor, inplace: bool = False) -> Tensor:
+    """hardtanh(input, 0, 6), as torch (HardtanhBackward0 with integer bounds)."""
+    return _inplace_or(input, inplace, _act.hardtanh, 0, 6)
+
+
+def selu(input: Tensor, inplace: bool = False) -> Tensor:
+    return _inplace_or(input, inplace, _act.selu)
+
+
+def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    return _inplace_or(input, inplace, _act.celu, alpha)
+
+
+def softsign(input: Tensor) -> Tensor:
+    """input / (|input| + 1), torch's composite (DivBackward0)."""
+    return input / (input.abs() + 1)
+
+
+def tanhshrink(input: Tensor) -> Tensor:
+    """input - tanh(input), torch's composite (SubBackward0)."""
+    return input - input.tanh()
+
+
+def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    return _act.softshrink(input, lambd)
+
+
+def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    return _act.hardshrink(input, lambd)
+
+
+def threshold(input: Tensor, threshold, value, inplace: bool = False) -> Tensor:
+    return _inplace_or(input, inplace, _act.threshold, threshold, value)
+
+
+def glu(input: Tensor, dim: int = -1) -> Tensor:
+    return _act.glu(input, dim)
+
+
+def prelu(input: Tensor, weight: Tensor) -> Tensor:
+    return _act.prelu(input, weight)
+
+
+def rrelu(input: Tensor, lower=1.0 / 8, upper=1.0 / 3, training: bool = False, inplace=False):
+    """Eval mode only (leaky relu with the mean slope); training draws random slopes."""
+    if training:
+        raise NotImplementedError("gradref: rrelu(training=True) (random slopes) is not covered")
+    return _inplace_or(input, inplace, _act.rrelu_eval, lower, upper)
+
+
+def softmin(input: Tensor, dim=None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    """softmax(-input), torch's composite (SoftmaxBackward0)."""
+    if dim is None:
+        dim = _implicit_dim("softmin", input)
+    return _red.softmax(-input, dim, dtype=dtype)
+
+
+__all__ += [
+    "hardswish",
+    "hardsigmoid",
+    "mish",
+    "hardtanh",
+    "relu6",
+    "selu",
+    "celu",
+    "softsign",
+    "tanhshrink",
+    "softshrink",
+    "hardshrink",
+    "threshold",
+    "glu",
+    "prelu",
+    "rrelu",
+    "softmin",
+]

@@ -1,6 +1,7 @@
 """The op table (see ``_table.OPS``); importing this package registers every op."""
 
 from . import (
+    activations,
     complex,
     getitem,
     indexing,
@@ -16,6 +17,7 @@ from . import (
 from ._table import OPS, register
 
 __all__ = [
+    "activations",
     "OPS",
     "register",
     "complex",

@@ -100,6 +100,12 @@ CASES: dict[str, Callable] = {
     "solve-triangular-shapes": lambda T: T.linalg.solve_triangular(
         T.eye(3), T.ones(2, 3), upper=True
     ),
+    "glu-odd": lambda T: _F(T).glu(T.ones(2, 3)),
+    "glu-scalar": lambda T: _F(T).glu(T.ones(())),
+    "prelu-channels": lambda T: _F(T).prelu(T.ones(2, 3), T.ones(2)),
+    "prelu-weight-rank": lambda T: _F(T).prelu(T.ones(2, 3), T.ones(1, 3)),
+    "rrelu-bounds": lambda T: _F(T).rrelu(T.ones(3), 0.5, 0.1),
+    "celu-alpha-zero": lambda T: _F(T).celu(T.ones(3), 0.0),
 }
 
 
