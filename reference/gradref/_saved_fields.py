@@ -134,6 +134,37 @@ FIELDS: dict[str, str] = {
     "RreluWithNoiseBackward0": (
         "lower: Scalar, noise: Tensor, self: Tensor, training: bool, upper: Scalar"
     ),
+    "MaxPool2DWithIndicesBackward0": (
+        "ceil_mode: bool, dilation: int[], kernel_size: int[], padding: int[], self: Tensor, "
+        "stride: int[], result1: Tensor"
+    ),
+    "AvgPool2DBackward0": (
+        "ceil_mode: bool, count_include_pad: bool, divisor_override: int?, kernel_size: int[], "
+        "padding: int[], self: Tensor, stride: int[]"
+    ),
+    "AdaptiveAvgPool2DBackward0": "self: Tensor",
+    "AdaptiveMaxPool2DBackward0": "self: Tensor, result1: Tensor",
+    "UpsampleNearest1DBackward0": "output_size: int[], scales: float?, self_sym_sizes: int[]",
+    "UpsampleNearest2DBackward0": (
+        "output_size: int[], scales_h: float?, scales_w: float?, self_sym_sizes: int[]"
+    ),
+    "UpsampleNearestExact1DBackward0": "output_size: int[], scales: float?, self_sym_sizes: int[]",
+    "UpsampleNearestExact2DBackward0": (
+        "output_size: int[], scales_h: float?, scales_w: float?, self_sym_sizes: int[]"
+    ),
+    "UpsampleLinear1DBackward0": (
+        "align_corners: bool, output_size: int[], scales: float?, self_sym_sizes: int[]"
+    ),
+    "UpsampleBilinear2DBackward0": (
+        "align_corners: bool, output_size: int[], scales_h: float?, scales_w: float?, "
+        "self_sym_sizes: int[]"
+    ),
+    "ReflectionPad1DBackward0": "padding: int[], self: Tensor",
+    "ReflectionPad2DBackward0": "padding: int[], self: Tensor",
+    "ReplicationPad1DBackward0": "padding: int[], self: Tensor",
+    "ReplicationPad2DBackward0": "padding: int[], self: Tensor",
+    "PixelShuffleBackward0": "upscale_factor: int",
+    "PixelUnshuffleBackward0": "downscale_factor: int",
     "LeakyReluBackward0": "negative_slope: Scalar, self: Tensor",
     "LerpBackward0": "weight: Scalar",
     "LerpBackward1": "end: Tensor, self: Tensor, weight: Tensor",

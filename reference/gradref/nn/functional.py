@@ -11,6 +11,7 @@ from .._tensor import Tensor
 from ..ops import activations as _act
 from ..ops import nn as _nn
 from ..ops import pointwise as _pw
+from ..ops import pooling as _pool
 from ..ops import reductions as _red
 from ..ops.nn import conv1d, conv2d, layer_norm, linear
 from ..ops.pointwise import gelu, logsigmoid, sigmoid, silu, softplus, tanh
@@ -268,7 +269,11 @@ def pad(input: Tensor, pad, mode: str = "constant", value=None) -> Tensor:
             f"got padding length {len(pad)} and input of dimension {input.dim()}"
         )
     if mode != "constant":
-        raise NotImplementedError(f"gradref: pad mode {mode!r} is not implemented")
+        if mode not in ("reflect", "replicate", "circular"):
+            raise NotImplementedError(f"gradref: pad mode {mode!r} is not implemented")
+        if value is not None and value != 0:
+            raise ValueError(f'Padding mode "{mode}" doesn\'t take in value argument.')
+        return _pool.pad_mode(input, tuple(pad), mode)
     return constant_pad_nd(input, pad, 0 if value is None else value)
 
 
@@ -367,4 +372,105 @@ __all__ += [
     "prelu",
     "rrelu",
     "softmin",
+]
+
+
+# ------------------------------------------------------------------------ pooling, resampling
+
+max_pool1d = _pool.max_pool1d
+max_pool2d = _pool.max_pool2d
+avg_pool1d = _pool.avg_pool1d
+avg_pool2d = _pool.avg_pool2d
+adaptive_avg_pool1d = _pool.adaptive_avg_pool1d
+adaptive_avg_pool2d = _pool.adaptive_avg_pool2d
+adaptive_max_pool1d = _pool.adaptive_max_pool1d
+adaptive_max_pool2d = _pool.adaptive_max_pool2d
+pixel_shuffle = _pool.pixel_shuffle
+pixel_unshuffle = _pool.pixel_unshuffle
+
+
+def max_pool1d_with_indices(*args, **kwargs):
+    return _pool.max_pool1d(*args, **{**kwargs, "return_indices": True})
+
+
+def max_pool2d_with_indices(*args, **kwargs):
+    return _pool.max_pool2d(*args, **{**kwargs, "return_indices": True})
+
+
+def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """torch's composite: (avg_pool(x^p) * k, sign-kept through relu(|.|))^(1/p)."""
+    out = avg_pool1d(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
+    return (out.sign() * relu(out.abs())).mul(kernel_size).pow(1.0 / norm_type)
+
+
+def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    kw, kh = (kernel_size, kernel_size) if isinstance(kernel_size, int) else kernel_size
+    out = avg_pool2d(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
+    return (out.sign() * relu(out.abs())).mul(kw * kh).pow(1.0 / norm_type)
+
+
+_LINEAR_MODES = {"linear": 1, "bilinear": 2, "trilinear": 3}
+
+
+def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
+                recompute_scale_factor=None, antialias=False):  # fmt: skip
+    """nearest, nearest-exact, linear, bilinear, trilinear and area resampling of the trailing
+    dims (all but batch and channel), with torch's output sizes and scales."""
+    n = input.dim() - 2
+    if mode in ("nearest", "area", "nearest-exact"):
+        if align_corners is not None:
+            raise ValueError(
+                "align_corners option can only be set with the interpolating modes: "
+                "linear | bilinear | bicubic | trilinear"
+            )
+    elif mode in _LINEAR_MODES:
+        if align_corners is None:
+            align_corners = False
+        if _LINEAR_MODES[mode] != n:
+            raise NotImplementedError(
+                f"Got {input.dim()}D input, but {mode} mode needs {_LINEAR_MODES[mode] + 2}D input"
+            )
+    else:
+        raise NotImplementedError(f"gradref: interpolate mode {mode!r} is not implemented")
+    if antialias:
+        raise NotImplementedError("gradref: interpolate(antialias=True) is not implemented")
+    if size is not None and scale_factor is not None:
+        raise ValueError("only one of size or scale_factor should be defined")
+    if size is not None:
+        out = tuple(size) if not isinstance(size, int) else (size,) * n
+        scales = (None,) * n
+    elif scale_factor is not None:
+        sf = tuple(scale_factor) if not isinstance(scale_factor, (int, float)) else (
+            float(scale_factor),) * n  # fmt: skip
+        import math
+
+        out = tuple(int(math.floor(float(s) * f)) for s, f in zip(input.shape[2:], sf))
+        scales = (None,) * n if recompute_scale_factor else tuple(float(f) for f in sf)
+    else:
+        raise ValueError("either size or scale_factor should be defined")
+    if mode == "area":
+        if n == 1:
+            return adaptive_avg_pool1d(input, out)
+        return adaptive_avg_pool2d(input, out)
+    return _pool.upsample(input, out, mode, bool(align_corners), scales)
+
+
+def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):
+    return interpolate(input, size, scale_factor, mode, align_corners)
+
+
+__all__ += [
+    "max_pool1d",
+    "max_pool2d",
+    "avg_pool1d",
+    "avg_pool2d",
+    "adaptive_avg_pool1d",
+    "adaptive_avg_pool2d",
+    "adaptive_max_pool1d",
+    "adaptive_max_pool2d",
+    "lp_pool1d",
+    "lp_pool2d",
+    "interpolate",
+    "pixel_shuffle",
+    "pixel_unshuffle",
 ]

@@ -10,6 +10,7 @@ from . import (
     nn,
     operators,
     pointwise,
+    pooling,
     reductions,
     selection,  # topk, sort, median, cummax, one_hot, scatter, ...
     shape,
@@ -28,6 +29,7 @@ __all__ = [
     "mutation",
     "operators",
     "pointwise",
+    "pooling",
     "reductions",
     "shape",
     "selection",

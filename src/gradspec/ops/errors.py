@@ -106,6 +106,17 @@ CASES: dict[str, Callable] = {
     "prelu-weight-rank": lambda T: _F(T).prelu(T.ones(2, 3), T.ones(1, 3)),
     "rrelu-bounds": lambda T: _F(T).rrelu(T.ones(3), 0.5, 0.1),
     "celu-alpha-zero": lambda T: _F(T).celu(T.ones(3), 0.0),
+    "max-pool-output-small": lambda T: _F(T).max_pool2d(T.ones(1, 1, 2, 2), 3),
+    "avg-pool-output-small": lambda T: _F(T).avg_pool2d(T.ones(1, 1, 2, 2), 3),
+    "pixel-shuffle-channels": lambda T: _F(T).pixel_shuffle(T.ones(1, 3, 2, 2), 2),
+    "pixel-unshuffle-width": lambda T: _F(T).pixel_unshuffle(T.ones(1, 1, 4, 3), 2),
+    "reflect-pad-too-large": lambda T: _F(T).pad(T.ones(1, 1, 3), (3, 0), mode="reflect"),
+    "interpolate-nearest-align-corners": lambda T: _F(T).interpolate(
+        T.ones(1, 1, 3), size=4, mode="nearest", align_corners=True
+    ),
+    "interpolate-size-and-scale": lambda T: _F(T).interpolate(
+        T.ones(1, 1, 3), size=4, scale_factor=2.0
+    ),
 }
 
 

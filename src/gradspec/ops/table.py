@@ -35,6 +35,7 @@ FAMILIES = (
     "convolution",
     "selection",
     "activations",
+    "pooling",
 )
 for _family in FAMILIES:
     importlib.import_module(f"gradspec.ops.records.{_family}")
