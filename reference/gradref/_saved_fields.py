@@ -165,6 +165,14 @@ FIELDS: dict[str, str] = {
     "ReplicationPad2DBackward0": "padding: int[], self: Tensor",
     "PixelShuffleBackward0": "upscale_factor: int",
     "PixelUnshuffleBackward0": "downscale_factor: int",
+    "NativeBatchNormBackward0": (
+        "eps: float, input: Tensor, running_mean: Tensor, running_var: Tensor, "
+        "training: bool, weight: Tensor, result1: Tensor, result2: Tensor"
+    ),
+    "NativeGroupNormBackward0": (
+        "C: int, HxW: int, N: int, group: int, input: Tensor, weight: Tensor, "
+        "result1: Tensor, result2: Tensor"
+    ),
     "LeakyReluBackward0": "negative_slope: Scalar, self: Tensor",
     "LerpBackward0": "weight: Scalar",
     "LerpBackward1": "end: Tensor, self: Tensor, weight: Tensor",

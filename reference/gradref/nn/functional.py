@@ -10,6 +10,7 @@ from .._ops import inplace as run_inplace
 from .._tensor import Tensor
 from ..ops import activations as _act
 from ..ops import nn as _nn
+from ..ops import normalisation as _norm
 from ..ops import pointwise as _pw
 from ..ops import pooling as _pool
 from ..ops import reductions as _red
@@ -474,3 +475,56 @@ __all__ += [
     "pixel_shuffle",
     "pixel_unshuffle",
 ]
+
+
+# ----------------------------------------------------------------------------- normalisation
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
+               momentum=0.1, eps=1e-5):  # fmt: skip
+    return _norm.batch_norm(input, running_mean, running_var, weight, bias, training, momentum,
+                            eps)  # fmt: skip
+
+
+def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None,
+                  use_input_stats=True, momentum=0.1, eps=1e-5):  # fmt: skip
+    return _norm.instance_norm(input, running_mean, running_var, weight, bias, use_input_stats,
+                               momentum, eps)  # fmt: skip
+
+
+def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
+    return _norm.group_norm(input, num_groups, weight, bias, eps)
+
+
+def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
+    """input / max(||input||_p along dim, eps), torch's composite (DivBackward0)."""
+    if out is not None:
+        raise NotImplementedError("gradref: normalize(out=...) is not implemented")
+    denom = input.norm(p, dim, keepdim=True).clamp_min(eps).expand_as(input)
+    return input / denom
+
+
+def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
+    """torch's composite: the input over (k + alpha * mean of squares in a window of ``size``
+    channels) ** beta, the window through avg_pool of the zero-padded squares."""
+    dim = input.dim()
+    if dim < 3:
+        raise ValueError(f"Expected 3D or higher dimensionality input (got {dim} dimensions)")
+    if input.numel() == 0:
+        return input
+    div = input.mul(input)
+    if dim == 3:
+        div = div.unsqueeze(1)
+        div = pad(div, (0, 0, size // 2, (size - 1) // 2))
+        div = avg_pool2d(div, (size, 1), stride=1).squeeze(1)
+    else:
+        sizes = input.shape
+        div = div.view(sizes[0], 1, sizes[1], sizes[2], -1)
+        div = pad(div, (0, 0, 0, 0, size // 2, (size - 1) // 2))
+        div = _pool.avg_pool_nd(3, div, (size, 1, 1), 1, 0, False, True, None).squeeze(1)
+        div = div.view(sizes)
+    div = div.mul(alpha).add(k).pow(beta)
+    return input / div
+
+
+__all__ += ["batch_norm", "instance_norm", "group_norm", "normalize", "local_response_norm"]

@@ -451,6 +451,10 @@ SPECIAL_NOT_COMPARED: dict[str, str] = {
     "kthvalue": _INDICES,
     "nn.functional.layer_norm*": "a row with inf/NaN: torch's normalised row is NaN where "
     "gradref's is 0 or finite",
+    "nn.functional.group_norm*": "a group with inf/NaN or huge values: torch's float32 "
+    "statistics overflow or its normalised group is NaN where gradref's is finite",
+    "nn.functional.instance_norm*": "an instance with inf/NaN or huge values: torch's float32 "
+    "statistics overflow or its normalised instance is NaN where gradref's is finite",
 }
 
 
@@ -475,6 +479,10 @@ SPECIAL_VALUES_SKIPPED: dict[str, tuple[tuple[str, ...], str]] = {
         ("inf", "-inf", "nan"),
         "inf and NaN next to a zero interpolation weight: torch's kernels include or skip the "
         "zero-weight term (0 * inf) depending on the sizes and the path; finite values compared",
+    ),
+    "nn.functional.normalize*": (
+        ("huge",),
+        "float32 norm of huge values: torch overflows to inf, gradref rounds a float64 result",
     ),
     "nn.functional.prelu*": (
         ("0", "-0"),

@@ -36,6 +36,7 @@ FAMILIES = (
     "selection",
     "activations",
     "pooling",
+    "normalisation",
 )
 for _family in FAMILIES:
     importlib.import_module(f"gradspec.ops.records.{_family}")
