@@ -143,6 +143,28 @@ FIELDS: dict[str, str] = {
         "padding: int[], self: Tensor, stride: int[]"
     ),
     "AdaptiveAvgPool2DBackward0": "self: Tensor",
+    "AdaptiveAvgPool3DBackward0": "self: Tensor",
+    "AdaptiveMaxPool3DBackward0": "self: Tensor, result1: Tensor",
+    "MaxPool3DWithIndicesBackward0": (
+        "ceil_mode: bool, dilation: int[], kernel_size: int[], padding: int[], self: Tensor, "
+        "stride: int[], result1: Tensor"
+    ),
+    "AvgPool3DBackward0": (
+        "ceil_mode: bool, count_include_pad: bool, divisor_override: int?, kernel_size: int[], "
+        "padding: int[], self: Tensor, stride: int[]"
+    ),
+    "UpsampleNearest3DBackward0": (
+        "output_size: int[], scales_d: float?, scales_h: float?, scales_w: float?, "
+        "self_sym_sizes: int[]"
+    ),
+    "UpsampleNearestExact3DBackward0": (
+        "output_size: int[], scales_d: float?, scales_h: float?, scales_w: float?, "
+        "self_sym_sizes: int[]"
+    ),
+    "UpsampleTrilinear3DBackward0": (
+        "align_corners: bool, output_size: int[], scales_d: float?, scales_h: float?, "
+        "scales_w: float?, self_sym_sizes: int[]"
+    ),
     "AdaptiveMaxPool2DBackward0": "self: Tensor, result1: Tensor",
     "UpsampleNearest1DBackward0": "output_size: int[], scales: float?, self_sym_sizes: int[]",
     "UpsampleNearest2DBackward0": (

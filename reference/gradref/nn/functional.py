@@ -386,6 +386,10 @@ adaptive_avg_pool1d = _pool.adaptive_avg_pool1d
 adaptive_avg_pool2d = _pool.adaptive_avg_pool2d
 adaptive_max_pool1d = _pool.adaptive_max_pool1d
 adaptive_max_pool2d = _pool.adaptive_max_pool2d
+max_pool3d = _pool.max_pool3d
+avg_pool3d = _pool.avg_pool3d
+adaptive_avg_pool3d = _pool.adaptive_avg_pool3d
+adaptive_max_pool3d = _pool.adaptive_max_pool3d
 pixel_shuffle = _pool.pixel_shuffle
 pixel_unshuffle = _pool.pixel_unshuffle
 
@@ -411,6 +415,7 @@ def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
 
 
 _LINEAR_MODES = {"linear": 1, "bilinear": 2, "trilinear": 3}
+_ADAPTIVE_AVG = {1: adaptive_avg_pool1d, 2: adaptive_avg_pool2d, 3: adaptive_avg_pool3d}
 
 
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
@@ -450,9 +455,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     else:
         raise ValueError("either size or scale_factor should be defined")
     if mode == "area":
-        if n == 1:
-            return adaptive_avg_pool1d(input, out)
-        return adaptive_avg_pool2d(input, out)
+        return _ADAPTIVE_AVG[n](input, out)
     return _pool.upsample(input, out, mode, bool(align_corners), scales)
 
 
@@ -469,6 +472,10 @@ __all__ += [
     "adaptive_avg_pool2d",
     "adaptive_max_pool1d",
     "adaptive_max_pool2d",
+    "max_pool3d",
+    "avg_pool3d",
+    "adaptive_avg_pool3d",
+    "adaptive_max_pool3d",
     "lp_pool1d",
     "lp_pool2d",
     "interpolate",

@@ -272,6 +272,11 @@ def avg_pool_nd(n, input, kernel_size, stride, padding, ceil_mode, count_include
     if divisor_override is not None and divisor_override == 0:
         raise RuntimeError("divisor must be not zero")
     k, s, p, d, sizes, out = _pool_geometry(input, kernel_size, stride, padding, 1, ceil_mode, n)
+    if n == 3 and any(a < b for a, b in zip(sizes, k)):  # torch checks the unpadded input
+        raise RuntimeError(
+            f"input image (T: {sizes[0]} H: {sizes[1]} W: {sizes[2]}) smaller than kernel size "
+            f"(kT: {k[0]} kH: {k[1]} kW: {k[2]})"
+        )
     tables = [_avg_tables(*a, ceil_mode, count_include_pad, divisor_override)
               for a in zip(sizes, out, k, s, p)]  # fmt: skip
     idxs, _, out_sp, kk = _grid([(t[0], np.ones(t[0].shape)) for t in tables])
@@ -328,25 +333,53 @@ def _adaptive_sizes(x, output_size, n):
     return tuple(s if o is None else o for o, s in zip(out, sizes)), sizes
 
 
-@register("adaptive_avg_pool2d", method=False)
-def adaptive_avg_pool2d(input, output_size):
-    """Mean over adaptive windows; a plain mean over the plane for output 1x1 (torch)."""
-    out, sizes = _adaptive_sizes(input, output_size, 2)
+def adaptive_avg_pool_nd(n, input, output_size):
+    """Mean over adaptive windows; a plain mean over the trailing dims for an output of ones
+    (torch)."""
+    out, sizes = _adaptive_sizes(input, output_size, n)
     for i in range(1, input.dim()):
         if input.shape[i] == 0:
             raise RuntimeError(
-                "adaptive_avg_pool2d(): Expected input to have non-zero size for non-batch "
+                f"adaptive_avg_pool{n}d(): Expected input to have non-zero size for non-batch "
                 f"dimensions, but input has sizes {list(input.shape)} with dimension {i} being "
                 "empty"
             )
-    if out == (1, 1):
-        return input.mean((-1, -2), keepdim=True)
+    if out == (1,) * n:
+        return input.mean(tuple(range(-1, -n - 1, -1)), keepdim=True)
     tables = [_adaptive_windows(s, o) for s, o in zip(sizes, out)]
     w = [np.where(t[0] >= 0, 1.0 / t[1][:, None], 0.0) for t in tables]
-    return _separable(
-        input, [(t[0], wd) for t, wd in zip(tables, w)], "AdaptiveAvgPool2DBackward0", {},
-        uses=("self",),
-    )  # fmt: skip
+    per = [(t[0], wd) for t, wd in zip(tables, w)]
+    return _separable(input, per, f"AdaptiveAvgPool{n}DBackward0", {}, uses=("self",))
+
+
+@register("adaptive_avg_pool2d", method=False)
+def adaptive_avg_pool2d(input, output_size):
+    return adaptive_avg_pool_nd(2, input, output_size)
+
+
+@register("adaptive_avg_pool3d", method=False)
+def adaptive_avg_pool3d(input, output_size):
+    return adaptive_avg_pool_nd(3, input, output_size)
+
+
+@register("adaptive_max_pool3d", method=False)
+def adaptive_max_pool3d(input, output_size, return_indices=False):
+    y, i = adaptive_max_pool_nd(3, input, output_size)
+    return (y, i) if return_indices else y
+
+
+@register("max_pool3d", method=False)
+def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):  # fmt: skip
+    y, i = max_pool_nd(3, input, kernel_size, stride, padding, dilation, ceil_mode)
+    return (y, i) if return_indices else y
+
+
+@register("avg_pool3d", method=False)
+def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+               count_include_pad=True, divisor_override=None):  # fmt: skip
+    return avg_pool_nd(3, input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                       divisor_override)  # fmt: skip
 
 
 @register("adaptive_avg_pool1d", method=False)

@@ -66,6 +66,34 @@ _pool(
     None,
     note="torch's 1-d pooling is its 2-d pooling squeezed (SqueezeBackward1 in batched form)",
 )
+_pool(
+    "nn.functional.max_pool3d",
+    lambda T, x: functional(T).max_pool3d(x, 2, stride=(1, 2, 1), padding=1, return_indices=True),
+    _images(3, min_side=1, max_side=3),
+    "MaxPool3DWithIndicesBackward0",
+    dtypes=("float64", "float32"),
+)
+_pool(
+    "nn.functional.avg_pool3d",
+    lambda T, x: functional(T).avg_pool3d(x, 2, stride=1, padding=1, count_include_pad=False),
+    _images(3, min_side=2, max_side=3),
+    "AvgPool3DBackward0",
+    dtypes=("float64", "float32"),
+)
+_pool(
+    "nn.functional.adaptive_avg_pool3d",
+    lambda T, x: functional(T).adaptive_avg_pool3d(x, (2, 1, 3)),
+    _images(3, min_side=1, max_side=3),
+    "AdaptiveAvgPool3DBackward0",
+    dtypes=("float64", "float32"),
+)
+_pool(
+    "nn.functional.adaptive_max_pool3d",
+    lambda T, x: functional(T).adaptive_max_pool3d(x, (2, 1, 3)),
+    _images(3, min_side=1, max_side=3),
+    "AdaptiveMaxPool3DBackward0",
+    dtypes=("float64", "float32"),
+)
 # ------------------------------------------------------------------------------- average pooling
 _pool(
     "nn.functional.avg_pool2d",
@@ -156,11 +184,15 @@ _pool(
 for _mode, _n, _node in (
     ("nearest", 1, "UpsampleNearest1DBackward0"),
     ("nearest", 2, "UpsampleNearest2DBackward0"),
+    ("nearest-exact", 1, "UpsampleNearestExact1DBackward0"),
     ("nearest-exact", 2, "UpsampleNearestExact2DBackward0"),
+    ("nearest", 3, "UpsampleNearest3DBackward0"),
+    ("nearest-exact", 3, "UpsampleNearestExact3DBackward0"),
+    ("trilinear", 3, "UpsampleTrilinear3DBackward0"),
     ("linear", 1, "UpsampleLinear1DBackward0"),
     ("bilinear", 2, "UpsampleBilinear2DBackward0"),
 ):
-    _sizes = (7,) if _n == 1 else (3, 7)
+    _sizes = {1: (7,), 2: (3, 7), 3: (2, 3, 5)}[_n]
     _ac = (None,) if _mode.startswith("nearest") else (False, True)
     for _align in _ac:
         _suffix = {None: "", False: "", True: ".align_corners"}[_align]
@@ -169,7 +201,7 @@ for _mode, _n, _node in (
             lambda T, x, m=_mode, s=_sizes, a=_align: functional(T).interpolate(
                 x, size=s, mode=m, align_corners=a
             ),
-            _images(_n, min_side=1, max_side=4, batched=st.just(True)),
+            _images(_n, min_side=1, max_side=4 if _n < 3 else 3, batched=st.just(True)),
             _node,
             dtypes=WIDE_FLOAT_DTYPES,
         )
