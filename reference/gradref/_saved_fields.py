@@ -195,6 +195,14 @@ FIELDS: dict[str, str] = {
         "C: int, HxW: int, N: int, group: int, input: Tensor, weight: Tensor, "
         "result1: Tensor, result2: Tensor"
     ),
+    "CdistBackward0": "p: float, x1: Tensor, x2: Tensor, result: Tensor",
+    "EuclideanDistBackward0": "x1: Tensor, x2: Tensor, result: Tensor",
+    "PdistBackward0": "p: float, self: Tensor, result: Tensor",
+    "DistBackward0": "other: Tensor, p: Scalar, self: Tensor, result: Tensor",
+    "EmbeddingBackward0": (
+        "indices: Tensor, padding_idx: int, scale_grad_by_freq: bool, sparse: bool, "
+        "weight_sym_argsize_0: int"
+    ),
     "LeakyReluBackward0": "negative_slope: Scalar, self: Tensor",
     "LerpBackward0": "weight: Scalar",
     "LerpBackward1": "end: Tensor, self: Tensor, weight: Tensor",

@@ -9,12 +9,13 @@ from .._factories import rand_like
 from .._ops import inplace as run_inplace
 from .._tensor import Tensor
 from ..ops import activations as _act
+from ..ops import distances as _dist
 from ..ops import nn as _nn
 from ..ops import normalisation as _norm
 from ..ops import pointwise as _pw
 from ..ops import pooling as _pool
 from ..ops import reductions as _red
-from ..ops.nn import conv1d, conv2d, layer_norm, linear
+from ..ops.nn import conv1d, conv2d, conv3d, layer_norm, linear
 from ..ops.pointwise import gelu, logsigmoid, sigmoid, silu, softplus, tanh
 from ..ops.selection import one_hot
 from ..ops.shape import constant_pad_nd
@@ -535,3 +536,33 @@ def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
 
 
 __all__ += ["batch_norm", "instance_norm", "group_norm", "normalize", "local_response_norm"]
+
+
+# ------------------------------------------------------------------ embedding and distances
+
+
+def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
+              scale_grad_by_freq=False, sparse=False):  # fmt: skip
+    if padding_idx is not None:
+        if padding_idx > 0 and padding_idx >= weight.shape[0]:
+            raise AssertionError("Padding_idx must be within num_embeddings")
+        if padding_idx < 0:
+            if padding_idx < -weight.shape[0]:
+                raise AssertionError("Padding_idx must be within num_embeddings")
+            padding_idx = weight.shape[0] + padding_idx
+    else:
+        padding_idx = -1
+    if max_norm is not None:
+        raise NotImplementedError("gradref: embedding(max_norm=...) is not implemented")
+    return _dist.embedding(weight, input, padding_idx, scale_grad_by_freq, sparse)
+
+
+pdist = _dist.pdist
+
+
+def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
+    """||x1 - x2 + eps||_p over the last dim, torch's composite (NormBackward1)."""
+    return (x1 - x2 + eps).norm(p, -1, keepdim=keepdim)
+
+
+__all__ += ["conv3d", "embedding", "pdist", "pairwise_distance"]

@@ -3,6 +3,7 @@
 from . import (
     activations,
     complex,
+    distances,
     getitem,
     indexing,
     linalg,
@@ -23,6 +24,7 @@ __all__ = [
     "OPS",
     "register",
     "complex",
+    "distances",
     "getitem",
     "indexing",
     "linalg",

@@ -307,6 +307,11 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     return convolution(input, weight, bias, stride, padding, dilation, groups, 2, "conv2d")
 
 
+@register("conv3d", method=False)
+def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    return convolution(input, weight, bias, stride, padding, dilation, groups, 3, "conv3d")
+
+
 # --------------------------------------------------------------------------------- layer_norm
 
 

@@ -346,6 +346,8 @@ def saved_not_compared(name: str) -> str | None:
 #: ops (by name prefix) whose forward-mode derivative is not compared, and why: torch has no
 #: forward-mode formula for them on any supported release
 JVP_NOT_COMPARED: dict[str, str] = {
+    "cdist": "torch has no forward-mode formula for _cdist_forward and _euclidean_dist",
+    "nn.functional.pdist": "torch has no forward-mode formula for _pdist_forward",
     "std": "at zero std torch's forward-mode formula gives 0 while its double backward gives "
     "NaN; gradref derives its JVP from its VJP and so follows the double backward (NaN)",
 }
@@ -448,6 +450,12 @@ SPECIAL_NOT_COMPARED: dict[str, str] = {
     "nn.functional.smooth_l1_loss": "at NaN torch's gradient is NaN where gradref's is 0",
     "nn.functional.huber_loss": "at NaN torch's gradient is NaN where gradref's is 0",
     "topk*": _INDICES,
+    "cdist*": "distances with inf/NaN or huge elements: torch's float32 kernels overflow to inf "
+    "and give NaN gradients where gradref's float64 results are finite",
+    "nn.functional.pdist*": "distances with inf/NaN elements: torch's kernel gives 0 or NaN "
+    "gradients where gradref's are NaN or finite",
+    "dist.*": "a p-norm distance with zeros next to inf/NaN: torch's norm backward gives 0 where "
+    "gradref's gives NaN",
     "kthvalue": _INDICES,
     "nn.functional.layer_norm*": "a row with inf/NaN: torch's normalised row is NaN where "
     "gradref's is 0 or finite",
