@@ -203,6 +203,11 @@ FIELDS: dict[str, str] = {
         "indices: Tensor, padding_idx: int, scale_grad_by_freq: bool, sparse: bool, "
         "weight_sym_argsize_0: int"
     ),
+    "SoftMarginLossBackward0": "reduction: int, self: Tensor, target: Tensor",
+    "NllLoss2DBackward0": (
+        "ignore_index: int, reduction: int, self: Tensor, target: Tensor, total_weight: Tensor, "
+        "weight: Tensor"
+    ),
     "LeakyReluBackward0": "negative_slope: Scalar, self: Tensor",
     "LerpBackward0": "weight: Scalar",
     "LerpBackward1": "end: Tensor, self: Tensor, weight: Tensor",

@@ -566,3 +566,11 @@ def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
 
 
 __all__ += ["conv3d", "embedding", "pdist", "pairwise_distance"]
+
+
+def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    return _nn.soft_margin_loss(input, target, reduction)
+
+
+__all__ += ["soft_margin_loss"]

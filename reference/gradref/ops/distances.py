@@ -168,7 +168,7 @@ def embedding(weight, indices, padding_idx=-1, scale_grad_by_freq=False, sparse=
     if indices.dtype not in (_dtypes.int64, _dtypes.int32):
         raise RuntimeError(
             "Expected tensor for argument #1 'indices' to have one of the following scalar "
-            f"types: Long, Int; but got torch.{_dtypes.legacy_type_name(indices.dtype)} "
+            f"types: Long, Int; but got {_dtypes.legacy_type_name(indices.dtype)} "
             "instead (while checking arguments for embedding)"
         )
     idx = indices._data.astype(np.int64)

@@ -553,7 +553,7 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     }
     uses = ("self", "target", "weight", "total_weight")
     record(
-        "NllLossBackward0",
+        "NllLoss2DBackward0" if input.dim() == 4 else "NllLossBackward0",
         [input],
         [y, total_weight],
         [vjp],
@@ -685,5 +685,44 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
             "pos_weight": pos_weight,
             "reduction": REDUCTION[reduction],
         },
+    )
+    return y
+
+
+def soft_margin_loss(input, target, reduction="mean"):
+    """log(1 + exp(-target * input)), reduced; SoftMarginLossBackward0 (its formula, symmetric in
+    input and target, gives both gradients)."""
+    if reduction not in ("none", "mean", "sum"):
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    if target.requires_grad and _grad_mode.is_grad_enabled():
+        raise RuntimeError(
+            "The function 'soft_margin_loss' is not differentiable with respect to argument "
+            "'target'. This input cannot have requires_grad True."
+        )
+    dt = _dtypes.promote_types(input.dtype, target.dtype)
+    n = int(np.prod(broadcast_shapes(tuple(input.shape), tuple(target.shape))))
+
+    def fwd(x, t):
+        v = np.log1p(np.exp(-t * x))  # as torch: inf where exp overflows
+        if reduction == "sum":
+            return v.sum()
+        if reduction == "mean":
+            return v.mean() if v.size else np.float64(np.nan)
+        return v
+
+    y = compute(fwd, [input, target], dt, dt, common_device(input, target))
+
+    def grad(g, a, b):  # d/da of log(1 + exp(-a b)) as torch writes it: -b z / (1 + z)
+        s = g / n if reduction == "mean" else g
+        z = (-(a * b)).exp()
+        return s * (-b * z / (1 + z))  # NaN where z overflows, as torch
+
+    record(
+        "SoftMarginLossBackward0",
+        [input, target],
+        [y],
+        [lambda g, c: grad(g, c.self, c.target), lambda g, c: grad(g, c.target, c.self)],
+        [("self", "target")] * 2,
+        {"self": input, "target": target, "reduction": REDUCTION[reduction]},
     )
     return y

@@ -118,6 +118,12 @@ CASES: dict[str, Callable] = {
     "instance-norm-one-spatial": lambda T: _F(T).instance_norm(T.ones(2, 3, 1)),
     "group-norm-groups": lambda T: _F(T).group_norm(T.ones(2, 3, 4), 2),
     "group-norm-weight": lambda T: _F(T).group_norm(T.ones(2, 4, 4), 2, T.ones(3)),
+    "soft-margin-target-grad": lambda T: _F(T).soft_margin_loss(
+        T.ones(2), T.ones(2, requires_grad=True)
+    ),
+    "embedding-index-dtype": lambda T: _F(T).embedding(T.ones(2), T.ones(3, 2)),
+    "cdist-columns": lambda T: T.cdist(T.ones(2, 3), T.ones(2, 4)),
+    "pdist-rank": lambda T: _F(T).pdist(T.ones(2, 3, 4)),
     "max-pool-output-small": lambda T: _F(T).max_pool2d(T.ones(1, 1, 2, 2), 3),
     "avg-pool-output-small": lambda T: _F(T).avg_pool2d(T.ones(1, 1, 2, 2), 3),
     "pixel-shuffle-channels": lambda T: _F(T).pixel_shuffle(T.ones(1, 3, 2, 2), 2),

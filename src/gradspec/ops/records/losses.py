@@ -158,3 +158,45 @@ op(
     lambda T, x: functional(T).dropout(x, 0.0) * 1.0,
     node="MulBackward0",
 )
+_loss(
+    "nn.functional.soft_margin_loss",
+    lambda T, x, y: functional(T).soft_margin_loss(x, y),
+    "SoftMarginLossBackward0",
+    differentiable=(True, False),
+)
+_loss(
+    "nn.functional.soft_margin_loss.sum",
+    lambda T, x, y: functional(T).soft_margin_loss(x, y, reduction="sum"),
+    "SoftMarginLossBackward0",
+    differentiable=(True, False),
+)
+
+
+def _pixel_classes(rng, shapes):
+    n, c, h, w = shapes[0]
+    return {"target": rng.integers(0, c, (n, h, w))}
+
+
+_IMAGE_LOGITS = st.tuples(
+    st.integers(1, 2), st.integers(1, 3), st.integers(1, 3), st.integers(1, 3)
+).map(lambda t: (t,))
+op(
+    "nn.functional.nll_loss2d",
+    lambda T, x, **k: functional(T).nll_loss(x.log_softmax(1), k["target"]),
+    _IMAGE_LOGITS,
+    node="NllLoss2DBackward0",
+    aux=_pixel_classes,
+    reduction=numel_of_first,
+    layouts=("contiguous",),
+    note="torch's nll_loss2d backward requires a contiguous gradient buffer",
+)
+op(
+    "nn.functional.cross_entropy.2d",
+    lambda T, x, **k: functional(T).cross_entropy(x, k["target"], reduction="sum"),
+    _IMAGE_LOGITS,
+    node="NllLoss2DBackward0",
+    aux=_pixel_classes,
+    reduction=numel_of_first,
+    layouts=("contiguous",),
+    note="torch's nll_loss2d backward requires a contiguous gradient buffer",
+)
