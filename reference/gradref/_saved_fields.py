@@ -208,6 +208,9 @@ FIELDS: dict[str, str] = {
         "ignore_index: int, reduction: int, self: Tensor, target: Tensor, total_weight: Tensor, "
         "weight: Tensor"
     ),
+    "MultiMarginLossBackward0": (
+        "margin: Scalar, p: Scalar, reduction: int, self: Tensor, target: Tensor, weight: Tensor"
+    ),
     "LeakyReluBackward0": "negative_slope: Scalar, self: Tensor",
     "LerpBackward0": "weight: Scalar",
     "LerpBackward1": "end: Tensor, self: Tensor, weight: Tensor",

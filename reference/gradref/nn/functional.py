@@ -574,3 +574,12 @@ def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="m
 
 
 __all__ += ["soft_margin_loss"]
+
+
+def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=None,
+                      reduce=None, reduction="mean"):  # fmt: skip
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    return _nn.multi_margin_loss(input, target, p, margin, weight, reduction)
+
+
+__all__ += ["multi_margin_loss"]

@@ -726,3 +726,49 @@ def soft_margin_loss(input, target, reduction="mean"):
         {"self": input, "target": target, "reduction": REDUCTION[reduction]},
     )
     return y
+
+
+def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, reduction="mean"):
+    """sum over classes i != y of max(0, margin - x[y] + x[i])^p / C (times weight[y]), reduced
+    over the batch; MultiMarginLossBackward0 (the gradient counts terms with z > 0)."""
+    if p not in (1, 2):
+        raise ValueError("only p == 1 and p == 2 supported")
+    if reduction not in ("none", "mean", "sum"):
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    batched = input.dim() == 2
+    x = input._data.astype(np.float64).reshape(-1, input.shape[-1] if input.dim() else 1)
+    t = target._data.astype(np.int64).reshape(-1)
+    nb, c = x.shape
+    if np.any((t < 0) | (t >= c)):
+        raise RuntimeError("target out of range")
+    w = np.ones(c) if weight is None else weight._data.astype(np.float64)
+    xy = x[np.arange(nb), t][:, None]
+    z = margin - xy + x
+    other = np.arange(c)[None, :] != t[:, None]
+    on = other & (z > 0)
+    wy = w[t][:, None]
+    with np.errstate(all="ignore"):
+        terms = np.where(on, z**p, 0.0) * wy / c
+    per = terms.sum(1)
+    if reduction == "none":
+        out = per if batched else per.reshape(())
+    elif reduction == "sum":
+        out = per.sum()
+    else:
+        out = per.mean()
+    y = compute(lambda a: out, [input], input.dtype, input.dtype, input.device)
+    coef = np.where(on, p * np.where(on, z, 0.0) ** (p - 1), 0.0) * wy / c
+    coef = coef - np.eye(c)[t] * coef.sum(1, keepdims=True)
+    if reduction == "mean":
+        coef = coef / nb
+    shape = tuple(input.shape)
+
+    def vjp(g, c_):
+        k = Tensor._from_array(coef.reshape(shape), g.dtype, g.device)
+        return (g.unsqueeze(-1) if reduction == "none" and batched else g) * k
+
+    fields = {"self": input, "target": target, "weight": weight, "p": p, "margin": margin,
+              "reduction": REDUCTION[reduction]}  # fmt: skip
+    record("MultiMarginLossBackward0", [input], [y], [vjp], [("self", "target", "weight")],
+           fields)  # fmt: skip
+    return y

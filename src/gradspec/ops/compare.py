@@ -348,6 +348,7 @@ def saved_not_compared(name: str) -> str | None:
 JVP_NOT_COMPARED: dict[str, str] = {
     "cdist": "torch has no forward-mode formula for _cdist_forward and _euclidean_dist",
     "nn.functional.pdist": "torch has no forward-mode formula for _pdist_forward",
+    "nn.functional.multi_margin_loss": "torch has no forward-mode formula for multi_margin_loss",
     "std": "at zero std torch's forward-mode formula gives 0 while its double backward gives "
     "NaN; gradref derives its JVP from its VJP and so follows the double backward (NaN)",
 }
@@ -413,6 +414,7 @@ SPECIAL_NOT_COMPARED: dict[str, str] = {
     "nn.functional.l1_loss": "l1_loss at NaN: gradref's gradient is NaN where torch's is 0",
     "nn.functional.cross_entropy*": _NAN_LOSS,
     "nn.functional.nll_loss*": _NAN_LOSS,
+    "nn.functional.multi_margin_loss*": _NAN_LOSS,
     "nn.functional.binary_cross_entropy*": _NAN_LOSS,
     "mm": _ORDER,
     "bmm": _ORDER,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
+from gradspec.inputs import WIDE_FLOAT_DTYPES
 from gradspec.ops.opinfo import (
     functional,
     index_aux,
@@ -199,4 +200,25 @@ op(
     reduction=numel_of_first,
     layouts=("contiguous",),
     note="torch's nll_loss2d backward requires a contiguous gradient buffer",
+)
+op(
+    "nn.functional.multi_margin_loss",
+    lambda T, x, **k: functional(T).multi_margin_loss(x, k["target"], margin=0.7),
+    _CE,
+    node="MultiMarginLossBackward0",
+    aux=index_aux("classes"),
+    reduction=last_dim_of_first,
+    double_backward=False,
+    dtypes=WIDE_FLOAT_DTYPES,
+    note="torch has no float16 CPU kernel nor a derivative of its backward",
+)
+op(
+    "nn.functional.multi_margin_loss.p2-sum",
+    lambda T, x, **k: functional(T).multi_margin_loss(x, k["target"], p=2, reduction="sum"),
+    _CE,
+    node="MultiMarginLossBackward0",
+    aux=index_aux("classes"),
+    reduction=last_dim_of_first,
+    double_backward=False,
+    dtypes=WIDE_FLOAT_DTYPES,
 )
