@@ -16,6 +16,7 @@ from .._tensor import Tensor
 from ._table import register
 from .indexing import _index_scatter
 from .pointwise import where
+from .shape import cat
 
 
 def _pnorm_grad(diff: Tensor, dist: Tensor, p: float) -> Tensor:
@@ -135,8 +136,6 @@ def pdist(input, p=2.0):
 
 
 def _cat(ts):
-    from .shape import cat
-
     return cat(ts, 0)
 
 
