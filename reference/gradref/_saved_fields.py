@@ -162,6 +162,89 @@ FIELDS: dict[str, str] = {
     "IndexFillBackward0": "dim: int, index: Tensor",
     "IndexFillBackward1": "dim: int, index: Tensor",
     "IndexSelectBackward0": "dim: int, index: Tensor, self_sym_sizes: int[]",
+    "HardswishBackward0": "self: Tensor",
+    "HardsigmoidBackward0": "self: Tensor",
+    "MishBackward0": "self: Tensor",
+    "HardtanhBackward0": "max_val: Scalar, min_val: Scalar, self: Tensor",
+    "CeluBackward0": "alpha: Scalar, self: Tensor",
+    "SoftshrinkBackward0": "lambd: Scalar, self: Tensor",
+    "HardshrinkBackward0": "lambd: Scalar, self: Tensor",
+    "ThresholdBackward0": "self: Tensor, threshold: Scalar",
+    "GluBackward0": "dim: int, self: Tensor",
+    "PreluKernelBackward0": "self: Tensor, weight: Tensor",
+    "RreluWithNoiseBackward0": (
+        "lower: Scalar, noise: Tensor, self: Tensor, training: bool, upper: Scalar"
+    ),
+    "MaxPool2DWithIndicesBackward0": (
+        "ceil_mode: bool, dilation: int[], kernel_size: int[], padding: int[], self: Tensor, "
+        "stride: int[], result1: Tensor"
+    ),
+    "AvgPool2DBackward0": (
+        "ceil_mode: bool, count_include_pad: bool, divisor_override: int?, kernel_size: int[], "
+        "padding: int[], self: Tensor, stride: int[]"
+    ),
+    "AdaptiveAvgPool2DBackward0": "self: Tensor",
+    "AdaptiveAvgPool3DBackward0": "self: Tensor",
+    "AdaptiveMaxPool3DBackward0": "self: Tensor, result1: Tensor",
+    "MaxPool3DWithIndicesBackward0": (
+        "ceil_mode: bool, dilation: int[], kernel_size: int[], padding: int[], self: Tensor, "
+        "stride: int[], result1: Tensor"
+    ),
+    "AvgPool3DBackward0": (
+        "ceil_mode: bool, count_include_pad: bool, divisor_override: int?, kernel_size: int[], "
+        "padding: int[], self: Tensor, stride: int[]"
+    ),
+    "UpsampleNearest3DBackward0": (
+        "output_size: int[], scales_d: float?, scales_h: float?, scales_w: float?, "
+        "self_sym_sizes: int[]"
+    ),
+    "UpsampleNearestExact3DBackward0": (
+        "output_size: int[], scales_d: float?, scales_h: float?, scales_w: float?, "
+        "self_sym_sizes: int[]"
+    ),
+    "UpsampleTrilinear3DBackward0": (
+        "align_corners: bool, output_size: int[], scales_d: float?, scales_h: float?, "
+        "scales_w: float?, self_sym_sizes: int[]"
+    ),
+    "AdaptiveMaxPool2DBackward0": "self: Tensor, result1: Tensor",
+    "UpsampleNearest1DBackward0": "output_size: int[], scales: float?, self_sym_sizes: int[]",
+    "UpsampleNearest2DBackward0": (
+        "output_size: int[], scales_h: float?, scales_w: float?, self_sym_sizes: int[]"
+    ),
+    "UpsampleNearestExact1DBackward0": "output_size: int[], scales: float?, self_sym_sizes: int[]",
+    "UpsampleNearestExact2DBackward0": (
+        "output_size: int[], scales_h: float?, scales_w: float?, self_sym_sizes: int[]"
+    ),
+    "UpsampleLinear1DBackward0": (
+        "align_corners: bool, output_size: int[], scales: float?, self_sym_sizes: int[]"
+    ),
+    "UpsampleBilinear2DBackward0": (
+        "align_corners: bool, output_size: int[], scales_h: float?, scales_w: float?, "
+        "self_sym_sizes: int[]"
+    ),
+    "NativeBatchNormBackward0": (
+        "eps: float, input: Tensor, running_mean: Tensor, running_var: Tensor, "
+        "training: bool, weight: Tensor, result1: Tensor, result2: Tensor"
+    ),
+    "NativeGroupNormBackward0": (
+        "C: int, HxW: int, N: int, group: int, input: Tensor, weight: Tensor, "
+        "result1: Tensor, result2: Tensor"
+    ),
+    "CdistBackward0": "p: float, x1: Tensor, x2: Tensor, result: Tensor",
+    "EuclideanDistBackward0": "x1: Tensor, x2: Tensor, result: Tensor",
+    "PdistBackward0": "p: float, self: Tensor, result: Tensor",
+    "EmbeddingBackward0": (
+        "indices: Tensor, padding_idx: int, scale_grad_by_freq: bool, sparse: bool, "
+        "weight_sym_argsize_0: int"
+    ),
+    "SoftMarginLossBackward0": "reduction: int, self: Tensor, target: Tensor",
+    "NllLoss2DBackward0": (
+        "ignore_index: int, reduction: int, self: Tensor, target: Tensor, total_weight: Tensor, "
+        "weight: Tensor"
+    ),
+    "MultiMarginLossBackward0": (
+        "margin: Scalar, p: Scalar, reduction: int, self: Tensor, target: Tensor, weight: Tensor"
+    ),
     "LeakyReluBackward0": "negative_slope: Scalar, self: Tensor",
     "LerpBackward0": "weight: Scalar",
     "LerpBackward1": "end: Tensor, self: Tensor, weight: Tensor",

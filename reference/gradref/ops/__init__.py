@@ -1,14 +1,18 @@
 """The op table (see ``_table.OPS``); importing this package registers every op."""
 
 from . import (
+    activations,
     complex,
+    distances,
     getitem,
     indexing,
     linalg,
     mutation,
     nn,
+    normalisation,
     operators,
     pointwise,
+    pooling,
     reductions,
     selection,  # topk, sort, median, cummax, one_hot, scatter, ...
     shape,
@@ -16,16 +20,20 @@ from . import (
 from ._table import OPS, register
 
 __all__ = [
+    "activations",
     "OPS",
     "register",
     "complex",
+    "distances",
     "getitem",
     "indexing",
     "linalg",
     "nn",
+    "normalisation",
     "mutation",
     "operators",
     "pointwise",
+    "pooling",
     "reductions",
     "shape",
     "selection",

@@ -307,6 +307,11 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     return convolution(input, weight, bias, stride, padding, dilation, groups, 2, "conv2d")
 
 
+@register("conv3d", method=False)
+def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    return convolution(input, weight, bias, stride, padding, dilation, groups, 3, "conv3d")
+
+
 # --------------------------------------------------------------------------------- layer_norm
 
 
@@ -548,7 +553,7 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     }
     uses = ("self", "target", "weight", "total_weight")
     record(
-        "NllLossBackward0",
+        "NllLoss2DBackward0" if input.dim() == 4 else "NllLossBackward0",
         [input],
         [y, total_weight],
         [vjp],
@@ -681,4 +686,89 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
             "reduction": REDUCTION[reduction],
         },
     )
+    return y
+
+
+def soft_margin_loss(input, target, reduction="mean"):
+    """log(1 + exp(-target * input)), reduced; SoftMarginLossBackward0 (its formula, symmetric in
+    input and target, gives both gradients)."""
+    if reduction not in ("none", "mean", "sum"):
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    if target.requires_grad and _grad_mode.is_grad_enabled():
+        raise RuntimeError(
+            "The function 'soft_margin_loss' is not differentiable with respect to argument "
+            "'target'. This input cannot have requires_grad True."
+        )
+    dt = _dtypes.promote_types(input.dtype, target.dtype)
+    n = int(np.prod(broadcast_shapes(tuple(input.shape), tuple(target.shape))))
+
+    def fwd(x, t):
+        v = np.log1p(np.exp(-t * x))  # as torch: inf where exp overflows
+        if reduction == "sum":
+            return v.sum()
+        if reduction == "mean":
+            return v.mean() if v.size else np.float64(np.nan)
+        return v
+
+    y = compute(fwd, [input, target], dt, dt, common_device(input, target))
+
+    def grad(g, a, b):  # d/da of log(1 + exp(-a b)) as torch writes it: -b z / (1 + z)
+        s = g / n if reduction == "mean" else g
+        z = (-(a * b)).exp()
+        return s * (-b * z / (1 + z))  # NaN where z overflows, as torch
+
+    record(
+        "SoftMarginLossBackward0",
+        [input, target],
+        [y],
+        [lambda g, c: grad(g, c.self, c.target), lambda g, c: grad(g, c.target, c.self)],
+        [("self", "target")] * 2,
+        {"self": input, "target": target, "reduction": REDUCTION[reduction]},
+    )
+    return y
+
+
+def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, reduction="mean"):
+    """sum over classes i != y of max(0, margin - x[y] + x[i])^p / C (times weight[y]), reduced
+    over the batch; MultiMarginLossBackward0 (the gradient counts terms with z > 0)."""
+    if p not in (1, 2):
+        raise ValueError("only p == 1 and p == 2 supported")
+    if reduction not in ("none", "mean", "sum"):
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    batched = input.dim() == 2
+    x = input._data.astype(np.float64).reshape(-1, input.shape[-1] if input.dim() else 1)
+    t = target._data.astype(np.int64).reshape(-1)
+    nb, c = x.shape
+    if np.any((t < 0) | (t >= c)):
+        raise RuntimeError("target out of range")
+    w = np.ones(c) if weight is None else weight._data.astype(np.float64)
+    xy = x[np.arange(nb), t][:, None]
+    z = margin - xy + x
+    other = np.arange(c)[None, :] != t[:, None]
+    on = other & (z > 0)
+    wy = w[t][:, None]
+    with np.errstate(all="ignore"):
+        terms = np.where(on, z**p, 0.0) * wy / c
+    per = terms.sum(1)
+    if reduction == "none":
+        out = per if batched else per.reshape(())
+    elif reduction == "sum":
+        out = per.sum()
+    else:
+        out = per.mean()
+    y = compute(lambda a: out, [input], input.dtype, input.dtype, input.device)
+    coef = np.where(on, p * np.where(on, z, 0.0) ** (p - 1), 0.0) * wy / c
+    coef = coef - np.eye(c)[t] * coef.sum(1, keepdims=True)
+    if reduction == "mean":
+        coef = coef / nb
+    shape = tuple(input.shape)
+
+    def vjp(g, c_):
+        k = Tensor._from_array(coef.reshape(shape), g.dtype, g.device)
+        return (g.unsqueeze(-1) if reduction == "none" and batched else g) * k
+
+    fields = {"self": input, "target": target, "weight": weight, "p": p, "margin": margin,
+              "reduction": REDUCTION[reduction]}  # fmt: skip
+    record("MultiMarginLossBackward0", [input], [y], [vjp], [("self", "target", "weight")],
+           fields)  # fmt: skip
     return y

@@ -71,7 +71,8 @@ def example_values(info: OpInfo, ex: Example) -> list:
     """The example's input values (with special values put in when it asks for them)."""
     values = draw_values(info, ex.shapes, ex.dtype, ex.seed, ex.layouts)
     if ex.special:
-        values = with_specials(info, values, ex.dtype, ex.seed, ex.layouts, ex.special)
+        skip = special_values_skipped(info.name)
+        values = with_specials(info, values, ex.dtype, ex.seed, ex.layouts, ex.special, skip)
     return values
 
 
@@ -345,6 +346,9 @@ def saved_not_compared(name: str) -> str | None:
 #: ops (by name prefix) whose forward-mode derivative is not compared, and why: torch has no
 #: forward-mode formula for them on any supported release
 JVP_NOT_COMPARED: dict[str, str] = {
+    "cdist": "torch has no forward-mode formula for _cdist_forward and _euclidean_dist",
+    "nn.functional.pdist": "torch has no forward-mode formula for _pdist_forward",
+    "nn.functional.multi_margin_loss": "torch has no forward-mode formula for multi_margin_loss",
     "std": "at zero std torch's forward-mode formula gives 0 while its double backward gives "
     "NaN; gradref derives its JVP from its VJP and so follows the double backward (NaN)",
 }
@@ -403,12 +407,11 @@ SPECIAL_NOT_COMPARED: dict[str, str] = {
     "cumprod*": "cumprod with zeros next to inf/NaN: torch's zero-aware formula gives NaN where "
     "gradref's gives 0 or a finite value",
     "nn.functional.gelu": "gelu at ±inf: torch gives NaN where gradref gives ±inf",
-    "nn.functional.elu": "elu's gradient at NaN depends on torch's kernel path: the scalar loop "
-    "passes the gradient, the vectorised one (16 or more float64 elements) gives NaN",
     "clamp.tensor": "clamp with NaN/inf tensor bounds: the bound's gradient differs",
     "nn.functional.l1_loss": "l1_loss at NaN: gradref's gradient is NaN where torch's is 0",
     "nn.functional.cross_entropy*": _NAN_LOSS,
     "nn.functional.nll_loss*": _NAN_LOSS,
+    "nn.functional.multi_margin_loss*": _NAN_LOSS,
     "nn.functional.binary_cross_entropy*": _NAN_LOSS,
     "mm": _ORDER,
     "bmm": _ORDER,
@@ -444,6 +447,12 @@ SPECIAL_NOT_COMPARED: dict[str, str] = {
     "nn.functional.smooth_l1_loss": "at NaN torch's gradient is NaN where gradref's is 0",
     "nn.functional.huber_loss": "at NaN torch's gradient is NaN where gradref's is 0",
     "topk*": _INDICES,
+    "cdist*": "distances with inf/NaN or huge elements: torch's float32 kernels overflow to inf "
+    "and give NaN gradients where gradref's float64 results are finite",
+    "nn.functional.pdist*": "distances with inf/NaN elements: torch's kernel gives 0 or NaN "
+    "gradients where gradref's are NaN or finite",
+    "dist.*": "a p-norm distance with zeros next to inf/NaN: torch's norm backward gives 0 where "
+    "gradref's gives NaN",
     "kthvalue": _INDICES,
     "logcumsumexp": "at ±inf torch computes its VJP in log space from the sign and "
     "log-magnitude of the cotangent, gradref's VJP is linear in it (its JVP is derived from it): "
@@ -456,7 +465,53 @@ SPECIAL_NOT_COMPARED: dict[str, str] = {
     "nanmedian*": _INDICES,
     "nn.functional.layer_norm*": "a row with inf/NaN: torch's normalised row is NaN where "
     "gradref's is 0 or finite",
+    "nn.functional.group_norm*": "a group with inf/NaN or huge values: torch's float32 "
+    "statistics overflow or its normalised group is NaN where gradref's is finite",
+    "nn.functional.instance_norm*": "an instance with inf/NaN or huge values: torch's float32 "
+    "statistics overflow or its normalised instance is NaN where gradref's is finite",
 }
+
+
+_NAN_KERNEL_PATH = (
+    "the gradient at NaN depends on torch's kernel path: the scalar loop takes one branch, the "
+    "vectorised one (a long enough contiguous run of elements) gives NaN; the other special "
+    "values are compared"
+)
+
+#: ops (fnmatch patterns of names) compared on special values without some of them (names of
+#: :data:`gradspec.ops.values.SPECIALS`): (the values left out, why)
+SPECIAL_VALUES_SKIPPED: dict[str, tuple[tuple[str, ...], str]] = {
+    "nn.functional.elu": (("nan",), _NAN_KERNEL_PATH),
+    "nn.functional.selu": (("nan",), _NAN_KERNEL_PATH),
+    "nn.functional.celu": (("nan",), _NAN_KERNEL_PATH),
+    "nn.functional.hardswish": (("nan",), _NAN_KERNEL_PATH),
+    "nn.functional.hardtanh*": (("nan",), _NAN_KERNEL_PATH),
+    "nn.functional.relu6": (("nan",), _NAN_KERNEL_PATH),
+    "nn.functional.softshrink": (("nan",), _NAN_KERNEL_PATH),
+    "nn.functional.hardshrink": (("nan",), _NAN_KERNEL_PATH),
+    "nn.functional.interpolate.*linear*": (
+        ("inf", "-inf", "nan"),
+        "inf and NaN next to a zero interpolation weight: torch's kernels include or skip the "
+        "zero-weight term (0 * inf) depending on the sizes and the path; finite values compared",
+    ),
+    "nn.functional.normalize*": (
+        ("huge",),
+        "float32 norm of huge values: torch overflows to inf, gradref rounds a float64 result",
+    ),
+    "nn.functional.prelu*": (
+        ("0", "-0"),
+        "at x = 0 torch's forward-mode formula takes the x >= 0 branch (tangent 1) while its VJP "
+        "takes the weight's; gradref's JVP follows its VJP",
+    ),
+}
+
+
+def special_values_skipped(name: str) -> tuple[str, ...]:
+    """The special values an op is not compared on (see :data:`SPECIAL_VALUES_SKIPPED`)."""
+    return next(
+        (vals for p, (vals, _) in SPECIAL_VALUES_SKIPPED.items() if fnmatch.fnmatchcase(name, p)),
+        (),
+    )
 
 
 def special_not_compared(info: OpInfo) -> str | None:

@@ -117,6 +117,39 @@ CASES: dict[str, Callable] = {
     "solve-triangular-shapes": lambda T: T.linalg.solve_triangular(
         T.eye(3), T.ones(2, 3), upper=True
     ),
+    "glu-odd": lambda T: _F(T).glu(T.ones(2, 3)),
+    "glu-scalar": lambda T: _F(T).glu(T.ones(())),
+    "prelu-channels": lambda T: _F(T).prelu(T.ones(2, 3), T.ones(2)),
+    "prelu-weight-rank": lambda T: _F(T).prelu(T.ones(2, 3), T.ones(1, 3)),
+    "rrelu-bounds": lambda T: _F(T).rrelu(T.ones(3), 0.5, 0.1),
+    "celu-alpha-zero": lambda T: _F(T).celu(T.ones(3), 0.0),
+    "batch-norm-one-value-per-channel": lambda T: _F(T).batch_norm(
+        T.ones(1, 3), None, None, training=True
+    ),
+    "batch-norm-one-value-per-channel-spatial": lambda T: _F(T).batch_norm(
+        T.ones(1, 3, 1, 1), T.zeros(3), T.ones(3), training=True
+    ),
+    "batch-norm-running-mean-size": lambda T: _F(T).batch_norm(
+        T.ones(2, 3), T.zeros(4), T.ones(4), training=True
+    ),
+    "instance-norm-one-spatial": lambda T: _F(T).instance_norm(T.ones(2, 3, 1)),
+    "group-norm-groups": lambda T: _F(T).group_norm(T.ones(2, 3, 4), 2),
+    "group-norm-weight": lambda T: _F(T).group_norm(T.ones(2, 4, 4), 2, T.ones(3)),
+    "soft-margin-target-grad": lambda T: _F(T).soft_margin_loss(
+        T.ones(2), T.ones(2, requires_grad=True)
+    ),
+    "embedding-index-dtype": lambda T: _F(T).embedding(T.ones(2), T.ones(3, 2)),
+    "cdist-columns": lambda T: T.cdist(T.ones(2, 3), T.ones(2, 4)),
+    "pdist-rank": lambda T: _F(T).pdist(T.ones(2, 3, 4)),
+    "max-pool-output-small": lambda T: _F(T).max_pool2d(T.ones(1, 1, 2, 2), 3),
+    "avg-pool-output-small": lambda T: _F(T).avg_pool2d(T.ones(1, 1, 2, 2), 3),
+    "pixel-unshuffle-width": lambda T: _F(T).pixel_unshuffle(T.ones(1, 1, 4, 3), 2),
+    "interpolate-nearest-align-corners": lambda T: _F(T).interpolate(
+        T.ones(1, 1, 3), size=4, mode="nearest", align_corners=True
+    ),
+    "interpolate-size-and-scale": lambda T: _F(T).interpolate(
+        T.ones(1, 1, 3), size=4, scale_factor=2.0
+    ),
 }
 
 

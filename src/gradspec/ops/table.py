@@ -26,7 +26,18 @@ from gradspec.ops.opinfo import OpInfo
 from gradspec.ops.records._build import FLOAT_AND_COMPLEX, OPS_LIST
 
 #: the record modules (:mod:`gradspec.ops.records`), in the order of the table
-FAMILIES = ("pointwise", "reductions", "linalg", "shape", "losses", "convolution", "selection")
+FAMILIES = (
+    "pointwise",
+    "reductions",
+    "linalg",
+    "shape",
+    "losses",
+    "convolution",
+    "selection",
+    "activations",
+    "pooling",
+    "normalisation",
+)
 for _family in FAMILIES:
     importlib.import_module(f"gradspec.ops.records.{_family}")
 

@@ -56,10 +56,13 @@ def special_values(dtype: str) -> np.ndarray:
 
 
 def with_specials(
-    info: OpInfo, values: list, dtype: str, seed: int, layouts, mode: str
+    info: OpInfo, values: list, dtype: str, seed: int, layouts, mode: str, skip=()
 ) -> list[np.ndarray]:
-    """``values`` (from :func:`draw_values`) with special values put in as ``mode`` says."""
+    """``values`` (from :func:`draw_values`) with special values put in as ``mode`` says, all
+    of :data:`SPECIALS` but those named in ``skip``."""
     sp = special_values(dtype)
+    if skip:
+        sp = sp[[k not in skip for k in SPECIALS]]
     n = len(sp)
     rng = np.random.default_rng([seed, 8000])
     out = []

@@ -6,9 +6,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from gradspec.inputs import WIDE_FLOAT_DTYPES
-from gradspec.ops.opinfo import (
-    functional,
-)
+from gradspec.ops.opinfo import functional, numel_of_first
 from gradspec.ops.records._build import op
 
 # ---------------------------------------------------------------------------------- convolution
@@ -99,4 +97,100 @@ op(
     note="the unbatched result is a squeezed view",
     reduction=_conv_red,
     dtypes=WIDE_FLOAT_DTYPES,
+)
+op(
+    "nn.functional.conv3d",
+    lambda T, x, w, b: functional(T).conv3d(x, w, b, padding=1, stride=(1, 2, 1)),
+    _conv_shapes(3).filter(lambda s: all(v <= 4 for v in s[0][2:])),
+    node="ConvolutionBackward0",
+    reduction=_conv_red,
+    dtypes=WIDE_FLOAT_DTYPES,
+)
+
+# ------------------------------------------------------------------------ embedding, distances
+
+
+def _rows(n_inputs: int, same_rows: bool = False, batch: bool = False):
+    """``n_inputs`` matrices (rows, features) with the same number of features."""
+
+    def build(t):
+        b, m, rows = t[0], t[1], t[2:]
+        lead = (b,) if batch else ()
+        return tuple(lead + ((rows[0] if same_rows else r), m) for r in rows[:n_inputs])
+
+    return st.tuples(
+        st.integers(1, 2), st.integers(1, 4), *[st.integers(1, 4) for _ in range(n_inputs)]
+    ).map(build)
+
+
+def _features(shapes) -> int:
+    return shapes[0][-1]
+
+
+for _p, _suffix in ((2.0, ""), (1.0, ".p1"), (3.0, ".p3")):
+    op(
+        f"cdist{_suffix}",
+        lambda T, a, b, p=_p: T.cdist(a, b, p=p),
+        _rows(2, batch=_p == 2.0),
+        node="CdistBackward0",
+        reduction=_features,
+        dtypes=WIDE_FLOAT_DTYPES,
+        scale=10.0,
+        note="distances between distinct drawn rows are kept away from 0 by the values",
+    )
+op(
+    "cdist.mm",
+    lambda T, a, b: T.cdist(a, b, compute_mode="use_mm_for_euclid_dist"),
+    _rows(2),
+    node="ViewBackward0",
+    reduction=_features,
+    dtypes=("float64",),
+    scale=10.0,
+    note="the matrix-product form (torch's _euclidean_dist) then a view; float64 only: the "
+    "form cancels |a|^2 + |b|^2 - 2ab, whose float32 error is beyond any rounding count",
+)
+op(
+    "nn.functional.pdist",
+    lambda T, a: functional(T).pdist(a),
+    _rows(1),
+    node="PdistBackward0",
+    reduction=_features,
+    dtypes=WIDE_FLOAT_DTYPES,
+)
+op(
+    "nn.functional.pdist.p1",
+    lambda T, a: functional(T).pdist(a, p=1.0),
+    _rows(1),
+    node="PdistBackward0",
+    reduction=_features,
+    dtypes=WIDE_FLOAT_DTYPES,
+)
+op(  # p = 2, 1 and inf: records/reductions.py
+    "dist.p1.5",
+    lambda T, a, b: T.dist(a, b, p=1.5),
+    _rows(2, same_rows=True),
+    node="DistBackward0",
+    reduction=numel_of_first,
+)
+op(
+    "nn.functional.pairwise_distance",
+    lambda T, a, b: functional(T).pairwise_distance(a, b),
+    _rows(2, same_rows=True),
+    node="NormBackward1",
+    reduction=_features,
+)
+
+
+def _lookups(rng, shapes):
+    num = shapes[0][0]
+    return {"indices": rng.integers(0, num, (int(rng.integers(1, 3)), int(rng.integers(1, 4))))}
+
+
+op(
+    "nn.functional.embedding",
+    lambda T, w, **k: functional(T).embedding(k["indices"], w),
+    st.tuples(st.integers(1, 5), st.integers(1, 4)).map(lambda t: (t,)),
+    node="EmbeddingBackward0",
+    aux=_lookups,
+    reduction=lambda s: 6,
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
+from gradspec.inputs import WIDE_FLOAT_DTYPES
 from gradspec.ops.opinfo import (
     functional,
     index_aux,
@@ -157,4 +158,67 @@ op(
     "nn.functional.dropout.p0",
     lambda T, x: functional(T).dropout(x, 0.0) * 1.0,
     node="MulBackward0",
+)
+_loss(
+    "nn.functional.soft_margin_loss",
+    lambda T, x, y: functional(T).soft_margin_loss(x, y),
+    "SoftMarginLossBackward0",
+    differentiable=(True, False),
+)
+_loss(
+    "nn.functional.soft_margin_loss.sum",
+    lambda T, x, y: functional(T).soft_margin_loss(x, y, reduction="sum"),
+    "SoftMarginLossBackward0",
+    differentiable=(True, False),
+)
+
+
+def _pixel_classes(rng, shapes):
+    n, c, h, w = shapes[0]
+    return {"target": rng.integers(0, c, (n, h, w))}
+
+
+_IMAGE_LOGITS = st.tuples(
+    st.integers(1, 2), st.integers(1, 3), st.integers(1, 3), st.integers(1, 3)
+).map(lambda t: (t,))
+op(
+    "nn.functional.nll_loss2d",
+    lambda T, x, **k: functional(T).nll_loss(x.log_softmax(1), k["target"]),
+    _IMAGE_LOGITS,
+    node="NllLoss2DBackward0",
+    aux=_pixel_classes,
+    reduction=numel_of_first,
+    layouts=("contiguous",),
+    note="torch's nll_loss2d backward requires a contiguous gradient buffer",
+)
+op(
+    "nn.functional.cross_entropy.2d",
+    lambda T, x, **k: functional(T).cross_entropy(x, k["target"], reduction="sum"),
+    _IMAGE_LOGITS,
+    node="NllLoss2DBackward0",
+    aux=_pixel_classes,
+    reduction=numel_of_first,
+    layouts=("contiguous",),
+    note="torch's nll_loss2d backward requires a contiguous gradient buffer",
+)
+op(
+    "nn.functional.multi_margin_loss",
+    lambda T, x, **k: functional(T).multi_margin_loss(x, k["target"], margin=0.7),
+    _CE,
+    node="MultiMarginLossBackward0",
+    aux=index_aux("classes"),
+    reduction=last_dim_of_first,
+    double_backward=False,
+    dtypes=WIDE_FLOAT_DTYPES,
+    note="torch has no float16 CPU kernel nor a derivative of its backward",
+)
+op(
+    "nn.functional.multi_margin_loss.p2-sum",
+    lambda T, x, **k: functional(T).multi_margin_loss(x, k["target"], p=2, reduction="sum"),
+    _CE,
+    node="MultiMarginLossBackward0",
+    aux=index_aux("classes"),
+    reduction=last_dim_of_first,
+    double_backward=False,
+    dtypes=WIDE_FLOAT_DTYPES,
 )

@@ -1,0 +1,122 @@
+"""The op table's records: batch, instance, group and local response normalisation, normalize.
+(layer_norm's records are with the losses, where they were first written.)"""
+
+from __future__ import annotations
+
+from hypothesis import strategies as st
+
+from gradspec.ops.opinfo import functional
+from gradspec.ops.records._build import op
+
+
+def _bn_shapes(affine: bool, min_values: int = 2):
+    """Input (N, C, *spatial) with more than one value per channel, and C-sized weight, bias."""
+
+    def build(t):
+        n, c, sp = t[0], t[1], tuple(t[2])
+        x = (n, c) + sp
+        return (x, (c,), (c,)) if affine else (x,)
+
+    return (
+        st.tuples(st.integers(1, 3), st.integers(1, 3), st.lists(st.integers(1, 3), max_size=2))
+        .map(build)
+        .filter(lambda s: s[0][0] * int(_prod(s[0][2:])) >= min_values)
+    )
+
+
+def _prod(xs) -> int:
+    out = 1
+    for v in xs:
+        out *= v
+    return out
+
+
+def _per_channel(shapes) -> int:
+    x = shapes[0]
+    return x[0] * _prod(x[2:])
+
+
+def _norm(name, call, shapes, node, **kw):
+    kw.setdefault("reduction", _per_channel)
+    kw.setdefault("steps", 8)
+    kw.setdefault("scale", 316.0)
+    return op(name, call, shapes, node=node, **kw)
+
+
+def _stats(T, x):
+    c = x.shape[1]
+    return T.zeros(c, dtype=x.dtype), T.ones(c, dtype=x.dtype)
+
+
+def _bn_train(T, x, w, b):
+    rm, rv = _stats(T, x)
+    y = functional(T).batch_norm(x, rm, rv, w, b, training=True, momentum=0.3)
+    return y, rm, rv  # the updated running statistics are compared as outputs too
+
+
+_norm(
+    "nn.functional.batch_norm.train",
+    _bn_train,
+    _bn_shapes(True),
+    "NativeBatchNormBackward0",
+)
+_norm(
+    "nn.functional.batch_norm.train-no-stats",
+    lambda T, x: functional(T).batch_norm(x, None, None, training=True),
+    _bn_shapes(False),
+    "NativeBatchNormBackward0",
+)
+_norm(
+    "nn.functional.batch_norm.eval",
+    lambda T, x, w, b: functional(T).batch_norm(
+        x,
+        T.linspace(-0.5, 0.5, x.shape[1], dtype=x.dtype),
+        T.linspace(0.5, 2.0, x.shape[1], dtype=x.dtype),
+        w,
+        b,
+        training=False,
+    ),  # fmt: skip
+    _bn_shapes(True, min_values=1),
+    "NativeBatchNormBackward0",
+    steps=4,
+    scale=1.0,
+)
+_norm(
+    "nn.functional.instance_norm",
+    lambda T, x, w, b: functional(T).instance_norm(x, weight=w, bias=b),
+    st.tuples(st.integers(1, 2), st.integers(1, 3), st.integers(2, 4), st.integers(1, 3)).map(
+        lambda t: ((t[0], t[1], t[2], t[3]), (t[1],), (t[1],))
+    ),
+    "ViewBackward0",
+    reduction=lambda s: _prod(s[0][2:]),
+)
+_norm(
+    "nn.functional.group_norm",
+    lambda T, x, w, b: functional(T).group_norm(x, 2, w, b),
+    st.tuples(st.integers(1, 2), st.integers(1, 2), st.lists(st.integers(1, 3), max_size=2))
+    .map(lambda t: ((t[0], 2 * t[1]) + tuple(t[2]), (2 * t[1],), (2 * t[1],)))
+    .filter(lambda s: s[0][1] // 2 * _prod(s[0][2:]) >= 2),
+    "NativeGroupNormBackward0",
+    reduction=lambda s: s[0][1] // 2 * _prod(s[0][2:]),
+)
+_norm(
+    "nn.functional.local_response_norm",
+    lambda T, x: functional(T).local_response_norm(x, 3, alpha=0.5, k=1.5),
+    st.tuples(
+        st.integers(1, 2), st.integers(1, 4), st.lists(st.integers(1, 3), min_size=1, max_size=2)
+    ).map(lambda t: ((t[0], t[1]) + tuple(t[2]),)),  # fmt: skip
+    "DivBackward0",
+    reduction=lambda s: 3,
+    steps=8,
+    scale=1.0,
+    dtypes=("float64", "float32"),
+    note="torch has no float16/bfloat16 CPU kernel for avg_pool3d, which it composes this with",
+)
+op(
+    "nn.functional.normalize",
+    lambda T, x: functional(T).normalize(x, dim=-1),
+    st.tuples(st.integers(1, 3), st.integers(1, 4)).map(lambda t: (t,)),
+    node="DivBackward0",
+    reduction=lambda s: s[0][-1],
+    bounds=((0.2, 2.0),),
+)
