@@ -89,7 +89,7 @@ for _name, _entry in _OPS.items():
     globals().setdefault(_name, _with_out(_entry.name, _entry.fn))
 del _name, _entry
 
-from . import autograd, func, linalg, nn  # noqa: E402
+from . import autograd, func, linalg, nn, special  # noqa: E402
 
 __version__ = "0.1.0"
 

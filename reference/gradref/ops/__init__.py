@@ -16,6 +16,7 @@ from . import (
     reductions,
     selection,  # topk, sort, median, cummax, one_hot, scatter, ...
     shape,
+    special,
 )
 from ._table import OPS, register
 
@@ -37,4 +38,5 @@ __all__ = [
     "reductions",
     "shape",
     "selection",
+    "special",
 ]

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import _dtypes
+from .. import _dtypes, _grad_mode
 from .._factories import zeros_like
 from .._ops import common_device, compute, in_opmath, is_scalar, opmath_scalar, record, wrap
 from .._ops import retype as _retype
 from .._tensor import Tensor
 from ._table import register
+from .shape import to
 
 _FLOAT = 2
 
@@ -320,22 +321,6 @@ def floor_divide(input, other):
     return div(input, other, rounding_mode="floor")
 
 
-@register("remainder", node="RemainderBackward0")
-def remainder(input, other):
-    a, b, dt, dev = binary_args(input, other)
-    y = compute(np.mod, [a, b], dt, dt, dev)
-    record(
-        "RemainderBackward0",
-        [a, b],
-        [y],
-        # torch's floor division (-1 // inf = -1, inf // 1 = NaN), not floor(self / other)
-        [lambda g, c: g, lambda g, c: -g * div(c.self, c.other, rounding_mode="floor")],
-        [(), ("self", "other")],
-        {"self": a, "other": b},
-    )
-    return y
-
-
 @register("pow", node="PowBackward0", inplace=True)
 def pow(input, exponent):  # noqa: A001 - torch's name
     """input ** exponent; PowBackward0 (scalar exponent), PowBackward1 (tensor exponent),
@@ -565,8 +550,42 @@ def _clamp_tensor(input, min, max):  # noqa: A002
 
 @register("clamp_min", node="ClampMinBackward0", inplace=True)
 def clamp_min(input, min):  # noqa: A002
-    node = "ClampMinBackward1" if isinstance(min, Tensor) else "ClampMinBackward0"
-    return _renamed(clamp(input, min=min), node)
+    if isinstance(min, Tensor):
+        return _clamp_one_tensor(input, min, "min")
+    return _renamed(clamp(input, min=min), "ClampMinBackward0")
+
+
+def _clamp_one_tensor(input, bound, side: str):
+    """clamp_min / clamp_max with a tensor bound (ClampMinBackward1 / ClampMaxBackward1): a tie
+    splits the gradient in half between input and bound."""
+    dt = _dtypes.result_type(input, bound)
+    dev = common_device(input, bound)
+    x, b = wrap(input, dt, dev), wrap(bound, dt, dev)
+    broadcast_shapes(tuple(x.shape), tuple(b.shape))
+    fn = np.maximum if side == "min" else np.minimum
+    y = compute(fn, [x, b], dt, dt, dev)
+    sign = 1 if side == "min" else -1
+
+    def vjp_self(g, c):
+        bnd = getattr(c, side)
+        lose = c.self < bnd if sign > 0 else c.self > bnd
+        return where(c.self == bnd, g / 2, g).masked_fill(lose, 0.0)
+
+    def vjp_bound(g, c):
+        bnd = getattr(c, side)
+        lose = c.self > bnd if sign > 0 else c.self < bnd
+        return where(c.self == bnd, g / 2, g).masked_fill(lose, 0.0)
+
+    node = "ClampMinBackward1" if side == "min" else "ClampMaxBackward1"
+    record(
+        node,
+        [x, b],
+        [y],
+        [vjp_self, vjp_bound],
+        [("self", side), ("self", side)],
+        {"self": x, side: b},
+    )
+    return y
 
 
 def _renamed(y, node: str):
@@ -578,8 +597,9 @@ def _renamed(y, node: str):
 
 @register("clamp_max", node="ClampMaxBackward0", inplace=True)
 def clamp_max(input, max):  # noqa: A002
-    node = "ClampMaxBackward1" if isinstance(max, Tensor) else "ClampMaxBackward0"
-    return _renamed(clamp(input, max=max), node)
+    if isinstance(max, Tensor):
+        return _clamp_one_tensor(input, max, "max")
+    return _renamed(clamp(input, max=max), "ClampMaxBackward0")
 
 
 @register("where", node="WhereBackward0", method=False)
@@ -1057,3 +1077,453 @@ def _predicate(name, fn):
 isnan = _predicate("isnan", np.isnan)
 isinf = _predicate("isinf", np.isinf)
 isfinite = _predicate("isfinite", np.isfinite)
+
+
+# ------------------------------------------------------------- binary ops of derivatives.yaml
+
+
+def _binary(name, node, fwd, vjps, uses, a, b, dt, dev, out_dtype=None):
+    """Compute ``fwd(a, b)`` and record ``node`` with VJPs for both operands."""
+    y = compute(fwd, [a, b], dt, out_dtype or dt, dev)
+    record(node, [a, b], [y], vjps, uses, {"self": a, "other": b, "result": y})
+    return y
+
+
+def _float_args(name, input, other):
+    a, b, dt, dev = binary_args(input, other)
+    rdt = _float_result(dt)
+    return a, b, rdt, dev
+
+
+@register("fmax", node="FmaxBackward0")
+def fmax(input, other):
+    """Elementwise max ignoring NaN; ties split the gradient, NaN selects the other side."""
+    a, b, dt, dev = binary_args(input, other)
+    _no_complex("fmax", dt)
+
+    def vjp_self(g, c):
+        keep = (c.self >= c.other) | c.other.isnan()
+        return where(c.self == c.other, g / 2, g).masked_fill(~keep, 0.0)
+
+    def vjp_other(g, c):
+        lose = (c.self > c.other) | c.other.isnan()
+        return where(c.self == c.other, g / 2, g).masked_fill(lose, 0.0)
+
+    y = compute(np.fmax, [a, b], dt, dt, dev)
+    record(
+        "FmaxBackward0",
+        [a, b],
+        [y],
+        [vjp_self, vjp_other],
+        [("self", "other"), ("self", "other")],
+        {"self": a, "other": b},
+    )
+    return y
+
+
+@register("fmin", node="FminBackward0")
+def fmin(input, other):
+    """Elementwise min ignoring NaN; ties split the gradient, NaN selects the other side."""
+    a, b, dt, dev = binary_args(input, other)
+    _no_complex("fmin", dt)
+
+    def vjp_self(g, c):
+        keep = (c.self <= c.other) | c.other.isnan()
+        return where(c.self == c.other, g / 2, g).masked_fill(~keep, 0.0)
+
+    def vjp_other(g, c):
+        lose = (c.self < c.other) | c.other.isnan()
+        return where(c.self == c.other, g / 2, g).masked_fill(lose, 0.0)
+
+    y = compute(np.fmin, [a, b], dt, dt, dev)
+    record(
+        "FminBackward0",
+        [a, b],
+        [y],
+        [vjp_self, vjp_other],
+        [("self", "other"), ("self", "other")],
+        {"self": a, "other": b},
+    )
+    return y
+
+
+def _remainder_like(name, fn, rounding, nodes, input, other):
+    """fmod / remainder: the gradient of ``other`` is ``-g * div(self, other, rounding)``; with
+    a number for ``other`` torch's node has one input and saves nothing."""
+    a, b, dt, dev = binary_args(input, other)
+    if dt.category < _FLOAT and np.any(b._data == 0):
+        raise RuntimeError("ZeroDivisionError")
+    y = compute(fn, [a, b], dt, dt, dev)
+    if not isinstance(other, Tensor):
+        record(nodes[0], [a], [y], [lambda g, c: g], [()])
+        return y
+    record(
+        nodes[1],
+        [a, b],
+        [y],
+        [lambda g, c: g, lambda g, c: -g * div(c.self, c.other, rounding_mode=rounding)],
+        [(), ("self", "other")],
+        {"self": a, "other": b},
+    )
+    return y
+
+
+@register("fmod", node="FmodBackward1", inplace=True)
+def fmod(input, other):
+    """C's fmod (the sign of ``input``); FmodBackward0 (number) / FmodBackward1 (tensor)."""
+    return _remainder_like(
+        "fmod", np.fmod, "trunc", ("FmodBackward0", "FmodBackward1"), input, other
+    )
+
+
+@register("remainder", node="RemainderBackward1", inplace=True)
+def remainder(input, other):
+    """Python's modulus (the sign of ``other``); torch's floor division in the gradient
+    (-1 // inf = -1, inf // 1 = NaN), not floor(self / other)."""
+    if not isinstance(input, Tensor):
+        raise TypeError(
+            f"remainder(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}"
+        )
+    return _remainder_like(
+        "remainder", np.mod, "floor", ("RemainderBackward0", "RemainderBackward1"), input, other
+    )
+
+
+@register("copysign", node="CopysignBackward0", inplace=True)
+def copysign(input, other):
+    """|input| with the sign of ``other``; the gradient of ``input`` is result / input (0 at
+    input = 0), ``other`` gets zeros."""
+    a, b, dt, dev = binary_args(input, other)
+    rdt = _float_result(dt)
+    y = compute(np.copysign, [a, b], rdt, rdt, dev)
+
+    def vjp_self(g, c):
+        return g * (c.result / c.self).masked_fill(c.self == 0, 0.0)
+
+    if not isinstance(other, Tensor):
+        record("CopysignBackward1", [a], [y], [vjp_self], [("self", "result")],
+               {"self": a, "result": y})  # fmt: skip
+        return y
+    record(
+        "CopysignBackward0",
+        [a, b],
+        [y],
+        [vjp_self, _zero_grad],
+        [("self", "result"), ()],
+        {"self": a, "other": b, "result": y},
+    )
+    return y
+
+
+def _np_xlogy(x, y):
+    return np.where(np.isnan(y), np.nan, np.where(x == 0, 0.0, x * np.log(y)))
+
+
+def _np_xlog1py(x, y):
+    return np.where(np.isnan(y), np.nan, np.where(x == 0, 0.0, x * np.log1p(y)))
+
+
+def _xlog(name, nodes, fwd, shift, input, other):
+    """x * log(y + shift) (0 where x = 0 unless y is NaN); the gradient of x is 0 where x = 0
+    and y <= -shift (torch's note on xlogy at x = 0, y <= 0)."""
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
+        raise TypeError(f"{name}(): expected a Tensor argument")
+    a, b, dt, dev = binary_args(input, other)
+    rdt = _float_result(dt)
+    y = compute(fwd, [a, b], rdt, rdt, dev)
+
+    def log_other(c):
+        if isinstance(c.other, Tensor):
+            return c.other.log1p() if shift else c.other.log()
+        with np.errstate(all="ignore"):
+            return float(np.log1p(c.other) if shift else np.log(c.other))
+
+    # g * log(other) rather than xlogy(g, other): the two differ only where g = 0, and this
+    # form keeps the forward-mode derivative (taken at a zero cotangent) torch's
+    def vjp_self(g, c):
+        return (g * log_other(c)).masked_fill((c.self == 0.0) & (c.other <= -shift), 0.0)
+
+    def vjp_self_number(g, c):
+        r = g * log_other(c)
+        return r if c.other > -shift else r.masked_fill(c.self == 0.0, 0.0)
+
+    def vjp_other(g, c):
+        return g * c.self / (c.other + shift) if shift else g * c.self / c.other
+
+    if not isinstance(other, Tensor):  # Scalar_Other
+        record(nodes[2], [a], [y], [vjp_self_number], [("self",)], {"self": a, "other": other})
+        return y
+    if not isinstance(input, Tensor):  # Scalar_Self
+        record(nodes[1], [b], [y], [vjp_other], [("other",)], {"self": input, "other": b})
+        return y
+    record(
+        nodes[0],
+        [a, b],
+        [y],
+        [vjp_self, vjp_other],
+        [("self", "other"), ("self", "other")],
+        {"self": a, "other": b},
+    )
+    return y
+
+
+@register("xlogy", node="XlogyBackward0", inplace=True)
+def xlogy(input, other):
+    """input * log(other), 0 where input = 0 (unless other is NaN)."""
+    return _xlog(
+        "xlogy", ("XlogyBackward0", "XlogyBackward1", "XlogyBackward2"), _np_xlogy, 0, input, other
+    )
+
+
+def special_xlog1py(input, other):
+    """input * log1p(other), 0 where input = 0 (unless other is NaN)."""
+    nodes = ("SpecialXlog1PyBackward0", "SpecialXlog1PyBackward1", "SpecialXlog1PyBackward2")
+    return _xlog("special_xlog1py", nodes, _np_xlog1py, 1, input, other)
+
+
+def _np_logaddexp2(x, y):
+    return np.logaddexp2(x, y)
+
+
+@register("logaddexp", node="LogaddexpBackward0")
+def logaddexp(input, other):
+    """log(exp(input) + exp(other)), computed stably."""
+    a, b, dt, dev = _float_args("logaddexp", input, other)
+    y = compute(np.logaddexp, [a, b], dt, dt, dev)
+    record(
+        "LogaddexpBackward0",
+        [a, b],
+        [y],
+        [
+            lambda g, c: g / (1 + (c.other - c.self).exp()).conj(),
+            lambda g, c: g / (1 + (c.self - c.other).exp()).conj(),
+        ],
+        [("self", "other"), ("self", "other")],
+        {"self": a, "other": b},
+    )
+    return y
+
+
+@register("logaddexp2", node="Logaddexp2Backward0")
+def logaddexp2(input, other):
+    """log2(2^input + 2^other), computed stably."""
+    a, b, dt, dev = _float_args("logaddexp2", input, other)
+    y = compute(_np_logaddexp2, [a, b], dt, dt, dev)
+    record(
+        "Logaddexp2Backward0",
+        [a, b],
+        [y],
+        [
+            lambda g, c: g / (1 + pow(2.0, c.other - c.self)),
+            lambda g, c: g / (1 + pow(2.0, c.self - c.other)),
+        ],
+        [("self", "other"), ("self", "other")],
+        {"self": a, "other": b},
+    )
+    return y
+
+
+@register("ldexp", node="LdexpBackward0", inplace=True)
+def ldexp(input, other):
+    """input * 2^other; LdexpBackward0 (saves other and the result)."""
+    a, b, dt, dev = binary_args(input, other)
+    rdt = _float_result(dt)
+    y = compute(lambda x, e: x * np.exp2(e), [a, b], rdt, rdt, dev)
+    record(
+        "LdexpBackward0",
+        [a, b],
+        [y],
+        [lambda g, c: g * pow(2.0, c.other).conj(), lambda g, c: g * c.result.conj() * _LN2],
+        [("other",), ("result",)],
+        {"other": b, "result": y},
+    )
+    return y
+
+
+@register("nextafter", node="NextafterBackward0", inplace=True)
+def nextafter(input, other):
+    """The next float after input towards other; the gradient passes to input where input !=
+    other (zeros for other)."""
+    a, b, dt, dev = binary_args(input, other)
+    if dt.category < _FLOAT or dt.is_complex:
+        raise RuntimeError(
+            f"\"nextafter_cpu\" not implemented for '{_dtypes.scalar_type_name(dt)}'"
+        )
+
+    def fwd(x, z):
+        return np.nextafter(x.astype(dt.np), z.astype(dt.np))
+
+    y = compute(fwd, [a, b], dt, dt, dev)
+    record(
+        "NextafterBackward0",
+        [a, b],
+        [y],
+        [lambda g, c: where(c.self != c.other, g, 0.0), _zero_grad],
+        [("self", "other"), ()],
+        {"self": a, "other": b},
+    )
+    return y
+
+
+@register("float_power", inplace=True)
+def float_power(input, exponent):
+    """pow in double precision (complex128 when an operand is complex)."""
+    operands = [v for v in (input, exponent) if isinstance(v, Tensor)]
+    cplx = any(v.dtype.is_complex for v in operands) or any(
+        isinstance(v, complex) for v in (input, exponent)
+    )
+    wide = _dtypes.complex128 if cplx else _dtypes.float64
+
+    def widen(v):
+        if isinstance(v, Tensor):
+            return v if v.dtype is wide else to(v, wide)
+        return complex(v) if cplx else float(v)
+
+    return pow(widen(input), widen(exponent))
+
+
+# ----------------------------------------------------------------------- ternary and unary
+
+
+def _addc(name, node, fwd, vjp1, vjp2, uses, input, tensor1, tensor2, value):
+    dt = _dtypes.result_type(input, tensor1, tensor2)
+    dev = common_device(input, tensor1, tensor2)
+    broadcast_shapes(tuple(input.shape), tuple(tensor1.shape), tuple(tensor2.shape))
+    y = compute(lambda s, t1, t2: fwd(s, t1, t2), [input, tensor1, tensor2], dt, dt, dev)
+    record(
+        node,
+        [input, tensor1, tensor2],
+        [y],
+        [lambda g, c: g, vjp1, vjp2],
+        uses,
+        {"tensor1": tensor1, "tensor2": tensor2, "value": value},
+    )
+    return y
+
+
+@register("addcmul", node="AddcmulBackward0", inplace=True)
+def addcmul(input, tensor1, tensor2, *, value=1):
+    """input + value * tensor1 * tensor2."""
+    return _addc(
+        "addcmul",
+        "AddcmulBackward0",
+        lambda s, t1, t2: s + value * t1 * t2,
+        lambda g, c: g * (c.tensor2 * value).conj(),
+        lambda g, c: g * (c.tensor1 * value).conj(),
+        [(), ("tensor2",), ("tensor1",)],
+        input,
+        tensor1,
+        tensor2,
+        value,
+    )
+
+
+@register("addcdiv", node="AddcdivBackward0", inplace=True)
+def addcdiv(input, tensor1, tensor2, *, value=1):
+    """input + value * tensor1 / tensor2 (integer operands are refused)."""
+    if tensor1.dtype.category < _FLOAT and tensor2.dtype.category < _FLOAT:
+        raise RuntimeError(
+            "Integer division with addcdiv is no longer supported, and in a future release "
+            "addcdiv will perform a true division of tensor1 and tensor2. The historic addcdiv "
+            "behavior can be implemented as (input + value * torch.trunc(tensor1 / tensor2))."
+            "to(input.dtype) for integer inputs and as (input + value * tensor1 / tensor2) for "
+            "float inputs. The future addcdiv behavior is just the latter implementation: "
+            "(input + value * tensor1 / tensor2), for all dtypes."
+        )
+    return _addc(
+        "addcdiv",
+        "AddcdivBackward0",
+        lambda s, t1, t2: s + value * t1 / t2,
+        lambda g, c: g * (value / c.tensor2).conj(),
+        lambda g, c: -g * (value * c.tensor1 / (c.tensor2 * c.tensor2)).conj(),
+        # torch saves tensor2 whatever requires grad
+        [("tensor2",), ("tensor2",), ("tensor1", "tensor2")],
+        input,
+        tensor1,
+        tensor2,
+        value,
+    )
+
+
+def _np_sinc(x):
+    px = np.pi * x
+    return np.where(x == 0, 1.0, np.sin(px) / np.where(x == 0, 1.0, px))
+
+
+def _sinc_backward(g, c):
+    x = c.self
+    px = x * float(np.pi)
+    sq = x * x * float(np.pi)
+    zero = sq == 0.0
+    # a safe denominator where the limit 0 is taken, so that no 0 / 0 reaches forward mode
+    out = g * ((px * px.cos() - px.sin()) / where(zero, 1.0, sq)).conj()
+    return where(zero, 0.0, out)
+
+
+sinc = unary("sinc", "SincBackward0", _np_sinc, _sinc_backward)
+
+
+def _logit_np(eps):
+    def fwd(x):
+        if eps is not None:
+            x = np.where(np.isnan(x), x, np.clip(x, eps, 1 - eps))
+        return np.log(x / (1 - x))
+
+    return fwd
+
+
+@register("logit", node="LogitBackward0", inplace=True)
+def logit(input, eps=None):
+    """log(x / (1 - x)), x clamped to [eps, 1 - eps] when eps is given. The gradient is 0 outside
+    [eps, 1 - eps] (NaN outside [0, 1] without eps)."""
+    x = _check_tensor("logit", input)
+    rdt = _float_result(x.dtype)
+    y = compute(_logit_np(eps), [x], rdt, rdt, x.device)
+    lo, hi = (0.0, 1.0) if eps is None else (eps, 1.0 - eps)
+    outside = float("nan") if eps is None else 0.0
+
+    def vjp(g, c):
+        # as torch: its logit_backward kernel when no graph is built (at NaN it is inside, and
+        # at x = -0 it divides by +0), else a composite of where (outside at NaN, -0 kept)
+        kernel = not _grad_mode.is_grad_enabled()
+        x = c.self
+        inside = ~((x < lo) | (x > hi)) if kernel else (x >= lo) & (x <= hi)
+        den = x * (1.0 - x) + 0.0 if kernel else x * (1.0 - x)
+        # g times the derivative (not a where on g), so that forward mode sees NaN outside too
+        return g * where(inside, 1.0 / where(inside, den, 1.0), outside)
+
+    record("LogitBackward0", [x], [y], [vjp], [("self",)], {"self": x, "eps": eps})
+    return y
+
+
+@register("nan_to_num", node="NanToNumBackward0", inplace=True)
+def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
+    """NaN, +inf and -inf replaced (by default with 0 and the dtype's largest and lowest
+    finite values); the gradient passes where the input is finite."""
+    x = _check_tensor("nan_to_num", input)
+    if x.dtype.category < _FLOAT:
+        return compute(lambda a: a, [x], x.dtype, x.dtype, x.device)
+    real = x.dtype.to_real() if x.dtype.is_complex else x.dtype
+    big = float(_np_finfo(real).max)
+    hi = big if posinf is None else posinf
+    lo = -big if neginf is None else neginf
+    nan_value = 0.0 if nan is None else nan
+
+    def fwd(a):
+        return np.where(np.isnan(a), nan_value, np.where(np.isposinf(a), hi,
+                        np.where(np.isneginf(a), lo, a)))  # fmt: skip
+
+    y = compute(fwd, [x], x.dtype, x.dtype, x.device)
+    record(
+        "NanToNumBackward0", [x], [y], [lambda g, c: g * c.self.isfinite()], [("self",)],
+        {"self": x},
+    )  # fmt: skip
+    return y
+
+
+def _np_finfo(dt):
+    import ml_dtypes
+
+    if dt.np == np.dtype(ml_dtypes.bfloat16):
+        return ml_dtypes.finfo(ml_dtypes.bfloat16)
+    return np.finfo(dt.np)

@@ -351,6 +351,7 @@ JVP_NOT_COMPARED: dict[str, str] = {
     "nn.functional.multi_margin_loss": "torch has no forward-mode formula for multi_margin_loss",
     "std": "at zero std torch's forward-mode formula gives 0 while its double backward gives "
     "NaN; gradref derives its JVP from its VJP and so follows the double backward (NaN)",
+    "special.zeta": "torch has no forward-mode formula for zeta",
 }
 
 

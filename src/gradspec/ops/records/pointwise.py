@@ -299,3 +299,158 @@ binary(
     "MulBackward0",
     dtypes=("complex128", "complex64"),
 )
+
+# ------------------------------------------------ more elementwise ops of derivatives.yaml
+
+binary("fmax", lambda T, a, b: T.fmax(a, b), "FmaxBackward0", conventions=("fmax.tie", "fmax.nan"))
+binary("fmin", lambda T, a, b: a.fmin(b), "FminBackward0", conventions=("fmin.tie", "fmin.nan"))
+binary(
+    "fmod",
+    lambda T, a, b: T.fmod(a, b),
+    "FmodBackward1",
+    bounds=((-2.0, 2.0), (0.5, 2.0)),
+    dtypes=WIDE_FLOAT_DTYPES,
+    note="piecewise in other: the jumps (self / other an integer) are not drawn",
+)
+unary("fmod.scalar", lambda T, x: x.fmod(1.5), "FmodBackward0", away=(-1.5, 0.0, 1.5))
+binary(
+    "remainder",
+    lambda T, a, b: T.remainder(a, b),
+    "RemainderBackward1",
+    bounds=((-2.0, 2.0), (0.5, 2.0)),
+    dtypes=WIDE_FLOAT_DTYPES,
+)
+unary("remainder.scalar", lambda T, x: x % 1.5, "RemainderBackward0", away=(-1.5, 0.0, 1.5))
+binary(
+    "copysign",
+    lambda T, a, b: T.copysign(a, b),
+    "CopysignBackward0",
+    away=(0.0,),
+    conventions=("copysign.zero",),
+)
+unary("copysign.scalar", lambda T, x: x.copysign(-1.0), "CopysignBackward1", away=(0.0,))
+binary(
+    "xlogy",
+    lambda T, a, b: T.xlogy(a, b),
+    "XlogyBackward0",
+    bounds=((-2.0, 2.0), (0.2, 3.0)),
+    conventions=("xlogy.zero",),
+)
+unary("xlogy.scalar-other", lambda T, x: x.xlogy(2.5), "XlogyBackward2")
+unary("xlogy.scalar-self", lambda T, y: T.xlogy(2.5, y), "XlogyBackward1", bounds=((0.2, 3.0),))
+binary(
+    "special.xlog1py",
+    lambda T, a, b: T.special.xlog1py(a, b),
+    "SpecialXlog1PyBackward0",
+    bounds=((-2.0, 2.0), (-0.7, 3.0)),
+)
+binary("logaddexp", lambda T, a, b: T.logaddexp(a, b), "LogaddexpBackward0")
+binary("logaddexp2", lambda T, a, b: a.logaddexp2(b), "Logaddexp2Backward0")
+binary("ldexp", lambda T, a, b: T.ldexp(a, b), "LdexpBackward0")
+binary(
+    "nextafter",
+    lambda T, a, b: T.nextafter(a, b),
+    "NextafterBackward0",
+    dtypes=WIDE_FLOAT_DTYPES,
+    double_backward=False,
+)
+binary(
+    "float_power",
+    lambda T, a, b: T.float_power(a, b),
+    "PowBackward1",
+    bounds=((0.3, 2.0), (-2.0, 2.0)),
+    note="computed in float64 whatever the inputs' dtype",
+)
+unary("float_power.scalar", lambda T, x: x.float_power(2.5), "PowBackward0", bounds=((0.2, 2.0),))
+op(
+    "addcmul",
+    lambda T, a, b, c: T.addcmul(a, b, c, value=0.5),
+    broadcast_shapes(3),
+    node="AddcmulBackward0",
+    dtypes=FLOAT_AND_COMPLEX,
+)
+op(
+    "addcdiv",
+    lambda T, a, b, c: a.addcdiv(b, c, value=-1.5),
+    broadcast_shapes(3),
+    node="AddcdivBackward0",
+    away=((), (), (0.0,)),
+    margin=0.5,
+    dtypes=FLOAT_AND_COMPLEX,
+)
+unary("sinc", lambda T, x: T.sinc(x), "SincBackward0", conventions=("sinc.zero",))
+unary("logit", lambda T, x: x.logit(), "LogitBackward0", bounds=((0.1, 0.9),))
+unary(
+    "logit.eps",
+    lambda T, x: T.logit(x, eps=0.2),
+    "LogitBackward0",
+    bounds=((0.0, 1.0),),
+    away=(0.2, 0.8),
+    conventions=("logit.outside-eps",),
+)
+unary(
+    "nan_to_num",
+    lambda T, x: T.nan_to_num(x, posinf=3.0),
+    "NanToNumBackward0",
+    conventions=("nan_to_num.inf",),
+)
+unary("sgn", lambda T, x: T.sgn(x), "SgnBackward0", away=(0.0,), dtypes=FLOAT_AND_COMPLEX)
+unary("clamp_max", lambda T, x: x.clamp_max(0.3), "ClampMaxBackward0", away=(0.3,))
+binary(
+    "clamp_min.tensor",
+    lambda T, x, m: x.clamp_min(m),
+    "ClampMinBackward1",
+    dtypes=WIDE_FLOAT_DTYPES,
+)
+binary(
+    "clamp_max.tensor",
+    lambda T, x, m: T.clamp_max(x, m),
+    "ClampMaxBackward1",
+    dtypes=WIDE_FLOAT_DTYPES,
+)
+
+# --------------------------------------------------------------- special functions
+
+unary("lgamma", lambda T, x: x.lgamma(), "LgammaBackward0", bounds=((0.2, 4.0),))
+unary("digamma", lambda T, x: T.digamma(x), "DigammaBackward0", bounds=((0.3, 4.0),))
+unary("polygamma.1", lambda T, x: T.polygamma(1, x), "PolygammaBackward0", bounds=((0.5, 3.0),))
+unary("polygamma.2", lambda T, x: x.polygamma(2), "PolygammaBackward0", bounds=((0.5, 3.0),))
+unary("mvlgamma", lambda T, x: x.mvlgamma(2), "MvlgammaBackward0", bounds=((1.0, 3.0),))
+unary("erfinv", lambda T, x: x.erfinv(), "ErfinvBackward0", bounds=((-0.9, 0.9),))
+unary("i0", lambda T, x: T.i0(x), "I0Backward0", bounds=((-3.0, 3.0),))
+unary("special.i0e", lambda T, x: T.special.i0e(x), "SpecialI0EBackward0", away=(0.0,))
+unary("special.i1", lambda T, x: T.special.i1(x), "SpecialI1Backward0", bounds=((-3.0, 3.0),))
+unary("special.i1e", lambda T, x: T.special.i1e(x), "SpecialI1EBackward0", away=(0.0,))
+unary(
+    "special.erfcx",
+    lambda T, x: T.special.erfcx(x),
+    "SpecialErfcxBackward0",
+    bounds=((-2.0, 3.0),),
+    dtypes=WIDE_FLOAT_DTYPES,
+)
+unary("special.ndtr", lambda T, x: T.special.ndtr(x), "MulBackward1", bounds=((-3.0, 3.0),))
+unary(
+    "special.ndtri",
+    lambda T, x: T.special.ndtri(x),
+    "SpecialNdtriBackward0",
+    bounds=((0.05, 0.95),),
+    dtypes=WIDE_FLOAT_DTYPES,
+)
+unary(
+    "special.log_ndtr",
+    lambda T, x: T.special.log_ndtr(x),
+    "SpecialLogNdtrBackward0",
+    bounds=((-3.0, 3.0),),
+    dtypes=WIDE_FLOAT_DTYPES,
+)
+unary("special.entr", lambda T, x: T.special.entr(x), "SpecialEntrBackward0", bounds=((0.1, 3.0),))
+op(
+    "special.zeta",
+    lambda T, s, q: T.special.zeta(s, q),
+    broadcast_shapes(2),
+    node="SpecialZetaBackward0",
+    bounds=((1.5, 4.0), (0.5, 3.0)),
+    differentiable=(False, True),
+    dtypes=WIDE_FLOAT_DTYPES,
+    note="torch has no derivative in the first argument",
+)
