@@ -417,10 +417,30 @@ unary("polygamma.1", lambda T, x: T.polygamma(1, x), "PolygammaBackward0", bound
 unary("polygamma.2", lambda T, x: x.polygamma(2), "PolygammaBackward0", bounds=((0.5, 3.0),))
 unary("mvlgamma", lambda T, x: x.mvlgamma(2), "MvlgammaBackward0", bounds=((1.0, 3.0),))
 unary("erfinv", lambda T, x: x.erfinv(), "ErfinvBackward0", bounds=((-0.9, 0.9),))
-unary("i0", lambda T, x: T.i0(x), "I0Backward0", bounds=((-3.0, 3.0),))
-unary("special.i0e", lambda T, x: T.special.i0e(x), "SpecialI0EBackward0", away=(0.0,))
-unary("special.i1", lambda T, x: T.special.i1(x), "SpecialI1Backward0", bounds=((-3.0, 3.0),))
-unary("special.i1e", lambda T, x: T.special.i1e(x), "SpecialI1EBackward0", away=(0.0,))
+#: torch 2.2 has no float16/bfloat16 kernel for i1 and i1e, which the VJPs of i0 and i0e call
+_BESSEL_DTYPES = WIDE_FLOAT_DTYPES
+unary("i0", lambda T, x: T.i0(x), "I0Backward0", bounds=((-3.0, 3.0),), dtypes=_BESSEL_DTYPES)
+unary(
+    "special.i0e",
+    lambda T, x: T.special.i0e(x),
+    "SpecialI0EBackward0",
+    away=(0.0,),
+    dtypes=_BESSEL_DTYPES,
+)
+unary(
+    "special.i1",
+    lambda T, x: T.special.i1(x),
+    "SpecialI1Backward0",
+    bounds=((-3.0, 3.0),),
+    dtypes=_BESSEL_DTYPES,
+)
+unary(
+    "special.i1e",
+    lambda T, x: T.special.i1e(x),
+    "SpecialI1EBackward0",
+    away=(0.0,),
+    dtypes=_BESSEL_DTYPES,
+)
 unary(
     "special.erfcx",
     lambda T, x: T.special.erfcx(x),
