@@ -346,6 +346,10 @@ FIELDS: dict[str, str] = {
     "WhereBackward0": "condition: Tensor",
     "ZeroBackward0": "",
     # elementwise ops of derivatives.yaml and torch.special
+    "AngleBackward0": "self: Tensor",
+    "ComplexBackward0": "imag: Tensor, real: Tensor",
+    "PolarBackward0": "result: Tensor",
+    "FrexpBackward0": "exponent: Tensor",
     "FmaxBackward0": "other: Tensor, self: Tensor",
     "FminBackward0": "other: Tensor, self: Tensor",
     "FmodBackward1": "other: Tensor, self: Tensor",

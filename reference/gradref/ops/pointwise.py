@@ -1527,3 +1527,115 @@ def _np_finfo(dt):
     if dt.np == np.dtype(ml_dtypes.bfloat16):
         return ml_dtypes.finfo(ml_dtypes.bfloat16)
     return np.finfo(dt.np)
+
+
+# ------------------------------------------------------- angle, complex, polar, frexp
+
+
+def _np_angle(x):
+    if np.iscomplexobj(x):
+        return np.angle(x)
+    return np.where(np.isnan(x), x, np.where(x < 0, np.pi, 0.0))
+
+
+def _angle_backward(g, c):
+    """Real input: zeros. Complex: ``g * i z / |z|^2``, 0 at z = 0."""
+    if not c.self.dtype.is_complex:
+        return _zero_grad(g, c)
+    z = c.self
+    r2 = z.abs() * z.abs()
+    return where(z == 0, 0.0, g * z / where(r2 == 0, 1.0, r2) * 1j)
+
+
+angle = unary(
+    "angle",
+    "AngleBackward0",
+    _np_angle,
+    _angle_backward,
+    out_dtype=lambda d: d.to_real() if d.is_complex else _float_result(d),
+)
+
+
+@register("complex", node="ComplexBackward0", method=False)
+def complex(real, imag):  # noqa: A001 - torch's name
+    """real + i imag from two real tensors of the same floating dtype."""
+    if real.dtype is not imag.dtype:
+        raise RuntimeError(
+            f"Expected object of scalar type {_dtypes.scalar_type_name(real.dtype)} but got "
+            f"scalar type {_dtypes.scalar_type_name(imag.dtype)} for second argument"
+        )
+    if real.dtype not in (_dtypes.float64, _dtypes.float32, _dtypes.float16):
+        raise RuntimeError(
+            "Expected both inputs to be Half, Float or Double tensors but got "
+            f"{_dtypes.scalar_type_name(real.dtype)} and {_dtypes.scalar_type_name(imag.dtype)}"
+        )
+    dev = common_device(real, imag)
+    broadcast_shapes(tuple(real.shape), tuple(imag.shape))
+    cdt = {_dtypes.float64: _dtypes.complex128}.get(real.dtype, _dtypes.complex64)
+    y = compute(lambda a, b: a + 1j * b, [real, imag], cdt, cdt, dev)
+    record(
+        "ComplexBackward0",
+        [real, imag],
+        [y],
+        [lambda g, c: g.real, lambda g, c: g.imag],
+        [("real",), ("imag",)],  # each input is saved when its own gradient is needed
+        {"real": real, "imag": imag},
+    )
+    return y
+
+
+@register("polar", node="PolarBackward0", method=False)
+def polar(abs, angle):  # noqa: A002 - torch's names
+    """abs * (cos(angle) + i sin(angle)); PolarBackward0 (saves the result)."""
+    dev = common_device(abs, angle)
+    broadcast_shapes(tuple(abs.shape), tuple(angle.shape))
+    cdt = {_dtypes.float64: _dtypes.complex128}.get(abs.dtype, _dtypes.complex64)
+    y = compute(lambda r, t: r * (np.cos(t) + 1j * np.sin(t)), [abs, angle], cdt, cdt, dev)
+    record(
+        "PolarBackward0",
+        [abs, angle],
+        [y],
+        [
+            lambda g, c: (g.conj() * sgn(c.result)).real,
+            lambda g, c: (g.conj() * (c.result * 1j)).real,
+        ],
+        [("result",), ("result",)],
+        {"result": y},
+    )
+    return y
+
+
+@register("frexp")
+def frexp(input):
+    """(mantissa, exponent) with input = mantissa * 2^exponent, |mantissa| in [0.5, 1); the
+    exponent (int32) is not differentiable, the mantissa's gradient is g / 2^exponent."""
+    x = _check_tensor("frexp", input)
+    if x.dtype.category < _FLOAT or x.dtype.is_complex:
+        raise RuntimeError(
+            "torch.frexp() only supports floating-point dtypes but got "
+            f"{_dtypes.scalar_type_name(x.dtype)}"
+        )
+    m = compute(lambda a: np.frexp(a)[0], [x], x.dtype, x.dtype, x.device)
+    e = compute(lambda a: np.frexp(a)[1], [x], x.dtype, _dtypes.int32, x.device)
+    record(
+        "FrexpBackward0",
+        [x],
+        [m, e],
+        [lambda g, c: g / c.exponent.exp2()],
+        [("exponent",)],
+        {"exponent": e},
+        differentiable=(True, False),
+    )
+    return FrexpResult((m, e))
+
+
+class FrexpResult(tuple):
+    """torch.return_types.frexp: (mantissa, exponent) with named fields."""
+
+    @property
+    def mantissa(self):
+        return self[0]
+
+    @property
+    def exponent(self):
+        return self[1]

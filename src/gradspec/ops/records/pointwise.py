@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from gradspec.inputs import WIDE_FLOAT_DTYPES
+from gradspec.inputs import FLOAT_DTYPES, WIDE_FLOAT_DTYPES
 from gradspec.inputs import shapes as input_shapes
 from gradspec.ops.opinfo import (
     broadcast_shapes,
@@ -473,4 +473,36 @@ op(
     differentiable=(False, True),
     dtypes=WIDE_FLOAT_DTYPES,
     note="torch has no derivative in the first argument",
+)
+unary(
+    "angle",
+    lambda T, x: T.angle(x),
+    "AngleBackward0",
+    away=(0.0,),
+    dtypes=FLOAT_AND_COMPLEX,
+    real_output=True,
+    double_backward=False,
+    note="real inputs: a step function (zero gradient)",
+)
+op(
+    "complex",
+    lambda T, re, im: T.complex(re, im),
+    broadcast_shapes(2),
+    node="ComplexBackward0",
+    dtypes=WIDE_FLOAT_DTYPES,
+)
+op(
+    "polar",
+    lambda T, r, t: T.polar(r, t),
+    broadcast_shapes(2),
+    node="PolarBackward0",
+    bounds=((0.2, 2.0), (-3.0, 3.0)),
+    dtypes=WIDE_FLOAT_DTYPES,
+)
+unary("frexp", lambda T, x: T.frexp(x), "FrexpBackward0", double_backward=False)
+unary(
+    "to.dtype",
+    lambda T, x: x.to(T.float64),
+    "ToCopyBackward0",
+    dtypes=FLOAT_DTYPES[1:],
 )
