@@ -13,6 +13,7 @@ import numpy as np
 from .. import _dtypes, _grad_mode
 from .._factories import zeros_like
 from .._ops import common_device, compute, in_opmath, is_scalar, opmath_scalar, record, wrap
+from .._ops import inplace as _run_inplace
 from .._ops import retype as _retype
 from .._tensor import Tensor
 from ._table import register
@@ -70,12 +71,18 @@ def unary(
     inplace=True,
     method=True,
     aliases=(),
+    kernel=None,
+    low_precision=True,
 ):
-    """Define an elementwise unary op ``name(input)`` with gradient ``vjp(grad, ctx)``."""
+    """Define an elementwise unary op ``name(input)`` with gradient ``vjp(grad, ctx)``.
+    ``kernel``: the name of torch's CPU kernel, which refuses complex inputs (and float16 /
+    bfloat16 ones unless ``low_precision``) with NotImplementedError."""
 
     def op(input):
         x = _check_tensor(name, input)
         dt = x.dtype
+        if kernel and (dt.is_complex or (not low_precision and dt in _LOW_PRECISION)):
+            not_implemented(kernel, dt)
         rdt = out_dtype(dt) if out_dtype else (_float_result(dt) if to_float else dt)
         y = compute(fwd, [x], rdt if rdt.category >= dt.category else dt, rdt, x.device)
         record(node, [x], [y], [vjp], [uses], {"self": x, "result": y})
@@ -83,6 +90,14 @@ def unary(
 
     op.__doc__ = f"{name}(input) -> Tensor; backward node {node}."
     return register(name, node=node, inplace=inplace, method=method, aliases=aliases)(op)
+
+
+_LOW_PRECISION = (_dtypes.float16, _dtypes.bfloat16)
+
+
+def not_implemented(kernel: str, dt) -> None:
+    """torch's error for a dtype its kernel has no implementation for."""
+    raise NotImplementedError(f"\"{kernel}\" not implemented for '{_dtypes.scalar_type_name(dt)}'")
 
 
 def binary_args(input, other):
@@ -1001,8 +1016,8 @@ def atan2(input, other):
 def hypot(input, other):
     """sqrt(input^2 + other^2); gradients input / result and other / result."""
     a, b, dt, dev = binary_args(input, other)
-    if dt.category < _FLOAT:
-        raise RuntimeError(f"\"hypot_cpu\" not implemented for '{_dtypes.scalar_type_name(dt)}'")
+    if dt.category < _FLOAT or dt.is_complex:
+        not_implemented("hypot_cpu", dt)
     y = compute(np.hypot, [a, b], dt, dt, dev)
     record(
         "HypotBackward0",
@@ -1099,7 +1114,8 @@ def _float_args(name, input, other):
 def fmax(input, other):
     """Elementwise max ignoring NaN; ties split the gradient, NaN selects the other side."""
     a, b, dt, dev = binary_args(input, other)
-    _no_complex("fmax", dt)
+    if dt.is_complex:
+        raise TypeError("fmax not implemented for complex tensors.")
 
     def vjp_self(g, c):
         keep = (c.self >= c.other) | c.other.isnan()
@@ -1125,7 +1141,8 @@ def fmax(input, other):
 def fmin(input, other):
     """Elementwise min ignoring NaN; ties split the gradient, NaN selects the other side."""
     a, b, dt, dev = binary_args(input, other)
-    _no_complex("fmin", dt)
+    if dt.is_complex:
+        raise TypeError("fmin not implemented for complex tensors.")
 
     def vjp_self(g, c):
         keep = (c.self <= c.other) | c.other.isnan()
@@ -1151,6 +1168,8 @@ def _remainder_like(name, fn, rounding, nodes, input, other):
     """fmod / remainder: the gradient of ``other`` is ``-g * div(self, other, rounding)``; with
     a number for ``other`` torch's node has one input and saves nothing."""
     a, b, dt, dev = binary_args(input, other)
+    if dt.is_complex:
+        not_implemented(f"{name}_cpu", dt)
     if dt.category < _FLOAT and np.any(b._data == 0):
         raise RuntimeError("ZeroDivisionError")
     y = compute(fn, [a, b], dt, dt, dev)
@@ -1194,6 +1213,8 @@ def copysign(input, other):
     """|input| with the sign of ``other``; the gradient of ``input`` is result / input (0 at
     input = 0), ``other`` gets zeros."""
     a, b, dt, dev = binary_args(input, other)
+    if dt.is_complex:
+        not_implemented("copysign_cpu", dt)
     rdt = _float_result(dt)
     y = compute(np.copysign, [a, b], rdt, rdt, dev)
 
@@ -1229,6 +1250,8 @@ def _xlog(name, nodes, fwd, shift, input, other):
     if not isinstance(input, Tensor) and not isinstance(other, Tensor):
         raise TypeError(f"{name}(): expected a Tensor argument")
     a, b, dt, dev = binary_args(input, other)
+    if dt.is_complex:
+        not_implemented(f"{name.removeprefix('special_')}_cpu", dt)
     rdt = _float_result(dt)
     y = compute(fwd, [a, b], rdt, rdt, dev)
 
@@ -1308,6 +1331,8 @@ def logaddexp(input, other):
 def logaddexp2(input, other):
     """log2(2^input + 2^other), computed stably."""
     a, b, dt, dev = _float_args("logaddexp2", input, other)
+    if dt.is_complex:
+        not_implemented("logaddexp2_cpu", dt)
     y = compute(_np_logaddexp2, [a, b], dt, dt, dev)
     record(
         "Logaddexp2Backward0",
@@ -1346,9 +1371,7 @@ def nextafter(input, other):
     other (zeros for other)."""
     a, b, dt, dev = binary_args(input, other)
     if dt.category < _FLOAT or dt.is_complex:
-        raise RuntimeError(
-            f"\"nextafter_cpu\" not implemented for '{_dtypes.scalar_type_name(dt)}'"
-        )
+        not_implemented("nextafter_cpu", dt)
 
     def fwd(x, z):
         return np.nextafter(x.astype(dt.np), z.astype(dt.np))
@@ -1365,7 +1388,7 @@ def nextafter(input, other):
     return y
 
 
-@register("float_power", inplace=True)
+@register("float_power")
 def float_power(input, exponent):
     """pow in double precision (complex128 when an operand is complex)."""
     operands = [v for v in (input, exponent) if isinstance(v, Tensor)]
@@ -1380,6 +1403,25 @@ def float_power(input, exponent):
         return complex(v) if cplx else float(v)
 
     return pow(widen(input), widen(exponent))
+
+
+def _float_power_(self, exponent):
+    """In place: only a tensor of the result's dtype (float64 / complex128) can hold it."""
+    cplx = (
+        self.dtype.is_complex
+        or isinstance(exponent, complex)
+        or (isinstance(exponent, Tensor) and exponent.dtype.is_complex)
+    )
+    wide = _dtypes.complex128 if cplx else _dtypes.float64
+    if self.dtype is not wide:
+        raise RuntimeError(
+            f"the base given to float_power_ has dtype {_dtypes.scalar_type_name(self.dtype)} "
+            f"but the operation's result requires dtype {_dtypes.scalar_type_name(wide)}"
+        )
+    return _run_inplace(self, float_power, exponent)
+
+
+Tensor.float_power_ = _float_power_
 
 
 # ----------------------------------------------------------------------- ternary and unary
@@ -1423,7 +1465,7 @@ def addcdiv(input, tensor1, tensor2, *, value=1):
     """input + value * tensor1 / tensor2 (integer operands are refused)."""
     if tensor1.dtype.category < _FLOAT and tensor2.dtype.category < _FLOAT:
         raise RuntimeError(
-            "Integer division with addcdiv is no longer supported, and in a future release "
+            "Integer division with addcdiv is no longer supported, and in a future  release "
             "addcdiv will perform a true division of tensor1 and tensor2. The historic addcdiv "
             "behavior can be implemented as (input + value * torch.trunc(tensor1 / tensor2))."
             "to(input.dtype) for integer inputs and as (input + value * tensor1 / tensor2) for "
@@ -1460,7 +1502,7 @@ def _sinc_backward(g, c):
     return where(zero, 0.0, out)
 
 
-sinc = unary("sinc", "SincBackward0", _np_sinc, _sinc_backward)
+sinc = unary("sinc", "SincBackward0", _np_sinc, _sinc_backward)  # complex too
 
 
 def _logit_np(eps):
@@ -1477,6 +1519,8 @@ def logit(input, eps=None):
     """log(x / (1 - x)), x clamped to [eps, 1 - eps] when eps is given. The gradient is 0 outside
     [eps, 1 - eps] (NaN outside [0, 1] without eps)."""
     x = _check_tensor("logit", input)
+    if x.dtype.is_complex:
+        not_implemented("logit_cpu", x.dtype)
     rdt = _float_result(x.dtype)
     y = compute(_logit_np(eps), [x], rdt, rdt, x.device)
     lo, hi = (0.0, 1.0) if eps is None else (eps, 1.0 - eps)
@@ -1557,7 +1601,7 @@ angle = unary(
 
 
 @register("complex", node="ComplexBackward0", method=False)
-def complex(real, imag):  # noqa: A001 - torch's name
+def complex_tensor(real, imag):
     """real + i imag from two real tensors of the same floating dtype."""
     if real.dtype is not imag.dtype:
         raise RuntimeError(
@@ -1565,7 +1609,7 @@ def complex(real, imag):  # noqa: A001 - torch's name
             f"scalar type {_dtypes.scalar_type_name(imag.dtype)} for second argument"
         )
     if real.dtype not in (_dtypes.float64, _dtypes.float32, _dtypes.float16):
-        raise RuntimeError(
+        raise NotImplementedError(
             "Expected both inputs to be Half, Float or Double tensors but got "
             f"{_dtypes.scalar_type_name(real.dtype)} and {_dtypes.scalar_type_name(imag.dtype)}"
         )
@@ -1587,6 +1631,11 @@ def complex(real, imag):  # noqa: A001 - torch's name
 @register("polar", node="PolarBackward0", method=False)
 def polar(abs, angle):  # noqa: A002 - torch's names
     """abs * (cos(angle) + i sin(angle)); PolarBackward0 (saves the result)."""
+    if abs.dtype is not angle.dtype:
+        raise RuntimeError(
+            f"Expected object of scalar type {_dtypes.scalar_type_name(abs.dtype)} but got "
+            f"scalar type {_dtypes.scalar_type_name(angle.dtype)} for second argument"
+        )
     dev = common_device(abs, angle)
     broadcast_shapes(tuple(abs.shape), tuple(angle.shape))
     cdt = {_dtypes.float64: _dtypes.complex128}.get(abs.dtype, _dtypes.complex64)
@@ -1611,10 +1660,7 @@ def frexp(input):
     exponent (int32) is not differentiable, the mantissa's gradient is g / 2^exponent."""
     x = _check_tensor("frexp", input)
     if x.dtype.category < _FLOAT or x.dtype.is_complex:
-        raise RuntimeError(
-            "torch.frexp() only supports floating-point dtypes but got "
-            f"{_dtypes.scalar_type_name(x.dtype)}"
-        )
+        raise RuntimeError("torch.frexp() only supports floating-point dtypes")
     m = compute(lambda a: np.frexp(a)[0], [x], x.dtype, x.dtype, x.device)
     e = compute(lambda a: np.frexp(a)[1], [x], x.dtype, _dtypes.int32, x.device)
     record(

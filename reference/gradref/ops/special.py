@@ -24,6 +24,7 @@ from .pointwise import (
     binary_args,
     erf,
     mul_scalar,
+    not_implemented,
     sgn,
     unary,
     where,
@@ -36,9 +37,19 @@ _HALF_SQRT_PI = math.sqrt(math.pi) / 2
 _TWO_OVER_SQRT_PI = 2 / math.sqrt(math.pi)
 _SQRT1_2 = math.sqrt(0.5)
 
-lgamma = unary("lgamma", "LgammaBackward0", _specfun.lgamma, lambda g, c: g * digamma(c.self))
+lgamma = unary(
+    "lgamma",
+    "LgammaBackward0",
+    _specfun.lgamma,
+    lambda g, c: g * digamma(c.self),
+    kernel="lgamma_vml_cpu",
+)
 digamma = unary(
-    "digamma", "DigammaBackward0", _specfun.digamma, lambda g, c: g * polygamma(1, c.self)
+    "digamma",
+    "DigammaBackward0",
+    _specfun.digamma,
+    lambda g, c: g * polygamma(1, c.self),
+    kernel="digamma",
 )
 
 
@@ -48,6 +59,8 @@ def polygamma(n: int, input):
     if n < 0:
         raise RuntimeError("polygamma(n, x) does not support negative n.")
     x = _check_tensor("polygamma", input)
+    if x.dtype.is_complex:
+        not_implemented("polygamma", x.dtype)
     rdt = _float_result(x.dtype)
     y = compute(lambda a: _specfun.polygamma(n, a), [x], rdt, rdt, x.device)
     record(
@@ -72,8 +85,11 @@ erfinv = unary(
     "ErfinvBackward0",
     _specfun.erfinv,
     lambda g, c: _HALF_SQRT_PI * (erfinv(c.self) * erfinv(c.self)).exp() * g,
+    kernel="erfinv_vml_cpu",
 )
-i0 = unary("i0", "I0Backward0", _specfun.i0, lambda g, c: g * special_i1(c.self))
+i0 = unary(
+    "i0", "I0Backward0", _specfun.i0, lambda g, c: g * special_i1(c.self), kernel="i0_vml_cpu"
+)
 
 
 def _eps(x: Tensor) -> float:
@@ -105,6 +121,7 @@ special_i0e = unary(
     ("self", "result"),
     method=False,
     inplace=False,
+    kernel="i0e_cpu",
 )
 special_i1 = unary(
     "special_i1",
@@ -114,6 +131,7 @@ special_i1 = unary(
     ("self", "result"),
     method=False,
     inplace=False,
+    kernel="i1_cpu",
 )
 special_i1e = unary(
     "special_i1e",
@@ -123,6 +141,7 @@ special_i1e = unary(
     ("self", "result"),
     method=False,
     inplace=False,
+    kernel="i1e_cpu",
 )
 special_erfcx = unary(
     "special_erfcx",
@@ -132,6 +151,8 @@ special_erfcx = unary(
     ("self", "result"),
     method=False,
     inplace=False,
+    kernel="erfcx_cpu",
+    low_precision=False,
 )
 special_ndtri = unary(
     "special_ndtri",
@@ -141,6 +162,8 @@ special_ndtri = unary(
     ("result",),
     method=False,
     inplace=False,
+    kernel="ndtri_cpu",
+    low_precision=False,
 )
 special_log_ndtr = unary(
     "special_log_ndtr",
@@ -150,6 +173,8 @@ special_log_ndtr = unary(
     ("self", "result"),
     method=False,
     inplace=False,
+    kernel="log_ndtr_cpu",
+    low_precision=False,
 )
 
 
@@ -164,6 +189,7 @@ special_entr = unary(
     lambda g, c: g * -(1 + c.self.log()),
     method=False,
     inplace=False,
+    kernel="entr_cpu",
 )
 
 
@@ -204,7 +230,7 @@ def mvlgamma(input, p: int):
 
 def _not_implemented(name: str):
     def vjp(g, c):
-        raise RuntimeError(f"the derivative for '{name}' is not implemented.")
+        raise NotImplementedError(f"the derivative for '{name}' is not implemented.")
 
     return vjp
 
@@ -213,6 +239,8 @@ def special_zeta(input, other):
     """The Hurwitz zeta function; differentiable in ``other`` only (torch has no derivative in
     ``input``): SpecialZetaBackward0, or 1 / 2 where ``input`` / ``other`` is a number."""
     a, b, dt, dev = binary_args(input, other)
+    if dt.is_complex or dt in (_dtypes.float16, _dtypes.bfloat16):
+        not_implemented("zeta_cpu", dt)
     rdt = _float_result(dt)
     y = compute(_specfun.zeta, [a, b], rdt, rdt, dev)
 

@@ -150,6 +150,36 @@ CASES: dict[str, Callable] = {
     "interpolate-size-and-scale": lambda T: _F(T).interpolate(
         T.ones(1, 1, 3), size=4, scale_factor=2.0
     ),
+
+    # pointwise ops: dtypes their kernels refuse, mismatched operands, no derivative
+    "float-power-inplace-dtype": lambda T: T.ones(3).float_power_(2),
+    "addcdiv-integer": lambda T: T.addcdiv(
+        T.ones(2), T.ones(2, dtype=T.int64), T.ones(2, dtype=T.int64)
+    ),
+    "addcmul-shapes": lambda T: T.addcmul(T.ones(2), T.ones(3), T.ones(2)),
+    "nextafter-integer": lambda T: T.nextafter(T.ones(2, dtype=T.int64), T.zeros(2, dtype=T.int64)),
+    "hypot-integer": lambda T: T.hypot(T.ones(2, dtype=T.int64), T.ones(2, dtype=T.int64)),
+    "fmax-complex": lambda T: T.fmax(T.ones(2, dtype=T.complex64), T.ones(2, dtype=T.complex64)),
+    "copysign-complex": lambda T: T.copysign(T.ones(2, dtype=T.complex64), T.ones(2)),
+    "xlogy-complex": lambda T: T.xlogy(T.ones(2, dtype=T.complex64), T.ones(2, dtype=T.complex64)),
+    "logit-complex": lambda T: T.logit(T.ones(2, dtype=T.complex64)),
+    "fmod-integer-zero": lambda T: T.fmod(T.ones(2, dtype=T.int64), 0),
+    "remainder-integer-zero": lambda T: T.remainder(
+        T.ones(2, dtype=T.int64), T.zeros(2, dtype=T.int64)
+    ),
+    "polygamma-negative": lambda T: T.polygamma(-1, T.ones(2)),
+    "lgamma-complex": lambda T: T.lgamma(T.ones(2, dtype=T.complex64)),
+    "mvlgamma-p": lambda T: T.mvlgamma(T.ones(2), 0),
+    "erfcx-float16": lambda T: T.special.erfcx(T.ones(2, dtype=T.float16)),
+    "ndtri-float16": lambda T: T.special.ndtri(T.ones(2, dtype=T.float16)),
+    "log-ndtr-float16": lambda T: T.special.log_ndtr(T.ones(2, dtype=T.float16)),
+    "zeta-input-derivative": lambda T: (
+        T.special.zeta(T.full((2,), 2.0, requires_grad=True), T.ones(2)).sum().backward()
+    ),
+    "complex-dtypes": lambda T: T.complex(T.ones(2), T.ones(2, dtype=T.float64)),
+    "complex-integer": lambda T: T.complex(T.ones(2, dtype=T.int64), T.ones(2, dtype=T.int64)),
+    "polar-dtypes": lambda T: T.polar(T.ones(2), T.ones(2, dtype=T.float64)),
+    "frexp-integer": lambda T: T.frexp(T.ones(2, dtype=T.int64)),
 }
 
 
