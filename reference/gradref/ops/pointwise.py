@@ -1263,8 +1263,9 @@ def _xlog(name, nodes, fwd, shift, input, other):
 
     # g * log(other) rather than xlogy(g, other): the two differ only where g = 0, and this
     # form keeps the forward-mode derivative (taken at a zero cotangent) torch's
-    def vjp_self(g, c):
-        return (g * log_other(c)).masked_fill((c.self == 0.0) & (c.other <= -shift), 0.0)
+    def vjp_self(g, c):  # the log is masked before the product: no 0 * -inf in forward mode
+        masked = (c.self == 0.0) & (c.other <= -shift)
+        return g * where(masked, 0.0, log_other(c))
 
     def vjp_self_number(g, c):
         r = g * log_other(c)
