@@ -17,7 +17,6 @@ from .._ops import inplace as _run_inplace
 from .._ops import retype as _retype
 from .._tensor import Tensor
 from ._table import register
-from .shape import to
 
 _FLOAT = 2
 
@@ -1400,10 +1399,18 @@ def float_power(input, exponent):
 
     def widen(v):
         if isinstance(v, Tensor):
-            return v if v.dtype is wide else to(v, wide)
+            return v if v.dtype is wide else _cast(v, wide)
         return complex(v) if cplx else float(v)
 
     return pow(widen(input), widen(exponent))
+
+
+def _cast(x: Tensor, dtype) -> Tensor:
+    """``x.to(dtype)`` (ToCopyBackward0, whose gradient is cast back), for float_power, which
+    cannot import the shape ops (they import this module through the indexing ops)."""
+    y = compute(lambda a: a, [x], dtype, dtype, x.device)
+    record("ToCopyBackward0", [x], [y], [lambda g, c: _cast(g, x.dtype)], [()])
+    return y
 
 
 def _float_power_(self, exponent):
