@@ -470,7 +470,6 @@ SPECIAL_NOT_COMPARED: dict[str, str] = {
     "statistics overflow or its normalised group is NaN where gradref's is finite",
     "nn.functional.instance_norm*": "an instance with inf/NaN or huge values: torch's float32 "
     "statistics overflow or its normalised instance is NaN where gradref's is finite",
-
     "fmod": "fmod(huge, tiny): torch's vectorised kernel (8 or more float64 elements) gives NaN "
     "where the quotient overflows, its scalar loop and gradref C's exact fmod (0)",
     "remainder": "remainder(huge, tiny): torch's vectorised kernel (8 or more float64 elements) "

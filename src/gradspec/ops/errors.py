@@ -150,7 +150,6 @@ CASES: dict[str, Callable] = {
     "interpolate-size-and-scale": lambda T: _F(T).interpolate(
         T.ones(1, 1, 3), size=4, scale_factor=2.0
     ),
-
     # pointwise ops: dtypes their kernels refuse, mismatched operands, no derivative
     "float-power-inplace-dtype": lambda T: T.ones(3).float_power_(2),
     "addcdiv-integer": lambda T: T.addcdiv(
