@@ -69,6 +69,17 @@ def test_apply_expectations_maps_failed_to_expected_and_passed_to_stale():
     assert out[0].expectation == "because (torch >= 2.0; f.toml)"
 
 
+def test_a_drawn_difference_explains_failures_but_a_pass_of_other_draws_is_not_stale():
+    def res(rid, status):
+        return Result(rid, "graph", "cpu", status, rid, "s")
+
+    drawn = [Expected(id="graph.*", reason="r", until="2.9", drawn=True, file="f.toml")]
+    plain = [Expected(id="graph.*", reason="r", until="2.9", file="f.toml")]
+    results = [res("graph.a", "failed"), res("graph.b", "passed")]
+    assert [r.status for r in apply_expectations(results, drawn, "2.2.2")] == ["expected", "passed"]
+    assert [r.status for r in apply_expectations(results, plain, "2.2.2")] == ["expected", "stale"]
+
+
 def test_a_convention_explains_failures_of_the_ops_using_it_but_their_passes_are_not_stale():
     entries = [Expected(id="convention.clamp.bounds", reason="older clamp", file="f.toml")]
 

@@ -23,7 +23,8 @@ raises or warns (``""`` when nothing). ``gradspec run`` runs every probe
 entry's versions, or shows it outside them, fails; so a reason that is stale or wrong shows, and
 the matrix over every release says where torch changed. ``message``: where torch only reworded
 an error or warning, the tolerant form of its first line on those versions; a failure whose
-torch message does not match it is not covered.
+torch message does not match it is not covered. ``drawn = true``: the difference shows only on
+the drawn examples that meet it (the probe shows it every time), so a pass is not stale.
 
 ``gradspec run`` reports a failure matched by an entry as *expected*, and an entry whose result
 passes as *stale* (a warning, not a failure): torch changed back, or gradref caught up.
@@ -42,7 +43,7 @@ from gradspec.versions import in_range, parse_version
 
 EXPECTATIONS_DIR = Path(__file__).parent
 
-_FIELDS = {"id", "since", "until", "devices", "reason", "probe", "message"}
+_FIELDS = {"id", "since", "until", "devices", "reason", "probe", "message", "drawn"}
 
 
 class ExpectationsError(ValueError):
@@ -63,6 +64,9 @@ class Expected:
     probe: str = ""
     #: where torch only reworded a message: a regular expression its first line matches
     message: str = ""
+    #: the difference shows only on drawn examples that meet it (its probe shows it every
+    #: time): a pass on other draws is not stale
+    drawn: bool = False
 
     #: the entry's name in reports: its id, with ``#2``, ``#3``... for a repeated id
     name: str = ""
@@ -139,6 +143,7 @@ def _load_file(path: Path) -> list[Expected]:
                 file=path.name,
                 probe=textwrap.dedent(str(entry.get("probe", ""))).strip("\n"),
                 message=str(entry.get("message", "")),
+                drawn=bool(entry.get("drawn", False)),
             )
         )
     return out
