@@ -1,9 +1,19 @@
 """Forward-mode AD state and tangent propagation.
 
-Tangents live on tensors per dual level. gradref derives every op's JVP from its VJP, with no
-second table to keep in step: a VJP ``u -> g(u)`` is linear in ``u``, so ``J t`` is the gradient
-with respect to ``u`` of ``<g(u), t>``, computed by one small backward through the VJP (which is
-written in gradref ops). Views map tangents through the same view function as their values.
+Tangents live on tensors per dual level. By default gradref derives an op's JVP from its VJP,
+with no second table to keep in step: a VJP ``u -> g(u)`` is linear in ``u``, so ``J t`` is the
+gradient with respect to ``u`` of ``<g(u), t>``, computed by one small backward through the VJP
+(which is written in gradref ops). Views map tangents through the same view function as their
+values.
+
+The derived JVP is the right linear map, but at special values (inf, NaN, ties) it combines
+them in the VJP's order. Where torch's forward-mode formula (``result:`` in derivatives.yaml)
+combines them otherwise, the op gives ``record`` a ``jvp`` of its own: ``jvp(tangents, ctx)``
+with one tangent per differentiable input (None where the input has none) returns the tangent of
+each differentiable output (one Tensor, or a tuple; None for a zero tangent). torch replaces an
+undefined tangent by a zero tensor that ``mul`` and ``add`` skip (an efficient zero: 0 * inf
+is 0 there) but other ops (``mm``, ``conv``...) read as zeros (0 * inf is NaN): ``add_defined``
+and ``or_zeros`` say which a formula means.
 """
 
 from __future__ import annotations
@@ -67,7 +77,7 @@ def active_tangents(inputs) -> list | None:
     return tangents if any(t is not None for t in tangents) else None
 
 
-def propagate(inputs, outputs, vjps, values, differentiable=None) -> None:
+def propagate(inputs, outputs, vjps, values, differentiable=None, jvp=None) -> None:
     """Set the tangents of ``outputs`` of an op whose ``inputs`` carry tangents.
 
     The VJPs see the gradients the engine gives them: one per output up to the last
@@ -85,6 +95,9 @@ def propagate(inputs, outputs, vjps, values, differentiable=None) -> None:
     level = current_level()
     set_level(None)  # the JVP computation itself is plain (no tangents)
     try:
+        if jvp is not None:
+            _explicit(outputs, tangents, jvp, values, differentiable, level)
+            return
         with _grad_mode.enable_grad():
             plain = {k: (v.detach() if isinstance(v, Tensor) else v) for k, v in values.items()}
             needs = tuple(t is not None for t in tangents)
@@ -128,3 +141,41 @@ def propagate(inputs, outputs, vjps, values, differentiable=None) -> None:
                 set_tangent(out, tangent.detach(), level)
     finally:
         set_level(level)
+
+
+def _explicit(outputs, tangents, jvp, values, differentiable, level) -> None:
+    """Set the output tangents from an op's own forward-mode formula ``jvp``."""
+    from ._ops import Ctx
+
+    plain = {k: (v.detach() if isinstance(v, Tensor) else v) for k, v in values.items()}
+    ctx = Ctx(plain, tuple(t is not None for t in tangents))
+    with _grad_mode.no_grad():
+        got = jvp([None if t is None else t.detach() for t in tangents], ctx)
+    got = list(got) if isinstance(got, (tuple, list)) else [got]
+    flags = differentiable if differentiable is not None else (True,) * len(outputs)
+    diff = [o for o, d in zip(outputs, flags) if d and _dtypes.is_differentiable_dtype(o.dtype)]
+    if len(got) != len(diff):
+        raise AssertionError(f"a jvp gave {len(got)} tangents for {len(diff)} outputs")
+    for out, tangent in zip(diff, got):
+        if tangent is None:
+            tangent = Tensor._from_array(np.zeros(out.shape, out.dtype.np), out.dtype, out.device)
+        elif tuple(tangent.shape) != tuple(out.shape):
+            tangent = tangent.expand(tuple(out.shape)).contiguous()
+        set_tangent(out, tangent.to(out.dtype).detach(), level)
+
+
+def or_zeros(tangent, like):
+    """``tangent``, or zeros shaped like ``like`` where it is undefined (None)."""
+    if tangent is not None:
+        return tangent
+    return Tensor._from_array(np.zeros(like.shape, like.dtype.np), like.dtype, like.device)
+
+
+def add_defined(*terms):
+    """The sum of the terms that are not None (torch's undefined tangents add nothing), or
+    None when every term is."""
+    total = None
+    for t in terms:
+        if t is not None:
+            total = t if total is None else total + t
+    return total

@@ -327,6 +327,7 @@ def record(
     uses: Sequence[Sequence[str]] = (),
     values: dict | None = None,
     differentiable: Sequence[bool] | None = None,
+    jvp=None,
 ) -> None:
     """Attach a node called ``name`` to ``outputs`` if grad mode is on and an input requires grad.
 
@@ -335,9 +336,11 @@ def record(
     ``vjps[i]`` reads; those that are tensors are saved (version-checked, freed after backward).
     ``differentiable[k]`` False marks an output that gets no grad_fn (torch's non-differentiable
     outputs, such as layer_norm's mean and rstd); by default every floating output gets one.
+    ``jvp``: the op's own forward-mode formula (see ``_forward``); by default the JVP is
+    derived from the VJPs.
     """
     if _forward.current_level() is not None:
-        _forward.propagate(inputs, outputs, vjps, values or {}, differentiable)
+        _forward.propagate(inputs, outputs, vjps, values or {}, differentiable, jvp)
     if not needs_grad(*inputs):
         return
     edges = [

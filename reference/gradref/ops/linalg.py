@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _dtypes
+from .._forward import or_zeros
 from .._ops import common_device, compute, record
 from .._ops import retype as _retype
 from .._tensor import Tensor
@@ -69,6 +70,7 @@ def mm(input: Tensor, mat2: Tensor) -> Tensor:
         [lambda g, c: mm(g, c.mat2.t().conj()), lambda g, c: mm(c.self.t().conj(), g)],
         [("mat2",), ("self",)],
         {"self": input, "mat2": mat2, **_matmul_fields(input, mat2, ("self", "mat2"))},
+        jvp=lambda t, c: mm(or_zeros(t[0], c.self), c.mat2) + mm(c.self, or_zeros(t[1], c.mat2)),
     )
     return y
 

@@ -414,7 +414,6 @@ SPECIAL_NOT_COMPARED: dict[str, str] = {
     "nn.functional.nll_loss*": _NAN_LOSS,
     "nn.functional.multi_margin_loss*": _NAN_LOSS,
     "nn.functional.binary_cross_entropy*": _NAN_LOSS,
-    "mm": _ORDER,
     "bmm": _ORDER,
     "mv": _ORDER,
     "addmm*": _ORDER,
