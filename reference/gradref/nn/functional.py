@@ -15,6 +15,7 @@ from ..ops import normalisation as _norm
 from ..ops import pointwise as _pw
 from ..ops import pooling as _pool
 from ..ops import reductions as _red
+from ..ops.conv_transpose import conv_transpose1d, conv_transpose2d, conv_transpose3d
 from ..ops.nn import conv1d, conv2d, conv3d, layer_norm, linear
 from ..ops.pointwise import gelu, logsigmoid, sigmoid, silu, softplus, tanh
 from ..ops.selection import one_hot
@@ -566,6 +567,7 @@ def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
 
 
 __all__ += ["conv3d", "embedding", "pdist", "pairwise_distance"]
+__all__ += ["conv_transpose1d", "conv_transpose2d", "conv_transpose3d"]
 
 
 def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):

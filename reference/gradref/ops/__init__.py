@@ -3,6 +3,7 @@
 from . import (
     activations,
     complex,
+    conv_transpose,
     distances,
     getitem,
     indexing,
@@ -25,6 +26,7 @@ __all__ = [
     "OPS",
     "register",
     "complex",
+    "conv_transpose",
     "distances",
     "getitem",
     "indexing",

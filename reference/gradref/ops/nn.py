@@ -12,6 +12,7 @@ import numpy as np
 from .. import _dtypes, _grad_mode
 from .._ops import common_device, compute, record
 from .._tensor import Tensor
+from . import conv_params
 from ._table import register
 from .indexing import _index_gather, _index_scatter
 from .linalg import _matmul_fields, check_matrix_product, einsum, matmul, mm
@@ -92,8 +93,8 @@ def _tuple(v, n: int, name: str) -> tuple:
 
 
 def _conv_geometry(x_shape, w_shape, stride, padding, dilation):
-    """Pads per spatial dim (left, right), output sizes, and the flat gather index of the
-    patches: shape (B, C, *K, *L), indexing the padded input flattened."""
+    """Pads per spatial dim (left, right; a negative one crops), output sizes, and the flat
+    gather index of the patches: shape (B, C, *K, *L), indexing the padded input flattened."""
     n = len(w_shape) - 2
     ksize = tuple(w_shape[2:])
     if padding == "valid":
@@ -103,8 +104,8 @@ def _conv_geometry(x_shape, w_shape, stride, padding, dilation):
         for k, d in zip(ksize, dilation):
             total = d * (k - 1)
             pads.append((total // 2, total - total // 2))
-    else:
-        pads = [(p, p) for p in padding]
+    else:  # ints, or (low, high) pairs (a transposed convolution's output padding)
+        pads = [p if isinstance(p, tuple) else (p, p) for p in padding]
     spatial = tuple(x_shape[2:])
     padded = tuple(s + lo + hi for s, (lo, hi) in zip(spatial, pads))
     out = tuple(
@@ -200,8 +201,17 @@ def convolution(input, weight, bias, stride, padding, dilation, groups, n: int, 
             input.unsqueeze(0), weight, bias, stride, padding, dilation, groups, n, name
         )
         return out.squeeze(0)
-    if weight.dim() != n + 2:
+    if weight.dim() < 3:
         raise RuntimeError("weight should have at least three dimensions")
+    conv_params.check_weight_rank(input, weight, n)
+    if weight.dim() != n + 2:
+        # torch takes the number of spatial dims from the weight
+        given = [int(stride)] * n if isinstance(stride, int) else list(stride)
+        raise RuntimeError(
+            "expected stride to be a single integer value or a list of "
+            f"{weight.dim() - 2} values to match the convolution dimensions, but got "
+            f"stride={given}"
+        )
     stride = _tuple(stride, n, "stride")
     dilation = _tuple(dilation, n, "dilation")
     if isinstance(padding, str):
@@ -214,25 +224,17 @@ def convolution(input, weight, bias, stride, padding, dilation, groups, n: int, 
     else:
         padding = _tuple(padding, n, "padding")
         output_padding = (0,) * n
-    cin = input.shape[1]
-    if weight.shape[0] % groups:
-        raise RuntimeError(
-            "Given groups=" + str(groups) + ", expected weight to be divisible by "
-            f"{groups} at dimension 0, but got weight of size "
-            f"{list(weight.shape)} instead"
-        )
-    if cin != weight.shape[1] * groups:
-        raise RuntimeError(
-            f"Given groups={groups}, weight of size {list(weight.shape)}, expected "
-            f"input{list(input.shape)} to have {weight.shape[1] * groups} channels, but got "
-            f"{cin} channels instead"
-        )
+    pads = padding * n if len(padding) == 1 else padding
+    conv_params.check_params(
+        stride=stride, padding=pads, dilation=dilation, groups=groups, output_padding=(0,) * n
+    )
+    conv_params.check_shapes(input, weight, bias, groups=groups, transposed=False)
+    conv_params.check_kernel(input, weight, padding=pads, dilation=dilation)
     if input.dtype is not weight.dtype:
         raise RuntimeError(
             f"Input type ({_dtypes.legacy_type_name(input.dtype)}) and weight type "
             f"({_dtypes.legacy_type_name(weight.dtype)}) should be the same"
         )
-    pads = padding * n if len(padding) == 1 else padding
     geometry = _conv_geometry(tuple(input.shape), tuple(weight.shape), stride, pads, dilation)
     with _grad_mode.no_grad():
         y = _conv_forward(

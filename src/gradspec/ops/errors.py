@@ -67,6 +67,62 @@ CASES: dict[str, Callable] = {
         T.ones(1, 1, 4, 4), T.ones(1, 1, 2, 2), stride=2, padding="same"
     ),
     "conv2d-rank": lambda T: _F(T).conv2d(T.ones(4, 4), T.ones(1, 1, 2, 2)),
+    # torch's domain: a zero-size weight, bad parameters, a bias of the wrong size
+    "conv2d-weight-empty": lambda T: _F(T).conv2d(T.ones(1, 2, 4, 4), T.ones(0, 2, 3, 3)),
+    "conv2d-groups-exceed-weight": lambda T: _F(T).conv2d(
+        T.ones(1, 3, 4, 4), T.ones(2, 1, 3, 3), groups=3
+    ),
+    "conv2d-groups-indivisible": lambda T: _F(T).conv2d(
+        T.ones(1, 3, 4, 4), T.ones(4, 1, 3, 3), groups=3
+    ),
+    "conv2d-groups-zero": lambda T: _F(T).conv2d(T.ones(1, 2, 4, 4), T.ones(2, 2, 3, 3), groups=0),
+    "conv2d-stride-zero": lambda T: _F(T).conv2d(T.ones(1, 2, 4, 4), T.ones(2, 2, 3, 3), stride=0),
+    "conv2d-padding-negative": lambda T: _F(T).conv2d(
+        T.ones(1, 2, 4, 4), T.ones(2, 2, 3, 3), padding=-1
+    ),
+    "conv2d-dilation-zero": lambda T: _F(T).conv2d(
+        T.ones(1, 2, 2, 2), T.ones(2, 2, 3, 3), dilation=0
+    ),
+    "conv2d-bias-size": lambda T: _F(T).conv2d(T.ones(1, 2, 4, 4), T.ones(3, 2, 3, 3), T.ones(2)),
+    "conv2d-kernel-too-large": lambda T: _F(T).conv2d(T.ones(1, 2, 2, 4), T.ones(2, 2, 3, 3)),
+    "conv1d-weight-rank": lambda T: _F(T).conv1d(T.ones(1, 2, 4), T.ones(2, 2, 3, 3)),
+    "conv2d-weight-rank-low": lambda T: _F(T).conv2d(T.ones(1, 2, 4, 4), T.ones(2, 2, 3)),
+    "conv-transpose2d-channels": lambda T: _F(T).conv_transpose2d(
+        T.ones(1, 3, 4, 4), T.ones(2, 2, 3, 3)
+    ),
+    "conv-transpose2d-bias-size": lambda T: _F(T).conv_transpose2d(
+        T.ones(1, 2, 4, 4), T.ones(2, 3, 3, 3), T.ones(2)
+    ),
+    "conv-transpose2d-output-padding": lambda T: _F(T).conv_transpose2d(
+        T.ones(1, 2, 4, 4), T.ones(2, 3, 3, 3), stride=2, output_padding=2
+    ),
+    "conv-transpose1d-output-padding": lambda T: _F(T).conv_transpose1d(
+        T.ones(1, 2, 4), T.ones(2, 3, 3), output_padding=1
+    ),
+    "conv-transpose2d-output-too-small": lambda T: _F(T).conv_transpose2d(
+        T.ones(1, 2, 2, 2), T.ones(2, 3, 1, 1), padding=2
+    ),
+    "conv-transpose2d-kernel-empty": lambda T: _F(T).conv_transpose2d(
+        T.ones(1, 2, 4, 4), T.ones(2, 3, 0, 3)
+    ),
+    "conv-transpose2d-weight-empty": lambda T: _F(T).conv_transpose2d(
+        T.ones(1, 2, 4, 4), T.ones(2, 0, 3, 3)
+    ),
+    "conv-transpose2d-input-empty": lambda T: _F(T).conv_transpose2d(
+        T.ones(1, 2, 0, 4), T.ones(2, 3, 3, 3)
+    ),
+    "conv-transpose2d-dilation-zero": lambda T: _F(T).conv_transpose2d(
+        T.ones(1, 2, 4, 4), T.ones(2, 3, 3, 3), dilation=0
+    ),
+    "conv-transpose2d-padding-string": lambda T: _F(T).conv_transpose2d(
+        T.ones(1, 2, 4, 4), T.ones(2, 3, 3, 3), padding="same"
+    ),
+    "conv-transpose3d-output-padding": lambda T: _F(T).conv_transpose3d(
+        T.ones(1, 2, 2, 2, 2), T.ones(2, 3, 1, 1, 1), output_padding=1
+    ),
+    "conv-transpose3d-weight-empty": lambda T: _F(T).conv_transpose3d(
+        T.ones(1, 2, 2, 2, 2), T.ones(2, 3, 0, 1, 1)
+    ),
     "layer-norm-shape": lambda T: _F(T).layer_norm(T.ones(2, 3), (4,)),
     "bce-weight-grad": lambda T: _F(T).binary_cross_entropy(
         T.full((2,), 0.5), T.full((2,), 0.5), weight=T.ones(2, requires_grad=True)

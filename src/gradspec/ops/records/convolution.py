@@ -107,6 +107,76 @@ op(
     dtypes=WIDE_FLOAT_DTYPES,
 )
 
+
+def _conv_transpose_shapes(n: int, groups: int = 1):
+    def build(t):
+        b, cin_g, cout_g, k = t[0], t[1], t[2], t[3]
+        x = (b, cin_g * groups) + tuple(t[4 : 4 + n])
+        return x, (cin_g * groups, cout_g) + (k,) * n, (cout_g * groups,)
+
+    return st.tuples(
+        st.integers(1, 2),
+        st.integers(1, 2),
+        st.integers(1, 2),
+        st.integers(2, 3),
+        *[st.integers(2, 4) for _ in range(n)],
+    ).map(build)
+
+
+def _conv_transpose_red(shapes):
+    # each output element sums over the input channels (of its group) and the kernel
+    return int(np.prod(shapes[1][2:])) * shapes[1][0]
+
+
+op(
+    "nn.functional.conv_transpose1d",
+    lambda T, x, w, b: functional(T).conv_transpose1d(
+        x, w, b, stride=2, padding=1, output_padding=1
+    ),
+    _conv_transpose_shapes(1),
+    node="ConvolutionBackward0",
+    reduction=_conv_transpose_red,
+    dtypes=WIDE_FLOAT_DTYPES,
+)
+op(
+    "nn.functional.conv_transpose2d",
+    lambda T, x, w, b: functional(T).conv_transpose2d(x, w, b, padding=1),
+    _conv_transpose_shapes(2),
+    node="ConvolutionBackward0",
+    reduction=_conv_transpose_red,
+    dtypes=WIDE_FLOAT_DTYPES,
+)
+op(
+    "nn.functional.conv_transpose2d.groups-stride-dilation",
+    lambda T, x, w: functional(T).conv_transpose2d(
+        x, w, groups=2, stride=(2, 1), dilation=(1, 2), output_padding=1
+    ),
+    _conv_transpose_shapes(2, groups=2).map(lambda s: s[:2]),
+    node="ConvolutionBackward0",
+    reduction=_conv_transpose_red,
+    dtypes=WIDE_FLOAT_DTYPES,
+)
+op(
+    "nn.functional.conv_transpose2d.unbatched",
+    lambda T, x, w: functional(T).conv_transpose2d(x[0], w, stride=2),
+    _conv_transpose_shapes(2).map(lambda s: s[:2]),
+    node=None,
+    note="the unbatched result is a squeezed view",
+    reduction=_conv_transpose_red,
+    dtypes=WIDE_FLOAT_DTYPES,
+)
+op(
+    "nn.functional.conv_transpose3d",
+    lambda T, x, w, b: functional(T).conv_transpose3d(
+        x, w, b, stride=(1, 2, 1), padding=(0, 1, 0), output_padding=(0, 1, 0)
+    ),
+    _conv_transpose_shapes(3).filter(lambda s: all(v <= 3 for v in s[0][2:])),
+    node="ConvolutionBackward0",
+    reduction=_conv_transpose_red,
+    dtypes=WIDE_FLOAT_DTYPES,
+)
+
+
 # ------------------------------------------------------------------------ embedding, distances
 
 
