@@ -175,6 +175,13 @@ FIELDS: dict[str, str] = {
     "RreluWithNoiseBackward0": (
         "lower: Scalar, noise: Tensor, self: Tensor, training: bool, upper: Scalar"
     ),
+    "Im2ColBackward0": (
+        "dilation: int[], kernel_size: int[], padding: int[], self_sym_argsize_minus_1: int, "
+        "self_sym_argsize_minus_2: int, stride: int[]"
+    ),
+    "Col2ImBackward0": "dilation: int[], kernel_size: int[], padding: int[], stride: int[]",
+    "MaxUnpool2DBackward0": "indices: Tensor",
+    "MaxUnpool3DBackward0": "indices: Tensor",
     "MaxPool2DWithIndicesBackward0": (
         "ceil_mode: bool, dilation: int[], kernel_size: int[], padding: int[], self: Tensor, "
         "stride: int[], result1: Tensor"

@@ -16,10 +16,12 @@ from ..ops import pointwise as _pw
 from ..ops import pooling as _pool
 from ..ops import reductions as _red
 from ..ops.conv_transpose import conv_transpose1d, conv_transpose2d, conv_transpose3d
+from ..ops.fold import fold, unfold
 from ..ops.nn import conv1d, conv2d, conv3d, layer_norm, linear
 from ..ops.pointwise import gelu, logsigmoid, sigmoid, silu, softplus, tanh
 from ..ops.selection import one_hot
 from ..ops.shape import channel_shuffle, constant_pad_nd, pad_mode, pixel_shuffle, pixel_unshuffle
+from ..ops.unpool import max_unpool1d, max_unpool2d, max_unpool3d
 
 __all__ = [
     "relu",
@@ -567,7 +569,8 @@ def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
 
 
 __all__ += ["conv3d", "embedding", "pdist", "pairwise_distance"]
-__all__ += ["conv_transpose1d", "conv_transpose2d", "conv_transpose3d"]
+__all__ += ["conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "fold", "unfold"]
+__all__ += ["max_unpool1d", "max_unpool2d", "max_unpool3d"]
 
 
 def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):

@@ -5,6 +5,7 @@ from . import (
     complex,
     conv_transpose,
     distances,
+    fold,
     getitem,
     indexing,
     linalg,
@@ -18,6 +19,7 @@ from . import (
     selection,  # topk, sort, median, cummax, one_hot, scatter, ...
     shape,
     special,
+    unpool,
 )
 from ._table import OPS, register
 
@@ -28,6 +30,7 @@ __all__ = [
     "complex",
     "conv_transpose",
     "distances",
+    "fold",
     "getitem",
     "indexing",
     "linalg",
@@ -41,4 +44,5 @@ __all__ = [
     "shape",
     "selection",
     "special",
+    "unpool",
 ]

@@ -67,6 +67,34 @@ CASES: dict[str, Callable] = {
         T.ones(1, 1, 4, 4), T.ones(1, 1, 2, 2), stride=2, padding="same"
     ),
     "conv2d-rank": lambda T: _F(T).conv2d(T.ones(4, 4), T.ones(1, 1, 2, 2)),
+    "unfold-blocks": lambda T: _F(T).unfold(T.ones(2, 3, 4, 4), (5, 5)),
+    "unfold-rank": lambda T: _F(T).unfold(T.ones(3, 4, 4, 4, 4), 2),
+    "unfold-kernel-zero": lambda T: _F(T).unfold(T.ones(2, 3, 4, 4), (0, 2)),
+    "unfold-stride-zero": lambda T: _F(T).unfold(T.ones(2, 3, 4, 4), 2, stride=0),
+    "unfold-padding-negative": lambda T: _F(T).unfold(T.ones(2, 3, 4, 4), 2, padding=-1),
+    "unfold-empty-spatial": lambda T: _F(T).unfold(T.ones(2, 3, 0, 4), 2),
+    "fold-blocks": lambda T: _F(T).fold(T.ones(2, 12, 6), (4, 4), 2),
+    "fold-channels": lambda T: _F(T).fold(T.ones(2, 10, 9), (4, 4), 2),
+    "fold-rank": lambda T: _F(T).fold(T.ones(2, 2, 12, 9), (4, 4), 2),
+    "fold-stride-zero": lambda T: _F(T).fold(T.ones(2, 12, 9), (4, 4), 2, stride=0),
+    "max-unpool2d-invalid-index": lambda T: _F(T).max_unpool2d(
+        T.ones(1, 1, 2, 2), T.tensor([[[[0, 1], [4, 16]]]]), 2
+    ),
+    "max-unpool2d-indices-dtype": lambda T: _F(T).max_unpool2d(
+        T.ones(1, 1, 2, 2), T.zeros(1, 1, 2, 2, dtype=T.int32), 2
+    ),
+    "max-unpool2d-indices-shape": lambda T: _F(T).max_unpool2d(
+        T.ones(1, 2, 2, 2), T.zeros(1, 1, 2, 2, dtype=T.int64), 2
+    ),
+    "max-unpool2d-output-size": lambda T: _F(T).max_unpool2d(
+        T.ones(1, 1, 2, 2), T.zeros(1, 1, 2, 2, dtype=T.int64), 2, output_size=(2, 2)
+    ),
+    "max-unpool2d-output-size-length": lambda T: _F(T).max_unpool2d(
+        T.ones(1, 1, 2, 2), T.zeros(1, 1, 2, 2, dtype=T.int64), 2, output_size=(1, 4, 4)
+    ),
+    "max-unpool2d-rank": lambda T: _F(T).max_unpool2d(
+        T.ones(1, 1, 1, 2, 2), T.zeros(1, 1, 1, 2, 2, dtype=T.int64), 2
+    ),
     # torch's domain: a zero-size weight, bad parameters, a bias of the wrong size
     "conv2d-weight-empty": lambda T: _F(T).conv2d(T.ones(1, 2, 4, 4), T.ones(0, 2, 3, 3)),
     "conv2d-groups-exceed-weight": lambda T: _F(T).conv2d(

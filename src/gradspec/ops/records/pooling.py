@@ -3,6 +3,7 @@ circular padding)."""
 
 from __future__ import annotations
 
+import numpy as np
 from hypothesis import strategies as st
 
 from gradspec.inputs import WIDE_FLOAT_DTYPES
@@ -233,4 +234,97 @@ _pool(
     _images(2, min_side=2, max_side=4),
     "torch::autograd::CopySlices",
     note="torch's circular pad is a composite of copies into an empty tensor",
+)
+# ------------------------------------------------------------------------------ sliding blocks
+_pool(
+    "nn.functional.unfold",
+    lambda T, x: functional(T).unfold(x, 2, padding=1, stride=(1, 2)),
+    _images(2, min_side=1, max_side=4),
+    "Im2ColBackward0",
+    reduction=lambda shapes: 1,
+)
+_pool(
+    "nn.functional.unfold.dilation",
+    lambda T, x: functional(T).unfold(x, (2, 1), dilation=2),
+    _images(2, min_side=3, max_side=5, batched=st.just(True)),
+    "Im2ColBackward0",
+    reduction=lambda shapes: 1,
+)
+
+
+def _columns(shapes_of_images):
+    """Columns of 2x2 blocks (stride 1, no padding) of an image whose width is 3: (N, C*4, L)
+    or (C*4, L) with L = 2 * (height - 1)."""
+
+    def build(s):
+        (shape,) = s
+        *lead, c, h, _ = shape
+        return (tuple(lead) + (c * 4, 2 * (h - 1)),)
+
+    return shapes_of_images.map(build)
+
+
+_pool(
+    "nn.functional.fold",
+    lambda T, x: functional(T).fold(x, (x.shape[-1] // 2 + 1, 3), 2),
+    _columns(_images(2, min_side=2, max_side=4)),
+    "Col2ImBackward0",
+    reduction=lambda shapes: 4,
+    note="each output element sums the block elements that cover it (up to 4)",
+)
+# ---------------------------------------------------------------------------------- unpooling
+
+#: torch 2.2 has no float16 or bfloat16 CPU kernel for max unpooling
+UNPOOL_DTYPES = ("float64", "float32")
+
+
+def _window_argmax_aux(n: int):
+    """Indices as max pooling with kernel 2 and stride 2 returns them: in each window of the
+    (2x larger) output, one drawn position (so the indices are distinct)."""
+
+    def aux(rng, shapes):
+        shape = shapes[0]
+        spatial = shape[-n:]
+        out = tuple(2 * s for s in spatial)
+        grids = np.meshgrid(*[np.arange(s) for s in spatial], indexing="ij")
+        lead = shape[:-n]
+        flat = np.zeros(tuple(lead) + tuple(spatial), np.int64)
+        stride = 1
+        for d in range(n - 1, -1, -1):
+            pos = 2 * grids[d] + rng.integers(0, 2, tuple(lead) + tuple(spatial))
+            flat = flat + pos * stride
+            stride *= out[d]
+        return {"indices": flat}
+
+    return aux
+
+
+_pool(
+    "nn.functional.max_unpool2d",
+    lambda T, x, **k: functional(T).max_unpool2d(x, k["indices"], 2),
+    _images(2, min_side=1, max_side=3),
+    "MaxUnpool2DBackward0",
+    reduction=lambda shapes: 1,
+    aux=_window_argmax_aux(2),
+    dtypes=UNPOOL_DTYPES,
+)
+_pool(
+    "nn.functional.max_unpool3d",
+    lambda T, x, **k: functional(T).max_unpool3d(x, k["indices"], 2),
+    _images(3, min_side=1, max_side=2),
+    "MaxUnpool3DBackward0",
+    reduction=lambda shapes: 1,
+    aux=_window_argmax_aux(3),
+    dtypes=UNPOOL_DTYPES,
+)
+_pool(
+    "nn.functional.max_unpool1d.output-size",
+    lambda T, x, **k: functional(T).max_unpool1d(
+        x, k["indices"], 2, output_size=(2 * x.shape[-1] + 1,)
+    ),
+    _images(1, min_side=1, max_side=4, batched=st.just(True)),
+    "SqueezeBackward1",
+    reduction=lambda shapes: 1,
+    aux=_window_argmax_aux(1),
+    dtypes=UNPOOL_DTYPES,
 )
