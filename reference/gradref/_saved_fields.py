@@ -182,6 +182,7 @@ FIELDS: dict[str, str] = {
     "Col2ImBackward0": "dilation: int[], kernel_size: int[], padding: int[], stride: int[]",
     "MaxUnpool2DBackward0": "indices: Tensor",
     "MaxUnpool3DBackward0": "indices: Tensor",
+    "WeightNormInterfaceBackward0": "dim: int, g: Tensor, v: Tensor, result1: Tensor",
     "MaxPool2DWithIndicesBackward0": (
         "ceil_mode: bool, dilation: int[], kernel_size: int[], padding: int[], self: Tensor, "
         "stride: int[], result1: Tensor"

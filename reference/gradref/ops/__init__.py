@@ -20,6 +20,7 @@ from . import (
     shape,
     special,
     unpool,
+    weight_norm,
 )
 from ._table import OPS, register
 
@@ -45,4 +46,5 @@ __all__ = [
     "selection",
     "special",
     "unpool",
+    "weight_norm",
 ]

@@ -120,3 +120,40 @@ op(
     reduction=lambda s: s[0][-1],
     bounds=((0.2, 2.0),),
 )
+
+# ------------------------------------------------------------------------ weight normalisation
+
+
+def _weight_norm_shapes(dim: int):
+    """A weight v of 2 or 3 dims and its magnitude g: v's size along ``dim``, 1 elsewhere."""
+
+    def build(t):
+        v = tuple(t[: t[-1]])
+        g = tuple(s if d == dim % len(v) else 1 for d, s in enumerate(v))
+        return v, g
+
+    return st.tuples(
+        st.integers(1, 3), st.integers(1, 3), st.integers(1, 3), st.sampled_from([2, 3])
+    ).map(build)
+
+
+op(
+    "_weight_norm.fused-first",
+    lambda T, v, g: T._weight_norm(v, g, 0),
+    _weight_norm_shapes(0),
+    node="WeightNormInterfaceBackward0",
+    note="torch fuses the first and the last dim into _weight_norm_interface",
+)
+op(
+    "_weight_norm.fused-last",
+    lambda T, v, g: T._weight_norm(v, g, v.dim() - 1),
+    _weight_norm_shapes(-1),
+    node="WeightNormInterfaceBackward0",
+)
+op(
+    "_weight_norm.middle",
+    lambda T, v, g: T._weight_norm(v, g, 1),
+    _weight_norm_shapes(1).filter(lambda s: len(s[0]) == 3),
+    node="MulBackward0",
+    note="a middle dim is composed from norm, div and mul",
+)

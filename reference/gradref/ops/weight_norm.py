@@ -1,0 +1,83 @@
+"""Weight normalisation (torch's ``_weight_norm``): ``w = v * (g / ||v||)``, the norm taken over
+every dim but ``dim`` (over all of ``v`` for ``dim=-1``).
+
+torch fuses it into ``_weight_norm_interface`` (one WeightNormInterfaceBackward0 node saving v,
+g, dim and the norms) when ``dim`` is the first or the last dim, and composes it from ``norm``,
+``div`` and ``mul`` otherwise; gradref does the same. The fused node's VJP is written in gradref
+ops, so double backward works (torch's fused double backward is wrong: see ``_fused_vjps``);
+torch has no forward-mode formula for the fused op."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import _dtypes
+from .._ops import finish, record
+from .._tensor import Tensor
+from ._table import register
+
+
+def _other_dims(v: Tensor, dim: int) -> tuple:
+    return tuple(d for d in range(v.dim()) if d != dim)
+
+
+def norm_except_dim(v: Tensor, dim: int) -> Tensor:
+    """The 2-norm over every dim of ``v`` but ``dim`` (kept as size 1), or of all of ``v``."""
+    if dim == -1:
+        return v.norm()
+    return v.norm(2, _other_dims(v, dim), keepdim=True)
+
+
+def _fused_vjps(dim: int):
+    """torch's kernel's formula for both gradients (in its order of operations, which decides
+    inf and NaN), with the norms recomputed from v: torch reads its
+    saved norms (an output that is not differentiable), so its double backward misses their
+    dependence on v; gradref's follows the derivative."""
+
+    def sums(g, c):
+        axes = _other_dims(c.v, dim)
+        # sum(()) would reduce every dim: a 1-d v has nothing to reduce
+        return (g * c.v).sum(axes, keepdim=True) if axes else g * c.v
+
+    def norms(c):
+        return norm_except_dim(c.v, dim) if c.v.dim() > 1 else c.v.abs()
+
+    def grad_v(g, c):
+        # torch's kernel: a = g / n, b = a * grad_g / n, grad_v = a * grad - b * v
+        n = norms(c)
+        a = c.g / n
+        return a * g - (a * (sums(g, c) / n) / n) * c.v
+
+    def grad_g(g, c):
+        return (sums(g, c) / norms(c)).reshape(tuple(c.g.shape))
+
+    return [grad_v, grad_g]
+
+
+@register("_weight_norm", method=False)
+def _weight_norm(v: Tensor, g: Tensor, dim: int = 0) -> Tensor:
+    if dim < -1 or dim >= max(v.dim(), 1):
+        low, high = -max(v.dim(), 1), max(v.dim(), 1) - 1
+        raise IndexError(
+            f"Dimension out of range (expected to be in range of [{low}, {high}], but got {dim})"
+        )
+    if dim not in (0, v.dim() - 1):
+        return v * (g / norm_except_dim(v, dim))
+    axes = _other_dims(v, dim)
+    # in the dtype torch computes in (float32 for the half types): a float32 norm overflows
+    cdt = np.float64 if v.dtype is _dtypes.float64 else np.float32
+    x = v._data.astype(cdt)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        norms = np.sqrt((x * x).sum(axis=axes, keepdims=True))
+        w = x * (g._data.astype(cdt).reshape(norms.shape) / norms)
+    y = finish(w, v.dtype, v.device)
+    result1 = finish(norms, v.dtype, v.device)
+    record(
+        "WeightNormInterfaceBackward0",
+        [v, g],
+        [y],
+        _fused_vjps(dim),
+        [("v", "g", "result1"), ("v", "result1", "g")],
+        {"v": v, "g": g, "dim": dim, "result1": result1},
+    )
+    return y
