@@ -555,6 +555,15 @@ def var(input: Tensor, dim=_NO_DIM, unbiased=None, keepdim: bool = False, *, cor
     return y
 
 
+def _std_jvp(t: Tensor, x: Tensor, result: Tensor, dims, c, keepdim: bool) -> Tensor:
+    """torch's forward-mode formula for std: var's JVP over 2 std, and 0 (not NaN) where the
+    std is 0 (its VJP masks the same points)."""
+    full = _var_backward(t, x, dims, c, True)
+    axes = tuple(range(x.dim())) if dims is None else dims
+    total = full.sum(axes, keepdim=keepdim) if axes else full
+    return where(result == 0, 0.0, total / (2 * result))
+
+
 @register("std", node="StdBackward0")
 def std(input: Tensor, dim=_NO_DIM, unbiased=None, keepdim: bool = False, *, correction=None):
     """Standard deviation; where it is 0 the gradient is 0 (torch masks ``grad / (2 std)``)."""
@@ -570,6 +579,9 @@ def std(input: Tensor, dim=_NO_DIM, unbiased=None, keepdim: bool = False, *, cor
         gv = where(ctx.result == 0, 0.0, g / (2 * ctx.result))
         return _var_backward(gv, ctx.self, dims, c, keepdim)
 
+    def jvp(t, ctx):
+        return _std_jvp(t[0], ctx.self, ctx.result, dims, c, keepdim)
+
     fields = _var_fields(dim, unbiased, keepdim, correction)
     record(
         "StdBackward0",
@@ -578,6 +590,7 @@ def std(input: Tensor, dim=_NO_DIM, unbiased=None, keepdim: bool = False, *, cor
         [vjp],
         [("self", "result")],
         {"self": input, "result": y, **fields},
+        jvp=jvp,
     )
     return y
 
@@ -839,12 +852,25 @@ def _moments(name: str, input, dim, unbiased, keepdim, correction, std: bool):
             g_mean, shape, dims, keepdim
         )
 
+    def std_jvp(t, ctx):
+        axes = tuple(range(ctx.self.dim())) if dims is None else dims
+        mean = t[0].mean(axes, keepdim=keepdim) if axes else t[0]
+        return _std_jvp(t[0], ctx.self, ctx.result0, dims, c, keepdim), mean
+
     fields = _var_fields(dim, unbiased, keepdim, correction)
     if std:
         node, uses, values = "StdMeanBackward0", ("self", "result0"), {"result0": spread}
     else:
         node, uses, values = "VarMeanBackward0", ("self",), {}
-    record(node, [input], [spread, m], [vjp], [uses], {"self": input, **values, **fields})
+    record(
+        node,
+        [input],
+        [spread, m],
+        [vjp],
+        [uses],
+        {"self": input, **values, **fields},
+        jvp=std_jvp if std else None,
+    )
     return spread, m
 
 

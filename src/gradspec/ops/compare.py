@@ -349,8 +349,6 @@ JVP_NOT_COMPARED: dict[str, str] = {
     "cdist": "torch has no forward-mode formula for _cdist_forward and _euclidean_dist",
     "nn.functional.pdist": "torch has no forward-mode formula for _pdist_forward",
     "nn.functional.multi_margin_loss": "torch has no forward-mode formula for multi_margin_loss",
-    "std": "at zero std torch's forward-mode formula gives 0 while its double backward gives "
-    "NaN; gradref derives its JVP from its VJP and so follows the double backward (NaN)",
     "special.zeta": "torch has no forward-mode formula for zeta",
     "_weight_norm.fused": "torch has no forward-mode formula for _weight_norm_interface",
 }
