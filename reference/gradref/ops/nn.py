@@ -369,16 +369,39 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps: float = 1e-
     rstd = compute(lambda x: stats(x)[1], [input], input.dtype, input.dtype, input.device)
 
     def vjp_input(g, c):
-        xc, rstd = _ln_stats(c.input, axes, eps)
-        xhat = xc * rstd
+        # torch's layer_norm backward kernel: the row sums of g * w and g * w * x, then
+        # rstd * g * w + b * x + c (so an inf weight or gradient in a row makes the whole row's
+        # gradient NaN, as the sums meet inf - inf)
+        # (in float32 for float16/bfloat16, as torch's kernel accumulates: rstd**3 of a
+        # constant row overflows float16)
+        low = g.dtype in (_dtypes.float16, _dtypes.bfloat16)
+        x = c.input.to(_dtypes.float32) if low else c.input
         gw = g * c.weight if c.weight is not None else g
-        return rstd * (
-            gw - gw.mean(axes, keepdim=True) - xhat * (gw * xhat).mean(axes, keepdim=True)
-        )
+        gw = gw.to(_dtypes.float32) if low else gw
+        mu = x.mean(axes, keepdim=True)
+        _, rstd = _ln_stats(x, axes, eps)
+        db = gw.mean(axes, keepdim=True)
+        ds = (gw * x).mean(axes, keepdim=True)
+        b = (db * mu - ds) * rstd.pow(3)
+        dx = rstd * gw + b * x + (-b * mu - db * rstd)
+        return dx.to(g.dtype) if low else dx
 
     def vjp_weight(g, c):
         xc, rstd = _ln_stats(c.input, axes, eps)
         return g * xc * rstd
+
+    def jvp(ts, c):
+        # torch's layer_norm_jvp: the input's tangent (zeros where it has none, so a row with
+        # inf/NaN gives NaN tangents, as its output is NaN) through the normalisation, then the
+        # weight's and the bias's tangents added where they have one
+        xc, r = _ln_stats(c.input, axes, eps)
+        t = or_zeros(ts[0], c.input)
+        tc = t - t.mean(axes, keepdim=True)
+        r_t = -r.pow(3) * (tc * xc).mean(axes, keepdim=True)
+        out = tc * r + xc * r_t
+        if c.weight is not None:
+            out = out * c.weight if ts[1] is None else out * c.weight + xc * r * ts[1]
+        return out if ts[2] is None else out + ts[2]
 
     fields = {
         "input": input,
@@ -398,6 +421,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps: float = 1e-
         [uses] * 3,
         fields,
         differentiable=(True, False, False),
+        jvp=jvp,
     )
     return y
 
