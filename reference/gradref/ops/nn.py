@@ -10,13 +10,14 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _dtypes, _grad_mode
+from .._forward import add_defined, or_zeros
 from .._ops import common_device, compute, record
 from .._tensor import Tensor
 from . import conv_params
 from ._table import register
 from .indexing import _index_gather, _index_scatter
 from .linalg import _matmul_fields, check_matrix_product, einsum, matmul, mm
-from .pointwise import broadcast_shapes, logsigmoid, where
+from .pointwise import broadcast_shapes, logit, logsigmoid, where
 from .shape import constant_pad_nd, unsafe_view
 
 # ------------------------------------------------------------------------------------- linear
@@ -368,16 +369,39 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps: float = 1e-
     rstd = compute(lambda x: stats(x)[1], [input], input.dtype, input.dtype, input.device)
 
     def vjp_input(g, c):
-        xc, rstd = _ln_stats(c.input, axes, eps)
-        xhat = xc * rstd
+        # torch's layer_norm backward kernel: the row sums of g * w and g * w * x, then
+        # rstd * g * w + b * x + c (so an inf weight or gradient in a row makes the whole row's
+        # gradient NaN, as the sums meet inf - inf)
+        # (in float32 for float16/bfloat16, as torch's kernel accumulates: rstd**3 of a
+        # constant row overflows float16)
+        low = g.dtype in (_dtypes.float16, _dtypes.bfloat16)
+        x = c.input.to(_dtypes.float32) if low else c.input
         gw = g * c.weight if c.weight is not None else g
-        return rstd * (
-            gw - gw.mean(axes, keepdim=True) - xhat * (gw * xhat).mean(axes, keepdim=True)
-        )
+        gw = gw.to(_dtypes.float32) if low else gw
+        mu = x.mean(axes, keepdim=True)
+        _, rstd = _ln_stats(x, axes, eps)
+        db = gw.mean(axes, keepdim=True)
+        ds = (gw * x).mean(axes, keepdim=True)
+        b = (db * mu - ds) * rstd.pow(3)
+        dx = rstd * gw + b * x + (-b * mu - db * rstd)
+        return dx.to(g.dtype) if low else dx
 
     def vjp_weight(g, c):
         xc, rstd = _ln_stats(c.input, axes, eps)
         return g * xc * rstd
+
+    def jvp(ts, c):
+        # torch's layer_norm_jvp: the input's tangent (zeros where it has none, so a row with
+        # inf/NaN gives NaN tangents, as its output is NaN) through the normalisation, then the
+        # weight's and the bias's tangents added where they have one
+        xc, r = _ln_stats(c.input, axes, eps)
+        t = or_zeros(ts[0], c.input)
+        tc = t - t.mean(axes, keepdim=True)
+        r_t = -r.pow(3) * (tc * xc).mean(axes, keepdim=True)
+        out = tc * r + xc * r_t
+        if c.weight is not None:
+            out = out * c.weight if ts[1] is None else out * c.weight + xc * r * ts[1]
+        return out if ts[2] is None else out + ts[2]
 
     fields = {
         "input": input,
@@ -397,6 +421,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps: float = 1e-
         [uses] * 3,
         fields,
         differentiable=(True, False, False),
+        jvp=jvp,
     )
     return y
 
@@ -524,22 +549,34 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     onehot = (
         np.moveaxis(np.eye(n_classes)[safe_t], -1, c_dim) if batched else np.eye(n_classes)[safe_t]
     )
-    coef = -onehot * np.expand_dims(wt, c_dim)  # d loss_elem / d input, input's shape
-    x = input._data.astype(np.float64)
-    per = (coef * x).sum(axis=c_dim)
-    if reduction == "none":
-        out, denom = per, None
-    elif reduction == "sum":
-        out, denom = per.sum(), None
-    else:
-        denom = wt.sum()
+    hit = onehot > 0
+    denom = wt.sum() if reduction == "mean" else None
+
+    def loss(x):
+        """torch's nll_loss_forward on the values ``x``: it reads x[n, target[n]] only (the
+        other classes' inf/NaN do not reach the loss); an ignored target gives 0 unread."""
+        picked = np.take_along_axis(x, np.expand_dims(safe_t, c_dim), c_dim).squeeze(c_dim)
         with np.errstate(all="ignore"):
-            out = per.sum() / denom
+            per = np.where(valid, -wt * picked, 0.0)
+            if reduction == "none":
+                return per
+            return per.sum() if reduction == "sum" else per.sum() / denom
+
+    out = loss(input._data.astype(np.float64))
     y = compute(lambda a: out, [input], input.dtype, input.dtype, input.device)
     # nll_loss_forward's second output: the weight of the targets counted (0 for 'none')
     total = 0.0 if reduction == "none" else float(wt.sum())
     total_weight = Tensor._from_array(np.asarray(total), input.dtype, input.device)
-    coef_np = coef if denom is None else coef / denom
+    # d loss_elem / d input: -weight[t] (over the total weight for 'mean') at the target's
+    # class, 0 elsewhere (never 0 * inf), as nll_loss_backward writes it
+    with np.errstate(all="ignore"):
+        scaled = -wt if denom is None else -wt / denom
+    coef_np = np.where(hit, np.expand_dims(scaled, c_dim), 0.0)
+
+    def jvp(ts, c):
+        # torch's forward-mode formula: nll_loss_forward of the tangent
+        t = ts[0]
+        return Tensor._from_array(np.asarray(loss(t._data.astype(np.float64))), t.dtype, t.device)
 
     def vjp(g, c):
         gk = g.unsqueeze(c_dim) if reduction == "none" else g
@@ -562,6 +599,7 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
         [uses],
         fields,
         differentiable=(True, False),
+        jvp=lambda ts, c: (jvp(ts, c),),
     )
     return y
 
@@ -609,8 +647,22 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
         return scale(g, c) * (x_ - t_) / ((1 - x_) * x_).clamp(min=1e-12)
 
     def vjp_target(g, c):
-        x_ = c.self
-        return scale(g, c) * ((1 - x_).log().clamp(min=-100) - x_.log().clamp(min=-100))
+        # torch's binary_cross_entropy_target_backward: -logit(x), unclamped (±inf at 0 and 1)
+        return scale(g, c) * -logit(c.self)
+
+    def weighted(v, c):
+        return v * c.weight if c.weight is not None else v
+
+    def jvp(ts, c):
+        # torch's forward-mode formula: both backward formulas applied to the tangents without
+        # reduction, added, then reduced; a missing tangent is read as zeros (0 * inf is NaN)
+        x_, t_ = c.self, c.target
+        d_input = or_zeros(ts[0], x_) * (x_ - t_) / ((1 - x_) * x_).clamp(min=1e-12)
+        d_target = -logit(x_) * or_zeros(ts[1], t_)
+        v = weighted(d_input, c) + weighted(d_target, c)
+        if reduction == "sum":
+            return v.sum()
+        return v.mean() if reduction == "mean" else v
 
     record(
         "BinaryCrossEntropyBackward0",
@@ -619,6 +671,7 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
         [vjp_input, vjp_target],
         [("self", "target", "weight"), ("self", "target", "weight")],
         {"self": input, "target": target, "weight": wt, "reduction": REDUCTION[reduction]},
+        jvp=jvp,
     )
     return y
 
@@ -656,29 +709,44 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
 
     y = compute(fwd, [input, target], input.dtype, input.dtype, common_device(input, target))
 
-    def scale(g, c):
-        s = g / n if reduction == "mean" else g
-        return s * c.weight if c.weight is not None else s
+    # torch's binary_cross_entropy_with_logits_backward and _target_backward, in their order
+    # (which decides inf - inf): the slope times the gradient, times weight, over n for 'mean'
+    def finish_grad(v, c, reduce=True):
+        if c.weight is not None:
+            v = v * c.weight
+        return v / n if reduce and reduction == "mean" else v
 
-    def vjp_input(g, c):
+    def d_input(g, c, reduce=True):
         x_, t_ = c.self, c.target
         if c.pos_weight is None:
-            return scale(g, c) * (x_.sigmoid() - t_)
-        lw = 1 + (c.pos_weight - 1) * t_
-        return scale(g, c) * ((1 - t_) - lw * (-x_).sigmoid())
+            slope = x_.sigmoid() - t_
+        else:
+            pt = c.pos_weight * t_
+            slope = (pt + 1 - t_) * x_.sigmoid() - pt
+        return finish_grad(slope * g, c, reduce)
 
-    def vjp_target(g, c):
+    def d_target(g, c, reduce=True):
         x_ = c.self
         if c.pos_weight is None:
-            return scale(g, c) * -x_
+            return finish_grad(-x_ * g, c, reduce)
+        return finish_grad((logsigmoid(-x_) - logsigmoid(x_) * c.pos_weight) * g, c, reduce)
 
-        return scale(g, c) * (-x_ - (c.pos_weight - 1) * logsigmoid(x_))
+    def jvp(ts, c):
+        # torch's forward-mode formula: both backward formulas applied to the tangents without
+        # reduction (a missing tangent adds nothing), added, then reduced
+        v = add_defined(
+            None if ts[0] is None else d_input(ts[0], c, False),
+            None if ts[1] is None else d_target(ts[1], c, False),
+        )
+        if reduction == "sum":
+            return v.sum()
+        return v.mean() if reduction == "mean" else v
 
     record(
         "BinaryCrossEntropyWithLogitsBackward0",
         [input, target],
         [y],
-        [vjp_input, vjp_target],
+        [d_input, d_target],
         [("self", "target", "weight", "pos_weight"), ("self", "target", "weight", "pos_weight")],
         {
             "self": input,
@@ -687,6 +755,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
             "pos_weight": pos_weight,
             "reduction": REDUCTION[reduction],
         },
+        jvp=jvp,
     )
     return y
 
@@ -760,7 +829,9 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, reduction="me
         out = per.mean()
     y = compute(lambda a: out, [input], input.dtype, input.dtype, input.device)
     coef = np.where(on, p * np.where(on, z, 0.0) ** (p - 1), 0.0) * wy / c
-    coef = coef - np.eye(c)[t] * coef.sum(1, keepdims=True)
+    # the target's class gets minus the others' sum (written in place, as torch's kernel does:
+    # an inf slope elsewhere does not turn the other entries into 0 * inf)
+    coef[np.arange(nb), t] = -coef.sum(1)
     if reduction == "mean":
         coef = coef / nb
     shape = tuple(input.shape)

@@ -13,6 +13,7 @@ import math
 import numpy as np
 
 from .. import _grad_mode
+from .._forward import or_zeros
 from .._ops import common_device, compute, record
 from .._tensor import Tensor
 from ._table import register
@@ -77,7 +78,7 @@ def batch_norm(input, running_mean=None, running_var=None, weight=None, bias=Non
         var = running_var._data.astype(np.float64)
         invstd = 1 / np.sqrt(var + eps)
 
-    def fwd(x, *wb):
+    def _eval_fwd(x, *wb):
         y = (x - mean.reshape(bshape)) * invstd.reshape(bshape)
         i = 0
         if weight is not None:
@@ -86,6 +87,19 @@ def batch_norm(input, running_mean=None, running_var=None, weight=None, bias=Non
         if bias is not None:
             y = y + wb[i].reshape(bshape)
         return y
+
+    def fwd(x, *wb):
+        if not use_stats:
+            return _eval_fwd(x, *wb)
+        # torch's training kernel, per channel: y = x * scale + shift with scale = invstd * w
+        # and shift = b - mean * scale (so an inf weight over a zero mean gives NaN)
+        scale = invstd.reshape(bshape)
+        if weight is not None:
+            scale = scale * wb[0].reshape(bshape)
+        shift = -mean.reshape(bshape) * scale
+        if bias is not None:
+            shift = shift + wb[-1].reshape(bshape)
+        return x * scale + shift
 
     y = compute(fwd, args, input.dtype, input.dtype, dev)
     if use_stats and training and running_mean is not None and n:
@@ -107,7 +121,10 @@ def batch_norm(input, running_mean=None, running_var=None, weight=None, bias=Non
     if use_stats:
 
         def vjp_input(g, c_):
-            return _normalise_vjp(g, c_.input, axes, eps, w_b(c_))
+            # the weight multiplies last, as in torch's batch_norm backward kernel (an inf
+            # weight gives ±inf gradients, not inf - inf within the channel's means)
+            dx = _normalise_vjp(g, c_.input, axes, eps, None)
+            return dx * w_b(c_) if c_.weight is not None else dx
 
         def vjp_weight(g, c_):
             return (g * _xhat(c_.input, axes, eps)).sum(axes)
@@ -122,6 +139,24 @@ def batch_norm(input, running_mean=None, running_var=None, weight=None, bias=Non
 
         def vjp_weight(g, c_):
             return (g * (c_.input - rm.to(g.dtype)) * rs.to(g.dtype)).sum(axes)
+
+    def jvp(ts, c_):
+        # torch's batch_norm_jvp with the batch's statistics: the input's tangent (zeros where
+        # it has none, so a channel with inf/NaN gives NaN tangents) through the normalisation,
+        # then the weight's and the bias's tangents added where they have one (with running
+        # statistics the JVP is derived from the VJP)
+        x = c_.input
+        t = or_zeros(ts[0], x)
+        mu = x.mean(axes, keepdim=True)
+        xc = x - mu
+        r = ((xc * xc).mean(axes, keepdim=True) + eps).rsqrt()
+        tc = t - t.mean(axes, keepdim=True)
+        out = tc * r + xc * (-r.pow(3) * (tc * xc).mean(axes, keepdim=True))
+        if c_.weight is not None:
+            out = out * w_b(c_)
+            if ts[1] is not None:
+                out = out + xc * r * ts[1].reshape(bshape)
+        return out if ts[2] is None else out + ts[2].reshape(bshape)
 
     fields = {
         "input": input,
@@ -142,6 +177,7 @@ def batch_norm(input, running_mean=None, running_var=None, weight=None, bias=Non
         [uses] * 3,
         fields,
         differentiable=(True, False, False),
+        jvp=jvp if use_stats else None,
     )
     return y
 
@@ -195,15 +231,17 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     rstd = 1 / np.sqrt(var + eps)
 
     def fwd(x, *wb):
-        xg = x.reshape(gshape)
-        y = ((xg - mean[..., None]) * rstd[..., None]).reshape(x.shape)
-        i = 0
-        if weight is not None:
-            y = y * wb[i].reshape(bshape)
-            i += 1
+        # torch's kernel, per sample and channel: y = x * scale + shift with scale = rstd * w
+        # and shift = b - scale * mean (so an inf weight over a zero mean gives NaN)
+        cg = c // num_groups
+        per_channel = (n, c) + (1,) * (input.dim() - 2)
+        r = np.repeat(rstd, cg, axis=1).reshape(per_channel)
+        m = np.repeat(mean, cg, axis=1).reshape(per_channel)
+        scale = r * wb[0].reshape(bshape) if weight is not None else r
+        shift = -scale * m
         if bias is not None:
-            y = y + wb[i].reshape(bshape)
-        return y
+            shift = shift + wb[-1].reshape(bshape)
+        return x * scale + shift
 
     y = compute(fwd, args, input.dtype, input.dtype, common_device(*args))
     mean_t = Tensor._from_array(mean, input.dtype, input.device)
@@ -218,6 +256,24 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     def vjp_weight(g, c_):
         xhat = _xhat(c_.input.reshape(gshape), (-1,), eps).reshape(x_shape)
         return (g * xhat).sum((0,) + tuple(range(2, len(x_shape))))
+
+    def jvp(ts, c_):
+        # torch's group_norm_jvp: the input's tangent (zeros where it has none, so a group with
+        # inf/NaN gives NaN tangents) through the normalisation of each group, then the
+        # weight's and the bias's tangents added where they have one
+        xg = c_.input.reshape(gshape)
+        mu = xg.mean(-1, keepdim=True)
+        xc = xg - mu
+        r = ((xc * xc).mean(-1, keepdim=True) + eps).rsqrt()
+        t = or_zeros(ts[0], c_.input).reshape(gshape)
+        tc = t - t.mean(-1, keepdim=True)
+        out = (tc * r + xc * (-r.pow(3) * (tc * xc).mean(-1, keepdim=True))).reshape(x_shape)
+        if c_.weight is not None:
+            w = c_.weight.reshape(bshape)
+            out = out * w
+            if ts[1] is not None:
+                out = out + (xc * r).reshape(x_shape) * ts[1].reshape(bshape)
+        return out if ts[2] is None else out + ts[2].reshape(bshape)
 
     fields = {
         "input": input,
@@ -239,5 +295,6 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
         [uses] * 3,
         fields,
         differentiable=(True, False, False),
+        jvp=jvp,
     )
     return y

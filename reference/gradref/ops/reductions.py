@@ -316,8 +316,9 @@ max_return = return_type("max")
 min_return = return_type("min")
 
 
-def record_full_selection(node: str, input: Tensor, y: Tensor) -> None:
-    """Record a full max/min/median (no dim) as ``node``: ties share the gradient equally."""
+def record_full_selection(node: str, input: Tensor, y: Tensor, jvp=None) -> None:
+    """Record a full max/min/median (no dim) as ``node``: ties share the gradient equally
+    (``jvp``: the op's own forward-mode formula, if it has one)."""
     record(
         node,
         [input],
@@ -325,6 +326,7 @@ def record_full_selection(node: str, input: Tensor, y: Tensor) -> None:
         [lambda g, c: _evenly_distribute(g, c.self, c.result, None, False)],
         [("self", "result")],
         {"self": input, "result": y},
+        jvp=jvp,
     )
 
 

@@ -460,6 +460,14 @@ def mode(input: Tensor, dim: int = -1, keepdim: bool = False):
     return _select("mode", "ModeBackward0", mode_return, input, d, idx, keepdim, dim)
 
 
+def _evenly_read(t, c):
+    """The tangent of a full median: the mean of the tangents of the elements equal to it
+    (compared with ==, so a NaN median matches none: 0/0, a NaN tangent), as torch's
+    forward-mode formula reads it."""
+    mask = c.self == c.result
+    return (mask * (t[0] / mask.sum())).sum()
+
+
 @register("nanmedian", node="NanmedianBackward0")
 def nanmedian(input: Tensor, dim=None, keepdim: bool = False):
     """median ignoring NaN: nanmedian(input) (NanmedianBackward0, tied medians share the
@@ -470,7 +478,7 @@ def nanmedian(input: Tensor, dim=None, keepdim: bool = False):
         kept = np.sort(a[~np.isnan(a)], kind="stable")
         value = np.asarray(np.nan) if kept.size == 0 else kept[(kept.size - 1) // 2]
         y = finish(value, input.dtype, input.device)
-        record_full_selection("NanmedianBackward0", input, y)
+        record_full_selection("NanmedianBackward0", input, y, jvp=_evenly_read)
         return y
     d = _wrap_dim(dim, input.dim())
     if input.dim() == 0:
