@@ -40,6 +40,11 @@ def _xhat(x, axes, eps):
     return xc * ((xc * xc).mean(axes, keepdim=True) + eps).rsqrt()
 
 
+def _channels_last(t: Tensor) -> bool:
+    """Contiguous in torch's channels-last format (4-d) as its kernels check it."""
+    return t.dim() == 4 and bool(t._data.transpose(0, 2, 3, 1).flags["C_CONTIGUOUS"])
+
+
 @register("batch_norm", method=False)
 def batch_norm(input, running_mean=None, running_var=None, weight=None, bias=None,
                training=False, momentum=0.1, eps=1e-5):  # fmt: skip
@@ -88,11 +93,18 @@ def batch_norm(input, running_mean=None, running_var=None, weight=None, bias=Non
             y = y + wb[i].reshape(bshape)
         return y
 
+    # torch's CPU kernel takes one of two paths (which decides inf and NaN): when the input
+    # (plain or channels-last), weight, bias and running stats are all contiguous, per channel
+    # y = x * scale + shift with scale = invstd * w and shift = b - mean * scale (an inf
+    # weight over a nonzero mean gives inf - inf); otherwise y = (x - mean) * invstd * w + b
+    fused = all(
+        t is None or t.is_contiguous() or _channels_last(t)
+        for t in (input, weight, bias, running_mean, running_var)
+    )
+
     def fwd(x, *wb):
-        if not use_stats:
+        if not fused:
             return _eval_fwd(x, *wb)
-        # torch's training kernel, per channel: y = x * scale + shift with scale = invstd * w
-        # and shift = b - mean * scale (so an inf weight over a zero mean gives NaN)
         scale = invstd.reshape(bshape)
         if weight is not None:
             scale = scale * wb[0].reshape(bshape)

@@ -529,6 +529,7 @@ SPECIAL_VALUES_SKIPPED: dict[str, tuple[tuple[str, ...], str]] = {
     "nn.functional.layer_norm*": (("huge",), _MOMENTS),
     "nn.functional.group_norm*": (("huge",), _MOMENTS),
     "nn.functional.instance_norm*": (("huge",), _MOMENTS),
+    "nn.functional.batch_norm*": (("huge",), _MOMENTS),
     "nn.functional.prelu*": (
         ("0", "-0"),
         "at x = 0 torch's forward-mode formula takes the x >= 0 branch (tangent 1) while its VJP "
