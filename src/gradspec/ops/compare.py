@@ -395,11 +395,6 @@ _SINGULAR = (
 #: ops (fnmatch patterns of names) not compared on special values yet, and why: gradref does
 #: not follow torch there so far (each is a known gap, not a torch bug)
 SPECIAL_NOT_COMPARED: dict[str, str] = {
-    "matmul.*": _ORDER,
-    "einsum.outer": _ORDER,
-    "nn.functional.linear*": _ORDER,
-    "nn.functional.conv*": _ORDER,
-    "nn.functional.mse_loss*": _ORDER,
     "logsumexp.dims": _ORDER,
     "max": _NAN_MAX,
     "max.ties": _NAN_MAX,
@@ -413,16 +408,6 @@ SPECIAL_NOT_COMPARED: dict[str, str] = {
     "nn.functional.gelu": "gelu at ±inf: torch gives NaN where gradref gives ±inf",
     "clamp.tensor": "clamp with NaN/inf tensor bounds: the bound's gradient differs",
     "nn.functional.l1_loss": "l1_loss at NaN: gradref's gradient is NaN where torch's is 0",
-    "bmm": _ORDER,
-    "mv": _ORDER,
-    "addmm*": _ORDER,
-    "addmv*": _ORDER,
-    "addbmm*": _ORDER,
-    "baddbmm*": _ORDER,
-    "einsum.mm": _ORDER,
-    "einsum.bmm": _ORDER,
-    "einsum.inner": _ORDER,
-    "einsum.ellipsis": _ORDER,
     "maximum": _TIES,
     "minimum": _TIES,
     "max.binary": _TIES,
@@ -444,8 +429,6 @@ SPECIAL_NOT_COMPARED: dict[str, str] = {
     "logcumsumexp": "at ±inf torch computes its VJP in log space from the sign and "
     "log-magnitude of the cotangent, gradref's VJP is linear in it (its JVP is derived from it): "
     "NaN in one where the other is finite",
-    "renorm*": "a slice with inf/NaN: torch's forward-mode formula gives finite tangents where "
-    "gradref's JVP, derived from its VJP, is NaN",
     "scatter_reduce.am*-exclude-self": _TIES,
     "fmod": "fmod(huge, tiny): torch's vectorised kernel (8 or more float64 elements) gives NaN "
     "where the quotient overflows, its scalar loop and gradref C's exact fmod (0)",
