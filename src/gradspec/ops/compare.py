@@ -467,8 +467,15 @@ _PADDED_CONV = (
     "inf and NaN in a weight that meets the zero padding: in float32 torch runs oneDNN for some "
     "sizes, which skips the padded products, and otherwise multiplies the zeros (0 * inf: NaN), "
     "as its float64 kernel, float32 with oneDNN off and F.pad'ed input do: the same convolution "
-    "is finite or NaN by the path; finite values compared in float32, all in float64"
+    "is finite or NaN by the path (float64 compares them); huge as in every convolution"
 )
+_CONV_ORDER = (
+    "huge values that cancel (huge + 1 - huge): torch's kernels sum the products and the bias "
+    "in an order of their own (float32 conv2d(x, w, b) gives 0 for a batch of one and 1 for a "
+    "batch of two, the bias lost or kept); the other special values are compared"
+)
+
+_PADDED = ("inf", "-inf", "nan", "huge")  # the padded float32 convolutions (the first match counts)
 
 #: ops (fnmatch patterns of names) compared on special values without some of them (names of
 #: :data:`gradspec.ops.values.SPECIALS`): (the values left out, why); a pattern ending in
@@ -524,11 +531,12 @@ SPECIAL_VALUES_SKIPPED: dict[str, tuple[tuple[str, ...], str]] = {
         "at x = 0 torch's forward-mode formula takes the x >= 0 branch (tangent 1) while its VJP "
         "takes the weight's; gradref's JVP follows its VJP",
     ),
-    "nn.functional.conv1d.stride-pad-dilation/float32": (("inf", "-inf", "nan"), _PADDED_CONV),
-    "nn.functional.conv1d.same/float32": (("inf", "-inf", "nan"), _PADDED_CONV),
-    "nn.functional.conv2d/float32": (("inf", "-inf", "nan"), _PADDED_CONV),
-    "nn.functional.conv2d.unbatched/float32": (("inf", "-inf", "nan"), _PADDED_CONV),
-    "nn.functional.conv3d/float32": (("inf", "-inf", "nan"), _PADDED_CONV),
+    "nn.functional.conv1d.stride-pad-dilation/float32": (_PADDED, _PADDED_CONV),
+    "nn.functional.conv1d.same/float32": (_PADDED, _PADDED_CONV),
+    "nn.functional.conv2d/float32": (_PADDED, _PADDED_CONV),
+    "nn.functional.conv2d.unbatched/float32": (_PADDED, _PADDED_CONV),
+    "nn.functional.conv3d/float32": (_PADDED, _PADDED_CONV),
+    "nn.functional.conv*": (("huge",), _CONV_ORDER),
 }
 
 
