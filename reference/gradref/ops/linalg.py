@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _dtypes
-from .._forward import or_zeros
+from .._forward import add_defined, or_zeros
 from .._ops import common_device, compute, record
 from .._ops import retype as _retype
 from .._tensor import Tensor
@@ -94,6 +94,7 @@ def mv(input: Tensor, vec: Tensor) -> Tensor:
         [lambda g, c: outer(g, c.vec.conj()), lambda g, c: mv(c.self.t().conj(), g)],
         [("vec",), ("self",)],
         {"self": input, "vec": vec},
+        jvp=lambda t, c: mv(or_zeros(t[0], c.self), c.vec) + mv(c.self, or_zeros(t[1], c.vec)),
     )
     return y
 
@@ -160,6 +161,7 @@ def bmm(input: Tensor, mat2: Tensor) -> Tensor:
         ],
         [("mat2",), ("self",)],
         {"self": input, "mat2": mat2},
+        jvp=lambda t, c: bmm(or_zeros(t[0], c.self), c.mat2) + bmm(c.self, or_zeros(t[1], c.mat2)),
     )
     return y
 
@@ -286,6 +288,8 @@ def _batched_matmul(a: Tensor, b: Tensor) -> Tensor:
         [grad_a, grad_b],
         [("b", "b2", "a"), ("a", "a2", "b")],
         {"a": a, "b": b, "a2": a2, "b2": b2},
+        # torch's bmm on the expanded operands, which reads an undefined tangent as zeros
+        jvp=lambda t, c: matmul(or_zeros(t[0], c.a), c.b) + matmul(c.a, or_zeros(t[1], c.b)),
     )
     return y
 
@@ -366,7 +370,11 @@ def _einsum_raw(subs: list[str], out: str, tensors) -> Tensor:
         dt = _dtypes.promote_types(dt, t.dtype)
     dev = common_device(*tensors)
     eq = ",".join(subs) + "->" + out
-    y = compute(lambda *arrs: np.einsum(eq, *arrs), list(tensors), dt, dt, dev)
+    # contiguous copies: NumPy's einsum factors a stride-0 (expanded) operand out of the sum,
+    # inf * sum(b) where every product is summed in torch (inf - inf: NaN)
+    y = compute(
+        lambda *arrs: np.einsum(eq, *map(np.ascontiguousarray, arrs)), list(tensors), dt, dt, dev
+    )
 
     def vjp_for(k):
         def vjp(g, c):
@@ -406,8 +414,44 @@ def _einsum_raw(subs: list[str], out: str, tensors) -> Tensor:
         [vjp_for(k) for k in range(len(tensors))],
         [tuple(f"op{j}" for j in range(len(tensors)))] * len(tensors),
         {f"op{j}": t for j, t in enumerate(tensors)},
+        jvp=lambda t, c: _einsum_jvp(
+            subs, out, [getattr(c, f"op{j}") for j in range(len(subs))], t
+        ),
     )
     return y
+
+
+def _einsum_jvp(subs: list[str], out: str, primals, tangents):
+    """einsum's tangent as torch's forward AD computes it: torch contracts the operands two
+    at a time, left to right; a pair that sums a letter both operands have (size > 1 in each)
+    is a bmm, which reads a missing tangent as zeros (0 * inf is NaN), any other pair is a
+    mul, which skips it."""
+
+    def letters(s: str, x: Tensor) -> set:
+        return {ch for ch, n in zip(s, x.shape) if n != 1}
+
+    s0, p0, t0 = subs[0], primals[0], tangents[0]
+    for k in range(1, len(subs)):
+        s1, p1, t1 = subs[k], primals[k], tangents[k]
+        later = set(out).union(*(letters(subs[j], primals[j]) for j in range(k + 1, len(subs))))
+        keep = "".join(ch for ch in dict.fromkeys(s0 + s1) if ch in later)
+        bmm_pair = any(ch not in later for ch in letters(s0, p0) & letters(s1, p1))
+        if t0 is None and t1 is None:
+            t = None
+        elif bmm_pair:
+            t = _einsum_raw([s0, s1], keep, [or_zeros(t0, p0), p1]) + _einsum_raw(
+                [s0, s1], keep, [p0, or_zeros(t1, p1)]
+            )
+        else:
+            t = add_defined(
+                None if t0 is None else _einsum_raw([s0, s1], keep, [t0, p1]),
+                None if t1 is None else _einsum_raw([s0, s1], keep, [p0, t1]),
+            )
+        p0 = _einsum_raw([s0, s1], keep, [p0, p1])
+        s0, t0 = keep, t
+    if t0 is None or s0 == out:
+        return t0
+    return _einsum_raw([s0], out, [t0])
 
 
 @register("einsum", method=False)
@@ -481,6 +525,11 @@ def addmv(input: Tensor, mat: Tensor, vec: Tensor, *, beta=1, alpha=1) -> Tensor
         ],
         [(), ("vec",), ("mat",)],
         {"mat": mat, "vec": vec, "alpha": alpha, "beta": beta},
+        jvp=lambda t, c: add_defined(
+            None if t[0] is None else _scaled(t[0], beta),
+            _scaled(mv(or_zeros(t[1], c.mat), c.vec), alpha),
+            _scaled(mv(c.mat, or_zeros(t[2], c.vec)), alpha),
+        ),
     )
     return y
 
@@ -556,6 +605,11 @@ def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1) -
         ],
         [(), ("batch2",), ("batch1",)],
         {"batch1": batch1, "batch2": batch2, "alpha": alpha, "beta": beta},
+        jvp=lambda t, c: add_defined(
+            None if t[0] is None else _scaled(t[0], beta),
+            _scaled(bmm(or_zeros(t[1], c.batch1), c.batch2), alpha),
+            _scaled(bmm(c.batch1, or_zeros(t[2], c.batch2)), alpha),
+        ),
     )
     return y
 
@@ -612,6 +666,11 @@ def addbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1) ->
             "batch1_sym_argsize_1": n,
             "batch2_sym_argsize_2": p,
         },
+        jvp=lambda t, c: add_defined(
+            None if t[0] is None else _scaled(t[0], beta),
+            _scaled(bmm(or_zeros(t[1], c.batch1), c.batch2).sum(0), alpha),
+            _scaled(bmm(c.batch1, or_zeros(t[2], c.batch2)).sum(0), alpha),
+        ),
     )
     return y
 

@@ -16,7 +16,7 @@ from .._tensor import Tensor
 from . import conv_params
 from ._table import register
 from .indexing import _index_gather, _index_scatter
-from .linalg import _matmul_fields, check_matrix_product, einsum, matmul, mm
+from .linalg import _matmul_fields, _scaled, check_matrix_product, einsum, matmul, mm
 from .pointwise import broadcast_shapes, logit, logsigmoid, where
 from .shape import constant_pad_nd, unsafe_view
 
@@ -47,6 +47,11 @@ def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1) -> Tens
         ],
         [(), ("mat2",), ("mat1",)],
         {"mat1": mat1, "mat2": mat2, "alpha": alpha, "beta": beta, **_matmul_fields(mat1, mat2)},
+        jvp=lambda t, c: add_defined(
+            None if t[0] is None else _scaled(t[0], beta),
+            _scaled(mm(or_zeros(t[1], c.mat1), c.mat2), alpha),
+            _scaled(mm(c.mat1, or_zeros(t[2], c.mat2)), alpha),
+        ),
     )
     return y
 
@@ -270,6 +275,11 @@ def convolution(input, weight, bias, stride, padding, dilation, groups, n: int, 
         ],
         [("input", "weight")] * 3,
         fields,
+        # torch's convolution_jvp: two convolutions, which read a missing tangent as zeros
+        jvp=lambda t, c: (
+            _conv_forward(or_zeros(t[0], c.input), c.weight, None, geometry, groups)
+            + _conv_forward(c.input, or_zeros(t[1], c.weight), t[2], geometry, groups)
+        ),
     )
     return y
 
@@ -443,9 +453,10 @@ def _reduce(loss: Tensor, reduction: str) -> Tensor:
 REDUCTION = {"none": 0, "mean": 1, "sum": 2}
 
 
-def _loss_node(name, input, target, fwd, dloss, reduction, saved_extra=None):
+def _loss_node(name, input, target, fwd, dloss, reduction, saved_extra=None, jvp=None):
     """A fused pointwise loss: ``fwd(x, t)`` elementwise (NumPy), ``dloss(x, t)`` its derivative
-    in x (gradref ops); the target gets the negative (the losses here depend on x - t)."""
+    in x (gradref ops); the target gets the negative (the losses here depend on x - t).
+    ``jvp(tx, ty, x, y)``: the unreduced loss's own forward-mode formula, if it has one."""
     if reduction not in ("none", "mean", "sum"):
         raise ValueError(f"{reduction} is not a valid value for reduction")
     shape = broadcast_shapes(tuple(input.shape), tuple(target.shape))
@@ -475,6 +486,9 @@ def _loss_node(name, input, target, fwd, dloss, reduction, saved_extra=None):
         ],
         [("self", "target"), ("self", "target")],
         {"self": input, "target": target, "reduction": REDUCTION[reduction], **(saved_extra or {})},
+        jvp=None
+        if jvp is None
+        else lambda t, c: _reduce(jvp(t[0], t[1], c.self, c.target), reduction),
     )
     return y
 
@@ -487,7 +501,14 @@ def mse_loss(input, target, reduction="mean"):
         lambda x, t: (x - t) ** 2,
         lambda x, t: 2 * (x - t),
         reduction,
+        jvp=_mse_jvp,
     )
+
+
+def _mse_jvp(tx, ty, x, y):
+    """torch's mse_loss tangent: mse_loss_backward (``2 * (a - b) * g``, which reads a missing
+    tangent as zeros) of each input's tangent, summed, then reduced."""
+    return 2 * (x - y) * or_zeros(tx, x) + 2 * (y - x) * or_zeros(ty, y)
 
 
 def smooth_l1_loss(input, target, reduction="mean", beta=1.0):

@@ -1120,6 +1120,15 @@ def renorm(input: Tensor, p, dim: int, maxnorm) -> Tensor:
         invnorm = (n + 1e-7).reciprocal()
         return where(n > mx, mx * invnorm * (g - invnorm * nb), g)
 
+    def jvp(t, c):
+        # torch's renorm_jvp: the norm in float32 for float16/bfloat16, and norm_jvp's tangent
+        x, tx = c.self, t[0]
+        low = x.dtype in (_dtypes.float16, _dtypes.bfloat16)
+        n = norm(x, pf, dims, keepdim=True, dtype=_dtypes.float32 if low else None)
+        invnorm = (n + 1e-7).reciprocal()
+        scaled = invnorm * mx * (tx - x * invnorm * _norm_jvp(x, tx, pf, n, dims))
+        return where(n > mx, scaled, tx)
+
     record(
         "RenormBackward0",
         [input],
@@ -1127,5 +1136,33 @@ def renorm(input: Tensor, p, dim: int, maxnorm) -> Tensor:
         [vjp],
         [("self",)],
         {"self": input, "p": p, "dim": dim, "maxnorm": maxnorm},
+        jvp=jvp,
     )
     return y
+
+
+def _norm_jvp(x: Tensor, t: Tensor, p: float, n: Tensor, dims) -> Tensor:
+    """torch's norm_jvp (kept dims): the tangent of the p-norm ``n`` of ``x`` over ``dims``
+    along ``t``, 0 where the norm is 0 (for 1 < p)."""
+
+    def real(v: Tensor) -> Tensor:
+        return v.real if v.is_complex() else v
+
+    if p == 0:
+        return zeros_like(n)
+    if p == 1:
+        return real(x.sgn() * t.conj()).sum(dims, keepdim=True)
+    if p == 2:
+        return where(n == 0, 0.0, real(x * t.conj()).sum(dims, keepdim=True) / n)
+    if p == np.inf:
+        is_max = ((x.abs() == n) | (x.isnan() & n.isnan())).to(n.dtype)
+        count = (is_max != 0).sum(dims, keepdim=True)
+        return (real(x.sgn() * t.conj()) * is_max / count).sum(dims, keepdim=True)
+    if p < 1:
+        powers = where(x == 0, 0.0, x.abs().pow(p - 1))
+        return (powers * real(x.sgn() * t.conj())).sum(dims, keepdim=True) * n.pow(1 - p)
+    if p < 2:
+        total = (x.abs().pow(p - 1) * real(x.sgn() * t.conj())).sum(dims, keepdim=True)
+    else:
+        total = (x.abs().pow(p - 2) * real(x * t.conj())).sum(dims, keepdim=True)
+    return where(n == 0, 0.0, total / n.pow(p - 1))
