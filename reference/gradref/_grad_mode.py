@@ -23,11 +23,18 @@ def _set_grad(mode: bool) -> None:
     _state.grad = bool(mode)
 
 
+#: whether any thread ever entered inference mode (until then, every tensor is a normal one,
+#: and the thread-local lookup on every new tensor can be skipped)
+_inference_ever = False
+
+
 def is_inference_mode_enabled() -> bool:
-    return getattr(_state, "inference", False)
+    return _inference_ever and getattr(_state, "inference", False)
 
 
 def _set_inference(mode: bool) -> None:
+    global _inference_ever
+    _inference_ever = _inference_ever or bool(mode)
     _state.inference = bool(mode)
 
 

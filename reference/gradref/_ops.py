@@ -386,13 +386,15 @@ def record(
     for key, kind in declared.items():
         if not kind.startswith("Tensor") and key in values:
             node._values.setdefault(key, values[key])
+    diff_ids = {id(d) for d in diff_outputs}  # (alive here, so identity by id)
+    last = -1
     for i, o in enumerate(outputs):
-        if any(o is d for d in diff_outputs):
+        if id(o) in diff_ids:
             o._grad_fn = node
             o._output_nr = i
+            last = i
     # gradients flow into differentiable outputs only (a trailing integer output such as max's
     # indices is an output torch saves, but gets no gradient slot here)
-    last = max((i for i, o in enumerate(outputs) if any(o is d for d in diff_outputs)), default=-1)
     node._input_metadata = [_engine.InputMetadata(o) for o in outputs[: last + 1]]
 
 

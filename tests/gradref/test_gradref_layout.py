@@ -10,6 +10,7 @@ closes a cycle (then it joins ``CIRCLE`` with its reason) or belongs at the top 
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2] / "reference"
@@ -78,8 +79,10 @@ def _targets(module: str, node) -> list[str]:
     return out
 
 
+@functools.cache
 def _imports() -> tuple[dict[str, set[str]], list[tuple[str, str, int]]]:
-    """Module-level edges, and (importer, imported, line) of every function-level import."""
+    """Module-level edges, and (importer, imported, line) of every function-level import
+    (parsed when a test first asks, not at collection: every xdist worker collects)."""
     top: dict[str, set[str]] = {m: set() for m in MODULES}
     lazy = []
     for module, path in MODULES.items():
@@ -100,9 +103,6 @@ def _imports() -> tuple[dict[str, set[str]], list[tuple[str, str, int]]]:
     return top, lazy
 
 
-TOP, LAZY = _imports()
-
-
 def _reaches(start: str, goal: str) -> bool:
     seen, stack = set(), [start]
     while stack:
@@ -111,17 +111,18 @@ def _reaches(start: str, goal: str) -> bool:
             return True
         if m not in seen:
             seen.add(m)
-            stack.extend(TOP[m])
+            stack.extend(_imports()[0][m])
     return False
 
 
 def test_module_level_imports_form_no_cycle():
-    cycles = [(m, t) for m in TOP for t in TOP[m] if _reaches(t, m)]
+    top = _imports()[0]
+    cycles = [(m, t) for m in top for t in top[m] if _reaches(t, m)]
     assert not cycles, f"module-level import cycles through {sorted(cycles)}"
 
 
 def test_every_function_level_import_is_an_edge_of_the_documented_circle():
-    stray = sorted({(m, t) for m, t, _ in LAZY} - set(CIRCLE))
+    stray = sorted({(m, t) for m, t, _ in _imports()[1]} - set(CIRCLE))
     assert not stray, (
         f"function-level imports outside the documented circle: {stray}; move them to the top "
         "of the module, or, where that makes a cycle, add the edge to CIRCLE with its reason"
@@ -134,5 +135,5 @@ def test_every_edge_of_the_circle_closes_a_cycle():
 
 
 def test_the_circle_lists_only_imports_that_exist():
-    used = {(m, t) for m, t, _ in LAZY}
+    used = {(m, t) for m, t, _ in _imports()[1]}
     assert set(CIRCLE) <= used, f"stale CIRCLE entries: {sorted(set(CIRCLE) - used)}"

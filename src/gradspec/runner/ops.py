@@ -73,10 +73,11 @@ class OpTable:
         failed: dict[str, Mismatch] = {}
         crashed: dict[str, str] = {}
         compared = {"n": 0}
+        passed: dict = {}  # example -> (the sub-checks it passed, whether gradref ran it)
         while active:
             try:
-                m = search(examples(info), _body(info, device, active, compared), settings,
-                           key=lambda ex: ex)  # fmt: skip
+                m = search(examples(info), _body(info, device, active, compared, passed),
+                           settings, key=lambda ex: ex)  # fmt: skip
             except Exception as e:  # Hypothesis itself gave up (Flaky, Unsatisfiable, ...)
                 crashed.update({c: f"{type(e).__name__}: {first_line(e)}" for c in active})
                 break
@@ -106,18 +107,27 @@ class OpTable:
         return out
 
 
-def _body(info, device: str, checks: list[str], compared: dict):
+def _body(info, device: str, checks: list[str], compared: dict, passed: dict):
+    """The search's test body. An example met again (Hypothesis draws some twice, and the
+    search after a failed sub-check meets the earlier ones again) that passed these sub-checks
+    before passes without running: its values, and so its outcome, depend on the example only."""
     from gradspec.ops.compare import OpDifference, check_example
 
     checks_t = tuple(checks)
+    wanted = frozenset(checks)
 
     def body(ex):
-        with warnings.catch_warnings():  # torch's performance notes are not results
-            warnings.simplefilter("ignore")
-            try:
-                ok = check_example(info, ex, device, checks_t)
-            except OpDifference as d:
-                raise Mismatch(d.check, d.message, ex) from None
+        seen = passed.get(ex)
+        if seen is not None and wanted <= seen[0]:
+            ok = seen[1]
+        else:
+            with warnings.catch_warnings():  # torch's performance notes are not results
+                warnings.simplefilter("ignore")
+                try:
+                    ok = check_example(info, ex, device, checks_t)
+                except OpDifference as d:
+                    raise Mismatch(d.check, d.message, ex) from None
+            passed[ex] = (wanted, ok)
         if ok:
             compared["n"] += 1
 
