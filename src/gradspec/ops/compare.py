@@ -408,8 +408,6 @@ _SINGULAR = (
 #: ops (fnmatch patterns of names) not compared on special values yet, and why: gradref does
 #: not follow torch there so far (each is a known gap, not a torch bug)
 SPECIAL_NOT_COMPARED: dict[str, str] = {
-    "nn.functional.conv_transpose*": "inf and NaN in float32: torch's VJP is inf or finite where "
-    "gradref's is NaN (the zero padding and oneDNN, as the padded convolutions')",
     "logsumexp.dims": _ORDER,
     "max": _NAN_MAX,
     "max.ties": _NAN_MAX,
@@ -490,7 +488,6 @@ _CONV_ORDER = (
     "batch of two, the bias lost or kept); the other special values are compared"
 )
 
-_PADDED = ("inf", "-inf", "nan", "huge")  # the padded float32 convolutions (the first match counts)
 
 #: ops (fnmatch patterns of names) compared on special values without some of them (names of
 #: :data:`gradspec.ops.values.SPECIALS`): (the values left out, why); a pattern ending in
@@ -547,11 +544,13 @@ SPECIAL_VALUES_SKIPPED: dict[str, tuple[tuple[str, ...], str]] = {
         "at x = 0 torch's forward-mode formula takes the x >= 0 branch (tangent 1) while its VJP "
         "takes the weight's; gradref's JVP follows its VJP",
     ),
-    "nn.functional.conv1d.stride-pad-dilation/float32": (_PADDED, _PADDED_CONV),
-    "nn.functional.conv1d.same/float32": (_PADDED, _PADDED_CONV),
-    "nn.functional.conv2d/float32": (_PADDED, _PADDED_CONV),
-    "nn.functional.conv2d.unbatched/float32": (_PADDED, _PADDED_CONV),
-    "nn.functional.conv3d/float32": (_PADDED, _PADDED_CONV),
+    "nn.functional.conv1d.stride-pad-dilation/float32": (_INF_NAN_HUGE, _PADDED_CONV),
+    "nn.functional.conv1d.same/float32": (_INF_NAN_HUGE, _PADDED_CONV),
+    "nn.functional.conv2d/float32": (_INF_NAN_HUGE, _PADDED_CONV),
+    "nn.functional.conv2d.unbatched/float32": (_INF_NAN_HUGE, _PADDED_CONV),
+    "nn.functional.conv3d/float32": (_INF_NAN_HUGE, _PADDED_CONV),
+    # the input's VJP of a transposed convolution is the padded convolution itself
+    "nn.functional.conv_transpose*/float32": (_INF_NAN_HUGE, _PADDED_CONV),
     "nn.functional.conv*": (("huge",), _CONV_ORDER),
 }
 
