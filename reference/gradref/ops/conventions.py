@@ -278,8 +278,8 @@ CONVENTIONS: tuple[Convention, ...] = (
         "x.clamp(min=y).sum()",
         [[0.5, 1.0], [0.5, 0.0]],
         "clamp with a tensor bound: at x == min the gradient is split in half between x and "
-        "the bound, as maximum does (observed in torch 2.14.1). Not mirrored: the degenerate "
-        "x == min == max, where torch gives x the whole gradient.",
+        "the bound, as maximum does (observed in torch 2.14.1); at x == min == max x gets the "
+        "whole gradient.",
     ),
     _c(
         "fmax.tie",

@@ -12,6 +12,7 @@ import numpy as np
 
 from .. import _dtypes, _grad_mode
 from .._factories import zeros_like
+from .._forward import add_defined, or_zeros
 from .._ops import common_device, compute, in_opmath, is_scalar, opmath_scalar, record, wrap
 from .._ops import inplace as _run_inplace
 from .._ops import retype as _retype
@@ -287,6 +288,8 @@ def div(input, other, *, rounding_mode=None):
             ],
             [("other",), ("self", "other")],
             {"self": a, "other": b},
+            # (self_t - other_t * result) / other: an undefined tangent's term is skipped
+            jvp=lambda t, c: add_defined(t[0], None if t[1] is None else -(t[1] * y)) / c.other,
         )
         return y
     if dt.category < _FLOAT and np.any(b._data == 0):
@@ -530,26 +533,27 @@ def _clamp_tensor(input, min, max):  # noqa: A002
 
     y = compute(fwd, args, dt, dt, dev)
 
-    def _inner(c):
-        return c.self if c.min is None else maximum(c.self, c.min)
-
-    def _through_max(g, c):
-        # each bound acts as maximum(x, min) then minimum(., max): ties share the gradient
-        if c.max is None:
-            return g
-        inner = _inner(c)
-        return _tie_split(g, inner < c.max, inner == c.max)
-
     def vjp_self(g, c):
-        w = _through_max(g, c)
-        return w if c.min is None else _tie_split(w, c.self > c.min, c.self == c.min)
+        x, lo, hi = c.self, c.min, c.max
+        if lo is None or hi is None:  # one bound: as maximum (min) or minimum (max)
+            bnd = hi if lo is None else lo
+            return _extremum_grad(g, x > bnd if lo is None else x < bnd, x == bnd)
+        half = ((x == lo) & (x < hi)) | ((x == hi) & (x > lo))
+        return where(half, g / 2, g).masked_fill((x < lo) | (x > hi), 0.0)
 
     def vjp_min(g, c):
-        return _tie_split(_through_max(g, c), c.self < c.min, c.self == c.min)
+        x, lo, hi = c.self, c.min, c.max
+        if hi is None:
+            return _extremum_grad(g, x > lo, x == lo)
+        half = (x == lo) & (x < hi)
+        return where(half, g / 2, where((x < lo) & (lo <= hi), g, 0.0))
 
     def vjp_max(g, c):
-        inner = _inner(c)
-        return _tie_split(g, inner > c.max, inner == c.max)
+        x, lo, hi = c.self, c.min, c.max
+        if lo is None:
+            return _extremum_grad(g, x < hi, x == hi)
+        half = (x == hi) & (x > lo)
+        return where(half, g / 2, where((lo > hi) | ((x > hi) & (lo <= hi)), g, 0.0))
 
     record(
         "ClampBackward0",
@@ -558,8 +562,27 @@ def _clamp_tensor(input, min, max):  # noqa: A002
         [vjp_self, vjp_min, vjp_max],
         [("self", "min", "max"), ("self", "min", "max"), ("self", "min", "max")],
         {"self": x, "min": lo, "max": hi},
+        jvp=_clamp_tangent,
     )
     return y
+
+
+def _clamp_tangent(t, c):
+    """torch's forward-mode clamp with tensor bounds. One bound acts as maximum (min) or
+    minimum (max). With both: max's tangent where min > max, else the tangent of the bound the
+    input lies beyond, the mean of the input's and a bound's at a tie with that bound alone
+    (x == min < max, min < max == x), the input's elsewhere (inside, at x == min == max, and
+    where a NaN fails every comparison)."""
+    x = c.self
+    tx = or_zeros(t[0], x)
+    if c.min is None or c.max is None:
+        bnd, k = (c.max, 2) if c.min is None else (c.min, 1)
+        return _extremum_tangent([tx, t[k]], x, bnd, x < bnd if c.min is None else x > bnd)
+    lo, hi = c.min, c.max
+    tlo, thi = or_zeros(t[1], lo), or_zeros(t[2], hi)
+    inside = where((x == hi) & (x > lo), (tx + thi) / 2, tx)
+    inside = where((x == lo) & (x < hi), (tx + tlo) / 2, inside)
+    return where(lo > hi, thi, where(x < lo, tlo, where(x > hi, thi, inside)))
 
 
 @register("clamp_min", node="ClampMinBackward0", inplace=True)
@@ -590,6 +613,10 @@ def _clamp_one_tensor(input, bound, side: str):
         lose = c.self > bnd if sign > 0 else c.self < bnd
         return where(c.self == bnd, g / 2, g).masked_fill(lose, 0.0)
 
+    def jvp(t, c):
+        bnd = getattr(c, side)
+        return _extremum_tangent(t, c.self, bnd, c.self > bnd if sign > 0 else c.self < bnd)
+
     node = "ClampMinBackward1" if side == "min" else "ClampMaxBackward1"
     record(
         node,
@@ -598,6 +625,7 @@ def _clamp_one_tensor(input, bound, side: str):
         [vjp_self, vjp_bound],
         [("self", side), ("self", side)],
         {"self": x, side: b},
+        jvp=jvp,
     )
     return y
 
@@ -921,11 +949,6 @@ def softplus(input, beta: float = 1, threshold: float = 20):
 # ------------------------------------------------------------------------- more binary
 
 
-def _tie_split(g, mask_win, mask_tie):
-    """The gradient of one side of a clamp bound: all of it where it wins, half at a tie."""
-    return g * (mask_win + 0.5 * mask_tie)
-
-
 def _extremum_grad(g, lose, tie):
     """torch's maximum/minimum formula for one side: ``where(tie, g / 2, g)`` with zeros where
     it loses (so both sides get the whole gradient where a NaN makes every comparison false)."""
@@ -948,6 +971,7 @@ def maximum(input, other):
         ],
         [("self", "other"), ("self", "other")],
         {"self": a, "other": b},
+        jvp=lambda t, c: _extremum_tangent(t, c.self, c.other, c.self > c.other),
     )
     return y
 
@@ -968,8 +992,17 @@ def minimum(input, other):
         ],
         [("self", "other"), ("self", "other")],
         {"self": a, "other": b},
+        jvp=lambda t, c: _extremum_tangent(t, c.self, c.other, c.self < c.other),
     )
     return y
+
+
+def _extremum_tangent(t, a, b, a_wins):
+    """torch's forward-mode maximum/minimum (and clamp_min/clamp_max with a tensor bound): the
+    tangents' mean at a tie, else the winner's tangent, the second's where no comparison holds
+    (NaN). The tangents are selected, never blended, so one side's inf stays out of the other."""
+    ta, tb = or_zeros(t[0], a), or_zeros(t[1], b)
+    return where(a == b, (ta + tb) / 2, where(a_wins, ta, tb))
 
 
 def _no_complex(name, dt):
@@ -1000,6 +1033,13 @@ def atan2(input, other):
         zero, r = r2(c)
         return where(zero, 0.0, g * -c.self / r)
 
+    def jvp(t, c):  # torch's formula is not masked at (0, 0): 0 / 0 is NaN there
+        ta, tb = t
+        num = add_defined(
+            None if tb is None else -c.self * tb, None if ta is None else c.other * ta
+        )
+        return num / (c.self * c.self + c.other * c.other)
+
     record(
         "Atan2Backward0",
         [a, b],
@@ -1007,6 +1047,7 @@ def atan2(input, other):
         [vjp_self, vjp_other],
         [("self", "other"), ("self", "other")],
         {"self": a, "other": b},
+        jvp=jvp,
     )
     return y
 
@@ -1027,6 +1068,13 @@ def hypot(input, other):
         {"self": a, "other": b, "result": y},
     )
     return y
+
+
+def _np_lerp(a, b, w):
+    """torch's lerp kernel: from ``a`` for a weight below 0.5 in magnitude, else from ``b``
+    (``b - (b - a) * (1 - w)``), so an infinite end gives inf rather than inf - inf."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        return np.where(np.abs(w) < 0.5, a + w * (b - a), b - (b - a) * (1 - w))
 
 
 @register("lerp", node="LerpBackward0", inplace=True)
@@ -1062,7 +1110,15 @@ def lerp(input, end, weight):
             f"{_dtypes.type_meta_name(weight.dtype)}"
         )
     broadcast_shapes(tuple(input.shape), tuple(end.shape), tuple(weight.shape))
-    y = compute(lambda a, b, w: a + w * (b - a), [input, end, weight], dt, dt, dev)
+    y = compute(_np_lerp, [input, end, weight], dt, dt, dev)
+
+    def jvp(t, c):
+        # lerp(self_t, end_t, weight) + weight_t * (end - self): lerp reads an undefined
+        # tangent as zeros (0 * inf is NaN), the product with weight_t is skipped without it
+        ta, tb, tw = t
+        ends = lerp(or_zeros(ta, c.self), or_zeros(tb, c.end), c.weight)
+        return add_defined(ends, None if tw is None else tw * (c.end - c.self))
+
     record(
         "LerpBackward1",
         [input, end, weight],
@@ -1075,6 +1131,7 @@ def lerp(input, end, weight):
         # torch saves weight whenever any gradient is needed, end and self for weight's
         [("weight",), ("weight",), ("end", "self", "weight")],
         {"self": input, "end": end, "weight": weight},
+        jvp=jvp,
     )
     return y
 
