@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _dtypes
+from .._forward import add_defined, or_zeros
 from .._ops import common_device, compute, record
 from .._tensor import Tensor
 from ._table import register
@@ -235,8 +236,18 @@ def prelu_kernel(input, weight):
         [vjp_self, vjp_weight],
         [("self", "weight"), ("self", "weight")],  # one formula for both: both saved
         {"self": input, "weight": weight},
+        jvp=_prelu_tangent,
     )
     return y
+
+
+def _prelu_tangent(t, c):
+    """torch's forward-mode prelu: the input's tangent where x >= 0 (at 0 too, where the VJP
+    takes the weight's branch), else weight * x_t + weight_t * x (an undefined tangent's term
+    skipped)."""
+    ts, tw = t
+    neg = add_defined(None if ts is None else c.weight * ts, None if tw is None else tw * c.self)
+    return where(c.self >= 0, or_zeros(ts, c.self), neg)
 
 
 @register("prelu", method=False)
