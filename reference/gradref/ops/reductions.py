@@ -318,7 +318,7 @@ min_return = return_type("min")
 
 def record_full_selection(node: str, input: Tensor, y: Tensor, jvp=None) -> None:
     """Record a full max/min/median (no dim) as ``node``: ties share the gradient equally
-    (``jvp``: the op's own forward-mode formula, if it has one)."""
+    (``jvp``: the op's own forward-mode formula; by default torch's evenly read tangent)."""
     record(
         node,
         [input],
@@ -326,8 +326,20 @@ def record_full_selection(node: str, input: Tensor, y: Tensor, jvp=None) -> None
         [lambda g, c: _evenly_distribute(g, c.self, c.result, None, False)],
         [("self", "result")],
         {"self": input, "result": y},
-        jvp=jvp,
+        jvp=jvp or (lambda t, c: _evenly_read(t[0], c.self, c.result, None, False)),
     )
+
+
+def _evenly_read(t: Tensor, x: Tensor, value: Tensor, dims, keepdim: bool) -> Tensor:
+    """torch's forward-mode rule for full max/min/median and amax/amin: the mean of the
+    tangents of the elements ``==`` the result. It compares with ``==`` only (unlike the VJP of
+    full max/min), so a NaN result matches none: 0/0, a NaN tangent."""
+    shape = tuple(x.shape)
+    mask = x == _keep(value, shape, dims, keepdim)
+    axes = tuple(range(len(shape))) if dims is None else dims
+    if not axes:
+        return where(mask, t, 0.0) / mask.to(x.dtype)
+    return where(mask, t, 0.0).sum(axes, keepdim=keepdim) / mask.sum(axes, keepdim=keepdim)
 
 
 def _evenly_distribute(
@@ -433,6 +445,7 @@ def _amax_like(name: str, node: str, npfn, input: Tensor, dim, keepdim: bool) ->
         [lambda g, c: _evenly_distribute(g, c.self, c.result, dims, keepdim, nan_ties=False)],
         [("self", "result")],
         {"self": input, "result": y, "dim": dim_field(dim), "keepdim": keepdim},
+        jvp=lambda t, c: _evenly_read(t[0], c.self, c.result, dims, keepdim),
     )
     return y
 
@@ -707,12 +720,26 @@ def logsumexp(input: Tensor, dim, keepdim: bool = False) -> Tensor:
         if a.size == 0:
             return np.log(np.sum(np.exp(a), axis=axis, keepdims=keepdim))
         m = np.max(a, axis=axis, keepdims=True)
-        m = np.where(m == -np.inf, 0, m)  # as torch: a +inf or NaN maximum makes the row NaN
+        m = np.where(np.isinf(m), 0, m)  # as torch: an infinite maximum is not subtracted
         s = np.log(np.sum(np.exp(a - m), axis=axis, keepdims=True)) + m
         return s if keepdim else np.squeeze(s, axis=axis)
 
     y = compute(fwd, [input], rdt, rdt, input.device)
     shape = tuple(input.shape)
+
+    def jvp(t, c):
+        # sum(exp(x - amax) * t) / sum(exp(x - amax)), the maximum subtracted even where it is
+        # infinite (inf - inf: a NaN tangent), as torch computes it
+        x = c.self
+        axes = tuple(range(x.dim())) if dims is None else dims
+        if x.numel() == 0:
+            e = x.exp()
+        else:
+            e = (x - x.amax(axes, keepdim=True)).exp() if axes else (x - x).exp()
+        if not axes:
+            return e * t[0] / e
+        return (e * t[0]).sum(axes, keepdim=keepdim) / e.sum(axes, keepdim=keepdim)
+
     record(
         "LogsumexpBackward0",
         [input],
@@ -725,6 +752,7 @@ def logsumexp(input: Tensor, dim, keepdim: bool = False) -> Tensor:
         ],
         [("self", "result")],
         {"self": input, "result": y, "dim": dim_field(dim), "keepdim": keepdim},
+        jvp=jvp,
     )
     return y
 
@@ -1023,16 +1051,30 @@ def logcumsumexp(input: Tensor, dim: int) -> Tensor:
     y = compute(fwd, [input], input.dtype, input.dtype, input.device, contiguous=True)
 
     def vjp(g, c):
-        # linear in g (gradref's JVP is derived from this VJP); torch computes the same sum in
-        # log space from the sign and log-magnitude of g, which differs only at infinities
+        # torch's formula, in log space: sum_{j >= i} g_j exp(x_i - y_j) as the difference of
+        # two reversed logcumsumexps, of the log-magnitudes of g's positive and negative parts
+        # (the dtype's lowest value standing for log 0); at infinities this is NaN or finite
+        # where the linear sum is not
         x, r = c.self, c.result
-        if x.dim() == 0 or x.numel() == 0:
+        if g.numel() == 0:
             return g
-        n = x.shape[d]
-        xm, rm, gm = x.movedim(d, -1), r.movedim(d, -1), g.movedim(d, -1)
-        upper = Tensor._from_array(np.triu(np.ones((n, n), np.bool_)), _dtypes.bool, x.device)
-        w = where(upper, (xm.unsqueeze(-1) - rm.unsqueeze(-2)).exp(), 0.0)  # [i, j]
-        return (w * gm.unsqueeze(-2)).sum(-1).movedim(-1, d)
+        if x.dim() == 0:
+            return vjp(g.reshape(1), _Saved(x.reshape(1), r.reshape(1))).reshape(())
+        lowest = float(np.finfo(g.dtype.np).min)
+        log_abs = g.abs().log()
+
+        def part(log_g):  # exp(x + reversed logcumsumexp(log_g - y))
+            return ((log_g - r).flip(d).logcumsumexp(d).flip(d) + x).exp()
+
+        return part(where(g > 0, log_abs, lowest)) - part(where(g < 0, log_abs, lowest))
+
+    def jvp(t, c):
+        # cumsum(exp(x - max) * t) / (cumsum(exp(x - max)) + 1e-13), as torch computes it
+        x = c.self if c.self.dim() else c.self.reshape(1)
+        tx = t[0] if t[0].dim() else t[0].reshape(1)
+        e = (x - x.amax(d, keepdim=True)).exp()
+        out = (e * tx).cumsum(d) / (e.cumsum(d) + 1e-13)
+        return out if c.self.dim() else out.reshape(())
 
     record(
         "LogcumsumexpBackward0",
@@ -1041,8 +1083,16 @@ def logcumsumexp(input: Tensor, dim: int) -> Tensor:
         [vjp],
         [("self", "result")],
         {"self": input, "result": y, "dim": dim},
+        jvp=jvp,
     )
     return y
+
+
+class _Saved:
+    """The saved values a VJP reads (``self``, ``result``), for calling it on other tensors."""
+
+    def __init__(self, x, result):
+        self.self, self.result = x, result
 
 
 # ------------------------------------------------------------------------------ dist, renorm

@@ -14,11 +14,12 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _dtypes
+from .._forward import or_zeros
 from .._ops import compute, finish, record
 from .._tensor import Tensor, _wrap_dim
 from ._table import register
 from .indexing import _index_scatter, gather, scatter_add
-from .pointwise import broadcast_shapes
+from .pointwise import broadcast_shapes, where
 from .reductions import _no_complex, record_full_selection
 from .return_types import return_type
 
@@ -566,6 +567,19 @@ def scatter_reduce(input: Tensor, dim: int, index: Tensor, src: Tensor, reduce: 
         full = Tensor._from_array(np.zeros(tuple(src.shape), g.dtype.np), g.dtype, g.device)
         return scatter_add(full, d, _positions_like(part, d), part) if part.numel() else full
 
+    def extremum_jvp(t, c):
+        # the mean of the tangents of the elements equal to the result, counting only those
+        # that take part (unlike the VJP, which counts an excluded self too); 0/0 at NaN
+        region = tuple(slice(0, s) for s in c.index.shape)
+        self_in = c.self == c.result
+        if not include_self:
+            self_in = self_in.scatter(d, c.index, False)
+        src_in = c.src[region] == gather(c.result, d, c.index)
+        t_self = where(self_in, or_zeros(t[0], c.self), 0.0)
+        t_src = where(src_in, or_zeros(t[1], c.src)[region], 0.0)
+        count = scatter_add(self_in.to(c.self.dtype), d, c.index, src_in.to(c.self.dtype))
+        return scatter_add(t_self, d, c.index, t_src) / count
+
     record(
         "ScatterReduceBackward0",
         [input, src],
@@ -581,6 +595,7 @@ def scatter_reduce(input: Tensor, dim: int, index: Tensor, src: Tensor, reduce: 
             "src": src,
             "result": y,
         },  # fmt: skip
+        jvp=extremum_jvp if reduce in ("amax", "amin") else None,
     )
     return y
 
