@@ -1056,10 +1056,8 @@ def logcumsumexp(input: Tensor, dim: int) -> Tensor:
         # (the dtype's lowest value standing for log 0); at infinities this is NaN or finite
         # where the linear sum is not
         x, r = c.self, c.result
-        if g.numel() == 0:
+        if x.dim() == 0 or g.numel() == 0:  # a 0-d input's gradient is g itself, inf or not
             return g
-        if x.dim() == 0:
-            return vjp(g.reshape(1), _Saved(x.reshape(1), r.reshape(1))).reshape(())
         lowest = float(np.finfo(g.dtype.np).min)
         log_abs = g.abs().log()
 
@@ -1086,13 +1084,6 @@ def logcumsumexp(input: Tensor, dim: int) -> Tensor:
         jvp=jvp,
     )
     return y
-
-
-class _Saved:
-    """The saved values a VJP reads (``self``, ``result``), for calling it on other tensors."""
-
-    def __init__(self, x, result):
-        self.self, self.result = x, result
 
 
 # ------------------------------------------------------------------------------ dist, renorm
