@@ -391,14 +391,6 @@ _ORDER = (
     "torch's forward-mode formula and gradref's JVP (derived from its VJP) combine inf and 0 in "
     "another order: torch's tangent is NaN where gradref's is ±inf or finite"
 )
-_NAN_MAX = (
-    "a NaN maximum: torch's JVP compares elements with == (none matches NaN: NaN tangent); "
-    "gradref's JVP follows its VJP, which shares the gradient among the NaNs"
-)
-_TIES = (
-    "ties: torch's JVP takes one side's tangent while its VJP splits the gradient in halves; "
-    "gradref's JVP, derived from its VJP, averages"
-)
 _SINGULAR = (
     "singular matrices of the finite special values (rows of 0, ±1, tiny): torch's det "
     "backward solves with the singular LU factor (NaN gradients) where gradref's gradient is "
@@ -408,29 +400,14 @@ _SINGULAR = (
 #: ops (fnmatch patterns of names) not compared on special values yet, and why: gradref does
 #: not follow torch there so far (each is a known gap, not a torch bug)
 SPECIAL_NOT_COMPARED: dict[str, str] = {
-    "logsumexp.dims": _ORDER,
-    "max": _NAN_MAX,
-    "max.ties": _NAN_MAX,
-    "min": _NAN_MAX,
-    "median": _NAN_MAX,
-    "amax.ties": _NAN_MAX,
     "prod.zeros": "prod with zeros next to inf/NaN: torch's zero-aware formula gives NaN where "
     "gradref's gives 0",
     "cumprod*": "cumprod with zeros next to inf/NaN: torch's zero-aware formula gives NaN where "
     "gradref's gives 0 or a finite value",
     "nn.functional.gelu": "gelu at ±inf: torch gives NaN where gradref gives ±inf",
-    "clamp.tensor": "clamp with NaN/inf tensor bounds: the bound's gradient differs",
     "nn.functional.l1_loss": "l1_loss at NaN: gradref's gradient is NaN where torch's is 0",
-    "maximum": _TIES,
-    "minimum": _TIES,
-    "max.binary": _TIES,
-    "atan2": "at (0, 0) torch's forward-mode formula is not masked (NaN) while its VJP is 0; "
-    "gradref's JVP follows its VJP",
     "prod*": "prod with zeros next to inf/NaN: torch's zero-aware formula gives NaN where "
     "gradref's gives 0 or a finite value",
-    "div": "division by 0 and inf: the JVP is inf in torch and NaN in gradref",
-    "lerp.tensor": "lerp with inf ends: torch's forward is inf where gradref's is NaN",
-    "logsumexp": "logsumexp of a row with +inf: torch gives inf, gradref NaN",
     "nn.functional.smooth_l1_loss": "at NaN torch's gradient is NaN where gradref's is 0",
     "nn.functional.huber_loss": "at NaN torch's gradient is NaN where gradref's is 0",
     "cdist*": "distances with inf/NaN or huge elements: torch's float32 kernels overflow to inf "
@@ -439,18 +416,12 @@ SPECIAL_NOT_COMPARED: dict[str, str] = {
     "gradients where gradref's are NaN or finite",
     "dist.*": "a p-norm distance with zeros next to inf/NaN: torch's norm backward gives 0 where "
     "gradref's gives NaN",
-    "logcumsumexp": "at ±inf torch computes its VJP in log space from the sign and "
-    "log-magnitude of the cotangent, gradref's VJP is linear in it (its JVP is derived from it): "
-    "NaN in one where the other is finite",
-    "scatter_reduce.am*-exclude-self": _TIES,
     "fmod": "fmod(huge, tiny): torch's vectorised kernel (8 or more float64 elements) gives NaN "
     "where the quotient overflows, its scalar loop and gradref C's exact fmod (0)",
     "remainder": "remainder(huge, tiny): torch's vectorised kernel (8 or more float64 elements) "
     "gives NaN where the quotient overflows, its scalar loop and gradref the exact remainder (0)",
     "linalg.det": _SINGULAR,
     "det.*": _SINGULAR,
-    "clamp_m*.tensor": "a NaN input or bound: torch's VJP passes the gradient to the input while "
-    "its JVP takes the bound's tangent; gradref's JVP, derived from its VJP, takes the input's",
 }
 
 
@@ -539,11 +510,6 @@ SPECIAL_VALUES_SKIPPED: dict[str, tuple[tuple[str, ...], str]] = {
     "nn.functional.group_norm*": (("huge",), _MOMENTS),
     "nn.functional.instance_norm*": (("huge",), _MOMENTS),
     "nn.functional.batch_norm*": (("huge",), _MOMENTS),
-    "nn.functional.prelu*": (
-        ("0", "-0"),
-        "at x = 0 torch's forward-mode formula takes the x >= 0 branch (tangent 1) while its VJP "
-        "takes the weight's; gradref's JVP follows its VJP",
-    ),
     "nn.functional.conv1d.stride-pad-dilation/float32": (_INF_NAN_HUGE, _PADDED_CONV),
     "nn.functional.conv1d.same/float32": (_INF_NAN_HUGE, _PADDED_CONV),
     "nn.functional.conv2d/float32": (_INF_NAN_HUGE, _PADDED_CONV),
