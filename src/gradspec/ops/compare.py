@@ -403,10 +403,6 @@ SPECIAL_NOT_COMPARED: dict[str, str] = {
     "min": _NAN_MAX,
     "median": _NAN_MAX,
     "amax.ties": _NAN_MAX,
-    "prod.zeros": "prod with zeros next to inf/NaN: torch's zero-aware formula gives NaN where "
-    "gradref's gives 0",
-    "cumprod*": "cumprod with zeros next to inf/NaN: torch's zero-aware formula gives NaN where "
-    "gradref's gives 0 or a finite value",
     "nn.functional.gelu": "gelu at ±inf: torch gives NaN where gradref gives ±inf",
     "clamp.tensor": "clamp with NaN/inf tensor bounds: the bound's gradient differs",
     "nn.functional.l1_loss": "l1_loss at NaN: gradref's gradient is NaN where torch's is 0",
@@ -439,8 +435,6 @@ SPECIAL_NOT_COMPARED: dict[str, str] = {
     "max.binary": _TIES,
     "atan2": "at (0, 0) torch's forward-mode formula is not masked (NaN) while its VJP is 0; "
     "gradref's JVP follows its VJP",
-    "prod*": "prod with zeros next to inf/NaN: torch's zero-aware formula gives NaN where "
-    "gradref's gives 0 or a finite value",
     "div": "division by 0 and inf: the JVP is inf in torch and NaN in gradref",
     "lerp.tensor": "lerp with inf ends: torch's forward is inf where gradref's is NaN",
     "logsumexp": "logsumexp of a row with +inf: torch gives inf, gradref NaN",
