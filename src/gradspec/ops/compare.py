@@ -405,7 +405,6 @@ SPECIAL_NOT_COMPARED: dict[str, str] = {
     "amax.ties": _NAN_MAX,
     "nn.functional.gelu": "gelu at ±inf: torch gives NaN where gradref gives ±inf",
     "clamp.tensor": "clamp with NaN/inf tensor bounds: the bound's gradient differs",
-    "nn.functional.l1_loss": "l1_loss at NaN: gradref's gradient is NaN where torch's is 0",
     "nn.functional.cross_entropy*": _NAN_LOSS,
     "nn.functional.nll_loss*": _NAN_LOSS,
     "nn.functional.multi_margin_loss*": _NAN_LOSS,
@@ -438,8 +437,6 @@ SPECIAL_NOT_COMPARED: dict[str, str] = {
     "div": "division by 0 and inf: the JVP is inf in torch and NaN in gradref",
     "lerp.tensor": "lerp with inf ends: torch's forward is inf where gradref's is NaN",
     "logsumexp": "logsumexp of a row with +inf: torch gives inf, gradref NaN",
-    "nn.functional.smooth_l1_loss": "at NaN torch's gradient is NaN where gradref's is 0",
-    "nn.functional.huber_loss": "at NaN torch's gradient is NaN where gradref's is 0",
     "topk*": _INDICES,
     "cdist*": "distances with inf/NaN or huge elements: torch's float32 kernels overflow to inf "
     "and give NaN gradients where gradref's float64 results are finite",
@@ -493,10 +490,6 @@ SPECIAL_VALUES_SKIPPED: dict[str, tuple[tuple[str, ...], str]] = {
         ("inf", "-inf", "nan"),
         "inf and NaN next to a zero interpolation weight: torch's kernels include or skip the "
         "zero-weight term (0 * inf) depending on the sizes and the path; finite values compared",
-    ),
-    "nn.functional.normalize*": (
-        ("huge",),
-        "float32 norm of huge values: torch overflows to inf, gradref rounds a float64 result",
     ),
     "nn.functional.prelu*": (
         ("0", "-0"),
