@@ -8,6 +8,7 @@ import numpy as np
 
 from .. import _dtypes, _grad_mode
 from .._factories import zeros_like
+from .._forward import or_zeros
 from .._ops import compute, record
 from .._tensor import Tensor, _wrap_dim
 from ._table import register
@@ -739,6 +740,34 @@ def _vector_norm_backward(g: Tensor, x: Tensor, norm: Tensor, p, dims, keepdim) 
     return scaled * where(zero, 0.0, g / where(zero, 1.0, norm).pow(p - 1))
 
 
+def _vector_norm_jvp(x: Tensor, t: Tensor, p, norm: Tensor, dims, keepdim: bool) -> Tensor:
+    """torch's norm_jvp: the tangent of the p-norm of ``x`` along ``t``, summed before it is
+    divided by the norm (so an overflowing norm meets an overflowing sum as in torch), 0 where
+    the norm is 0 (p >= 1), ties of the inf-norm sharing it."""
+    axes = tuple(range(x.dim())) if dims is None else dims
+
+    def total(v):
+        return v.sum(axes, keepdim=keepdim) if axes else v
+
+    if p == 0:
+        return zeros_like(norm)
+    if p == 1:
+        return total(x.sgn() * t)
+    if p == 2:
+        return where(norm == 0, 0.0, total(x * t) / norm)
+    if p in (np.inf, -np.inf):
+        nk = _keep(norm, tuple(x.shape), dims, keepdim)
+        a = x.abs()
+        hit = ((a == nk) | (x.isnan() & nk.isnan())).to(x.dtype)
+        count = hit.sum(axes, keepdim=True) if axes else hit
+        return total(x.sgn() * t * hit / count)
+    if p < 1:
+        return total(where(x == 0, 0.0, x.abs().pow(p - 1)) * (x.sgn() * t)) * norm.pow(1 - p)
+    if p < 2:
+        return where(norm == 0, 0.0, total(x.abs().pow(p - 1) * (x.sgn() * t)) / norm.pow(p - 1))
+    return where(norm == 0, 0.0, total(x.abs().pow(p - 2) * (x * t)) / norm.pow(p - 1))
+
+
 @register("norm", node="LinalgVectorNormBackward0")
 def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Tensor:
     """Vector p-norm over all elements or ``dim`` (p a number, inf, -inf, or 'fro' = 2);
@@ -1158,6 +1187,14 @@ def dist(input: Tensor, other: Tensor, p=2) -> Tensor:
         ],
         [("self", "other", "result"), ("self", "other", "result")],
         {"self": input, "other": other, "result": y, "p": p},
+        jvp=lambda ts, c: _vector_norm_jvp(
+            c.self - c.other,
+            or_zeros(ts[0], c.self) - or_zeros(ts[1], c.other),
+            pf,
+            c.result,
+            None,
+            False,
+        ),
     )
     return y
 

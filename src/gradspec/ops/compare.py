@@ -438,12 +438,6 @@ SPECIAL_NOT_COMPARED: dict[str, str] = {
     "lerp.tensor": "lerp with inf ends: torch's forward is inf where gradref's is NaN",
     "logsumexp": "logsumexp of a row with +inf: torch gives inf, gradref NaN",
     "topk*": _INDICES,
-    "cdist*": "distances with inf/NaN or huge elements: torch's float32 kernels overflow to inf "
-    "and give NaN gradients where gradref's float64 results are finite",
-    "nn.functional.pdist*": "distances with inf/NaN elements: torch's kernel gives 0 or NaN "
-    "gradients where gradref's are NaN or finite",
-    "dist.*": "a p-norm distance with zeros next to inf/NaN: torch's norm backward gives 0 where "
-    "gradref's gives NaN",
     "kthvalue": _INDICES,
     "logcumsumexp": "at ±inf torch computes its VJP in log space from the sign and "
     "log-magnitude of the cotangent, gradref's VJP is linear in it (its JVP is derived from it): "
