@@ -485,8 +485,11 @@ SPECIAL_VALUES_SKIPPED: dict[str, tuple[tuple[str, ...], str]] = {
     "nn.functional.hardshrink": (("nan",), _NAN_KERNEL_PATH),
     "nn.functional.interpolate.*linear*": (
         ("inf", "-inf", "nan"),
-        "inf and NaN next to a zero interpolation weight: torch's kernels include or skip the "
-        "zero-weight term (0 * inf) depending on the sizes and the path; finite values compared",
+        "inf and NaN next to a zero interpolation weight depend on torch's kernel build: its "
+        "float32 source coordinate scale * (i + 0.5) - 0.5 is fused (FMA) in the AVX2/AVX512 "
+        "kernels and rounded in the DEFAULT one, so a weight is 0 (0 * inf = NaN) or 1.5e-8 "
+        "(inf): a [1, inf, 2] row upsampled from height 1 to (3, 7) bilinearly gives NaN under "
+        "ATEN_CPU_CAPABILITY=default and inf under avx2 (torch 2.15); finite values compared",
     ),
     "nn.functional.gelu": (
         ("inf",),
