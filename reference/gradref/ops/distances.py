@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _dtypes
+from .._factories import zeros_like
 from .._ops import common_device, compute, record
 from .._tensor import Tensor
 from ._table import register
@@ -19,22 +20,68 @@ from .pointwise import where
 from .shape import cat
 
 
-def _pnorm_grad(diff: Tensor, dist: Tensor, p: float) -> Tensor:
-    """d dist / d diff for dist = ||diff||_p over the last dim (``dist`` keeps that dim)."""
+def _kernel_sign(x: Tensor) -> Tensor:
+    """The sign torch's distance kernels compute (from ceil and floor): NaN at NaN, where
+    ``sign`` gives 0."""
+    return where(x.isnan(), x, x.sign())
+
+
+def _pnorm_grad(diff: Tensor, dist: Tensor, p: float, g: Tensor) -> Tensor:
+    """``g`` times d dist / d diff for dist = ||diff||_p over the last dim (``dist`` and ``g``
+    keep that dim), as torch's distance kernels compute it: ``g * sign(diff)`` for p = 1, else
+    0 where the distance is 0 and otherwise ``g * diff / dist`` (p = 2) or
+    ``diff * |diff|^(p-2) * g / dist^(p-1)``; for p < 2 the sign times ``|diff|^(p-1)``, 0 where
+    diff is 0 when p < 1."""
     if p == 1:
-        return diff.sign()
+        return g * _kernel_sign(diff)
+    zero = dist == 0
+    safe = where(zero, 1.0, dist)
     if p == 2:
-        return where(dist == 0, 0.0, diff / where(dist == 0, 1.0, dist))
-    safe = where(dist == 0, 1.0, dist)
-    return where(dist == 0, 0.0, diff * diff.abs().pow(p - 2) / safe.pow(p - 1))
+        return where(zero, 0.0, g * diff / safe)
+    if p < 2:
+        out = where(zero, 0.0, _kernel_sign(diff) * diff.abs().pow(p - 1) * g / safe.pow(p - 1))
+        return where(diff == 0, 0.0, out) if p < 1 else out
+    return where(zero, 0.0, diff * diff.abs().pow(p - 2) * g / safe.pow(p - 1))
+
+
+def _acc(dt):
+    """The NumPy dtype torch's distance kernels compute ``dt`` in (its own: float32 stays
+    float32, so squares overflow there as in torch)."""
+    return np.float64 if dt.np == np.float64 else np.float32
 
 
 def _np_pnorm(diff, p):
+    """The p-norm over the last axis as torch's distance kernels: ``|diff|`` mapped (itself,
+    squared, or to the p-th power) and summed in order in ``diff``'s dtype, then finished
+    (square root; the 1/p-th power in double precision, rounded back)."""
     if p == 0:
-        return (diff != 0).sum(-1).astype(np.float64)
+        return (diff != 0).sum(-1).astype(diff.dtype)
     if np.isinf(p):
-        return np.abs(diff).max(-1) if diff.shape[-1] else np.zeros(diff.shape[:-1])
-    return (np.abs(diff) ** p).sum(-1) ** (1.0 / p)
+        return np.abs(diff).max(-1) if diff.shape[-1] else np.zeros(diff.shape[:-1], diff.dtype)
+    a = np.abs(diff)
+    terms = a if p == 1 else a * a if p == 2 else a ** a.dtype.type(p)
+    agg = np.zeros(diff.shape[:-1], diff.dtype)
+    for k in range(diff.shape[-1]):
+        agg = agg + terms[..., k]
+    if p == 1:
+        return agg
+    if p == 2:
+        return np.sqrt(agg)
+    return (agg.astype(np.float64) ** (1.0 / p)).astype(diff.dtype)
+
+
+def _euclidean_np(a, b):
+    """torch's _euclidean_dist: the matrix product of ``[-2 a, |a|^2, 1]`` and
+    ``[b, 1, |b|^2]``, clamped at 0, square-rooted (so inf meets -inf and 0 there)."""
+    na = (a * a).sum(-1, keepdims=True)
+    nb = (b * b).sum(-1, keepdims=True)
+    a_ = np.concatenate([-2 * a, na, np.ones_like(na)], -1)
+    b_ = np.concatenate([b, np.ones_like(nb), nb], -1)
+    prods = a_[..., :, None, :] * b_[..., None, :, :]  # each product rounded, as torch's mm
+    r = np.zeros(prods.shape[:-1], prods.dtype)
+    for k in range(prods.shape[-1]):
+        r = r + prods[..., k]
+    return np.sqrt(np.where(np.isnan(r), r, np.maximum(r, 0)))
 
 
 def _check_p(p):
@@ -65,28 +112,44 @@ def cdist(x1, x2, p=2.0, compute_mode=None):
     dt = _dtypes.promote_types(x1.dtype, x2.dtype)
     dev = common_device(x1, x2)
 
+    acc = _acc(dt)
+
     def fwd(a, b):
-        diff = a[..., :, None, :] - b[..., None, :, :]
-        return _np_pnorm(diff, p)
+        a, b = a.astype(acc), b.astype(acc)
+        if use_mm:
+            return _euclidean_np(a, b)
+        return _np_pnorm(a[..., :, None, :] - b[..., None, :, :], p)
 
     y = compute(fwd, [x1, x2], dt, dt, dev, contiguous=True)
 
-    def vjps(c):
-        diff = c.x1.unsqueeze(-2) - c.x2.unsqueeze(-3)
-        return _pnorm_grad(diff, c.result.unsqueeze(-1), p)
-
     def vjp1(g, c):
-        return (g.unsqueeze(-1) * vjps(c)).sum(-2)
+        # torch's _cdist_backward: each row's terms summed over the other rows
+        diff = c.x1.unsqueeze(-2) - c.x2.unsqueeze(-3)
+        return _pnorm_grad(diff, c.result.unsqueeze(-1), p, g.unsqueeze(-1)).sum(-2)
 
     def vjp2(g, c):
-        return -(g.unsqueeze(-1) * vjps(c)).sum(-3)
+        diff = c.x2.unsqueeze(-3) - c.x1.unsqueeze(-2)
+        return _pnorm_grad(diff, c.result.unsqueeze(-1), p, g.unsqueeze(-1)).sum(-3)
 
     if use_mm:
+
+        def ratio(g, c):  # torch's _euclidean_dist_backward
+            r = c.result
+            return where(r == 0, 0.0, g / where(r == 0, 1.0, r))
+
+        def mm1(g, c):
+            q = ratio(g, c)
+            return c.x1 * q.sum(-1, keepdim=True) - q.matmul(c.x2)
+
+        def mm2(g, c):
+            q = ratio(g, c)
+            return c.x2 * q.sum(-2).unsqueeze(-1) - q.mT.matmul(c.x1)
+
         record(
             "EuclideanDistBackward0",
             [x1, x2],
             [y],
-            [vjp1, vjp2],
+            [mm1, mm2],
             [("x1", "x2", "result")] * 2,
             {"x1": x1, "x2": x2, "result": y},
         )
@@ -112,19 +175,22 @@ def pdist(input, p=2.0):
     n = input.shape[0]
     iu, ju = np.triu_indices(n, 1)
 
+    acc = _acc(input.dtype)
+
     def fwd(a):
+        a = a.astype(acc)
         return _np_pnorm(a[iu] - a[ju], p)
 
     y = compute(fwd, [input], input.dtype, input.dtype, input.device, contiguous=True)
     m = input.shape[1]
 
     def vjp(g, c):
-        if not len(iu):
-            return g.sum() * c.self * 0
+        if not len(iu):  # no pairs: zeros (torch's kernel leaves them), still on the graph
+            return g.sum() * zeros_like(c.self)
         ti = Tensor._from_array(iu, _dtypes.int64, g.device)
         tj = Tensor._from_array(ju, _dtypes.int64, g.device)
         diff = c.self.index_select(0, ti) - c.self.index_select(0, tj)
-        terms = g.unsqueeze(-1) * _pnorm_grad(diff, c.result.unsqueeze(-1), p)
+        terms = _pnorm_grad(diff, c.result.unsqueeze(-1), p, g.unsqueeze(-1))
         rows = np.concatenate([iu, ju])
         flat = (rows[:, None] * m + np.arange(m)[None, :]).reshape(-1)
         both = _cat([terms, -terms])

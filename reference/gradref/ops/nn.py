@@ -517,8 +517,10 @@ def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
         return np.where(d < beta, 0.5 * d * d / beta, d - 0.5 * beta)
 
     def dloss(x, t):
+        # torch's kernel: -1 at or below -beta, 1 at or above beta, else d / beta (so NaN at
+        # a NaN difference)
         d = x - t
-        return where(d.abs() < beta, d / beta, d.sign())
+        return where(d <= -beta, -1.0, where(d >= beta, 1.0, d / beta))
 
     return _loss_node(
         "SmoothL1LossBackward0", input, target, fwd, dloss, reduction, {"beta": float(beta)}
@@ -531,8 +533,10 @@ def huber_loss(input, target, reduction="mean", delta=1.0):
         return np.where(d < delta, 0.5 * d * d, delta * (d - 0.5 * delta))
 
     def dloss(x, t):
+        # torch's kernel: -delta at or below -delta, delta at or above it, else d (so NaN at a
+        # NaN difference)
         d = x - t
-        return where(d.abs() < delta, d, delta * d.sign())
+        return where(d <= -delta, -delta, where(d >= delta, delta, d))
 
     return _loss_node(
         "HuberLossBackward0", input, target, fwd, dloss, reduction, {"delta": float(delta)}

@@ -446,17 +446,26 @@ def _nearest_table(size, out, scale, exact):
     return np.minimum(src.astype(np.int64), size - 1)[:, None], np.ones((out, 1))
 
 
-def _linear_table(size, out, align_corners, scale):
+def _linear_table(size, out, align_corners, scale, ft=np.float64):
+    """The two source indices and weights of each output position, computed as torch's
+    kernels compute them: in ``ft``, the input's dtype (float32 for float32), so a source
+    coordinate that float32 rounds off 0 keeps a nonzero weight on its second term."""
     if size == out and scale is None:  # torch's identity: both terms on one element
         same = np.arange(out)
         return np.stack([same, same], 1), np.stack([np.ones(out), np.zeros(out)], 1)
-    sc = _scale(size, out, align_corners, scale)
-    dst = np.arange(out, dtype=np.float64)
-    src = dst * sc if align_corners else np.maximum(sc * (dst + 0.5) - 0.5, 0.0)
+    if align_corners:
+        sc = ft(size - 1) / ft(out - 1) if out > 1 else ft(0)
+    elif scale is not None and scale > 0:
+        sc = ft(1.0 / scale)
+    else:
+        sc = ft(size) / ft(out)
+    dst = np.arange(out).astype(ft)
+    src = dst * sc if align_corners else sc * (dst + ft(0.5)) - ft(0.5)
+    src = np.where(src < 0, ft(0), src)
     i0 = np.minimum(np.floor(src).astype(np.int64), size - 1)
     i1 = np.where(i0 < size - 1, i0 + 1, i0)
-    lam = np.clip(src - i0, 0.0, 1.0)
-    return np.stack([i0, i1], 1), np.stack([1 - lam, lam], 1)
+    lam = np.clip(src - i0.astype(ft), ft(0), ft(1))
+    return np.stack([i0, i1], 1), np.stack([ft(1) - lam, lam], 1).astype(np.float64)
 
 
 def upsample(input, out, mode, align_corners, scales):
@@ -473,7 +482,8 @@ def upsample(input, out, mode, align_corners, scales):
         per = [_nearest_table(s, o, sc, exact) for s, o, sc in zip(sizes, out, scales)]
         node = f"UpsampleNearest{'Exact' if exact else ''}{name}Backward0"
     else:
-        per = [_linear_table(s, o, align_corners, sc) for s, o, sc in zip(sizes, out, scales)]
+        ft = np.float64 if input.dtype.np == np.float64 else np.float32
+        per = [_linear_table(s, o, align_corners, sc, ft) for s, o, sc in zip(sizes, out, scales)]
         node = f"Upsample{ {1: 'Linear', 2: 'Bilinear', 3: 'Trilinear'}[n] }{name}Backward0"
         fields["align_corners"] = align_corners
     return _separable(input, per, node, fields)

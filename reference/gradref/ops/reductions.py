@@ -6,15 +6,16 @@ import builtins
 
 import numpy as np
 
-from .. import _dtypes
+from .. import _dtypes, _grad_mode
 from .._factories import zeros_like
+from .._forward import or_zeros
 from .._ops import compute, record
 from .._tensor import Tensor, _wrap_dim
 from ._table import register
 from .indexing import scatter_add
 from .pointwise import maximum, minimum, where
 from .return_types import return_type
-from .shape import cat
+from .shape import cat, stack
 
 
 def reduction_dims(input: Tensor, dim) -> tuple | None:
@@ -185,11 +186,37 @@ def _prod_others(x: Tensor, d: int) -> Tensor:
     return left * right
 
 
+def _zero_count(x: Tensor) -> int:
+    return int((x == 0).sum().item())
+
+
+def _prod_backward(g: Tensor, x: Tensor, result: Tensor, d, keepdim: bool) -> Tensor:
+    """torch's prod_backward: ``g * result / x`` when no element of the input is zero (so inf
+    and NaN meet there as in that division); otherwise the products of the other elements
+    along ``d`` (``d`` None: the flattened input), except that a full product with several
+    zeros gets all-zero gradients when no graph of the gradient is being recorded."""
+    if x.dim() == 0:
+        return g
+    shape = tuple(x.shape)
+    if d is not None and not keepdim:
+        g, result = g.unsqueeze(d), result.unsqueeze(d)
+    zeros = _zero_count(x)
+    if zeros == 0:
+        return g * (result / x).conj()
+    if d is None and zeros > 1 and not _grad_mode.is_grad_enabled():
+        return zeros_like(x)
+    flat = x.reshape(-1) if d is None else x
+    axis = 0 if d is None else d
+    if flat.shape[axis] == 1:
+        return g.expand(shape) if d is None else g
+    return (g * _prod_others(flat, axis).conj()).reshape(shape)
+
+
 @register("prod", node="ProdBackward0")
 def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
-    """Product over all elements (ProdBackward0) or one dim (ProdBackward1). The gradient is the
-    product of the other elements, also where inputs are zero (one zero: only the zero gets a
-    gradient; several zeros: all gradients are zero)."""
+    """Product over all elements (ProdBackward0) or one dim (ProdBackward1), with torch's
+    gradient (:func:`_prod_backward`). The forward-mode derivative is torch's: that gradient
+    for a cotangent of ones (with the grad mode of the call) times the tangent, summed."""
     if isinstance(dim, _dtypes.dtype):
         dim, dtype = None, dim
     if dtype is not None:
@@ -199,18 +226,39 @@ def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tenso
     else:
         rdt = input.dtype
     shape = tuple(input.shape)
+    recording = _grad_mode.is_grad_enabled()
+
+    def ones_like_result(c):
+        r = c.result
+        return Tensor._from_array(np.ones(tuple(r.shape), r.dtype.np), r.dtype, r.device)
+
+    def jvp_with(d, sum_dims):
+        def jvp(tangents, c):
+            (t,) = tangents
+            with _grad_mode.set_grad_enabled(recording):
+                w = _prod_backward(ones_like_result(c), c.self, c.result, d, keepdim)
+            wt = w * t
+            return wt.sum() if sum_dims is None else wt.sum(sum_dims, keepdim)
+
+        return jvp
+
     if dim is None:
         y = compute(lambda a: np.prod(a), [input], rdt, rdt, input.device)
 
         def vjp(g, c):
             if c.self.numel() == 0:
                 return g.expand(c.self.shape)
-            flat = c.self.reshape(-1)
-            return (g * _prod_others(flat, 0).conj()).reshape(shape)
+            return _prod_backward(g, c.self, c.result, None, False)
 
         # torch saves the result too (prod_backward reads it): its version is checked
         record(
-            "ProdBackward0", [input], [y], [vjp], [("self", "result")], {"self": input, "result": y}
+            "ProdBackward0",
+            [input],
+            [y],
+            [vjp],
+            [("self", "result")],
+            {"self": input, "result": y},
+            jvp=jvp_with(None, None),
         )
         return y
     d = _wrap_dim(dim, input.dim())
@@ -221,10 +269,14 @@ def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tenso
     def vjp_dim(g, c):
         if d is None:
             return g
-        gk = _keep(g, shape, (d,), keepdim)
         if shape[d] == 0:
-            return gk.expand(shape)
-        return gk * _prod_others(c.self, d).conj()
+            return _keep(g, shape, (d,), keepdim).expand(shape)
+        return _prod_backward(g, c.self, c.result, d, keepdim)
+
+    def jvp_dim(tangents, c):
+        if d is None:
+            return tangents[0]
+        return jvp_with(d, d)(tangents, c)
 
     # torch saves the result too (prod_backward reads it): its version is checked
     record(
@@ -234,6 +286,7 @@ def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tenso
         [vjp_dim],
         [("self", "result")],
         {"self": input, "result": y, "dim": dim, "keepdim": keepdim},
+        jvp=jvp_dim,
     )
     return y
 
@@ -277,34 +330,86 @@ def cumsum(input: Tensor, dim: int, *, dtype=None) -> Tensor:
     return y
 
 
+def _reversed_cumsum(w: Tensor, d: int) -> Tensor:
+    return w.flip(d).cumsum(d).flip(d)
+
+
+def _cumprod_backward(g: Tensor, x: Tensor, result: Tensor, d: int) -> Tensor:
+    """torch's cumprod_backward. With no zero in the input: the reversed cumulative sum of
+    ``result * g`` divided by the input. With zeros, when no graph of the gradient is being
+    recorded: that formula before each slice's first zero, the first zero's own gradient from
+    the products between it and the second zero (the cotangent masked to 0 elsewhere, so
+    0 * inf there is NaN, as in torch), 0 after it; when a graph is recorded: for each k the
+    product of the elements before k times the cumulative products after it."""
+    if x.numel() <= 1 or x.shape[d] == 1:
+        return g
+    w = result.conj() * g
+    is_zero = x == 0
+    if _zero_count(x) == 0:
+        return _reversed_cumsum(w, d) / x.conj()
+    n = x.shape[d]
+    if not _grad_mode.is_grad_enabled():
+        count = is_zero.to(_dtypes.int64).cumsum(d)
+        before = count == 0
+        zero = Tensor._from_array(np.zeros((), g.dtype.np), g.dtype, g.device)
+        grad_before = where(before, _reversed_cumsum(where(before, w, zero), d) / x.conj(), 0.0)
+        first = is_zero & (count == 1)
+        between = (count == 1) & ~first
+        one = Tensor._from_array(np.ones((), x.dtype.np), x.dtype, x.device)
+        span = where(between, x.conj(), one).cumprod(d)
+        total = (span * where(count == 1, g, zero)).sum(d, keepdim=True)
+        # the output just before the first zero (1 where the zero comes first)
+        shape = list(x.shape)
+        shape[d] = 1
+        prev = cat(
+            [Tensor._from_array(np.ones(shape, result.dtype.np), result.dtype, result.device),
+             result.conj().narrow(d, 0, n - 1)],
+            d,
+        )  # fmt: skip
+        before_zero = where(first, prev, 0.0).sum(d, keepdim=True)
+        return where(first, total * before_zero, grad_before)
+    out = []
+    for k in range(n):
+        after = x.conj().narrow(d, k + 1, n - k - 1).cumprod(d)
+        if k == 0:
+            shape = list(x.shape)
+            shape[d] = 1
+            one = Tensor._from_array(np.ones(shape, x.dtype.np), x.dtype, x.device)
+            omitted = cat([one, after], d)
+        else:
+            until = prod(x.conj().narrow(d, 0, k), d, keepdim=True)
+            omitted = until if k == n - 1 else cat([until, until * after], d)
+        out.append((g.narrow(d, k, n - k) * omitted).sum(d))
+    return stack(out, d)
+
+
+def _cumprod_jvp(t: Tensor, x: Tensor, result: Tensor, d: int) -> Tensor:
+    """torch's cumprod_jvp: ``cumsum(t / x) * result`` up to each slice's first zero, from
+    there the cumulative product of the input with the first zero replaced by its tangent."""
+    gradient = (t / x).cumsum(d) * result
+    is_zero = x == 0
+    if x.dim() == 0:
+        return where(is_zero, t, gradient)
+    first = is_zero & (is_zero.to(_dtypes.int64).cumsum(d) == 1)
+    new = where(first, t, x).cumprod(d)
+    after = first.to(_dtypes.int64).cumsum(d) > 0
+    return where(after, new, gradient)
+
+
 @register("cumprod", node="CumprodBackward0", inplace=True)
 def cumprod(input: Tensor, dim: int, *, dtype=None) -> Tensor:
-    """Cumulative product. The gradient is exact with zeros: element k gets
-    sum_{i>=k} g_i * prod_{j<=i, j!=k} x_j, built from cumprods with x_k replaced by 1."""
+    """Cumulative product, with torch's gradient (:func:`_cumprod_backward`) and forward-mode
+    derivative (:func:`_cumprod_jvp`)."""
     d, y = _cumulative(np.cumprod, input, dim, dtype)
-
-    def vjp(g, c):
-        x = c.self
-        if x.dim() == 0 or x.numel() == 0:
-            return g
-        n = x.shape[d]
-        xm = x.movedim(d, -1)
-        gm = g.movedim(d, -1)
-        big = xm.unsqueeze(-2).expand(tuple(xm.shape[:-1]) + (n, n))
-        eye = Tensor._from_array(np.eye(n, dtype=np.bool_), _dtypes.bool, x.device)
-        upper = Tensor._from_array(np.triu(np.ones((n, n), np.bool_)), _dtypes.bool, x.device)
-
-        partial = where(eye, 1.0, big).cumprod(-1)  # [k, i] = prod_{j<=i, j!=k} x_j
-        gk = (gm.unsqueeze(-2) * where(upper, partial, 0.0).conj()).sum(-1)
-        return gk.movedim(-1, d)
 
     record(
         "CumprodBackward0",
         [input],
         [y],
-        [vjp],
+        [lambda g, c: _cumprod_backward(g, c.self, c.result, d)],
         [("self", "result")],
         {"self": input, "result": y, "dim": dim},
+        jvp=lambda ts, c: _cumprod_jvp(ts[0], c.self, c.result, d),
     )
     return y
 
@@ -661,6 +766,34 @@ def _vector_norm_backward(g: Tensor, x: Tensor, norm: Tensor, p, dims, keepdim) 
     # then gets 0 at a zero norm, as torch's forward formula, not 0 * inf
     zero = norm == 0
     return scaled * where(zero, 0.0, g / where(zero, 1.0, norm).pow(p - 1))
+
+
+def _vector_norm_jvp(x: Tensor, t: Tensor, p, norm: Tensor, dims, keepdim: bool) -> Tensor:
+    """torch's norm_jvp: the tangent of the p-norm of ``x`` along ``t``, summed before it is
+    divided by the norm (so an overflowing norm meets an overflowing sum as in torch), 0 where
+    the norm is 0 (p >= 1), ties of the inf-norm sharing it."""
+    axes = tuple(range(x.dim())) if dims is None else dims
+
+    def total(v):
+        return v.sum(axes, keepdim=keepdim) if axes else v
+
+    if p == 0:
+        return zeros_like(norm)
+    if p == 1:
+        return total(x.sgn() * t)
+    if p == 2:
+        return where(norm == 0, 0.0, total(x * t) / norm)
+    if p in (np.inf, -np.inf):
+        nk = _keep(norm, tuple(x.shape), dims, keepdim)
+        a = x.abs()
+        hit = ((a == nk) | (x.isnan() & nk.isnan())).to(x.dtype)
+        count = hit.sum(axes, keepdim=True) if axes else hit
+        return total(x.sgn() * t * hit / count)
+    if p < 1:
+        return total(where(x == 0, 0.0, x.abs().pow(p - 1)) * (x.sgn() * t)) * norm.pow(1 - p)
+    if p < 2:
+        return where(norm == 0, 0.0, total(x.abs().pow(p - 1) * (x.sgn() * t)) / norm.pow(p - 1))
+    return where(norm == 0, 0.0, total(x.abs().pow(p - 2) * (x * t)) / norm.pow(p - 1))
 
 
 @register("norm", node="LinalgVectorNormBackward0")
@@ -1123,6 +1256,14 @@ def dist(input: Tensor, other: Tensor, p=2) -> Tensor:
         ],
         [("self", "other", "result"), ("self", "other", "result")],
         {"self": input, "other": other, "result": y, "p": p},
+        jvp=lambda ts, c: _vector_norm_jvp(
+            c.self - c.other,
+            or_zeros(ts[0], c.self) - or_zeros(ts[1], c.other),
+            pf,
+            c.result,
+            None,
+            False,
+        ),
     )
     return y
 

@@ -400,35 +400,23 @@ _SINGULAR = (
 #: ops (fnmatch patterns of names) not compared on special values yet, and why: gradref does
 #: not follow torch there so far (each is a known gap, not a torch bug)
 SPECIAL_NOT_COMPARED: dict[str, str] = {
-    "prod.zeros": "prod with zeros next to inf/NaN: torch's zero-aware formula gives NaN where "
-    "gradref's gives 0",
-    "cumprod*": "cumprod with zeros next to inf/NaN: torch's zero-aware formula gives NaN where "
-    "gradref's gives 0 or a finite value",
-    "nn.functional.gelu": "gelu at ±inf: torch gives NaN where gradref gives ±inf",
-    "nn.functional.l1_loss": "l1_loss at NaN: gradref's gradient is NaN where torch's is 0",
-    "prod*": "prod with zeros next to inf/NaN: torch's zero-aware formula gives NaN where "
-    "gradref's gives 0 or a finite value",
-    "nn.functional.smooth_l1_loss": "at NaN torch's gradient is NaN where gradref's is 0",
-    "nn.functional.huber_loss": "at NaN torch's gradient is NaN where gradref's is 0",
-    "cdist*": "distances with inf/NaN or huge elements: torch's float32 kernels overflow to inf "
-    "and give NaN gradients where gradref's float64 results are finite",
-    "nn.functional.pdist*": "distances with inf/NaN elements: torch's kernel gives 0 or NaN "
-    "gradients where gradref's are NaN or finite",
-    "dist.*": "a p-norm distance with zeros next to inf/NaN: torch's norm backward gives 0 where "
-    "gradref's gives NaN",
-    "fmod": "fmod(huge, tiny): torch's vectorised kernel (8 or more float64 elements) gives NaN "
-    "where the quotient overflows, its scalar loop and gradref C's exact fmod (0)",
-    "remainder": "remainder(huge, tiny): torch's vectorised kernel (8 or more float64 elements) "
-    "gives NaN where the quotient overflows, its scalar loop and gradref the exact remainder (0)",
     "linalg.det": _SINGULAR,
     "det.*": _SINGULAR,
 }
 
 
 _NAN_KERNEL_PATH = (
-    "the gradient at NaN depends on torch's kernel path: the scalar loop takes one branch, the "
-    "vectorised one (a long enough contiguous run of elements) gives NaN; the other special "
-    "values are compared"
+    "the gradient at NaN depends on torch's kernel path: the scalar loop (1 or 3 elements, or a "
+    "strided run) passes the cotangent through, the vectorised one (64 contiguous elements) "
+    "gives NaN (elu, selu, celu, hardswish) or 0 (hardtanh, relu6, softshrink, hardshrink), and "
+    "so does the forward-mode tangent; seen on torch 2.15 and 2.2 with cotangent 0.7 at NaN; "
+    "the other special values are compared"
+)
+_QUOTIENT_OVERFLOW = (
+    "(huge, tiny), where the quotient overflows, depends on torch's kernel path: the vectorised "
+    "loop (8 or more contiguous float64 elements, 16 or more float32) gives NaN, the scalar "
+    "loop (fewer elements) the exact result 0; seen on torch 2.15 and 2.2; tiny is left out, "
+    "every other pair is compared"
 )
 
 _LAPACK = (
@@ -474,12 +462,17 @@ SPECIAL_VALUES_SKIPPED: dict[str, tuple[tuple[str, ...], str]] = {
     "nn.functional.hardshrink": (("nan",), _NAN_KERNEL_PATH),
     "nn.functional.interpolate.*linear*": (
         ("inf", "-inf", "nan"),
-        "inf and NaN next to a zero interpolation weight: torch's kernels include or skip the "
-        "zero-weight term (0 * inf) depending on the sizes and the path; finite values compared",
+        "inf and NaN next to a zero interpolation weight depend on torch's kernel build: its "
+        "float32 source coordinate scale * (i + 0.5) - 0.5 is fused (FMA) in the AVX2/AVX512 "
+        "kernels and rounded in the DEFAULT one, so a weight is 0 (0 * inf = NaN) or 1.5e-8 "
+        "(inf): a [1, inf, 2] row upsampled from height 1 to (3, 7) bilinearly gives NaN under "
+        "ATEN_CPU_CAPABILITY=default and inf under avx2 (torch 2.15); finite values compared",
     ),
-    "nn.functional.normalize*": (
-        ("huge",),
-        "float32 norm of huge values: torch overflows to inf, gradref rounds a float64 result",
+    "nn.functional.gelu/float32": (
+        ("inf",),
+        "float32 gelu(+inf) depends on torch's kernel path: NaN on a contiguous input (the "
+        "vectorised erf), +inf on a strided one (the scalar loop); float64 gives +inf on both; "
+        "-inf and every other special value are compared",
     ),
     "mode*": (
         ("nan",),
@@ -488,6 +481,8 @@ SPECIAL_VALUES_SKIPPED: dict[str, tuple[tuple[str, ...], str]] = {
         "the NaNs: mode([1, nan, 1, nan, nan]) gives index 0, not the last 1 it gives without "
         "NaN, and mode([nan, nan, 1]) gives NaN; the docs say nothing of NaN",
     ),
+    "fmod": (("tiny",), "fmod " + _QUOTIENT_OVERFLOW),
+    "remainder": (("tiny",), "remainder " + _QUOTIENT_OVERFLOW),
     "nanmedian.dim": (
         ("nan",),
         "a column of NaNs only, some of them put in by the op's mask: which one torch's index "
