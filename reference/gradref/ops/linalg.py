@@ -373,7 +373,11 @@ def _einsum_raw(subs: list[str], out: str, tensors) -> Tensor:
     # contiguous copies: NumPy's einsum factors a stride-0 (expanded) operand out of the sum,
     # inf * sum(b) where every product is summed in torch (inf - inf: NaN)
     y = compute(
-        lambda *arrs: np.einsum(eq, *map(np.ascontiguousarray, arrs)), list(tensors), dt, dt, dev
+        lambda *arrs: np.einsum(eq, *(np.array(a, order="C") for a in arrs)),
+        list(tensors),
+        dt,
+        dt,
+        dev,
     )
 
     def vjp_for(k):

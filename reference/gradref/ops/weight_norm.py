@@ -22,7 +22,9 @@ def _other_dims(v: Tensor, dim: int) -> tuple:
 
 
 def norm_except_dim(v: Tensor, dim: int) -> Tensor:
-    """The 2-norm over every dim of ``v`` but ``dim`` (kept as size 1), or of all of ``v``."""
+    """The 2-norm over every dim of ``v`` but ``dim`` (kept as size 1), or of all of ``v``.
+    (torch composes it from a flattening view and a transpose: the values agree, the graph of
+    the composite path is not mirrored, and the op table records only the fused path.)"""
     if dim == -1:
         return v.norm()
     return v.norm(2, _other_dims(v, dim), keepdim=True)
@@ -63,6 +65,8 @@ def _weight_norm(v: Tensor, g: Tensor, dim: int = 0) -> Tensor:
         )
     if dim not in (0, v.dim() - 1):
         return v * (g / norm_except_dim(v, dim))
+    # the fused kernel reads contiguous copies (CloneBackward0 for a strided v or g)
+    v, g = v.contiguous(), g.contiguous()
     axes = _other_dims(v, dim)
     # in the dtype torch computes in (float32 for the half types): a float32 norm overflows
     cdt = np.float64 if v.dtype is _dtypes.float64 else np.float32

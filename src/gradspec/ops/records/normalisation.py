@@ -150,10 +150,3 @@ op(
     _weight_norm_shapes(-1),
     node="WeightNormInterfaceBackward0",
 )
-op(
-    "_weight_norm.middle",
-    lambda T, v, g: T._weight_norm(v, g, 1),
-    _weight_norm_shapes(1).filter(lambda s: len(s[0]) == 3),
-    node="MulBackward0",
-    note="a middle dim is composed from norm, div and mul",
-)
