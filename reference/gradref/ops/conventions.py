@@ -6,7 +6,9 @@ gradient where the function is differentiable nearby; pick a subgradient for con
 the op, the point and the gradient value there, as torch (``gradref.TORCH_TARGET``) gives it.
 ``tests/ops`` evaluates every entry against gradref and against the installed torch; where an
 older torch made another choice, that is an expected difference (``convention.<id>``) in
-gradspec's expectations, which also covers op results that rely on the convention.
+gradspec's expectations, which also covers op results that rely on the convention. One entry
+follows the mathematics where every torch gives a wrong value (``det.singular``: the cofactor
+matrix, which torch gives only with ``create_graph=True``); its expected difference says so.
 """
 
 from __future__ import annotations
@@ -352,6 +354,17 @@ CONVENTIONS: tuple[Convention, ...] = (
         "T.nan_to_num(x).sum()",
         [[0.0, 0.0, 1.0]],
         "nan_to_num passes the gradient where its input is finite, none through NaN or inf.",
+    ),
+    _c(
+        "det.singular",
+        "linalg.det",
+        _X.format("[[0.0, 0.0], [0.0, 1.0]]"),
+        "T.linalg.det(x)",
+        [[[1.0, 0.0], [0.0, 0.0]]],
+        "det's gradient at a singular matrix is its cofactor matrix (det is a polynomial): "
+        "[[0, 0], [0, 1]] gives [[1, 0], [0, 0]]. torch gives it with create_graph=True (its "
+        "SVD formula for singular inputs) but 0 in a first-order backward and in forward mode "
+        "(it scales by det = 0): gradref follows the mathematics, not torch, here.",
     ),
 )
 

@@ -13,7 +13,7 @@ from .._tensor import Tensor
 from ._table import register
 from .getitem import getitem
 from .pointwise import broadcast_shapes
-from .shape import unsafe_view
+from .shape import stack, unsafe_view
 
 
 def _same_dtype(name: str, a: Tensor, b: Tensor) -> None:
@@ -876,18 +876,39 @@ def _nonsingular(what: str):
     return check
 
 
+def _cofactors(A: Tensor) -> Tensor:
+    """The cofactor matrix of each matrix of ``A`` (the transposed adjugate): the signed
+    determinants of its minors, in gradref ops."""
+    n = A.shape[-1]
+    if n == 1:
+        return A * 0 + 1
+    rows = []
+    for i in range(n):
+        keep_rows = getitem(A, (Ellipsis, [r for r in range(n) if r != i], slice(None)))
+        row = [
+            linalg_det(getitem(keep_rows, (Ellipsis, [k for k in range(n) if k != j])))
+            * (-1.0 if (i + j) % 2 else 1.0)
+            for j in range(n)
+        ]
+        rows.append(stack(row, -1))
+    return stack(rows, -2)
+
+
 @register("linalg_det", node="LinalgDetBackward0", method=False)
 def linalg_det(A: Tensor) -> Tensor:
     """The determinant of each matrix; LinalgDetBackward0 (saves A, its LU and the result). The
-    gradient is ``g * conj(det) * inv(A)^H``: at a singular matrix it is not implemented."""
+    gradient is ``g * conj(det) * inv(A)^H``, at a singular matrix ``g`` times the cofactors."""
     _check_square("linalg.det", A)
     _check_lapack_dtype("lu_cpu", A)
     y = compute(np.linalg.det, [A], A.dtype, A.dtype, A.device, contiguous=True)
     lu, piv = _lu_tensors(A, transposed=_factors_transpose(A))
-    singular = _nonsingular("det")
 
     def vjp(g, c):
-        singular(g, c)
+        if np.any(np.linalg.det(c.A._data.astype(np.complex128)) == 0):
+            # a singular matrix has no inverse: the gradient is the cofactor matrix (what
+            # torch's SVD formula for singular inputs computes), written with the dets of the
+            # minors so that it stays differentiable
+            return g.unsqueeze(-1).unsqueeze(-1) * _cofactors(c.A).conj()
         scale = (g * c.result.conj()).unsqueeze(-1).unsqueeze(-1)
         return scale * _mH(linalg_inv(c.A))
 
