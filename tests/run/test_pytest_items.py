@@ -123,3 +123,17 @@ def test_gradspec_run_flag_collects_the_run_items_from_an_empty_directory(pytest
     assert not outcomes.get("failed")
     text = xml.read_text()
     assert all(f"ops.errors.{c.id}[cpu]" in text for c in ERRORS)
+
+
+@pytest.mark.parametrize(
+    "item_id", ["ops.linalg.det", "examples.Exp", "ops.x[odd]", "behaviours.a@b", "ops.y]"]
+)
+def test_xdist_loadgroup_reads_back_the_group_of_every_item(item_id):
+    """pytest-xdist's loadgroup keeps an item's tests on one worker only if it parses the group
+    back from the test id it builds (``<id>@<group>``)."""
+    xdist_loadgroup = pytest.importorskip("xdist.scheduler.loadgroup")
+    group = run_items.group_name(item_id, "cpu")
+    nodeid = f"tests/test_run.py::test_run[{item_id}/forward[cpu]]@{group}"
+    split = xdist_loadgroup.LoadGroupScheduling._split_scope(None, nodeid)
+    assert split == group
+    assert item_id.translate(str.maketrans("[]@", "()_")) in split

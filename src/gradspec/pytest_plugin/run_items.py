@@ -42,6 +42,13 @@ def current_profile() -> str | None:
     return name if name in PROFILES else None
 
 
+def group_name(item_id: str, device: str) -> str:
+    """The ``xdist_group`` of an item's tests. pytest-xdist's ``loadgroup`` appends it to the
+    test id after an ``@`` and reads it back only when no ``]`` (nor ``@``) follows that ``@``,
+    so a name with a bracket would leave every test a group of its own."""
+    return f"{item_id}:{device}".translate(str.maketrans("[]@", "()_"))
+
+
 def params(
     kinds: tuple[str, ...] | None = None,
     profile: str | None = None,
@@ -55,7 +62,7 @@ def params(
     items, _ = collect(options, tuple(kinds or KINDS))
     out = []
     for it in items:
-        group = pytest.mark.xdist_group(f"{it.id}[{it.device}]")
+        group = pytest.mark.xdist_group(group_name(it.id, it.device))
         for rid in it.results:
             out.append(pytest.param(it, rid, id=f"{rid}[{it.device}]", marks=[group]))
     return out
