@@ -6,9 +6,10 @@ gradient where the function is differentiable nearby; pick a subgradient for con
 the op, the point and the gradient value there, as torch (``gradref.TORCH_TARGET``) gives it.
 ``tests/ops`` evaluates every entry against gradref and against the installed torch; where an
 older torch made another choice, that is an expected difference (``convention.<id>``) in
-gradspec's expectations, which also covers op results that rely on the convention. One entry
-follows the mathematics where every torch gives a wrong value (``det.singular``: the cofactor
-matrix, which torch gives only with ``create_graph=True``); its expected difference says so.
+gradspec's expectations, which also covers op results that rely on the convention. Two entries
+hold values every torch gets wrong (``det.singular``: the cofactor matrix, which torch gives only
+with ``create_graph=True``; ``batch_norm.strided-weight``: a strided weight read as contiguous);
+their expected differences say so.
 """
 
 from __future__ import annotations
@@ -365,6 +366,20 @@ CONVENTIONS: tuple[Convention, ...] = (
         "[[0, 0], [0, 1]] gives [[1, 0], [0, 0]]. torch gives it with create_graph=True (its "
         "SVD formula for singular inputs) but 0 in a first-order backward and in forward mode "
         "(it scales by det = 0): gradref follows the mathematics, not torch, here.",
+    ),
+    _c(
+        "batch_norm.strided-weight",
+        "nn.functional.batch_norm",
+        "x = T.tensor([[0.0, 1.0, 4.0], [9.0, 16.0, 25.0]], dtype=T.float64, requires_grad=True); "
+        "w = T.tensor([[1.0, 10.0], [2.0, 20.0], [3.0, 30.0]], dtype=T.float64)[:, 0]",
+        "(T.nn.functional.batch_norm(x, T.zeros(3, dtype=T.float64), T.ones(3, dtype=T.float64), "
+        "w, training=False, eps=0.0) * T.tensor([[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]], "
+        "dtype=T.float64)).sum()",
+        [[[0.0, 2.0, 6.0], [3.0, 8.0, 15.0]]],
+        "batch_norm's input gradient is the cotangent times weight / sqrt(var + eps) in eval "
+        "mode, whatever the weight's strides: here weight [1, 2, 3] is every other element of "
+        "its storage. torch's CPU backward reads it as contiguous ([1, 10, 2]), in training mode "
+        "too: gradref follows the mathematics, not torch, here.",
     ),
 )
 

@@ -48,9 +48,15 @@ def _stats(T, x):
     return T.zeros(c, dtype=x.dtype), T.ones(c, dtype=x.dtype)
 
 
+#: torch's CPU batch_norm backward reads a strided weight as if it were contiguous (a wrong
+#: input gradient, every torch: convention ``batch_norm.strided-weight`` shows it), so the
+#: records hand the kernel a contiguous weight (a strided one gets its copy's CloneBackward0,
+#: as a user's ``w.contiguous()`` would)
+
+
 def _bn_train(T, x, w, b):
     rm, rv = _stats(T, x)
-    y = functional(T).batch_norm(x, rm, rv, w, b, training=True, momentum=0.3)
+    y = functional(T).batch_norm(x, rm, rv, w.contiguous(), b, training=True, momentum=0.3)
     return y, rm, rv  # the updated running statistics are compared as outputs too
 
 
@@ -72,7 +78,7 @@ _norm(
         x,
         T.linspace(-0.5, 0.5, x.shape[1], dtype=x.dtype),
         T.linspace(0.5, 2.0, x.shape[1], dtype=x.dtype),
-        w,
+        w.contiguous(),
         b,
         training=False,
     ),  # fmt: skip
