@@ -127,9 +127,8 @@ _ZETA_A = (
 
 
 def _zeta(x: float, q: float) -> float:
-    """The Hurwitz zeta function sum_k (k + q)^-x."""
-    if math.isnan(x) or math.isnan(q):
-        return math.nan
+    """The Hurwitz zeta function sum_k (k + q)^-x; its special cases in Cephes' (and torch's)
+    order, so a NaN ``x`` with a non-positive integer ``q`` is inf, as there."""
     if x == 1:
         return math.inf
     if x < 1:
@@ -137,8 +136,10 @@ def _zeta(x: float, q: float) -> float:
     if q <= 0:
         if math.isinf(q) or q == math.floor(q):
             return math.inf
-        if math.isinf(x) or x != math.floor(x):
+        if math.isnan(x) or (math.isfinite(x) and x != math.floor(x)):
             return math.nan
+    if math.isnan(x) or math.isnan(q):
+        return math.nan
     s = _pow(q, -x)
     a = q
     i = 0
