@@ -54,6 +54,10 @@ class OpInfo:
     #: the size of the intermediate terms of the op's computation (inputs and cotangents are
     #: O(1), so 1 by default): rounding errors scale with it, even where the result cancels
     scale: float = 1.0
+    #: ``intermediates(values) -> float``: the size of the intermediate terms of the op's
+    #: derivatives at these input values, where it depends on them (see
+    #: :func:`centred_intermediates`); low-precision derivatives may err by rounding at that size
+    intermediates: Callable | None = None
     conventions: tuple = ()
     layouts: tuple = OP_LAYOUTS
     #: the op is real-valued on complex input (abs): cotangents are real
@@ -156,3 +160,22 @@ def index_aux(kind: str, dim: int = 0):
         raise ValueError(kind)
 
     return aux
+
+
+def centred_intermediates(axes: Callable, eps: float = 1e-5) -> Callable:
+    """``intermediates`` of a normalisation over ``axes(ndim)`` of its first input (the second,
+    when there is one, its weight). Its backward kernels expand ``x - mean`` as ``b * x + c``
+    with ``b`` about ``rstd**2 * |g * w|``: terms of ``rstd**2 * |x| * |w|`` (cotangents are
+    O(1)) that cancel down to the gradient, so a row of nearly equal values (rstd up to
+    ``eps**-0.5``) rounds at that size."""
+
+    def estimate(values) -> float:
+        x = np.asarray(values[0], dtype=np.float64)
+        if x.size == 0:
+            return 0.0
+        ax = tuple(a % x.ndim for a in axes(x.ndim))
+        rstd2 = 1.0 / (x.var(axis=ax, keepdims=True) + eps)
+        w = float(np.max(np.abs(values[1]))) if len(values) > 1 and np.size(values[1]) else 1.0
+        return float(np.max(rstd2 * np.abs(x))) * max(w, 1.0)
+
+    return estimate

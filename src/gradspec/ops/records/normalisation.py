@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from gradspec.ops.opinfo import functional
+from gradspec.ops.opinfo import centred_intermediates, functional
 from gradspec.ops.records._build import op
 
 
@@ -60,17 +60,21 @@ def _bn_train(T, x, w, b):
     return y, rm, rv  # the updated running statistics are compared as outputs too
 
 
+#: batch statistics: over every dim but the channels
+_PER_CHANNEL_CENTRED = centred_intermediates(lambda ndim: (0, *range(2, ndim)))
 _norm(
     "nn.functional.batch_norm.train",
     _bn_train,
     _bn_shapes(True),
     "NativeBatchNormBackward0",
+    intermediates=_PER_CHANNEL_CENTRED,
 )
 _norm(
     "nn.functional.batch_norm.train-no-stats",
     lambda T, x: functional(T).batch_norm(x, None, None, training=True),
     _bn_shapes(False),
     "NativeBatchNormBackward0",
+    intermediates=_PER_CHANNEL_CENTRED,
 )
 _norm(
     "nn.functional.batch_norm.eval",
@@ -95,7 +99,10 @@ _norm(
     ),
     "ViewBackward0",
     reduction=lambda s: _prod(s[0][2:]),
+    intermediates=centred_intermediates(lambda ndim: tuple(range(2, ndim))),
 )
+#: two groups: the statistics of each over its channels' values
+_GROUP_CENTRED = centred_intermediates(lambda ndim: (-1,))
 _norm(
     "nn.functional.group_norm",
     lambda T, x, w, b: functional(T).group_norm(x, 2, w, b),
@@ -104,6 +111,7 @@ _norm(
     .filter(lambda s: s[0][1] // 2 * _prod(s[0][2:]) >= 2),
     "NativeGroupNormBackward0",
     reduction=lambda s: s[0][1] // 2 * _prod(s[0][2:]),
+    intermediates=lambda v: _GROUP_CENTRED((v[0].reshape(v[0].shape[0], 2, -1), *v[1:])),
 )
 _norm(
     "nn.functional.local_response_norm",
