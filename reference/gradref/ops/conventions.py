@@ -372,14 +372,15 @@ CONVENTIONS: tuple[Convention, ...] = (
         "nn.functional.batch_norm",
         "x = T.tensor([[0.0, 1.0, 4.0], [9.0, 16.0, 25.0]], dtype=T.float64, requires_grad=True); "
         "w = T.tensor([[1.0, 10.0], [2.0, 20.0], [3.0, 30.0]], dtype=T.float64)[:, 0]",
-        "(T.nn.functional.batch_norm(x, T.zeros(3, dtype=T.float64), T.ones(3, dtype=T.float64), "
-        "w, training=False, eps=0.0) * T.tensor([[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]], "
-        "dtype=T.float64)).sum()",
+        "(T.nn.functional.batch_norm(x, T.zeros(3, dtype=T.float64), T.full((3,), 0.75, "
+        "dtype=T.float64), w, training=False, eps=0.25) * T.tensor([[0.0, 1.0, 2.0], [3.0, "
+        "4.0, 5.0]], dtype=T.float64)).sum()",
         [[[0.0, 2.0, 6.0], [3.0, 8.0, 15.0]]],
         "batch_norm's input gradient is the cotangent times weight / sqrt(var + eps) in eval "
-        "mode, whatever the weight's strides: here weight [1, 2, 3] is every other element of "
-        "its storage. torch's CPU backward reads it as contiguous ([1, 10, 2]), in training mode "
-        "too: gradref follows the mathematics, not torch, here.",
+        "mode, whatever the weight's strides (var + eps = 1 here; some releases refuse eps = "
+        "0): weight [1, 2, 3] is every other element of its storage. torch's CPU backward "
+        "reads it as contiguous ([1, 10, 2]), in training mode too: gradref follows the "
+        "mathematics, not torch, here.",
     ),
 )
 
