@@ -15,6 +15,7 @@ from .. import _dtypes
 from .._ops import finish, record
 from .._tensor import Tensor
 from ._table import register
+from .pointwise import where
 
 
 def _other_dims(v: Tensor, dim: int) -> tuple:
@@ -31,27 +32,37 @@ def norm_except_dim(v: Tensor, dim: int) -> Tensor:
 
 
 def _fused_vjps(dim: int):
-    """torch's kernel's formula for both gradients (in its order of operations, which decides
-    inf and NaN), with the norms recomputed from v: torch reads its
-    saved norms (an output that is not differentiable), so its double backward misses their
+    """torch's kernel's formula for both gradients, in its order of operations (which decides
+    inf and NaN) and its dtype (float32 for the half types, rounded once at the end), with the
+    values of the kernel's saved norms (a sum of squares, which underflows and overflows where
+    the norm op does not) differentiable as the norms of v: torch reads its saved norms as
+    constants (an output that is not differentiable), so its double backward misses their
     dependence on v; gradref's follows the derivative."""
+
+    def acc(c, t):
+        return t.to(c.result1.dtype)
 
     def sums(g, c):
         axes = _other_dims(c.v, dim)
         # sum(()) would reduce every dim: a 1-d v has nothing to reduce
-        return (g * c.v).sum(axes, keepdim=True) if axes else g * c.v
+        gv = acc(c, g) * acc(c, c.v)
+        return gv.sum(axes, keepdim=True) if axes else gv
 
     def norms(c):
-        return norm_except_dim(c.v, dim) if c.v.dim() > 1 else c.v.abs()
+        v = acc(c, c.v)
+        n = norm_except_dim(v, dim) if v.dim() > 1 else v.abs()
+        saved = c.result1.reshape(tuple(n.shape))
+        return where(saved == n, n, n + (saved - n).detach())
 
     def grad_v(g, c):
         # torch's kernel: a = g / n, b = a * grad_g / n, grad_v = a * grad - b * v
         n = norms(c)
-        a = c.g / n
-        return a * g - (a * (sums(g, c) / n) / n) * c.v
+        a = acc(c, c.g) / n
+        out = a * acc(c, g) - (a * (sums(g, c) / n) / n) * acc(c, c.v)
+        return out.to(c.v.dtype)
 
     def grad_g(g, c):
-        return (sums(g, c) / norms(c)).reshape(tuple(c.g.shape))
+        return (sums(g, c) / norms(c)).reshape(tuple(c.g.shape)).to(c.g.dtype)
 
     return [grad_v, grad_g]
 
@@ -75,7 +86,8 @@ def _weight_norm(v: Tensor, g: Tensor, dim: int = 0) -> Tensor:
         norms = np.sqrt((x * x).sum(axis=axes, keepdims=True))
         w = x * (g._data.astype(cdt).reshape(norms.shape) / norms)
     y = finish(w, v.dtype, v.device)
-    result1 = finish(norms, v.dtype, v.device)
+    # the norms are in the computing dtype (float32 for the half types), as torch's
+    result1 = finish(norms, _dtypes.float64 if cdt is np.float64 else _dtypes.float32, v.device)
     record(
         "WeightNormInterfaceBackward0",
         [v, g],

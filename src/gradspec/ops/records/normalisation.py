@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 from hypothesis import strategies as st
 
 from gradspec.ops.opinfo import centred_intermediates, functional
@@ -151,11 +152,29 @@ def _weight_norm_shapes(dim: int):
     ).map(build)
 
 
+def _weight_norm_terms(dim: int):
+    """``intermediates`` of the fused weight norm: its backward forms a * grad_w and b * v with
+    a = g / norm, each up to about |a| * |grad_w| * sqrt(k) (k values per norm), and cancels
+    them down to the gradient."""
+
+    def estimate(values) -> float:
+        v, g = (np.abs(np.asarray(x, dtype=np.float64)) for x in values[:2])
+        axes = tuple(d for d in range(v.ndim) if d != dim % v.ndim)
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+            norms = np.sqrt((v * v).sum(axis=axes, keepdims=True))
+            a = float(np.max(g.reshape(norms.shape) / norms))
+        # a finite a whose terms overflow rounds at the largest float
+        return min(a * 3.0 * np.sqrt(v.size), np.finfo(np.float64).max) if np.isfinite(a) else a
+
+    return estimate
+
+
 op(
     "_weight_norm.fused-first",
     lambda T, v, g: T._weight_norm(v, g, 0),
     _weight_norm_shapes(0),
     node="WeightNormInterfaceBackward0",
+    intermediates=_weight_norm_terms(0),
     note="torch fuses the first and the last dim into _weight_norm_interface",
 )
 op(
@@ -163,4 +182,5 @@ op(
     lambda T, v, g: T._weight_norm(v, g, v.dim() - 1),
     _weight_norm_shapes(-1),
     node="WeightNormInterfaceBackward0",
+    intermediates=_weight_norm_terms(-1),
 )
