@@ -1492,7 +1492,7 @@ Tensor.float_power_ = _float_power_
 # ----------------------------------------------------------------------- ternary and unary
 
 
-def _addc(name, node, fwd, vjp1, vjp2, uses, input, tensor1, tensor2, value):
+def _addc(name, node, fwd, vjp1, vjp2, uses, input, tensor1, tensor2, value, jvp):
     dt = _dtypes.result_type(input, tensor1, tensor2)
     dev = common_device(input, tensor1, tensor2)
     broadcast_shapes(tuple(input.shape), tuple(tensor1.shape), tuple(tensor2.shape))
@@ -1504,6 +1504,8 @@ def _addc(name, node, fwd, vjp1, vjp2, uses, input, tensor1, tensor2, value):
         [lambda g, c: g, vjp1, vjp2],
         uses,
         {"tensor1": tensor1, "tensor2": tensor2, "value": value},
+        # derivatives.yaml's result: formula; an undefined tangent's term is skipped
+        jvp=lambda t, c: jvp(*t, c),
     )
     return y
 
@@ -1522,6 +1524,11 @@ def addcmul(input, tensor1, tensor2, *, value=1):
         tensor1,
         tensor2,
         value,
+        lambda s_t, t1_t, t2_t, c: add_defined(
+            s_t,
+            None if t1_t is None else t1_t * c.tensor2 * value,
+            None if t2_t is None else t2_t * c.tensor1 * value,
+        ),
     )
 
 
@@ -1549,6 +1556,11 @@ def addcdiv(input, tensor1, tensor2, *, value=1):
         tensor1,
         tensor2,
         value,
+        lambda s_t, t1_t, t2_t, c: add_defined(
+            s_t,
+            None if t1_t is None else t1_t / c.tensor2 * value,
+            None if t2_t is None else -(t2_t * (c.tensor1 / c.tensor2) / c.tensor2 * value),
+        ),
     )
 
 
