@@ -197,6 +197,17 @@ def _features(shapes) -> int:
     return shapes[0][-1]
 
 
+def _near_rows(values) -> float:
+    """``intermediates`` of the distance ops: their second derivatives are quotients by the
+    distance (d/||d|| differentiated), terms of |cotangent| * |weight| / ||d|| (about 9 /
+    ||d||) that cancel where the derivative is small, so two close rows round at that size."""
+    rows = [np.asarray(v, dtype=np.float64).reshape(-1, np.shape(v)[-1]) for v in values[:2]]
+    a, b = rows[0], rows[-1]
+    d = np.sqrt(((a[:, None, :] - b[None, :, :]) ** 2).sum(-1))
+    d = d[d > 0]
+    return 9.0 / float(d.min()) if d.size else 0.0
+
+
 for _p, _suffix in ((2.0, ""), (1.0, ".p1"), (3.0, ".p3")):
     op(
         f"cdist{_suffix}",
@@ -206,6 +217,7 @@ for _p, _suffix in ((2.0, ""), (1.0, ".p1"), (3.0, ".p3")):
         reduction=_features,
         dtypes=WIDE_FLOAT_DTYPES,
         scale=10.0,
+        intermediates=_near_rows,
         note="distances between distinct drawn rows are kept away from 0 by the values",
     )
 op(
@@ -226,6 +238,7 @@ op(
     node="PdistBackward0",
     reduction=_features,
     dtypes=WIDE_FLOAT_DTYPES,
+    intermediates=_near_rows,
 )
 op(
     "nn.functional.pdist.p1",
@@ -234,6 +247,7 @@ op(
     node="PdistBackward0",
     reduction=_features,
     dtypes=WIDE_FLOAT_DTYPES,
+    intermediates=_near_rows,
 )
 op(  # p = 2, 1 and inf: records/reductions.py
     "dist.p1.5",
