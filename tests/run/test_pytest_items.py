@@ -74,7 +74,7 @@ def test_each_result_of_an_item_is_a_test_and_they_share_one_run():
     (item,) = {p.values[0] for p in params}
     assert ids == list(item.results) and len(ids) >= 3
     groups = {m.kwargs.get("name") or m.args[0] for p in params for m in p.marks}
-    assert groups == {f"{item.id}[cpu]"}
+    assert groups == {run_items.group_name(item.id, "cpu")} == {f"{item.id}:cpu"}
     assert items_mod.OPS_AREA == item.area
 
 
