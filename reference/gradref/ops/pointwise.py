@@ -1505,7 +1505,7 @@ def _addc(name, node, fwd, vjp1, vjp2, uses, input, tensor1, tensor2, value, jvp
         uses,
         {"tensor1": tensor1, "tensor2": tensor2, "value": value},
         # derivatives.yaml's result: formula; an undefined tangent's term is skipped
-        jvp=lambda t, c: jvp(*t, c),
+        jvp=jvp,
     )
     return y
 
@@ -1524,10 +1524,10 @@ def addcmul(input, tensor1, tensor2, *, value=1):
         tensor1,
         tensor2,
         value,
-        lambda s_t, t1_t, t2_t, c: add_defined(
-            s_t,
-            None if t1_t is None else t1_t * c.tensor2 * value,
-            None if t2_t is None else t2_t * c.tensor1 * value,
+        lambda t, c: add_defined(
+            t[0],
+            None if t[1] is None else t[1] * c.tensor2 * value,
+            None if t[2] is None else t[2] * c.tensor1 * value,
         ),
     )
 
@@ -1556,10 +1556,10 @@ def addcdiv(input, tensor1, tensor2, *, value=1):
         tensor1,
         tensor2,
         value,
-        lambda s_t, t1_t, t2_t, c: add_defined(
-            s_t,
-            None if t1_t is None else t1_t / c.tensor2 * value,
-            None if t2_t is None else -(t2_t * (c.tensor1 / c.tensor2) / c.tensor2 * value),
+        lambda t, c: add_defined(
+            t[0],
+            None if t[1] is None else t[1] / c.tensor2 * value,
+            None if t[2] is None else -(t[2] * (c.tensor1 / c.tensor2) / c.tensor2 * value),
         ),
     )
 

@@ -179,3 +179,7 @@ def centred_intermediates(axes: Callable, eps: float = 1e-5) -> Callable:
         return float(np.max(rstd2 * np.abs(x))) * max(w, 1.0)
 
     return estimate
+
+
+#: ``intermediates`` of a normalisation over the last dim (layer norm, a group of group norm)
+CENTRED_LAST_DIM = centred_intermediates(lambda ndim: (-1,))

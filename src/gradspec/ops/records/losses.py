@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 
 from gradspec.inputs import WIDE_FLOAT_DTYPES
 from gradspec.ops.opinfo import (
-    centred_intermediates,
+    CENTRED_LAST_DIM,
     functional,
     index_aux,
     last_dim_of_first,
@@ -132,7 +132,6 @@ op(
     differentiable=(True, True, False),
     reduction=numel_of_first,
 )
-_LAST_DIM_CENTRED = centred_intermediates(lambda ndim: (-1,))
 op(
     "nn.functional.layer_norm",
     lambda T, x: functional(T).layer_norm(x, x.shape[-1:]),
@@ -141,7 +140,7 @@ op(
     reduction=last_dim_of_first,
     steps=8,
     scale=316.0,
-    intermediates=_LAST_DIM_CENTRED,
+    intermediates=CENTRED_LAST_DIM,
 )
 op(
     "nn.functional.layer_norm.affine",
@@ -151,7 +150,7 @@ op(
     reduction=last_dim_of_first,
     steps=8,
     scale=316.0,
-    intermediates=_LAST_DIM_CENTRED,
+    intermediates=CENTRED_LAST_DIM,
 )
 op(
     "nn.functional.dropout.eval",

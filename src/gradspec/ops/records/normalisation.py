@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import strategies as st
 
-from gradspec.ops.opinfo import centred_intermediates, functional
+from gradspec.ops.opinfo import CENTRED_LAST_DIM, centred_intermediates, functional
 from gradspec.ops.records._build import op
 
 
@@ -102,8 +102,6 @@ _norm(
     reduction=lambda s: _prod(s[0][2:]),
     intermediates=centred_intermediates(lambda ndim: tuple(range(2, ndim))),
 )
-#: two groups: the statistics of each over its channels' values
-_GROUP_CENTRED = centred_intermediates(lambda ndim: (-1,))
 _norm(
     "nn.functional.group_norm",
     lambda T, x, w, b: functional(T).group_norm(x, 2, w, b),
@@ -112,7 +110,7 @@ _norm(
     .filter(lambda s: s[0][1] // 2 * _prod(s[0][2:]) >= 2),
     "NativeGroupNormBackward0",
     reduction=lambda s: s[0][1] // 2 * _prod(s[0][2:]),
-    intermediates=lambda v: _GROUP_CENTRED((v[0].reshape(v[0].shape[0], 2, -1), *v[1:])),
+    intermediates=lambda v: CENTRED_LAST_DIM((v[0].reshape(v[0].shape[0], 2, -1), *v[1:])),
 )
 _norm(
     "nn.functional.local_response_norm",
