@@ -853,10 +853,21 @@ def _factors_transpose(A: Tensor) -> bool:
     return not A.dtype.is_complex and not _mT(A).is_contiguous()
 
 
+def _matrices(a: np.ndarray) -> np.ndarray:
+    """``a`` (..., m, n) as one batch dimension of matrices, a view where NumPy can make one;
+    with no elements too (``reshape(-1, 0, 0)`` cannot infer the batch size)."""
+    return a.reshape((int(np.prod(a.shape[:-2], dtype=np.int64)),) + a.shape[-2:])
+
+
+def _rows(a: np.ndarray) -> np.ndarray:
+    """``a`` (..., n) as one batch dimension of rows, with no elements too."""
+    return a.reshape((int(np.prod(a.shape[:-1], dtype=np.int64)),) + a.shape[-1:])
+
+
 def _first_zero_pivot(a: np.ndarray) -> int:
     """The 1-based index of the first zero on U's diagonal (0: none), over the batch."""
     lu, _ = _lu_np(a)
-    diag = np.diagonal(lu, axis1=-2, axis2=-1).reshape(-1, lu.shape[-1])
+    diag = _rows(np.diagonal(lu, axis1=-2, axis2=-1))
     for row in diag:
         zero = np.flatnonzero(row == 0)
         if zero.size:
@@ -993,7 +1004,7 @@ InverseInfo = type(
 
 def _inv_np(a: np.ndarray) -> np.ndarray:
     out = np.empty_like(a)
-    flat_a, flat_o = a.reshape(-1, *a.shape[-2:]), out.reshape(-1, *a.shape[-2:])
+    flat_a, flat_o = _matrices(a), _matrices(out)
     for i in range(flat_a.shape[0]):
         try:
             flat_o[i] = np.linalg.inv(flat_a[i])
@@ -1117,8 +1128,7 @@ CholeskyInfo = type(
 def _first_not_positive_minor(a: np.ndarray) -> int:
     """The order (1-based) of the first leading minor that is not positive-definite (0: none),
     reading the lower triangle as LAPACK's potrf does, over the batch."""
-    flat = a.reshape(-1, *a.shape[-2:])
-    for m in flat:
+    for m in _matrices(a):
         herm = np.tril(m) + np.conj(np.tril(m, -1)).swapaxes(-1, -2)
         for k in range(1, m.shape[-1] + 1):
             try:
@@ -1131,7 +1141,7 @@ def _first_not_positive_minor(a: np.ndarray) -> int:
 def _cholesky_np(a: np.ndarray) -> np.ndarray:
     herm = np.tril(a) + np.conj(np.tril(a, -1)).swapaxes(-1, -2)
     out = np.full_like(a, np.nan)
-    flat_h, flat_o = herm.reshape(-1, *a.shape[-2:]), out.reshape(-1, *a.shape[-2:])
+    flat_h, flat_o = _matrices(herm), _matrices(out)
     for i in range(flat_h.shape[0]):
         try:
             flat_o[i] = np.linalg.cholesky(flat_h[i])
