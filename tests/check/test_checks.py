@@ -1,6 +1,7 @@
 """Each check catches its bug class, and the correct Function passes it."""
 
 import pytest
+import torch
 
 import gradspec
 from gradspec.functions import seeds
@@ -107,6 +108,36 @@ def test_gradient_for_an_input_not_needing_it_is_advice_not_failure():
     assert "needs_input_grad" in r.advice[0].message
     strict = gradspec.check(z.LinearIgnoresNeeds.apply, lin_ref, LIN, strict=True, **common)
     assert "needs-input-grad" in strict.failed_checks()
+
+
+class _PassThrough(torch.autograd.Function):
+    """An identity on two tensors whose backward hands both grad_outputs on as they are (for
+    every input, needed or not): it computes nothing, so nothing is wasted."""
+
+    @staticmethod
+    def forward(ctx, x, y):
+        return x.view_as(x), y.view_as(y)
+
+    @staticmethod
+    def backward(ctx, gx, gy):
+        return gx, gy.reshape(gy.shape)
+
+
+class _PassThroughScaled(_PassThrough):
+    """The same, but the gradient of the second input is computed (a multiplication)."""
+
+    @staticmethod
+    def backward(ctx, gx, gy):
+        return gx, gy * 1.0
+
+
+def test_a_grad_output_handed_on_for_an_input_not_needing_it_is_no_advice():
+    common = dict(checks=["needs-input-grad"], dtypes=["float64"], max_examples=6)
+    sig, ref = "(n),(m)->(n),(m)", lambda x, y: (x, y)
+    r = gradspec.check(_PassThrough.apply, ref, sig, **common)
+    assert r.ok and not r.advice, str(r)
+    computed = gradspec.check(_PassThroughScaled.apply, ref, sig, **common)
+    assert computed.ok and "needs-input-grad" in computed.advised_checks(), str(computed)
 
 
 def test_double_backward_claims_checked_both_ways():
