@@ -72,3 +72,24 @@ def test_the_intermediates_allowance_does_not_hide_a_wrong_gradient():
     in_float64 = replace(CANCELLING, dtype="float64")  # float64 rounds 2^29 times finer
     assert _within_intermediates(torch, wrong.double(), gradref, right[0].double(), "v", 0,
                                  AFFINE, in_float64, None, "differs") is not None  # fmt: skip
+
+
+# a float32 i1 double backward at x = 0.00136 (the example's smallest |x|): terms of ~1 / (2x)
+# cancel to ~1e-4, and torch's answer is off by 3e-5 from the float64 value (gradref's by 4e-6)
+I1 = OPS["special.i1"]
+SMALL_X = Example("float32", ((2, 4, 4),), ("contiguous",), (True,), 4)
+
+
+def test_i1_double_backward_agrees_within_the_rounding_of_its_intermediates():
+    assert check_example(I1, SMALL_X, "cpu", ("double-backward",))
+
+
+def test_the_i1_allowance_does_not_hide_a_wrong_double_backward():
+    from gradspec.ops.compare import _within_intermediates
+
+    got = Run(torch, I1, SMALL_X).double_backward()
+    right = Run(gradref, I1, SMALL_X).double_backward()
+    args = ("double backward, gradient", 0, I1, SMALL_X, 16, "differs")
+    assert _within_intermediates(torch, got[0], gradref, right[0], *args) is None
+    wrong = got[0] * 1.5  # a 50% error in the second derivative
+    assert _within_intermediates(torch, wrong, gradref, right[0], *args) is not None
