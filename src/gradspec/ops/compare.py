@@ -17,6 +17,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from gradspec.inputs import LOW_PRECISION_DTYPES, materialize, round_to_dtype
+from gradspec.ops.kernel_paths import kernel_path_points
 from gradspec.ops.opinfo import OpInfo
 from gradspec.ops.ties import class_sums, picked_values, ties_open, untied_outputs
 from gradspec.ops.values import (
@@ -886,11 +887,14 @@ class _Determined:
     """What of an op's special-values results is determined (see :mod:`gradspec.ops.ties`):
     all of them, unless the op's choice among tied values is open; then its index output as
     the values it picks, its VJP summed over tied elements, its JVP where the output is not
-    tied."""
+    tied. The VJP leaves out the points where torch's result depends on its kernel path
+    (:mod:`gradspec.ops.kernel_paths`)."""
 
     def __init__(self, info: OpInfo, ex: Example) -> None:
         self.dim = ties_open(info.name)
-        self.x = example_values(info, ex)[0] if self.dim is not None else None
+        values = example_values(info, ex)
+        self.x = values[0] if self.dim is not None else None
+        self.by_path = kernel_path_points(info.name, values[0]) if values else None
 
     def outputs(self, T, outs: list) -> list:
         if self.dim is None or len(outs) < 2:
@@ -900,6 +904,10 @@ class _Determined:
         return [outs[0], picked, *outs[2:]]
 
     def grads(self, T, grads: list) -> list:
+        if self.by_path is not None and grads and grads[0] is not None:
+            g = to_numpy(T, grads[0])
+            kept = np.where(self.by_path, 0.0, g)  # (see gradspec.ops.kernel_paths)
+            grads = [T.tensor(kept, dtype=grads[0].dtype), *grads[1:]]
         if self.dim is None or not grads or grads[0] is None:
             return grads
         g = grads[0]
