@@ -18,6 +18,7 @@ MODULES = (
     "pyro_",
     "e3nn_",
     "gpytorch_",
+    "linear_operator_",
     "mea_",
     "pyg_",
     "wavelets_",
@@ -25,4 +26,5 @@ MODULES = (
     "torchdiffeq_",
     "kornia_",
     "deepspeed_",
+    "xtransformers_",
 )
