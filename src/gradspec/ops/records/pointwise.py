@@ -487,12 +487,26 @@ unary(
     bounds=((0.05, 0.95),),
     dtypes=WIDE_FLOAT_DTYPES,
 )
+
+
+def _log_ndtr_terms(values) -> float:
+    """``intermediates`` of log_ndtr: its derivative r(x) = exp(-x^2 / 2 - log_ndtr(x)) /
+    sqrt(2 pi) exponentiates a difference of terms up to x^2 / 2 + |log_ndtr(x)|, and its second
+    derivative -r (x + r) cancels |x| + r down to about 1 / |x| for negative x: together about
+    (1 + x^2)^2 there (at x = -2.6, a float32 double backward off by 4.6e-6 relative in torch).
+    Nothing cancels for positive x."""
+    x = np.asarray(values[0], dtype=np.float64)
+    x = x[np.isfinite(x) & (x < 0)]
+    return float(np.max((1.0 + x * x) ** 2)) if x.size else 0.0
+
+
 unary(
     "special.log_ndtr",
     lambda T, x: T.special.log_ndtr(x),
     "SpecialLogNdtrBackward0",
     bounds=((-3.0, 3.0),),
     dtypes=WIDE_FLOAT_DTYPES,
+    intermediates=_log_ndtr_terms,
 )
 unary("special.entr", lambda T, x: T.special.entr(x), "SpecialEntrBackward0", bounds=((0.1, 3.0),))
 op(
