@@ -374,11 +374,21 @@ def broadcast_to(input: Tensor, size) -> Tensor:
 
 @register("contiguous")
 def contiguous(input: Tensor, memory_format=None) -> Tensor:
+    """``input`` itself when it is contiguous in ``memory_format`` (torch.contiguous_format
+    by default, or torch.channels_last for a 4-d tensor), else a copy laid out so."""
+    if _is_channels_last(memory_format) and input.dim() == 4:
+        if input.is_contiguous(memory_format=memory_format):
+            return input
+        return clone(input, memory_format=memory_format)
     if input.is_contiguous():
         return input
     y = clone(input)
     y._data = np.array(y._data, order="C")
     return y
+
+
+def _is_channels_last(memory_format) -> bool:
+    return getattr(memory_format, "_name", memory_format) == "channels_last"
 
 
 @register("clone", node="CloneBackward0")
@@ -387,6 +397,8 @@ def clone(input: Tensor, *, memory_format=None) -> Tensor:
     data = input._data
     if getattr(memory_format, "_name", memory_format) == "contiguous_format":
         y = finish(np.array(data, order="C"), input.dtype, input.device)
+    elif _is_channels_last(memory_format) and data.ndim == 4:  # N, H, W, C from slow to fast
+        y = finish(data, input.dtype, input.device, layout=(0, 2, 3, 1))
     else:
         y = finish_like(data, data, input.dtype, input.device)
     record("CloneBackward0", [input], [y], [lambda g, c: g], [()])
