@@ -137,11 +137,11 @@ def _remember(T, values, layout, dtype, device, t) -> None:
     if len(_TEMPLATES) >= _MAX_TEMPLATES:
         for key in list(_TEMPLATES)[: _MAX_TEMPLATES // 2]:
             del _TEMPLATES[key]
+    copy = t.detach().clone(memory_format=T.preserve_format)
+    if copy.stride() != t.stride() or copy.storage_offset() != t.storage_offset():
+        return  # a layout that falls back to strided (a 0-d or 1-d transposed): not dense
     try:
         ref = weakref.ref(values)
     except TypeError:
         return
-    _TEMPLATES[(id(values), layout, dtype, str(device))] = (
-        ref,
-        t.detach().clone(memory_format=T.preserve_format),
-    )
+    _TEMPLATES[(id(values), layout, dtype, str(device))] = (ref, copy)
