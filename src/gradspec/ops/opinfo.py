@@ -183,3 +183,12 @@ def centred_intermediates(axes: Callable, eps: float = 1e-5) -> Callable:
 
 #: ``intermediates`` of a normalisation over the last dim (layer norm, a group of group norm)
 CENTRED_LAST_DIM = centred_intermediates(lambda ndim: (-1,))
+
+
+def over_smallest(coefficient: float, sizes, power: int = 1) -> float:
+    """``coefficient / s ** power`` for the smallest positive ``s`` of ``sizes`` (0 when there
+    is none): the size of an op's intermediate terms where they grow as an input, a row's norm
+    or a distance nears 0."""
+    s = np.asarray(sizes, dtype=np.float64)
+    s = s[s > 0]
+    return float(coefficient / np.min(s) ** power) if s.size else 0.0

@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from gradspec.inputs import WIDE_FLOAT_DTYPES
-from gradspec.ops.opinfo import functional, numel_of_first
+from gradspec.ops.opinfo import functional, numel_of_first, over_smallest
 from gradspec.ops.records._build import op
 
 # ---------------------------------------------------------------------------------- convolution
@@ -203,9 +203,7 @@ def _near_rows(values) -> float:
     ||d||) that cancel where the derivative is small, so two close rows round at that size."""
     rows = [np.asarray(v, dtype=np.float64).reshape(-1, np.shape(v)[-1]) for v in values[:2]]
     a, b = rows[0], rows[-1]
-    d = np.sqrt(((a[:, None, :] - b[None, :, :]) ** 2).sum(-1))
-    d = d[d > 0]
-    return 9.0 / float(d.min()) if d.size else 0.0
+    return over_smallest(9.0, np.sqrt(((a[:, None, :] - b[None, :, :]) ** 2).sum(-1)))
 
 
 for _p, _suffix in ((2.0, ""), (1.0, ".p1"), (3.0, ".p3")):

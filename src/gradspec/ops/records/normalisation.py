@@ -6,7 +6,12 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import strategies as st
 
-from gradspec.ops.opinfo import CENTRED_LAST_DIM, centred_intermediates, functional
+from gradspec.ops.opinfo import (
+    CENTRED_LAST_DIM,
+    centred_intermediates,
+    functional,
+    over_smallest,
+)
 from gradspec.ops.records._build import op
 
 
@@ -132,11 +137,7 @@ def _normalize_terms(values) -> float:
     x (x . t) / |x|^3, each up to about 3 / |x| (tangents and cotangents are O(1)), and cancel
     them (exactly, for a row of one value: a bfloat16 JVP of 0.03 where the derivative is 0)."""
     x = np.asarray(values[0], dtype=np.float64)
-    if x.size == 0:
-        return 0.0
-    norms = np.sqrt((x * x).sum(axis=-1))
-    norms = norms[norms > 0]
-    return float(3.0 / np.min(norms)) if norms.size else 0.0
+    return over_smallest(3.0, np.sqrt((x * x).sum(axis=-1)))
 
 
 op(

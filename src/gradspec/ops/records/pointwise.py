@@ -12,6 +12,7 @@ from gradspec.ops.opinfo import (
     functional,
     index_aux,
     numel_of_first,
+    over_smallest,
     unary_shapes,
 )
 from gradspec.ops.records._build import FLOAT_AND_COMPLEX, binary, op, unary
@@ -385,9 +386,7 @@ def _sinc_terms(values) -> float:
     """``intermediates`` of sinc: its derivative (pi x cos(pi x) - sin(pi x)) / (pi x^2)
     cancels terms of about pi |x| down to (pi x)^3 / 3, so near 0 it rounds at about 3 / x^2
     of the result's size (and so does its double backward)."""
-    x = np.abs(np.asarray(values[0], dtype=np.float64))
-    x = x[x > 0]
-    return float(3.0 / np.min(x) ** 2) if x.size else 0.0
+    return over_smallest(3.0, np.abs(values[0]), power=2)
 
 
 unary(
@@ -452,9 +451,7 @@ def _i1_terms(values) -> float:
     double backward differentiates i1(x) / x into terms of about 1 / (2 |x|) that cancel to
     about x / 8 near 0 (at x = 0.00136, a float32 double backward off by 3e-5 from the float64
     value, in torch)."""
-    x = np.abs(np.asarray(values[0], dtype=np.float64))
-    x = x[x > 0]
-    return float(1.0 / np.min(x)) if x.size else 0.0
+    return over_smallest(1.0, np.abs(values[0]))
 
 
 unary(
