@@ -65,6 +65,21 @@ class Tensor:
 
     __array_priority__ = 1000  # make numpy defer to our reflected operators
 
+    # the autograd state of a new tensor, as class defaults (each tensor sets its own when it
+    # changes): a fresh result has no history, no gradient, is no view and no wrapped number
+    _grad_fn = None
+    _output_nr = 0
+    _grad = None
+    _base = None
+    _view_fn = None
+    _attr_version = 0
+    _creation_meta = None
+    _retains_grad = False
+    _accumulator = None
+    _fw_grads = None
+    _offset = None  # storage offset of a view (None: read from the data pointers)
+    _wrapped_number = False
+
     def __init__(self, *args, **kwargs) -> None:
         raise TypeError("construct gradref tensors with gradref.tensor(...) or a factory")
 
@@ -86,20 +101,9 @@ class Tensor:
         t._dtype = dtype
         t._device = device
         t._requires_grad = requires_grad
-        t._grad_fn = None
-        t._output_nr = 0
-        t._grad = None
         t._vc = _VersionCounter()
-        t._base = None
-        t._view_fn = None
-        t._attr_version = 0
-        t._creation_meta = None
-        t._retains_grad = False
         t._post_acc_hooks = _engine._HookDict()
-        t._accumulator = None
         t._is_inference = _grad_mode.is_inference_mode_enabled()
-        t._fw_grads = None
-        t._offset = None  # storage offset of a view (None: read from the data pointers)
         return t
 
     # -- basic metadata ---------------------------------------------------------------------

@@ -115,8 +115,16 @@ def examples(draw, info: OpInfo, dtypes=None) -> Example:
 
 
 def to_numpy(T, t) -> np.ndarray:
+    """``t``'s values as a new NumPy array: float64 (complex128 for complex tensors), except
+    bool, int64 and int32, which keep their dtype."""
+    if T is _gradref():  # gradref holds its values as NumPy arrays: the same, without the calls
+        data = t._data
+        if t.dtype in (T.bool, T.int64, T.int32):
+            return np.array(data)
+        return data.astype(np.complex128 if t.is_complex() else np.float64)
     t = t.detach()
-    if getattr(t, "_is_zerotensor", lambda: False)():  # torch's efficient zeros
+    zero = getattr(t, "_is_zerotensor", None)
+    if zero is not None and zero():  # torch's efficient zeros
         return np.zeros(tuple(t.shape), np.complex128 if t.is_complex() else np.float64)
     if hasattr(t, "resolve_conj"):
         t = t.resolve_conj().resolve_neg()
@@ -124,6 +132,12 @@ def to_numpy(T, t) -> np.ndarray:
     if t.dtype in (T.bool, T.int64, T.int32):
         wide = t.dtype
     return np.asarray(t.to(wide).cpu().numpy())
+
+
+def _gradref():
+    import gradref
+
+    return gradref
 
 
 def dtype_name(t) -> str:
@@ -170,8 +184,9 @@ class Run:
     def inputs_requiring_grad(self) -> list:
         return [t for t in self.leaves if t.requires_grad]
 
-    def vjp(self, create_graph: bool = False):
-        """(cotangents, gradients of the inputs that require grad; None where unused)."""
+    def vjp(self, create_graph: bool = False, retain_graph: bool | None = None):
+        """(cotangents, gradients of the inputs that require grad; None where unused).
+        ``retain_graph``: keep the forward graph for a later :meth:`double_backward`."""
         vs = self.cotangents(requires_grad=create_graph)
         if not self.diff:
             return vs, [None] * len(self.inputs_requiring_grad())
@@ -181,6 +196,7 @@ class Run:
             vs,
             allow_unused=True,
             create_graph=create_graph,
+            retain_graph=retain_graph,
         )
         return vs, list(grads)
 
@@ -735,15 +751,17 @@ def check_example(info: OpInfo, ex: Example, device: str, checks: tuple[str, ...
                 f"torch's {got.diff[0].grad_fn.name()} saves {theirs}, gradref's "
                 f"{ref.diff[0].grad_fn.name()} saves {ours}",
             )
+    # double backward differentiates the same forward graphs: the VJP keeps them
+    double = "double-backward" in checks and ex.dtype in double_backward_dtypes(info)
     if "vjp" in checks:
         try:
-            _, g_grads = got.vjp()
+            _, g_grads = got.vjp(retain_graph=double)
         except Exception as e:
             raise OpDifference(
                 "vjp", f"torch's backward raised {type(e).__name__}: {_line(e)}"
             ) from None
         try:
-            _, r_grads = ref.vjp()
+            _, r_grads = ref.vjp(retain_graph=double)
         except Exception:
             return True
         compare("VJP of input", g_grads, r_grads, "vjp")
@@ -766,15 +784,15 @@ def check_example(info: OpInfo, ex: Example, device: str, checks: tuple[str, ...
         compare("JVP, tangent of output", g_tan, r_tan, "jvp")
     if "special" in checks and special_example(ex) is not None:
         _check_special(info, special_example(ex), device, compare)
-    if "double-backward" in checks and ex.dtype in double_backward_dtypes(info):
+    if double:
         try:
-            got2 = Run(torch, info, ex, device).double_backward()
+            got2 = got.double_backward()
         except Exception as e:
             raise OpDifference(
                 "double-backward", f"torch raised {type(e).__name__}: {_line(e)}"
             ) from None
         try:
-            ref2 = Run(gradref, info, ex, "cpu").double_backward()
+            ref2 = ref.double_backward()
         except Exception:
             return True
         if (got2 is None) != (ref2 is None):
