@@ -52,8 +52,32 @@ def _run(entry):
     return gradspec.check(op, ref, sig, **options)
 
 
+#: the check of a correct op in a fresh interpreter, for the triton_op: a worker process died
+#: running it in 2 of about 20 full runs of the suite (never alone or with its neighbours, and
+#: with no Python stack; the cause is not known), so it runs apart from what earlier tests left
+#: in the process, and a death says how it ended
+_FRESH = """
+import sys
+import gradspec
+from benchmarks import customop_ops as zoo
+op, ref, sig, opts = zoo.CORRECT[sys.argv[1]][:4]
+options = dict(opts)
+options.setdefault("max_examples", 6)
+report = gradspec.check(op, ref, sig, **options)
+print(report)
+sys.exit(0 if report.ok and not report.errors else 1)
+"""
+
+
 @pytest.mark.parametrize("name", sorted(zoo.CORRECT))
 def test_correct_op_passes(name):
+    if name.startswith("triton"):
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join([ROOT, os.environ.get("PYTHONPATH", "")]))
+        run = subprocess.run([sys.executable, "-c", _FRESH, name], capture_output=True,
+                             text=True, env=env, cwd=ROOT, timeout=300)  # fmt: skip
+        # (a negative return code is the signal that ended it)
+        assert run.returncode == 0, f"exit {run.returncode}\n{(run.stdout + run.stderr)[-3000:]}"
+        return
     report = _run(zoo.CORRECT[name])
     assert report.ok, report
     assert not report.errors, report
