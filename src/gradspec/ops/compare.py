@@ -11,6 +11,7 @@ derivative (JVP) along a random tangent, taken with ``T.autograd.forward_ad``. T
 from __future__ import annotations
 
 import fnmatch
+import functools
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -100,18 +101,34 @@ def example_values(info: OpInfo, ex: Example) -> list:
 
 @st.composite
 def examples(draw, info: OpInfo, dtypes=None) -> Example:
-    dtype = draw(st.sampled_from(tuple(dtypes or info.dtypes)))
+    dtype = draw(_sampled(tuple(dtypes or info.dtypes)))
     shapes = tuple(tuple(s) for s in draw(info.shapes))
     n = len(shapes)
-    layouts = tuple(draw(st.sampled_from(info.layouts)) for _ in range(n))
-    diff = [info.is_differentiable(i) for i in range(n)]
-    mask = draw(
-        st.tuples(*[st.booleans() for _ in range(n)])
+    layouts = tuple(draw(_sampled(tuple(info.layouts))) for _ in range(n))
+    diff = tuple(info.is_differentiable(i) for i in range(n))
+    mask = draw(_masks(diff))
+    seed = draw(_SEEDS)
+    return Example(dtype, shapes, layouts, mask, seed)
+
+
+# The strategies of a draw, built once: a strategy built afresh for every draw costs
+# Hypothesis its validation each time (the same strategies draw the same examples).
+_SEEDS = st.integers(0, 2**31 - 1)
+
+
+@functools.lru_cache(maxsize=512)
+def _sampled(values: tuple) -> st.SearchStrategy:
+    return st.sampled_from(values)
+
+
+@functools.lru_cache(maxsize=512)
+def _masks(diff: tuple) -> st.SearchStrategy:
+    """Which inputs require grad: differentiable ones only, at least one."""
+    return (
+        st.tuples(*[st.booleans() for _ in diff])
         .map(lambda m: tuple(not b and d for b, d in zip(m, diff)))
         .filter(any)
     )
-    seed = draw(st.integers(0, 2**31 - 1))
-    return Example(dtype, shapes, layouts, mask, seed)
 
 
 def to_numpy(T, t) -> np.ndarray:
