@@ -161,6 +161,32 @@ def dtype_name(t) -> str:
     return str(t.dtype).rsplit(".", 1)[-1]
 
 
+#: the latest arrays of :func:`normal_values`: torch and gradref ask for the same ones, and
+#: a run asks again for its cotangents in double backward (never written to: tensors copy them)
+_NORMALS: dict = {}
+_MAX_NORMALS = 64
+
+
+def normal_values(seed: int, stream: int, shape: tuple, name: str, example_dtype=None):
+    """Standard-normal values from the generator ``[seed, stream]`` for a tensor of dtype
+    ``name`` (complex for a complex dtype); with ``example_dtype``, rounded to it (for a
+    floating tensor) or to ``name``, else unrounded."""
+    key = (seed, stream, shape, name, example_dtype)
+    hit = _NORMALS.get(key)
+    if hit is not None:
+        return hit
+    rng = np.random.default_rng([seed, stream])
+    v = rng.standard_normal(shape)
+    if name.startswith("complex"):
+        v = v + 1j * rng.standard_normal(shape)
+    if example_dtype is not None:
+        v = round_to_dtype(v, example_dtype if name.startswith(("float", "bfloat")) else name)
+    if len(_NORMALS) >= _MAX_NORMALS:
+        _NORMALS.clear()
+    _NORMALS[key] = v
+    return v
+
+
 class Run:
     """One example run in namespace ``T``: leaves, outputs, cotangents, gradients."""
 
@@ -188,12 +214,7 @@ class Run:
         rounded to the output dtype; the same in both namespaces."""
         out = []
         for k, o in enumerate(self.diff):
-            rng = np.random.default_rng([self.ex.seed, 1000 + k])
-            v = rng.standard_normal(tuple(o.shape))
-            name = dtype_name(o)
-            if name.startswith("complex"):
-                v = v + 1j * rng.standard_normal(tuple(o.shape))
-            v = round_to_dtype(v, self.ex.dtype if name.startswith(("float", "bfloat")) else name)
+            v = normal_values(self.ex.seed, 1000 + k, tuple(o.shape), dtype_name(o), self.ex.dtype)
             t = self.T.tensor(v, dtype=o.dtype, device=self.device)
             out.append(t.requires_grad_(requires_grad))
         return out
@@ -224,10 +245,7 @@ class Run:
         for j, g in enumerate(grads):
             if g is None or not g.requires_grad:
                 continue
-            rng = np.random.default_rng([self.ex.seed, 3000 + j])
-            w = rng.standard_normal(tuple(g.shape))
-            if g.is_complex():
-                w = w + 1j * rng.standard_normal(tuple(g.shape))
+            w = normal_values(self.ex.seed, 3000 + j, tuple(g.shape), dtype_name(g))
             wt = self.T.tensor(w, dtype=g.dtype, device=self.device)
             terms.append((g * wt.conj()).real.sum() if g.is_complex() else (g * wt).sum())
         wrt = self.inputs_requiring_grad() + vs
@@ -248,12 +266,7 @@ def tangents(T, leaves, ex: Example, device: str = "cpu") -> list:
         if not rg:
             out.append(None)
             continue
-        rng = np.random.default_rng([ex.seed, 6000 + i])
-        v = rng.standard_normal(tuple(leaf.shape))
-        name = dtype_name(leaf)
-        if name.startswith("complex"):
-            v = v + 1j * rng.standard_normal(tuple(leaf.shape))
-        v = round_to_dtype(v, ex.dtype if name.startswith(("float", "bfloat")) else name)
+        v = normal_values(ex.seed, 6000 + i, tuple(leaf.shape), dtype_name(leaf), ex.dtype)
         out.append(T.tensor(v, dtype=leaf.dtype, device=device))
     return out
 
