@@ -12,6 +12,9 @@ from gradspec.runner.shrinking import ShrinkBudget
 
 #: Seconds Hypothesis may spend shrinking one failure before the smallest so far is reported.
 SHRINK_SECONDS = 3.0
+#: ... and one that an expected difference on this torch covers (it is known; its example is
+#: there to read, not to debug)
+EXPECTED_SHRINK_SECONDS = 0.3
 
 
 class Mismatch(Exception):
@@ -50,15 +53,25 @@ def hypothesis_settings(options: RunOptions, cap: int | None = None):
 
 
 def search(
-    strategy, body: Callable[[Any], Any], settings, key: Callable[[Any], Any] = repr
+    strategy,
+    body: Callable[[Any], Any],
+    settings,
+    key: Callable[[Any], Any] = repr,
+    expected: frozenset = frozenset(),
 ) -> Mismatch | None:
     """Run ``body`` on examples drawn from ``strategy`` under ``settings``: the shrunk
-    :class:`Mismatch`, or None when no example differs."""
+    :class:`Mismatch`, or None when no example differs. A mismatch of a sub-check in
+    ``expected`` (an expected difference on this torch) is shrunk for
+    ``EXPECTED_SHRINK_SECONDS`` only."""
     from hypothesis import given
 
     from gradspec.profiles import known_digest
 
-    budget = ShrinkBudget(SHRINK_SECONDS, key=key)
+    def seconds_for(e: BaseException) -> float:
+        known = isinstance(e, Mismatch) and e.check in expected
+        return EXPECTED_SHRINK_SECONDS if known else SHRINK_SECONDS
+
+    budget = ShrinkBudget(SHRINK_SECONDS, key=key, seconds_for=seconds_for)
     bounded = budget.wrap(body)
     test = known_digest(settings(given(strategy)(bounded)), bounded)
     try:

@@ -4,6 +4,8 @@ Hypothesis shrinks a failing example as far as it can, which for an op with seve
 take minutes. :class:`ShrinkBudget` wraps a test body: once the first failure is older than
 ``seconds``, new examples pass without running and only the failing examples already seen fail
 again, so the shrinker stops at once and reports the smallest failure found so far.
+``seconds_for(error)``, when given, sets the budget from the first failure instead (a known,
+expected difference needs no minimal example).
 """
 
 from __future__ import annotations
@@ -14,9 +16,15 @@ from typing import Any
 
 
 class ShrinkBudget:
-    def __init__(self, seconds: float, key: Callable[[Any], Any] = repr):
+    def __init__(
+        self,
+        seconds: float,
+        key: Callable[[Any], Any] = repr,
+        seconds_for: Callable[[BaseException], float] | None = None,
+    ):
         self.seconds = seconds
         self.key = key
+        self.seconds_for = seconds_for
         self.first_failure: float | None = None
         self.known: dict[Any, BaseException] = {}
 
@@ -35,6 +43,8 @@ class ShrinkBudget:
             except Exception as e:
                 if self.first_failure is None:
                     self.first_failure = time.perf_counter()
+                    if self.seconds_for is not None:
+                        self.seconds = self.seconds_for(e)
                 self.known[self.key(example)] = e
                 raise
 
