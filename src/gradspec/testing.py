@@ -19,7 +19,6 @@ examples run every time, it fails as a strict xfail would.
 from __future__ import annotations
 
 import contextlib
-import functools
 import warnings
 
 from gradspec import expectations
@@ -27,11 +26,6 @@ from gradspec import expectations
 
 class StaleExpectation(UserWarning):
     """An expected difference that did not occur: torch changed back, or gradref caught up."""
-
-
-@functools.cache
-def _entries() -> tuple:
-    return tuple(expectations.load())
 
 
 def _torch_version() -> str:
@@ -43,7 +37,12 @@ def _torch_version() -> str:
 def lookup(result_id: str, behaviour: str = "", device: str = "cpu", tags=()):
     """The expectation covering this result on the installed torch, or None."""
     return expectations.lookup(
-        list(_entries()), result_id, behaviour or result_id, device, _torch_version(), tags
+        list(expectations.installed()),
+        result_id,
+        behaviour or result_id,
+        device,
+        _torch_version(),
+        tags,
     )
 
 

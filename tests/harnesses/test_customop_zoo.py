@@ -56,14 +56,13 @@ def _run(entry):
 #: running it in 2 of about 20 full runs of the suite (never alone or with its neighbours, and
 #: with no Python stack; the cause is not known), so it runs apart from what earlier tests left
 #: in the process, and a death says how it ended
+#: (this file is loaded there as a module, and its own _run runs the check)
 _FRESH = """
-import sys
-import gradspec
-from benchmarks import customop_ops as zoo
-op, ref, sig, opts = zoo.CORRECT[sys.argv[1]][:4]
-options = dict(opts)
-options.setdefault("max_examples", 6)
-report = gradspec.check(op, ref, sig, **options)
+import importlib.util, sys
+spec = importlib.util.spec_from_file_location("customop_zoo_tests", sys.argv[1])
+tests = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(tests)
+report = tests._run(tests.zoo.CORRECT[sys.argv[2]])
 print(report)
 sys.exit(0 if report.ok and not report.errors else 1)
 """
@@ -73,7 +72,7 @@ sys.exit(0 if report.ok and not report.errors else 1)
 def test_correct_op_passes(name):
     if name.startswith("triton"):
         env = dict(os.environ, PYTHONPATH=os.pathsep.join([ROOT, os.environ.get("PYTHONPATH", "")]))
-        run = subprocess.run([sys.executable, "-c", _FRESH, name], capture_output=True,
+        run = subprocess.run([sys.executable, "-c", _FRESH, __file__, name], capture_output=True,
                              text=True, env=env, cwd=ROOT, timeout=300)  # fmt: skip
         # (a negative return code is the signal that ended it)
         assert run.returncode == 0, f"exit {run.returncode}\n{(run.stdout + run.stderr)[-3000:]}"

@@ -27,9 +27,9 @@ test_planted = run_tests(kinds=("scenario",), patterns=("planted_",))
 def fresh(monkeypatch):
     """No results or expectations cached from other tests."""
     monkeypatch.setattr(run_items, "_RESULTS", {})
-    run_items._entries.cache_clear()
+    expectations.installed.cache_clear()
     yield
-    run_items._entries.cache_clear()
+    expectations.installed.cache_clear()
 
 
 def _outcomes(pytester) -> dict:

@@ -33,6 +33,7 @@ passes as *stale* (a warning, not a failure): torch changed back, or gradref cau
 from __future__ import annotations
 
 import fnmatch
+import functools
 import re
 import textwrap
 from dataclasses import dataclass, replace
@@ -159,6 +160,12 @@ def load(directory: str | Path | None = None) -> list[Expected]:
         seen[e.id] = seen.get(e.id, 0) + 1
         out[i] = replace(e, name=e.id if seen[e.id] == 1 else f"{e.id}#{seen[e.id]}")
     return out
+
+
+@functools.cache
+def installed() -> tuple[Expected, ...]:
+    """Every expected difference of this package (:func:`load`), read once per process."""
+    return tuple(load())
 
 
 def lookup(

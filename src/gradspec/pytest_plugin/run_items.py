@@ -71,25 +71,19 @@ def params(
 _RESULTS: dict = {}
 
 
-@functools.cache
-def _entries() -> tuple:
-    from gradspec import expectations
-
-    return tuple(expectations.load())
-
-
 def result_of(item, result_id: str, profile: str | None = None):
     """The result ``result_id`` of ``item`` (running the item once per process), with the
     expected differences applied."""
     import torch
 
+    from gradspec import expectations
     from gradspec.runner.execute import run_item
     from gradspec.runner.results import apply_expectations
 
     options = _options(profile or current_profile(), (item.device,), ())
     if item not in _RESULTS:
         raw = run_item(item, options)
-        _RESULTS[item] = apply_expectations(raw, list(_entries()), torch.__version__)
+        _RESULTS[item] = apply_expectations(raw, list(expectations.installed()), torch.__version__)
     found = [r for r in _RESULTS[item] if r.id == result_id]
     if not found:
         pytest.fail(f"{item.id} gave no result {result_id}", pytrace=False)

@@ -115,22 +115,15 @@ def _expected(name: str, checks: list[str], device: str, tags: tuple) -> frozens
 
     from gradspec import expectations
 
-    entries = _expectation_entries()
+    entries = list(expectations.installed())
     return frozenset(
         c
         for c in checks
         if expectations.lookup(
             entries, f"ops.{name}/{c}", f"ops.{name}", device, torch.__version__, tags
         )
-        is not None  # fmt: skip
+        is not None
     )
-
-
-@functools.cache
-def _expectation_entries() -> list:
-    from gradspec import expectations
-
-    return expectations.load()
 
 
 def _body(info, device: str, checks: list[str], compared: dict, passed: dict):
