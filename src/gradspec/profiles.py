@@ -63,6 +63,30 @@ def default_profile_name() -> str:
     return "ci" if os.environ.get("CI") else "dev"
 
 
+def chosen_profile() -> str | None:
+    """The Hypothesis profile the session chose, or None when it chose none: Hypothesis's
+    ``default``, or the ``ci`` profile Hypothesis loads by itself when it sees a CI variable
+    (100 examples). gradspec's own profile applies then (its ``ci`` under CI, as above)."""
+    from hypothesis import settings
+
+    name = getattr(settings, "_current_profile", None)
+    if name in (None, "default"):
+        return None
+    if name == "ci" and settings.default is _hypothesis_ci():
+        return None
+    return name
+
+
+def _hypothesis_ci():
+    """The ``ci`` settings Hypothesis registers and loads by itself under CI (None if this
+    Hypothesis has none)."""
+    try:
+        from hypothesis import _settings
+    except ImportError:  # pragma: no cover - a Hypothesis without the module
+        return None
+    return getattr(_settings, "CI", None)
+
+
 def load_profile(name: str | None = None) -> str:
     """Register the profiles and load ``name`` (or the default); returns the name loaded."""
     register_profiles()

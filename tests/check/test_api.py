@@ -125,3 +125,40 @@ def test_reference_failure_is_an_error_not_a_pass():
     r = gradspec.check(z.Sin.apply, broken, "()->()", checks=["forward"], **FAST)
     assert not r.ok
     assert r.errors and "no such op" in r.errors[0].detail
+
+
+_EXAMPLES_RUN = """
+import sys
+import gradspec
+from gradspec.functions import seeds
+if len(sys.argv) > 1:  # the user's own profile, chosen before the call
+    from hypothesis import settings
+    settings.register_profile("mine", max_examples=int(sys.argv[1]))
+    settings.load_profile("mine")
+s = next(s for s in seeds.SPECS if s.label == "Exp")
+report = gradspec.run(s, dtypes="float64")
+assert report.ok, str(report)
+print(report.examples_run)
+"""
+
+
+@pytest.mark.parametrize("chosen", [None, 7], ids=["ci-variable", "users-profile"])
+def test_examples_per_dtype_follow_the_documented_profile_under_ci(chosen, tmp_path):
+    """Under a CI variable Hypothesis loads a ci profile of its own (100 examples); a call
+    outside pytest then runs gradspec's ci profile, as documented, and a profile the user
+    loaded wins over both."""
+    import os
+    import subprocess
+    import sys
+
+    from gradspec.profiles import PROFILES
+
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("GRADSPEC_PROFILE", "HYPOTHESIS_PROFILE")
+    }
+    env.update(CI="true", GRADSPEC_CACHE=str(tmp_path))
+    argv = [sys.executable, "-c", _EXAMPLES_RUN] + ([] if chosen is None else [str(chosen)])
+    done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    want = PROFILES["ci"]["max_examples"] if chosen is None else chosen
+    assert int(done.stdout.split()[-1]) == want

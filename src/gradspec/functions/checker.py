@@ -253,11 +253,12 @@ class _Stopped(BaseException):
 
 
 def _profile_examples() -> int:
-    """The active Hypothesis profile's example count; when no profile was loaded (Hypothesis's
-    own ``default``), that of gradspec's default profile (``dev``, or ``ci`` under CI)."""
-    if getattr(settings, "_current_profile", None) in (None, "default"):
-        from gradspec.profiles import PROFILES, default_profile_name
+    """The active Hypothesis profile's example count; when the session chose none (Hypothesis's
+    ``default``, or the ``ci`` it loads by itself under CI), that of gradspec's default profile
+    (``dev``, or gradspec's ``ci`` under CI)."""
+    from gradspec.profiles import PROFILES, chosen_profile, default_profile_name
 
+    if chosen_profile() is None:
         return PROFILES[default_profile_name()]["max_examples"]
     return settings.default.max_examples
 

@@ -26,11 +26,9 @@ def configure(config) -> None:
     """Register the marker; load gradspec's default Hypothesis profile when the session has
     not loaded one."""
     config.addinivalue_line("markers", "gradspec: a test generated from a gradspec spec")
-    from hypothesis import settings
+    from gradspec.profiles import chosen_profile, load_profile
 
-    if getattr(settings, "_current_profile", None) in (None, "default"):
-        from gradspec.profiles import load_profile
-
+    if chosen_profile() is None:
         load_profile()
 
 
