@@ -18,6 +18,7 @@ machine; the load average is printed with them). What torch imports on first use
 for an optimizer or torch.export) is imported before any timing, and its one-off cost printed.
 
     python benchmarks/speed.py [--examples 40] [--reps 5] [--rounds 3] [--no-seeds] [--slow-all]
+                               [--sizes 8 20 64 128] [--seed-examples N]
 """
 
 from __future__ import annotations
@@ -140,6 +141,9 @@ def main(argv=None) -> int:
     ap.add_argument("--no-seeds", action="store_true", help="skip gradspec.check on every seed")
     ap.add_argument("--slow-all", action="store_true", help="full-Jacobian gradcheck at every n")
     ap.add_argument("--sizes", type=int, nargs="*", default=list(SIZES), help="the sizes n")
+    ap.add_argument(
+        "--seed-examples", type=int, default=None, help="seed specs: examples per dtype"
+    )
     a = ap.parse_args(argv)
     torch.set_num_threads(1)  # gradspec runs torch on one thread; so do the baselines
 
@@ -176,12 +180,14 @@ def main(argv=None) -> int:
 
     if not a.no_seeds:
         print()
-        print("gradspec.check with defaults (profile examples, float32 and float64)")
+        per = a.seed_examples or "the profile's"
+        print(f"gradspec.check with defaults ({per} examples per dtype, float32 and float64)")
+        gradspec.run(seeds.SPECS[0], max_examples=3)  # warm-up (when no size ran before)
         print("spec | wall s | CPU s | example runs | ok")
         print("--- | --- | --- | --- | ---")
         for s in seeds.SPECS:
             t, c = time.perf_counter(), time.process_time()
-            r = gradspec.run(s)
+            r = gradspec.run(s, max_examples=a.seed_examples)
             print(
                 f"{s.label} | {time.perf_counter() - t:.2f} | {time.process_time() - c:.2f} | "
                 f"{r.examples_run} | {r.ok}"
