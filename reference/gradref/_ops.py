@@ -240,6 +240,11 @@ class OpNode(_engine.Node):
     Each node name has its own subclass (``new_node``), whose properties are the saved fields
     torch exposes for that node (``_saved_self``, ``_saved_dim``...; see ``_nodes``)."""
 
+    #: a multi-output node's VJPs see None for an output that got no gradient (torch's
+    #: undefined gradient), instead of zeros: for formulas whose result depends on which
+    #: gradients are defined (``record(..., undefined_grads=True)``)
+    _undefined_grads = False
+
     def __init__(self, edges, vjps, needs) -> None:
         super().__init__(edges)
         self._vjps = vjps
@@ -264,7 +269,7 @@ class OpNode(_engine.Node):
             g = grads[0]
         else:
             g = tuple(
-                gr if gr is not None else _zeros_for(meta)
+                gr if gr is not None or self._undefined_grads else _zeros_for(meta)
                 for gr, meta in zip(grads, self._input_metadata)
             )
         ctx = Ctx(values, self._needs)
@@ -328,6 +333,7 @@ def record(
     values: dict | None = None,
     differentiable: Sequence[bool] | None = None,
     jvp=None,
+    undefined_grads: bool = False,
 ) -> None:
     """Attach a node called ``name`` to ``outputs`` if grad mode is on and an input requires grad.
 
@@ -337,7 +343,8 @@ def record(
     ``differentiable[k]`` False marks an output that gets no grad_fn (torch's non-differentiable
     outputs, such as layer_norm's mean and rstd); by default every floating output gets one.
     ``jvp``: the op's own forward-mode formula (see ``_forward``); by default the JVP is
-    derived from the VJPs.
+    derived from the VJPs. ``undefined_grads``: the VJPs of a multi-output node see None for
+    an output without a gradient, instead of zeros (see ``OpNode._undefined_grads``).
     """
     if _forward.current_level() is not None:
         _forward.propagate(inputs, outputs, vjps, values or {}, differentiable, jvp)
@@ -361,6 +368,8 @@ def record(
             if (need or is_output) and n not in wanted:
                 wanted.append(n)
     node = new_node(name, edges, tuple(vjps), needs)
+    if undefined_grads:
+        node._undefined_grads = True
     flags = differentiable if differentiable is not None else (True,) * len(outputs)
     diff_outputs = [
         o for o, d in zip(outputs, flags) if d and _dtypes.is_differentiable_dtype(o.dtype)

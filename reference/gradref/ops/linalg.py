@@ -951,7 +951,8 @@ SignLogAbsDet = type(
 @register("linalg_slogdet", node="LinalgSlogdetBackward0", method=False)
 def linalg_slogdet(A: Tensor):
     """(sign, log|det|) of each matrix; LinalgSlogdetBackward0. Real inputs only here: the
-    gradient of log|det| is ``g * inv(A)^H`` (the sign's is zero)."""
+    gradient of log|det| is ``g * inv(A)^H``; the sign's is undefined, as in torch (a gradient
+    of the sign alone leaves A without one: None, or "appears to not have been used")."""
     _check_square("linalg.slogdet", A)
     _check_lapack_dtype("lu_cpu", A)
     if A.dtype.is_complex:
@@ -966,8 +967,10 @@ def linalg_slogdet(A: Tensor):
     singular = _nonsingular("slogdet")
 
     def vjp(g, c):
-        singular(g, c)
         g_logabs = g[1] if isinstance(g, tuple) else g
+        if g_logabs is None:  # torch's slogdet_backward: a real sign alone gives no gradient
+            return None
+        singular(g, c)
         return g_logabs.unsqueeze(-1).unsqueeze(-1) * _mH(linalg_inv(c.A))
 
     record(
@@ -977,6 +980,7 @@ def linalg_slogdet(A: Tensor):
         [vjp],
         [("A", "LU", "pivots", "sign")],
         {"A": A, "LU": lu, "pivots": piv, "sign": sign},
+        undefined_grads=True,
     )
     return SignLogAbsDet(sign, logabs)
 
