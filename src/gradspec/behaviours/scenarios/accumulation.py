@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 from hypothesis import strategies as st
 
 from gradspec.behaviours.scenarios._draws import arrays, devices, float_dtypes, small_arrays
@@ -262,6 +263,26 @@ def no_materialize_none(T, x, dtype):
     o1, o2 = TwoOut.apply(w)
     o1.sum().backward()
     return seen, w.grad
+
+
+@scenario(
+    "none-grads.builtin-undefined-grad",
+    draws=dict(
+        n=st.integers(1, 3),
+        seed=st.integers(0, 2**16),
+        dtype=float_dtypes(low_precision=False),
+    ),
+)
+def builtin_undefined_grad(T, n, seed, dtype):
+    # a real matrix's sign is locally constant: torch's slogdet_backward returns an undefined
+    # gradient when log|det| got none, so A is left without one (not a zero gradient)
+    a = np.random.default_rng(seed).uniform(-1.0, 1.0, (n, n)) + 3.0 * np.eye(n)
+    A = leaf(T, a, dtype)
+    sign, _ = T.linalg.slogdet(A)
+    unused = T.autograd.grad(sign.sum(), A, allow_unused=True)
+    sign, logabs = T.linalg.slogdet(A)
+    sign.sum().backward()
+    return unused, A.grad, sign.requires_grad
 
 
 @scenario(
