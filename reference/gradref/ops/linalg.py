@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import _dtypes
+from .. import _dtypes, _products
 from .._forward import add_defined, or_zeros
 from .._ops import common_device, compute, record
 from .._ops import retype as _retype
@@ -62,7 +62,7 @@ def mm(input: Tensor, mat2: Tensor) -> Tensor:
     _same_dtype("mm", input, mat2)
     _check_floating_or_int(input)
     dev = common_device(input, mat2)
-    y = compute(np.matmul, [input, mat2], input.dtype, input.dtype, dev)
+    y = compute(_products.matmul, [input, mat2], input.dtype, input.dtype, dev)
     record(
         "MmBackward0",
         [input, mat2],
@@ -86,7 +86,7 @@ def mv(input: Tensor, vec: Tensor) -> Tensor:
         )
     _same_dtype("mv", input, vec)
     dev = common_device(input, vec)
-    y = compute(np.matmul, [input, vec], input.dtype, input.dtype, dev)
+    y = compute(_products.matmul, [input, vec], input.dtype, input.dtype, dev)
     record(
         "MvBackward0",
         [input, vec],
@@ -150,7 +150,7 @@ def bmm(input: Tensor, mat2: Tensor) -> Tensor:
         )
     _same_dtype("bmm", input, mat2)
     dev = common_device(input, mat2)
-    y = compute(np.matmul, [input, mat2], input.dtype, input.dtype, dev)
+    y = compute(_products.matmul, [input, mat2], input.dtype, input.dtype, dev)
     record(
         "BmmBackward0",
         [input, mat2],
@@ -263,7 +263,7 @@ def _batched_matmul(a: Tensor, b: Tensor) -> Tensor:
     dev = common_device(a, b)
     a2 = a.unsqueeze(0) if a.dim() == 1 else a
     b2 = b.unsqueeze(-1) if b.dim() == 1 else b
-    y = compute(np.matmul, [a2, b2], a.dtype, a.dtype, dev)
+    y = compute(_products.matmul, [a2, b2], a.dtype, a.dtype, dev)
     if a.dim() == 1:
         y._data = y._data.squeeze(-2)
     if b.dim() == 1:
@@ -511,7 +511,7 @@ def addmv(input: Tensor, mat: Tensor, vec: Tensor, *, beta=1, alpha=1) -> Tensor
     _same_dtype("addmv", mat, vec)
     dev = common_device(input, mat, vec)
     y = compute(
-        lambda b, m, v: _scaled_sum(beta, b, alpha, m @ v),
+        lambda b, m, v: _scaled_sum(beta, b, alpha, _products.matmul(m, v)),
         [input, mat, vec],
         mat.dtype,
         mat.dtype,
@@ -591,7 +591,7 @@ def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1) -
     _same_dtype("baddbmm", batch1, batch2)
     dev = common_device(input, batch1, batch2)
     y = compute(
-        lambda b, p, q: _scaled_sum(beta, b, alpha, p @ q),
+        lambda b, p, q: _scaled_sum(beta, b, alpha, _products.matmul(p, q)),
         [input, batch1, batch2],
         batch1.dtype,
         batch1.dtype,
@@ -640,7 +640,7 @@ def addbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1) ->
     _same_dtype("addbmm", batch1, batch2)
     dev = common_device(input, batch1, batch2)
     y = compute(
-        lambda i, u, v: _scaled_sum(beta, i, alpha, np.sum(u @ v, axis=0)),
+        lambda i, u, v: _scaled_sum(beta, i, alpha, np.sum(_products.matmul(u, v), axis=0)),
         [input, batch1, batch2],
         batch1.dtype,
         batch1.dtype,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import _dtypes, _grad_mode
+from .. import _dtypes, _grad_mode, _products
 from .._forward import add_defined, or_zeros
 from .._ops import common_device, compute, record
 from .._tensor import Tensor
@@ -31,7 +31,9 @@ def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1) -> Tens
     input.expand(mat1.shape[0], mat2.shape[1])  # torch's message when the bias does not fit
     dt = mat1.dtype
     dev = common_device(input, mat1, mat2)
-    y = compute(lambda b, a, m: beta * b + alpha * (a @ m), [input, mat1, mat2], dt, dt, dev)
+    y = compute(
+        lambda b, a, m: beta * b + alpha * _products.matmul(a, m), [input, mat1, mat2], dt, dt, dev
+    )
     record(
         "AddmmBackward0",
         [input, mat1, mat2],

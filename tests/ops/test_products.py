@@ -1,0 +1,62 @@
+"""Matrix products on special values: where a product overflows next to an infinite term, a
+fused multiply-add (NumPy's BLAS) and separately rounded products (torch's kernel, here) give
+different IEEE answers; the special-values check accepts torch's when it is gradref's matrix
+product evaluated product by product (``gradref._products``)."""
+
+import itertools
+
+import numpy as np
+import pytest
+from gradref import _products
+
+from gradspec.ops.compare import Example, check_example, subchecks
+from gradspec.ops.table import OPS
+
+
+def _rounded_products_summed(a, b) -> np.ndarray:
+    """a @ b for 2-D float64 arrays, each product rounded on its own, summed left to right."""
+    out = np.zeros((a.shape[0], b.shape[1]))
+    with np.errstate(all="ignore"):
+        for i, j in itertools.product(range(a.shape[0]), range(b.shape[1])):
+            total = np.float64(0.0)
+            for k in range(a.shape[1]):
+                total = total + np.float64(a[i, k]) * np.float64(b[k, j])
+            out[i, j] = total
+    return out
+
+
+# the row and column of a thorough run's nn.functional.linear (float64, special values): torch
+# gives NaN (-inf + the overflowed +inf), NumPy's fused multiply-add -inf
+ROW = np.array([[-np.inf, 1.12355821e307]])
+COLUMN = np.array([[0.420314140], [1.12355821e307]])
+
+
+def test_unfused_products_overflow_where_the_fused_sum_does_not():
+    assert np.isneginf(np.matmul(ROW, COLUMN)[0, 0])  # the fused evaluation
+    with _products.unfused():
+        got = _products.matmul(ROW, COLUMN)
+    assert np.isnan(got[0, 0])
+    assert np.isnan(_rounded_products_summed(ROW, COLUMN)[0, 0])
+
+
+@pytest.mark.parametrize(
+    "a_shape, b_shape", [((3, 4), (4, 2)), ((4,), (4, 2)), ((3, 4), (4,)), ((4,), (4,)),
+                         ((2, 3, 4), (4, 5)), ((2, 3, 4), (2, 4, 1))],
+)  # fmt: skip
+def test_unfused_products_have_matmuls_shapes_and_values(a_shape, b_shape):
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal(a_shape), rng.standard_normal(b_shape)
+    with _products.unfused():
+        got = _products.matmul(a, b)
+    want = np.matmul(a, b)
+    assert np.shape(got) == np.shape(want)
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+    if a.ndim == 2 and b.ndim == 2:
+        np.testing.assert_array_equal(got, _rounded_products_summed(a, b))
+    assert _products.matmul(a, b) is not got  # outside the block: NumPy's product again
+
+
+def test_the_thorough_runs_linear_example_agrees():
+    info = OPS["nn.functional.linear"]
+    ex = Example("float64", ((3, 2), (3, 2)), ("contiguous",) * 2, (True, True), 17629)
+    assert check_example(info, ex, "cpu", tuple(subchecks(info)))
