@@ -137,3 +137,30 @@ def test_xdist_loadgroup_reads_back_the_group_of_every_item(item_id):
     split = xdist_loadgroup.LoadGroupScheduling._split_scope(None, nodeid)
     assert split == group
     assert item_id.translate(str.maketrans("[]@", "()_")) in split
+
+
+def test_under_ci_the_sessions_tests_keep_hypothesis_ci_profile_and_gradspec_its_own(
+    pytester, monkeypatch
+):
+    """Hypothesis loads a ci profile of its own under a CI variable; gradspec's plugin leaves
+    it to the session's other tests, and gradspec's checks run gradspec's ci example count."""
+    from gradspec.profiles import PROFILES
+
+    for var in ("GRADSPEC_PROFILE", "HYPOTHESIS_PROFILE"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("CI", "true")
+    pytester.makepyfile(
+        test_profiles=(
+            "import gradspec\n"
+            "from gradspec.functions import seeds\n"
+            "from hypothesis import settings\n\n"
+            "def test_own():\n"
+            "    assert settings.default.max_examples == 100  # Hypothesis's ci profile\n\n"
+            "def test_gradspec():\n"
+            "    s = next(s for s in seeds.SPECS if s.label == 'Exp')\n"
+            "    r = gradspec.run(s, dtypes='float64')\n"
+            f"    assert r.ok and r.examples_run == {PROFILES['ci']['max_examples']}\n"
+        )
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-q")
+    result.assert_outcomes(passed=2)
