@@ -37,7 +37,7 @@ def _torch_version() -> str:
 def lookup(result_id: str, behaviour: str = "", device: str = "cpu", tags=()):
     """The expectation covering this result on the installed torch, or None."""
     return expectations.lookup(
-        list(expectations.installed()),
+        expectations.installed(),
         result_id,
         behaviour or result_id,
         device,

@@ -36,6 +36,7 @@ import fnmatch
 import functools
 import re
 import textwrap
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -169,7 +170,7 @@ def installed() -> tuple[Expected, ...]:
 
 
 def lookup(
-    entries: list[Expected],
+    entries: Sequence[Expected],
     result_id: str,
     behaviour_id: str,
     device: str,

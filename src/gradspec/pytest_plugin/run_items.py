@@ -83,7 +83,7 @@ def result_of(item, result_id: str, profile: str | None = None):
     options = _options(profile or current_profile(), (item.device,), ())
     if item not in _RESULTS:
         raw = run_item(item, options)
-        _RESULTS[item] = apply_expectations(raw, list(expectations.installed()), torch.__version__)
+        _RESULTS[item] = apply_expectations(raw, expectations.installed(), torch.__version__)
     found = [r for r in _RESULTS[item] if r.id == result_id]
     if not found:
         pytest.fail(f"{item.id} gave no result {result_id}", pytrace=False)

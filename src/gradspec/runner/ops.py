@@ -115,7 +115,7 @@ def _expected(name: str, checks: list[str], device: str, tags: tuple) -> frozens
 
     from gradspec import expectations
 
-    entries = list(expectations.installed())
+    entries = expectations.installed()
     return frozenset(
         c
         for c in checks

@@ -4,7 +4,7 @@ differences applied to them."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 
 from gradspec import expectations as expectations_mod
@@ -110,7 +110,10 @@ class RunReport:
 
 
 def apply_expectations(
-    results: Iterable[Result], entries: list, torch_version: str, torch_target: str | None = None
+    results: Iterable[Result],
+    entries: Sequence,
+    torch_version: str,
+    torch_target: str | None = None,
 ) -> list[Result]:
     """Failures covered by an expected difference become "expected" (where the entry names a
     reworded ``message``, only when torch's observed message matches it); passes covered by one
