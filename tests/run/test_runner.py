@@ -134,3 +134,18 @@ def test_literals_evaluate_back_to_the_same_value(value):
         return a == b and type(a) is type(b)
 
     assert same(value, back)
+
+
+@pytest.mark.parametrize("profile", ["dev", "ci", "thorough"])
+def test_the_search_keeps_the_profiles_phases_but_explain(profile):
+    """Hypothesis's explain phase traces every line the body runs while a failure shrinks (torch
+    2.2's expected differences shrank several times slower); what it finds is printed only, and
+    the run is quiet."""
+    from hypothesis import Phase, settings
+
+    from gradspec.runner.search import hypothesis_settings
+
+    got = hypothesis_settings(runner.make_options(profile=profile, devices=["cpu"])).phases
+    wanted = settings.get_profile(profile).phases
+    assert Phase.explain in wanted and Phase.shrink in got
+    assert tuple(got) == tuple(p for p in wanted if p is not Phase.explain)

@@ -33,8 +33,10 @@ def first_line(e: BaseException) -> str:
 
 def hypothesis_settings(options: RunOptions, cap: int | None = None):
     """The run's profile with its example count (at most ``cap``), quiet, with no example
-    database and no health checks (a health check is about gradspec's strategies, not torch)."""
-    from hypothesis import HealthCheck, Verbosity, settings
+    database and no health checks (a health check is about gradspec's strategies, not torch),
+    and no explain phase: what it finds is printed by Hypothesis, which is quiet here, and it
+    traces every line the body runs while a failure shrinks, several times slower."""
+    from hypothesis import HealthCheck, Phase, Verbosity, settings
 
     base = settings.get_profile(options.profile)
     n = options.max_examples or base.max_examples
@@ -49,6 +51,7 @@ def hypothesis_settings(options: RunOptions, cap: int | None = None):
         print_blob=False,
         report_multiple_bugs=False,
         suppress_health_check=list(HealthCheck),
+        phases=tuple(p for p in base.phases if p is not Phase.explain),
     )
 
 
