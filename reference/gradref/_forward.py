@@ -3,8 +3,8 @@
 Tangents live on tensors per dual level. By default gradref derives an op's JVP from its VJP,
 with no second table to keep in step: a VJP ``u -> g(u)`` is linear in ``u``, so ``J t`` is the
 gradient with respect to ``u`` of ``<g(u), t>``, computed by one small backward through the VJP
-(which is written in gradref ops). Views map tangents through the same view function as their
-values.
+(which is written in gradref ops), seeded with ``t``. Views map tangents through the same view
+function as their values.
 
 The derived JVP is the right linear map, but at special values (inf, NaN, ties) it combines
 them in the VJP's order. Where torch's forward-mode formula (``result:`` in derivatives.yaml)
@@ -22,7 +22,7 @@ import threading
 
 import numpy as np
 
-from . import _dtypes, _grad_mode
+from . import _dtypes, _engine, _grad_mode
 from ._tensor import Tensor
 
 _state = threading.local()
@@ -118,7 +118,10 @@ def propagate(inputs, outputs, vjps, values, differentiable=None, jvp=None) -> N
                 ]
                 g = us[0] if n == 1 else tuple(us)
                 ctx = Ctx(plain, needs)
-                total = None
+                # the gradient of sum_i <g_i(u), t_i> with respect to u: one backward from the
+                # g_i seeded with the t_i (what the backward of the sum of products would seed
+                # them with, 1 * t_i, bit for bit)
+                roots, seeds = [], []
                 for inp, vjp, t in zip(inputs, vjps, tangents):
                     if t is None:
                         continue
@@ -127,13 +130,23 @@ def propagate(inputs, outputs, vjps, values, differentiable=None, jvp=None) -> N
                         continue
                     if tuple(gi.shape) != tuple(inp.shape):
                         gi = gi.sum_to_size(tuple(inp.shape))
-                    term = (gi * t).sum()
-                    total = term if total is None else total + term
+                    if gi.requires_grad:
+                        roots.append(gi)
+                        seeds.append(t if t.dtype is gi.dtype else t.to(gi.dtype))
                 tangent = None
-                if total is not None and total.requires_grad:
-                    from .autograd import grad
-
-                    (tangent,) = grad(total, us[k], allow_unused=True)
+                if roots:
+                    (tangent,) = _engine.execute(
+                        roots,
+                        seeds,
+                        retain_graph=False,
+                        create_graph=False,
+                        inputs=(us[k],),
+                        capture=True,
+                    )
+                    if tangent is not None and any(
+                        np.may_share_memory(tangent._data, s._data) for s in seeds
+                    ):
+                        tangent = _fresh(tangent)
                 if tangent is None:
                     tangent = Tensor._from_array(
                         np.zeros(out.shape, out.dtype.np), out.dtype, out.device
@@ -141,6 +154,15 @@ def propagate(inputs, outputs, vjps, values, differentiable=None, jvp=None) -> N
                 set_tangent(out, tangent.detach(), level)
     finally:
         set_level(level)
+
+
+def _fresh(t: Tensor) -> Tensor:
+    """A new tensor with ``t``'s values, laid out as an elementwise result computed from ``t``
+    (``1 * t``): a tangent that passed through the VJPs unchanged (or as a view of the seed)
+    must not be the seed's memory, which may be a stride-0 expansion no view can map."""
+    from ._ops import finish, iterator_layout
+
+    return finish(t._data, t.dtype, t.device, iterator_layout(tuple(t.shape), [t._data]))
 
 
 def _explicit(outputs, tangents, jvp, values, differentiable, level) -> None:
@@ -161,6 +183,8 @@ def _explicit(outputs, tangents, jvp, values, differentiable, level) -> None:
             tangent = Tensor._from_array(np.zeros(out.shape, out.dtype.np), out.dtype, out.device)
         elif tuple(tangent.shape) != tuple(out.shape):
             tangent = tangent.expand(tuple(out.shape)).contiguous()
+        elif any(t is not None and np.may_share_memory(tangent._data, t._data) for t in tangents):
+            tangent = _fresh(tangent)  # (a formula that passes an input's tangent through)
         set_tangent(out, tangent.to(out.dtype).detach(), level)
 
 

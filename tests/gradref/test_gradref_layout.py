@@ -24,8 +24,6 @@ CIRCLE = {
     ("gradref._engine", "gradref"): "the engine reads the memory formats the package defines",
     ("gradref._forward", "gradref._ops"): "forward-mode propagation builds the recording layer's "
     "Ctx; the recording layer propagates tangents",
-    ("gradref._forward", "gradref.autograd"): "forward mode falls back to autograd.grad; the "
-    "autograd package imports forward_ad, which imports _forward",
     ("gradref._ops", "gradref.ops.indexing"): "an index view node's backward gathers and puts with "
     "the indexing ops, which record through _ops",
     ("gradref._tensor", "gradref._ops"): "Tensor's methods record ops; the recording layer builds "

@@ -74,7 +74,8 @@ def unary(
     kernel=None,
     low_precision=True,
 ):
-    """Define an elementwise unary op ``name(input)`` with gradient ``vjp(grad, ctx)``.
+    """Define an elementwise unary op ``name(input)`` with gradient ``vjp(grad, ctx)``, and
+    forward-mode derivative ``vjp(tangent, ctx)``.
     ``kernel``: the name of torch's CPU kernel, which refuses complex inputs (and float16 /
     bfloat16 ones unless ``low_precision``) with NotImplementedError."""
 
@@ -85,8 +86,13 @@ def unary(
             not_implemented(kernel, dt)
         rdt = out_dtype(dt) if out_dtype else (_float_result(dt) if to_float else dt)
         y = compute(fwd, [x], rdt if rdt.category >= dt.category else dt, rdt, x.device)
-        record(node, [x], [y], [vjp], [uses], {"self": x, "result": y})
+        record(node, [x], [y], [vjp], [uses], {"self": x, "result": y}, jvp=jvp)
         return y
+
+    def jvp(t, c):
+        # torch's ``auto_element_wise``: the backward formula with the tangent for the gradient
+        # (gradref's forward mode is real, so no conjugation)
+        return vjp(t[0], c)
 
     op.__doc__ = f"{name}(input) -> Tensor; backward node {node}."
     return register(name, node=node, inplace=inplace, method=method, aliases=aliases)(op)
