@@ -4,6 +4,7 @@ get their gradient from the index map of the view (see ``_ops.index_map_node``).
 from __future__ import annotations
 
 import builtins
+import math
 
 import numpy as np
 
@@ -48,7 +49,7 @@ def view_strides(oldshape, oldstride, newshape) -> tuple | None:
     oldshape, oldstride, newshape = tuple(oldshape), tuple(oldstride), tuple(newshape)
     if not oldshape:
         return (1,) * len(newshape)
-    numel = int(np.prod(oldshape, dtype=np.int64))
+    numel = math.prod(oldshape)
     if numel == 0 and oldshape == newshape:
         return oldstride
     newstride = [0] * len(newshape)
