@@ -815,12 +815,13 @@ def check_example(info: OpInfo, ex: Example, device: str, checks: tuple[str, ...
         try:
             r_tan = jvp(gradref, info, ex, "cpu")
         except NotImplementedError:  # gradref's forward mode covers real dtypes only
-            return True
+            r_tan = None  # (nothing to compare the tangents with; the other sub-checks run)
         except Exception as e:
             raise OpDifference(
                 "jvp", f"gradref's forward-mode AD raised {type(e).__name__}: {_line(e)}"
             ) from None
-        compare("JVP, tangent of output", g_tan, r_tan, "jvp")
+        if r_tan is not None:
+            compare("JVP, tangent of output", g_tan, r_tan, "jvp")
     if "special" in checks and special_example(ex) is not None:
         _check_special(info, special_example(ex), device, compare)
     if double:
