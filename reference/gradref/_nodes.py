@@ -127,8 +127,15 @@ def saved_properties(name: str) -> dict:
     return props
 
 
+#: nodes whose Python type torch does not bind to a class of their own: ``CppFunction``
+GENERIC_CLASS = frozenset({"torch::autograd::Identity"})
+
+
 def class_name(name: str) -> str:
-    """A node's class name: its ``name()`` without a C++ namespace (``AccumulateGrad``)."""
+    """A node's class name: its ``name()`` without a C++ namespace (``AccumulateGrad``), or
+    ``CppFunction`` for the C++ nodes torch shows through its generic wrapper."""
+    if name in GENERIC_CLASS:
+        return "CppFunction"
     return name.rsplit("::", 1)[-1]
 
 

@@ -74,26 +74,37 @@ def make_dual(tensor: Tensor, tangent: Tensor, *, level: int | None = None) -> T
             f"[{', '.join(map(str, tangent.shape))}]."
         )
 
-    out = make_view(tensor, "AliasBackward0", lambda a: a[...])
+    # torch's _make_dual is a view op: ViewBackward0, saving the sizes
+    out = make_view(tensor, "ViewBackward0", _whole, vjp=_passed,
+                    fields={"self_sym_sizes": tuple(tensor.shape)})  # fmt: skip
     _forward.set_tangent(out, tangent, level)
     return out
 
 
 def unpack_dual(tensor: Tensor, *, level: int | None = None) -> UnpackedDualTensor:
-    """The primal (a view without tangent) and the tangent (or None) of ``tensor``."""
+    """The primal and the tangent (or None) of ``tensor``. Inside a dual level the primal is a
+    view without tangent (a ``torch::autograd::Identity`` node when ``tensor`` requires grad),
+    with or without a tangent; outside any level it is ``tensor`` itself."""
     if level is None:
         level = _forward.current_level()
-    tangent = _forward.get_tangent(tensor, level) if level is not None else None
-    if tangent is None:
+    if level is None:
         return UnpackedDualTensor(tensor, None)
-
+    tangent = _forward.get_tangent(tensor, level)
     saved = _forward.current_level()
     _forward.set_level(None)
     try:
-        primal = make_view(tensor, "AliasBackward0", lambda a: a[...])
+        primal = make_view(tensor, "torch::autograd::Identity", _whole, vjp=_passed)
     finally:
         _forward.set_level(saved)
     return UnpackedDualTensor(primal, tangent)
+
+
+def _whole(a):
+    return a[...]
+
+
+def _passed(g, ctx):
+    return g
 
 
 __all__ = [

@@ -435,3 +435,25 @@ def node_call_arity(T, x, dtype):
     g = tensor(T, x, dtype)
     y.grad_fn(g)  # one gradient per output: accepted
     y.grad_fn(g, g)
+
+
+@scenario(
+    "graph.forward-ad-dual-views",
+    draws=dict(
+        x=arrays(nonempty_shapes(max_dims=2)),
+        dtype=float_dtypes(low_precision=False),
+        requires_grad=st.booleans(),
+    ),
+)
+def dual_views(T, x, dtype, requires_grad):
+    fw = T.autograd.forward_ad
+    h = tensor(T, x, dtype, requires_grad=requires_grad)
+    with fw.dual_level():
+        dual = fw.make_dual(h, tensor(T, x * 0.5, dtype))
+        primal, tangent = fw.unpack_dual(dual)
+        plain, none = fw.unpack_dual(h * 2.0)
+        bases = (dual._base is h, primal._base is h, plain is not None, none is None)
+        record = graph_record(primal, plain, dual, known=(h,))
+    outside = fw.unpack_dual(h).primal is h
+    grad = T.autograd.grad((primal * dual).sum(), h) if requires_grad else None
+    return record, bases, tangent, outside, grad
