@@ -349,8 +349,9 @@ def difference(
 
 def isclose(a: np.ndarray, b: np.ndarray, rtol: float, atol: float) -> np.ndarray:
     """``np.isclose(a, b, rtol, atol, equal_nan=True)`` for two float64 (or complex128) arrays
-    of one shape: NumPy's expression without its argument handling, which costs more than the
-    comparison on the small arrays compared here."""
+    of one shape: NumPy 2's expression without its argument handling, which costs more than the
+    comparison on the small arrays compared here. (NumPy 1.x reads a complex infinity such as
+    ``inf-1j`` as NaN there, and so as equal to any NaN; this does not.)"""
     with np.errstate(invalid="ignore"):
         close = (np.abs(a - b) <= atol + rtol * np.abs(b)) & np.isfinite(b) | (a == b)
         close |= np.isnan(a) & np.isnan(b)
