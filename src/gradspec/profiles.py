@@ -63,13 +63,21 @@ def default_profile_name() -> str:
     return "ci" if os.environ.get("CI") else "dev"
 
 
+def loaded_profile() -> str | None:
+    """The name of the Hypothesis profile loaded now (None when Hypothesis does not say: it
+    keeps the name in a private attribute, read here only)."""
+    from hypothesis import settings
+
+    return getattr(settings, "_current_profile", None)
+
+
 def chosen_profile() -> str | None:
     """The Hypothesis profile the session chose, or None when it chose none: Hypothesis's
     ``default``, or the ``ci`` profile Hypothesis loads by itself when it sees a CI variable
     (100 examples). gradspec's own profile applies then (its ``ci`` under CI, as above)."""
     from hypothesis import settings
 
-    name = getattr(settings, "_current_profile", None)
+    name = loaded_profile()
     if name in (None, "default"):
         return None
     if name == "ci" and settings.default is _hypothesis_ci():

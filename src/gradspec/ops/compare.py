@@ -714,8 +714,7 @@ def within_conditioning(T1, got, T2, expected, spread, dtype: str, info, ex, ste
     s = spread[np.isfinite(spread)]
     widen = SPREAD_FACTOR * np.maximum(spread, s.max() if s.size else 0.0)
     with np.errstate(invalid="ignore"):
-        return bool(np.all(np.isclose(a, b, rtol=rtol, atol=0.0, equal_nan=True)
-                           | (np.abs(a - b) <= atol + widen)))  # fmt: skip
+        return bool(np.all(isclose(a, b, rtol, 0.0) | (np.abs(a - b) <= atol + widen)))
 
 
 def _within_intermediates(T1, got, T2, expected, what, i, info, ex, steps, why) -> str | None:

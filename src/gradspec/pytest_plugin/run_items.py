@@ -34,11 +34,9 @@ def _options(profile: str | None, devices: tuple[str, ...] | None, patterns: tup
 
 
 def current_profile() -> str | None:
-    from hypothesis import settings
+    from gradspec.profiles import PROFILES, loaded_profile
 
-    from gradspec.profiles import PROFILES
-
-    name = getattr(settings, "_current_profile", None)
+    name = loaded_profile()
     return name if name in PROFILES else None
 
 

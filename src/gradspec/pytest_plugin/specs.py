@@ -28,11 +28,9 @@ def configure(config) -> None:
     as it is, for the session's other tests: gradspec's checks still run gradspec's ci
     example count (``gradspec.profiles.chosen_profile``)."""
     config.addinivalue_line("markers", "gradspec: a test generated from a gradspec spec")
-    from hypothesis import settings
+    from gradspec.profiles import load_profile, loaded_profile
 
-    if getattr(settings, "_current_profile", None) in (None, "default"):
-        from gradspec.profiles import load_profile
-
+    if loaded_profile() in (None, "default"):
         load_profile()
 
 

@@ -88,7 +88,9 @@ def process_state():
     from hypothesis import settings
     from threadpoolctl import threadpool_limits
 
-    profile = getattr(settings, "_current_profile", None)
+    from gradspec.profiles import loaded_profile
+
+    profile = loaded_profile()
     seed = getattr(hypothesis.core, "global_force_seed", None)
     threads = torch.get_num_threads()
     blas = threadpool_limits(None)  # records BLAS's thread counts, to restore them
