@@ -48,6 +48,30 @@ def test_the_module_passes_check_module_with_training_steps():
     assert report.ok, str(report)
 
 
+def test_training_starts_from_parameters_that_require_grad_whatever_the_last_call_installed():
+    # a check's call installs its drawn tensors in the module, and an example may draw a
+    # parameter that needs no gradient: the training must not inherit that tensor (the
+    # optimizer would never move it, and the trained module would differ from the reference)
+    import gradref
+
+    from gradspec.functions.answers import Answers
+    from gradspec.functions.case import Case, Facts
+    from gradspec.functions.checks import CHECKS
+    from gradspec.functions.examples import Example
+    from gradspec.functions.module import module_spec
+
+    s = module_spec(seeds.LinearFModule(), lambda x, weight, bias: x @ weight.t() + bias,
+                    "(n,2)->(n,1)", train_steps=2)  # fmt: skip
+    s.fn(torch.ones(3, 2), torch.ones(1, 2), torch.zeros(1, requires_grad=True))
+    assert not s.module.weight.requires_grad  # installed, as a checked call leaves it
+    ex = Example("float64", "cpu", ((3, 2), (1, 2), (1,)), (True, True, True),
+                 ("contiguous",) * 3, ("contiguous",), 0, bounds=((-2.0, 2.0),) * 3)  # fmt: skip
+    ex = ex.with_values()
+    case = Case(s, s.parsed(), ex, gradref, Answers(s, gradref, (), 0), Facts())
+    CHECKS["train-steps"].run(case)  # CheckFailure when the weight was not trained
+    assert "float64" in case.facts.trained
+
+
 def test_onnx_export_holds_the_symbolic_node():
     onnx = pytest.importorskip("onnx")
     buf = io.BytesIO()
@@ -58,5 +82,8 @@ def test_onnx_export_holds_the_symbolic_node():
                           operator_export_type=fallback, **torchscript_exporter())  # fmt: skip
     ops = [n.op_type for n in onnx.load_from_string(buf.getvalue()).graph.node]
     assert ops == ["MYLINEAR"]
-    report = gradspec.run(seeds.linear_f, checks=["export"], max_examples=2)
+    # the bias present on every example (an export passes every input: the seed spec's optional
+    # bias may be omitted on all of a few random draws)
+    with_bias = gradspec.spec(seeds.LinearF.apply, seeds._linear_ref, "(n,i),(o,i),(o)->(n,o)")
+    report = gradspec.run(with_bias, checks=["export"], max_examples=2)
     assert report.ok and any(o.status == "passed" for o in report.outcomes), str(report)

@@ -63,6 +63,11 @@ def train_steps(case: Case):
     dt = getattr(torch, case.dtype)
     data = [torch.tensor(v, dtype=dt, device=case.example.device) for v in case.values[:n_forward]]
     initial = [np.asarray(v, dtype=np.float64) for v in case.values[n_forward:]]
+    # the module holds the tensors of the latest checked call (see gradspec.functions.module):
+    # its own parameters go back first, so the copy trains Parameters that require grad
+    restore = getattr(spec.fn, "restore", None)
+    if callable(restore):
+        restore()
     for opt_name, kw in OPTIMIZERS:
         module = copy.deepcopy(spec.module).to(device=case.example.device, dtype=dt)
         params = dict(module.named_parameters())
