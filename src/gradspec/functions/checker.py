@@ -46,8 +46,11 @@ from gradspec.functions.report import Failure, Outcome, ReferenceNote, Report
 from gradspec.functions.spec import FULL_BATTERY_ELEMENTS, Spec, SpecError, spec
 from gradspec.threads import one_thread
 
-#: "once" checks run on this many drawn examples per (device, dtype)
+#: "once" checks run on this many drawn examples per (device, dtype) where they apply ...
 ONCE_EXAMPLES = 2
+#: ... looking for them among the first this many (an export needs every optional input
+#: present, and the first draws often omit one)
+ONCE_TRIES = 8
 #: seconds of shrinking allowed for the first finding (and for each later one) before the
 #: smallest failure so far is kept
 SHRINK_SECONDS = 2.5
@@ -639,8 +642,11 @@ class _Session:
             return False
         if large and not chk.value:
             return False  # a large example runs the value checks only
-        if chk.once and searching and state["count"] > ONCE_EXAMPLES:
-            return False
+        if chk.once and searching:
+            start = state.setdefault("applicable at start", dict(stats["applicable"]))
+            ran = stats["applicable"][chk.name] - start.get(chk.name, 0)
+            if ran >= ONCE_EXAMPLES or state["count"] > ONCE_TRIES:
+                return False
         if chk.structure and searching:
             # a structure checked on STRUCTURE_EXAMPLES examples: other values tell nothing new
             return self.facts.first_of_structure(chk.name, ex, chk.structure, STRUCTURE_EXAMPLES)
