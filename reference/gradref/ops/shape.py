@@ -1363,6 +1363,13 @@ def _strided_positions(input: Tensor, size, stride, storage_offset) -> np.ndarra
         shape[k] = n
         pos = pos + (np.arange(n) * s).reshape(shape)
     if pos.size and (pos.min() < 0 or pos.max() >= input.numel()):
+        if input._base is not None or base:
+            # torch reads the rest of the storage the input is part of, which gradref does not
+            # hold (its storage is the input's own elements)
+            raise NotImplementedError(
+                "gradref.as_strided: positions outside the input's own elements, in the rest "
+                "of its storage"
+            )
         raise RuntimeError(
             f"setStorage: sizes {list(size)}, strides {list(stride)}, storage offset {off}, "
             "and itemsize out of bounds for the input's storage"
@@ -1423,10 +1430,15 @@ def as_strided_scatter(input: Tensor, src: Tensor, size, stride, storage_offset=
 def view_as_complex(input: Tensor) -> Tensor:
     """Pairs along a last dim of size 2 (stride 1) as complex numbers (a view); the gradient is
     ``view_as_real`` of the gradient."""
+    if input.dtype is _dtypes.float16:
+        raise NotImplementedError(
+            "view_as_complex of a float16 tensor: torch gives complex32, a dtype gradref does "
+            "not have"
+        )
     if input.dtype not in (_dtypes.float32, _dtypes.float64):
-        raise RuntimeError(
-            "view_as_complex is only supported for float and double tensors, but got a tensor "
-            f"of scalar type: {_dtypes.scalar_type_name(input.dtype)}"
+        raise NotImplementedError(
+            "view_as_complex is only supported for half, float and double tensors, but got a "
+            f"tensor of scalar type: {_dtypes.scalar_type_name(input.dtype)}"
         )
     if input.dim() == 0:
         raise RuntimeError("Input tensor must have one or more dimensions")
@@ -1434,7 +1446,8 @@ def view_as_complex(input: Tensor) -> Tensor:
         raise RuntimeError("Tensor must have a last dimension of size 2")
     if input.stride(-1) != 1:
         raise RuntimeError("Tensor must have a last dimension with stride 1")
-    if any(input.stride(k) % 2 for k in range(input.dim() - 1)):
+    # a dimension of size 1 is never stepped along: its stride need not be even (torch 2.11 on)
+    if any(input.stride(k) % 2 and input.shape[k] != 1 for k in range(input.dim() - 1)):
         raise RuntimeError("Tensor must have a stride divisible by 2 for all but last dimension")
     if input.storage_offset() % 2:
         raise RuntimeError("Tensor must have a storage_offset divisible by 2")

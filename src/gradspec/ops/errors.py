@@ -172,6 +172,10 @@ CASES: dict[str, Callable] = {
     "diagonal-same-dims": lambda T: T.ones(2, 2).diagonal(0, 1, 1),
     "unfold-too-big": lambda T: T.ones(3).unfold(0, 4, 1),
     "view-as-complex-last-dim": lambda T: T.view_as_complex(T.ones(3, 3)),
+    "view-as-complex-dtype": lambda T: T.view_as_complex(T.ones(3, 2, dtype=T.int64)),
+    "view-as-complex-odd-stride": lambda T: T.view_as_complex(T.ones(3, 3)[:, :2]),
+    # a dimension of size 1 with an odd stride: refused before torch 2.11, a view after
+    "view-as-complex-size-one-odd-stride": lambda T: T.view_as_complex(T.ones(3, 3)[:1, :2]),
     "pixel-shuffle-channels": lambda T: T.pixel_shuffle(T.ones(1, 3, 2, 2), 2),
     "reflection-pad-too-big": lambda T: _F(T).pad(T.ones(1, 2, 3), (3, 0), mode="reflect"),
     "take-out-of-range": lambda T: T.take(T.ones(2, 2), T.tensor([4])),

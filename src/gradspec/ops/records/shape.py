@@ -402,7 +402,9 @@ op(
 )
 op(
     "view_as_complex",
-    lambda T, x: T.view_as_complex(x.contiguous()),
+    # a fresh contiguous copy: x.contiguous() keeps the odd stride of a dimension of size 1,
+    # which torch < 2.11 refuses (ops.errors.view-as-complex-size-one-odd-stride)
+    lambda T, x: T.view_as_complex(x.clone(memory_format=T.contiguous_format)),
     unary_shapes(min_dims=1, max_dims=2, min_side=1).map(lambda s: (s[0] + (2,),)),
     node="ViewAsComplexBackward0",
     dtypes=("float32", "float64"),
@@ -425,7 +427,9 @@ op(
 )
 op(
     "as_strided",
-    lambda T, x: x.contiguous().as_strided((2, 2), (1, 2), 1),
+    # a fresh copy: the storage offset is absolute, and x.contiguous() of an ``offset`` input
+    # keeps its place in a larger buffer, where the view would read the elements before x
+    lambda T, x: x.clone(memory_format=T.contiguous_format).as_strided((2, 2), (1, 2), 1),
     unary_shapes(min_dims=2, max_dims=2, min_side=3),
     node="AsStridedBackward0",
     note="overlapping windows of the contiguous input: the gradient adds up",
@@ -433,7 +437,9 @@ op(
 )
 op(
     "as_strided_scatter",
-    lambda T, x, s: T.as_strided_scatter(x.contiguous(), s, (2, 2), (1, 2), 1),
+    lambda T, x, s: T.as_strided_scatter(
+        x.clone(memory_format=T.contiguous_format), s, (2, 2), (1, 2), 1
+    ),
     unary_shapes(min_dims=2, max_dims=2, min_side=3).map(lambda s: (s[0], (2, 2))),
     node="AsStridedScatterBackward0",
 )
