@@ -1683,6 +1683,15 @@ angle = unary(
 )
 
 
+def _pair(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The complex numbers with real parts ``a`` and imaginary parts ``b`` (broadcast), set part
+    by part: ``a + 1j * b`` would give ``1j * inf = nan + inf j``, and so a NaN real part."""
+    a, b = np.broadcast_arrays(a.real, b.real)
+    out = np.empty(a.shape, np.complex128)
+    out.real, out.imag = a, b
+    return out
+
+
 @register("complex", node="ComplexBackward0", method=False)
 def complex_tensor(real, imag):
     """real + i imag from two real tensors of the same floating dtype."""
@@ -1699,7 +1708,7 @@ def complex_tensor(real, imag):
     dev = common_device(real, imag)
     broadcast_shapes(tuple(real.shape), tuple(imag.shape))
     cdt = {_dtypes.float64: _dtypes.complex128}.get(real.dtype, _dtypes.complex64)
-    y = compute(lambda a, b: a + 1j * b, [real, imag], cdt, cdt, dev)
+    y = compute(_pair, [real, imag], cdt, cdt, dev)
     record(
         "ComplexBackward0",
         [real, imag],
