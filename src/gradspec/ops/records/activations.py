@@ -7,7 +7,12 @@ from hypothesis import strategies as st
 
 from gradspec.inputs import WIDE_FLOAT_DTYPES
 from gradspec.inputs import shapes as input_shapes
-from gradspec.ops.opinfo import functional, unary_shapes
+from gradspec.ops.opinfo import (
+    functional,
+    last_dim_of_first,
+    unary_shapes,
+    weighted_mean_removed,
+)
 from gradspec.ops.records._build import op, unary
 
 # ----------------------------------------------------------------------------------- activations
@@ -87,6 +92,8 @@ op(
     lambda T, x: functional(T).softmin(x, dim=-1),
     unary_shapes(min_dims=1),
     node="SoftmaxBackward0",
+    reduction=last_dim_of_first,
+    intermediates=weighted_mean_removed,
 )
 op(
     "nn.functional.glu",

@@ -14,6 +14,7 @@ from gradspec.ops.opinfo import (
     numel_of_first,
     same_shapes,
     unary_shapes,
+    weighted_mean_removed,
 )
 from gradspec.ops.records._build import FLOAT_AND_COMPLEX, op
 
@@ -261,6 +262,7 @@ op(
     unary_shapes(min_dims=1),
     node="SoftmaxBackward0",
     reduction=last_dim_of_first,
+    intermediates=weighted_mean_removed,
 )
 op(
     "log_softmax",
@@ -275,6 +277,7 @@ op(
     unary_shapes(min_dims=2),
     node="SoftmaxBackward0",
     reduction=lambda s: s[0][1],
+    intermediates=weighted_mean_removed,
 )
 op(
     "nn.functional.log_softmax",
