@@ -52,7 +52,14 @@ def test_layer_norm_passes_across_row_groups_and_column_blocks():
 
 
 def test_remainder_ignored_is_caught_at_the_block_boundary():
-    report = softmax(K.SoftmaxRemainderIgnored.apply, checks=["forward"], max_examples=6)
+    # rows one and two columns past the block (a random search of 6 examples may draw no
+    # row longer than the block)
+    report = softmax(
+        K.SoftmaxRemainderIgnored.apply,
+        checks=["forward"],
+        max_examples=6,
+        sizes={"n": range(1, 3), "d": range(K.BLOCK_SIZE + 1, K.BLOCK_SIZE + 3)},
+    )
     assert "forward" in report.failed_checks(), str(report)
 
 
@@ -64,7 +71,8 @@ def test_softmax_backward_missing_row_sum_is_caught():
 
 def test_weight_grad_not_accumulated_across_row_groups_is_caught():
     report = layer_norm(K.LayerNormWeightGradNotAccumulated.apply, checks=["vjp"],
-                        block_sizes=(K.ROWS_PER_GROUP,), sizes={"d": range(1, 5)},
+                        block_sizes=(K.ROWS_PER_GROUP,),
+                        sizes={"d": range(1, 5), "n": [K.ROWS_PER_GROUP + 1]},
                         max_examples=6)  # fmt: skip
     assert "vjp" in report.failed_checks(), str(report)
 
