@@ -203,3 +203,29 @@ def test_inplace_function_with_mark_dirty_passes():
         checks=["inputs-unmodified"],
     )
     assert "inputs-unmodified" in bad.failed_checks()
+
+
+def test_a_once_check_runs_on_the_first_examples_where_it_applies():
+    # an export applies only where every optional input is present, and the first draws often
+    # omit one: a once-check keeps looking (up to ONCE_TRIES examples) until it has run on
+    # ONCE_EXAMPLES examples
+    from gradspec.functions import checker
+    from gradspec.functions.checks import Check
+
+    once = Check("x", "contract.x", "x", lambda case: None, once=True)
+    stats = {"applicable": {"x": 0}, "errors": {}, "settled": set()}
+    state = {"count": 0}
+
+    def runs() -> bool:
+        return checker._Session._runs_on(None, once, None, state, stats, False, True)
+
+    for n in range(1, checker.ONCE_TRIES + 1):  # not applicable on any of these
+        state["count"] = n
+        assert runs(), n
+    state["count"] = checker.ONCE_TRIES + 1
+    assert not runs()  # it stops looking
+    state.clear()
+    state["count"] = 5
+    assert runs()  # a new search: applicable counts from here
+    stats["applicable"]["x"] += checker.ONCE_EXAMPLES  # it ran on two examples
+    assert not runs()
