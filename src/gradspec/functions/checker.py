@@ -361,6 +361,8 @@ class _Session:
     def _attempt(self, chk: Check, case: Case, stats):
         ex = case.example
         where = f"{ex.device}/{ex.dtype}"
+        ran = stats.setdefault("ran", {})  # examples it ran on: passed, or met a finding
+        ran[chk.name] = ran.get(chk.name, 0) + 1
         try:
             said = chk.run(case)
             stats["applicable"][chk.name] += 1
@@ -368,9 +370,11 @@ class _Session:
                 stats["said"].setdefault(chk.name, said)
             return None
         except NotApplicable as e:
+            ran[chk.name] -= 1
             stats["reasons"].setdefault(chk.name, str(e))
             return None
         except ReferenceProblem as e:
+            ran[chk.name] -= 1
             if limits.is_hang(e):
                 self.reference_hung = True
                 return None
@@ -643,8 +647,8 @@ class _Session:
         if large and not chk.value:
             return False  # a large example runs the value checks only
         if chk.once and searching:
-            start = state.setdefault("applicable at start", dict(stats["applicable"]))
-            ran = stats["applicable"][chk.name] - start.get(chk.name, 0)
+            start = state.setdefault("ran at start", dict(stats.get("ran", {})))
+            ran = stats.get("ran", {}).get(chk.name, 0) - start.get(chk.name, 0)
             if ran >= ONCE_EXAMPLES or state["count"] > ONCE_TRIES:
                 return False
         if chk.structure and searching:
