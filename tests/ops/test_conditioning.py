@@ -140,3 +140,34 @@ def test_the_softmin_allowance_does_not_hide_a_wrong_jvp():
     assert _within_intermediates(torch, got, gradref, right, *args) is None
     wrong = got * 1.1  # a 10% error
     assert _within_intermediates(torch, wrong, gradref, right, *args) is not None
+
+
+# the double backward of a float32 std over three equal values (the ``expanded`` layout): gradref's
+# std is exactly 0 there, where the derivative w.r.t. the cotangent is NaN (torch's is too, in
+# float64), but torch's float32 std is 7e-8, so its answer is a number
+STD = OPS["std"]
+EQUAL = Example("float32", ((3,),), ("expanded",), (True,), 91)
+
+
+def test_a_singular_point_accepts_what_the_dtype_computes():
+    assert check_example(STD, EQUAL, "cpu", ("vjp", "double-backward"))
+
+
+def test_only_the_singular_elements_are_widened_without_bound():
+    spread = conditioning(STD, EQUAL, "double-backward")
+    assert np.isposinf(spread[1]).all()  # NaN at the point, a number a couple of units away
+    assert np.isfinite(spread[0]).all()  # the input's gradient: finite both ways
+    got = Run(torch, STD, EQUAL).double_backward()
+    right = Run(gradref, STD, EQUAL).double_backward()
+    assert np.isnan(right[1].item()) and np.isfinite(got[1].item())
+    args = (STD, EQUAL, 16)
+    assert within_conditioning(torch, got[1], gradref, right[1], spread[1], "float32", *args)
+
+
+def test_a_nan_that_moving_the_inputs_keeps_is_not_singular():
+    # sqrt on special values: NaN at -1, -inf and NaN stays NaN when they move
+    ex = Example("float32", ((3, 3),), ("contiguous",), (True,), 0, special="grid")
+    spread = conditioning(OPS["sqrt"], ex, "vjp")
+    grads = Run(gradref, OPS["sqrt"], ex).vjp()[1][0]
+    assert np.isnan(grads._data).any()
+    assert not np.isposinf(spread[0]).any()
