@@ -1,4 +1,4 @@
-"""Matrix products, the one place gradref's matrix ops compute them.
+"""Matrix and cross products, the one place gradref's ops compute them.
 
 NumPy hands a floating matrix product to BLAS, whose kernels may fuse each multiply into the
 running sum (one rounding per multiply-add). torch's kernels may or may not. Both are IEEE
@@ -8,8 +8,9 @@ product keeps the exact product and gives -inf, a separately rounded product is 
 sum NaN. Which one torch gives depends on its BLAS kernel, not on its autograd.
 
 :func:`unfused` computes the products rounded one by one and summed, for a caller (gradspec's
-special-values check) to ask whether torch's answer is that evaluation. Outside it, every
-product is NumPy's.
+special-values check) to ask whether torch's answer is that evaluation; :func:`fused` the
+other way round for cross products, which NumPy rounds product by product where torch's CPU
+kernel fuses them. Outside them, every product is NumPy's.
 """
 
 from __future__ import annotations
@@ -41,6 +42,47 @@ def matmul(a, b):
     return out
 
 
+def cross(a, b, axis: int):
+    """``np.cross(a, b, axis=axis)``, or inside :func:`fused` (real floating operands) each
+    component ``x * y - z * w`` evaluated as a fused multiply-subtract: ``x * y`` kept (to
+    long double precision), ``z * w`` rounded, one rounding at the end. Where both products
+    overflow that is an infinity, not NaN: what torch's CPU kernel, compiled with contracted
+    multiply-adds, gives."""
+    if not getattr(_state, "fused", False):
+        return np.cross(a, b, axis=axis)
+    a, b = np.asarray(a), np.asarray(b)
+    if a.dtype.kind != "f" or b.dtype.kind != "f":
+        return np.cross(a, b, axis=axis)
+    a, b = np.moveaxis(a, axis, -1), np.moveaxis(b, axis, -1)
+    a, b = np.broadcast_arrays(a, b)
+    wide = np.longdouble
+
+    def fms(x, y, z, w):
+        return (x.astype(wide) * y.astype(wide) - (z * w).astype(wide)).astype(a.dtype)
+
+    with np.errstate(all="ignore"):
+        out = np.stack(
+            [
+                fms(a[..., 1], b[..., 2], a[..., 2], b[..., 1]),
+                fms(a[..., 2], b[..., 0], a[..., 0], b[..., 2]),
+                fms(a[..., 0], b[..., 1], a[..., 1], b[..., 0]),
+            ],
+            axis=-1,
+        )
+    return np.moveaxis(out, -1, axis)
+
+
+@contextlib.contextmanager
+def fused():
+    """Cross products computed with fused multiply-subtracts (this thread)."""
+    before = getattr(_state, "fused", False)
+    _state.fused = True
+    try:
+        yield
+    finally:
+        _state.fused = before
+
+
 @contextlib.contextmanager
 def unfused():
     """Matrix products computed as separately rounded products, summed (this thread)."""
@@ -50,3 +92,11 @@ def unfused():
         yield
     finally:
         _state.unfused = before
+
+
+@contextlib.contextmanager
+def other_evaluation():
+    """Every product the other IEEE way than outside: matrix products unfused, cross products
+    fused (this thread)."""
+    with unfused(), fused():
+        yield

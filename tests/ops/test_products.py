@@ -60,3 +60,34 @@ def test_the_thorough_runs_linear_example_agrees():
     info = OPS["nn.functional.linear"]
     ex = Example("float64", ((3, 2), (3, 2)), ("contiguous",) * 2, (True, True), 17629)
     assert check_example(info, ex, "cpu", tuple(subchecks(info)))
+
+
+# cross products the other way round: torch's CPU cross kernel contracts x * y - z * w into a
+# fused multiply-subtract, so where both products overflow it gives -inf (x * y kept, z * w
+# rounded to inf) and NumPy's rounded products NaN (inf - inf); a random run's cross.dim0 drew
+# three huge values against three (float64, special values)
+HUGE = np.full(3, 1.12355821e307)
+
+
+def test_fused_cross_keeps_the_first_product():
+    assert np.isnan(np.cross(HUGE, HUGE)).all()  # NumPy's products, each rounded
+    with _products.fused():
+        got = _products.cross(HUGE, HUGE, 0)
+    assert np.isneginf(got).all()
+    assert np.isnan(_products.cross(HUGE, HUGE, 0)).all()  # outside the block: NumPy's again
+
+
+@pytest.mark.parametrize("shape, axis", [((3,), 0), ((2, 3), -1), ((3, 4), 0), ((2, 3, 2), 1)])
+def test_fused_cross_has_np_cross_shapes_and_values(shape, axis):
+    rng = np.random.default_rng(1)
+    a, b = rng.standard_normal(shape), rng.standard_normal(shape)
+    with _products.fused():
+        got = _products.cross(a, b, axis)
+    want = np.cross(a, b, axis=axis)
+    assert got.shape == want.shape and got.dtype == want.dtype
+    np.testing.assert_allclose(got, want, rtol=1e-14, atol=1e-15)
+
+
+def test_the_random_runs_cross_example_agrees():
+    ex = Example("float64", ((3,), (3,)), ("expanded", "contiguous"), (True, True), 1565072)
+    assert check_example(OPS["cross.dim0"], ex, "cpu", ("special",))

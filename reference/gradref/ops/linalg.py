@@ -758,7 +758,7 @@ def linalg_cross(input: Tensor, other: Tensor, *, dim: int = -1) -> Tensor:
     broadcast_shapes(tuple(input.shape), tuple(other.shape))
     dev = common_device(input, other)
     dt = _dtypes.promote_types(input.dtype, other.dtype)
-    y = compute(lambda a, b: np.cross(a, b, axis=dim), [input, other], dt, dt, dev, True)
+    y = compute(lambda a, b: _products.cross(a, b, dim), [input, other], dt, dt, dev, True)
     record(
         "LinalgCrossBackward0",
         [input, other],
