@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import warnings
 
 import pytest
 
@@ -78,6 +79,30 @@ def test_a_drawn_difference_explains_failures_but_a_pass_of_other_draws_is_not_s
     results = [res("graph.a", "failed"), res("graph.b", "passed")]
     assert [r.status for r in apply_expectations(results, drawn, "2.2.2")] == ["expected", "passed"]
     assert [r.status for r in apply_expectations(results, plain, "2.2.2")] == ["expected", "stale"]
+
+
+@pytest.mark.parametrize("drawn", [True, False])
+def test_in_pytest_a_pass_of_a_drawn_difference_is_not_stale(monkeypatch, drawn):
+    # gradspec.testing judges the comparisons of the test suite as the runner judges its results
+    from hypothesis import settings
+
+    from gradspec import testing
+
+    entry = Expected(id="graph.a", reason="r", until="99.0", drawn=drawn, file="f.toml")
+    monkeypatch.setattr(testing, "lookup", lambda *args, **kw: entry)
+    if drawn:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # not even a warning
+            with testing.expected_difference("graph.a"):
+                pass  # the draws did not meet it
+    elif settings.default.derandomize:  # the same examples every run: stale fails
+        with pytest.raises(pytest.fail.Exception, match="stale"):
+            with testing.expected_difference("graph.a"):
+                pass
+    else:  # a random search: stale is a warning
+        with pytest.warns(testing.StaleExpectation):
+            with testing.expected_difference("graph.a"):
+                pass
 
 
 def test_a_convention_explains_failures_of_the_ops_using_it_but_their_passes_are_not_stale():
