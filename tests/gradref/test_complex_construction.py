@@ -28,8 +28,9 @@ def _same(x: np.ndarray, y: np.ndarray) -> bool:
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_complex_of_special_parts_matches_torch(dtype):
     pairs = list(itertools.product(SPECIAL, SPECIAL))
-    re = np.array([p[0] for p in pairs], dtype=dtype)
-    im = np.array([p[1] for p in pairs], dtype=dtype)
+    with np.errstate(over="ignore"):  # 1e300 is inf in float32
+        re = np.array([p[0] for p in pairs], dtype=dtype)
+        im = np.array([p[1] for p in pairs], dtype=dtype)
     got = {}
     for T in (torch, gradref):
         y = T.complex(T.tensor(re), T.tensor(im))
