@@ -73,25 +73,24 @@ def cross(a, b, axis: int):
 
 
 @contextlib.contextmanager
+def _flag(name: str):
+    """``_state.<name>`` set inside the block (this thread)."""
+    before = getattr(_state, name, False)
+    setattr(_state, name, True)
+    try:
+        yield
+    finally:
+        setattr(_state, name, before)
+
+
 def fused():
     """Cross products computed with fused multiply-subtracts (this thread)."""
-    before = getattr(_state, "fused", False)
-    _state.fused = True
-    try:
-        yield
-    finally:
-        _state.fused = before
+    return _flag("fused")
 
 
-@contextlib.contextmanager
 def unfused():
     """Matrix products computed as separately rounded products, summed (this thread)."""
-    before = getattr(_state, "unfused", False)
-    _state.unfused = True
-    try:
-        yield
-    finally:
-        _state.unfused = before
+    return _flag("unfused")
 
 
 @contextlib.contextmanager
