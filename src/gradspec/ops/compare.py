@@ -670,12 +670,18 @@ def conditioning(info: OpInfo, ex: Example, kind: str) -> list | None:
         return None
     values = example_values(info, ex)
     rng = np.random.default_rng([ex.seed, 5000])
-    moved = [
-        v * (1 + PERTURB_ULPS * u * rng.choice([-1.0, 1.0], np.shape(v)))
-        if np.issubdtype(np.asarray(v).dtype, np.floating)
-        else v
-        for v in values
-    ]
+
+    def moved(signs):
+        return [
+            v * (1 + PERTURB_ULPS * u * signs(np.shape(v)))
+            if np.issubdtype(np.asarray(v).dtype, np.floating)
+            else v
+            for v in values
+        ]
+
+    # each element up or down at random; then every element up, and every element down, which
+    # moves a norm or a sum across a threshold the op tests (renorm's norm > maxnorm)
+    directions = [lambda s: rng.choice([-1.0, 1.0], s), np.ones, lambda s: -np.ones(s)]
 
     def answers(vals):
         if kind == "jvp":
@@ -688,20 +694,30 @@ def conditioning(info: OpInfo, ex: Example, kind: str) -> list | None:
         return run.double_backward() or []
 
     try:
-        here, there = answers(values), answers(moved)
+        here = answers(values)
+        theres = [answers(moved(d)) for d in directions]
     except Exception:  # noqa: BLE001 - no widening then
         return None
     spread = []
-    for a, b in zip(here, there):
-        if a is None or b is None or not a.dtype.is_floating_point:
+    for i, a in enumerate(here):
+        moved_answers = [t[i] if i < len(t) else None for t in theres]
+        if a is None or any(b is None for b in moved_answers) or not a.dtype.is_floating_point:
             spread.append(None)
             continue
-        h, t = to_numpy(gradref, a), to_numpy(gradref, b)
-        # NaN here and a number a couple of units away: a singular point (the double backward
-        # of a float32 std over equal values, whose torch std is not exactly 0), where any
-        # answer computed in that dtype is as good as another
-        with np.errstate(invalid="ignore"):  # inf - inf: NaN, no spread to read there
-            spread.append(np.where(np.isnan(h) & ~np.isnan(t), np.inf, np.abs(h - t)))
+        h = to_numpy(gradref, a)
+        moves = []
+        for b in moved_answers:
+            t = to_numpy(gradref, b)
+            # NaN here and a number a couple of units away: a singular point (the double
+            # backward of a float32 std over equal values, whose torch std is not exactly 0),
+            # where any answer computed in that dtype is as good as another
+            with np.errstate(invalid="ignore"):  # inf - inf: NaN, no spread to read there
+                moves.append(np.where(np.isnan(h) & ~np.isnan(t), np.inf, np.abs(h - t)))
+        moves = np.stack(moves)
+        # the widest move; a singular point wherever one direction finds it, NaN (no spread to
+        # read) where another direction gives one and none is singular
+        widest = np.where(np.isnan(moves).any(axis=0), np.nan, np.max(moves, axis=0, initial=0))
+        spread.append(np.where(np.isposinf(moves).any(axis=0), np.inf, widest))
     return spread
 
 
