@@ -214,7 +214,7 @@ def test_a_once_check_runs_on_the_first_examples_where_it_applies():
 
     once = Check("x", "contract.x", "x", lambda case: None, once=True)
     stats = {"ran": {"x": 0}, "errors": {}, "settled": set()}
-    state = {"count": 0}
+    state = checker._search_state(stats)
 
     def runs() -> bool:
         return checker._Session._runs_on(None, once, None, state, stats, False, True)
@@ -224,8 +224,9 @@ def test_a_once_check_runs_on_the_first_examples_where_it_applies():
         assert runs(), n
     state["count"] = checker.ONCE_TRIES + 1
     assert not runs()  # it stops looking
-    state.clear()
+    stats["ran"]["x"] += 5  # it ran on five examples of an earlier search
+    state = checker._search_state(stats)
     state["count"] = 5
-    assert runs()  # a new search: applicable counts from here
+    assert runs()  # a new search: it counts from here
     stats["ran"]["x"] += checker.ONCE_EXAMPLES  # it ran on two examples (passed or failed)
     assert not runs()

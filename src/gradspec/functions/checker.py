@@ -276,6 +276,13 @@ class _Draft:
         self.static = False
 
 
+def _search_state(stats) -> dict:
+    """The state of one search: the finding it is shrinking (``target``) and the latest found,
+    the examples run, and how many examples each check had run on when it began."""
+    return {"target": None, "last": None, "count": 0, "t0": None, "known": {},
+            "ran at start": dict(stats["ran"])}  # fmt: skip
+
+
 class _Session:
     """One run of a spec: findings (one per root cause), reference notes and outcomes."""
 
@@ -361,8 +368,8 @@ class _Session:
     def _attempt(self, chk: Check, case: Case, stats):
         ex = case.example
         where = f"{ex.device}/{ex.dtype}"
-        ran = stats.setdefault("ran", {})  # examples it ran on: passed, or met a finding
-        ran[chk.name] = ran.get(chk.name, 0) + 1
+        ran = stats["ran"]  # examples it ran on: passed, or met a finding
+        ran[chk.name] += 1
         try:
             said = chk.run(case)
             stats["applicable"][chk.name] += 1
@@ -529,6 +536,7 @@ class _Session:
         )
         stats = {
             "applicable": {c.name: 0 for c in selected},
+            "ran": {c.name: 0 for c in selected},
             "refproblems": {c.name: 0 for c in selected},
             "reasons": {},
             "errors": {},
@@ -543,7 +551,7 @@ class _Session:
                 break
             if attempt == 1:  # a replayed finding is known now: it passes, which must not
                 cfg = settings(cfg, database=None)  # erase it from the database
-            state = {"target": None, "last": None, "count": 0, "t0": None, "known": {}}
+            state = _search_state(stats)
             body = self._body(tuple(active), state, stats)
             try:
                 search.seeded(cfg(given(strategy)(body)), body, s, device, dtype, self.random)()
@@ -583,7 +591,7 @@ class _Session:
     def _without_empty_input(self, draft: _Draft, strategy, cfg, stats) -> _Draft:
         """The same root cause met on an example without zero-size inputs, if a short search of
         such examples finds one (shrunk as usual); else ``draft``."""
-        state = {"target": None, "last": None, "count": 0, "t0": None, "known": {}}
+        state = _search_state(stats)
         body = self._body((draft.chk,), state, stats)
         try:
             cfg(given(strategy.filter(lambda ex: not _has_empty_input(ex)))(body))()
@@ -647,8 +655,7 @@ class _Session:
         if large and not chk.value:
             return False  # a large example runs the value checks only
         if chk.once and searching:
-            start = state.setdefault("ran at start", dict(stats.get("ran", {})))
-            ran = stats.get("ran", {}).get(chk.name, 0) - start.get(chk.name, 0)
+            ran = stats["ran"][chk.name] - state["ran at start"][chk.name]
             if ran >= ONCE_EXAMPLES or state["count"] > ONCE_TRIES:
                 return False
         if chk.structure and searching:
