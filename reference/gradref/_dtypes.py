@@ -1,6 +1,8 @@
 """dtypes with torch's names, and torch's type-promotion rules (which are not NumPy's).
 
-Every gradref dtype wraps the NumPy dtype that stores its values (bfloat16 through ml_dtypes).
+Every gradref dtype wraps the NumPy dtype that stores its values (bfloat16 through ml_dtypes,
+imported when bfloat16's NumPy dtype is first asked for: ml_dtypes takes most of a second to
+import, which a process that never meets bfloat16 need not pay).
 Promotion follows ``c10/core/ScalarType.h`` and ``ATen/native/TypeProperties.cpp``: tensors with
 dimensions decide first, 0-dim tensors only when of a higher category, Python scalars only when of
 a higher category still, and then as the *default* dtype of their category.
@@ -8,9 +10,9 @@ a higher category still, and then as the *default* dtype of their category.
 
 from __future__ import annotations
 
+import sys
 import threading
 
-import ml_dtypes
 import numpy as np
 
 # Categories, ordered: bool < integral < floating < complex.
@@ -60,8 +62,28 @@ class dtype:
         return (_by_name, (self.name,))
 
 
+class _bfloat16(dtype):
+    """bfloat16, whose NumPy dtype (``np``) is ml_dtypes's, imported on first use."""
+
+    __slots__ = ("_np",)
+
+    def __init__(self) -> None:
+        self.name, self.category, self.itemsize = "bfloat16", _FLOAT, 2
+        self._legacy, self._cpp = "BFloat16Tensor", "c10::BFloat16"
+        self._np = None
+
+    @property
+    def np(self) -> np.dtype:
+        if self._np is None:
+            import ml_dtypes
+
+            self._np = np.dtype(ml_dtypes.bfloat16)
+            _BY_NP[self._np] = self
+        return self._np
+
+
 float16 = half = dtype("float16", np.float16, _FLOAT, "HalfTensor", "c10::Half")
-bfloat16 = dtype("bfloat16", ml_dtypes.bfloat16, _FLOAT, "BFloat16Tensor", "c10::BFloat16")
+bfloat16 = _bfloat16()
 float32 = float = dtype("float32", np.float32, _FLOAT, "FloatTensor", "float")
 float64 = double = dtype("float64", np.float64, _FLOAT, "DoubleTensor", "double")
 complex64 = cfloat = dtype(
@@ -92,7 +114,7 @@ ALL_DTYPES = (
     bool,
 )
 _BY_NAME = {d.name: d for d in ALL_DTYPES}
-_BY_NP = {d.np: d for d in ALL_DTYPES}
+_BY_NP = {d.np: d for d in ALL_DTYPES if d is not bfloat16}  # bfloat16's: on first use
 
 # Names torch uses for dtypes in grad-assignment messages ("attempting to assign ... 'double'").
 _TYPE_META_NAME = {
@@ -135,6 +157,8 @@ def from_numpy_dtype(np_dtype) -> dtype:
     try:
         return _BY_NP[np_dtype]
     except KeyError:
+        if "ml_dtypes" in sys.modules and np_dtype == bfloat16.np:  # (made elsewhere)
+            return bfloat16
         raise TypeError(
             f"can't convert np.ndarray of type numpy.{np_dtype.name}. The only supported types "
             "are: float64, float32, float16, complex64, complex128, int64, int32, int16, int8, "
