@@ -2,9 +2,10 @@
 
 Triton's interpreter runs a ``@triton.jit`` kernel as Python on NumPy arrays, which lets a
 Triton ``autograd.Function`` be checked on a machine without a GPU. Kernels written for the
-compiler meet three gaps of the interpreter; :func:`apply` closes them by patching the loaded
-``triton`` at runtime (no file is changed, nothing of Triton is copied; every patch wraps the
-interpreter's own function and falls back to it):
+compiler meet three gaps of the interpreter, and triton 2.x's interpreter leaves a fourth
+problem behind; :func:`apply` closes them by patching the loaded ``triton`` at runtime (no file
+is changed, nothing of Triton is copied; every patch wraps the interpreter's own function and
+falls back to it):
 
 1. **Float scalar arguments.** The compiler passes a Python ``float`` argument (an ``eps``) to
    the kernel as an ``fp32`` scalar, so kernels write ``eps.to(tl.float32)``. The interpreter
@@ -33,6 +34,14 @@ interpreter's own function and falls back to it):
    and the autotuner keeps the first of equals). Every config computes the same values, so the
    check is as good with one; a bug that only one config has is found only with that config
    first.
+4. **The math module's own attributes** (triton 2.x). At each launch the interpreter of
+   triton 2.x (``triton.runtime.interpreter._patch_lang_math``) sets *every* attribute of
+   ``triton.language.math`` to a NumPy version or a fallback function, ``__file__``,
+   ``__name__`` and ``__spec__`` included, so that module no longer says what it is. Tools that
+   walk ``sys.modules`` then fail: Hypothesis's search for a test's constants (any search that
+   is not derandomized) raises ``TypeError: argument of type 'function' is not iterable``, and
+   every later property test of the process with it. Patched: the module's dunder attributes
+   are put back after Triton's patch (its functions stay patched, as Triton wants them).
 
 :func:`apply` does nothing unless ``TRITON_INTERPRET`` is set to a true value (``1``, ``true``,
 ``on``, ``yes``) and ``triton`` imports; it is idempotent. ``gradspec.check``,
@@ -47,6 +56,7 @@ from __future__ import annotations
 
 import math
 import os
+import threading
 
 #: the module names whose functions are libdevice math (the stubs and the backends' externs)
 LIBDEVICE_MODULES = (
@@ -236,16 +246,61 @@ def _patch_float_arguments(interpreter) -> None:
     interpreter._implicit_cvt = _implicit_cvt
 
 
+#: the patch scopes of the launches in progress, innermost last (per thread)
+_launches = threading.local()
+
+
 def _patch_libdevice(interpreter) -> None:
     original = interpreter._patch_lang
 
     def _patch_lang(fn):
+        """Triton's patches for ``fn``, with the libdevice functions it sees bound. A launch's
+        scope is restored after the launch; a device function called inside a kernel gets a
+        scope that Triton drops, so its bindings go into the launch's scope instead (else they
+        would outlive the launch)."""
+        import sys
+
         scope = original(fn)
+        open_ = getattr(_launches, "scopes", None)
+        if open_ is None:
+            open_ = _launches.scopes = []
+        caller = sys._getframe(1).f_locals.get("self")
+        if not isinstance(caller, getattr(interpreter, "GridExecutor", ())):
+            # a device function (or one called outside any kernel: Triton keeps its patches)
+            _bind_libdevice(fn, open_[-1] if open_ else scope)
+            return scope
         _bind_libdevice(fn, scope)
+        restore = scope.restore
+
+        def restore_and_close():
+            try:
+                restore()
+            finally:
+                if scope in open_:
+                    open_.remove(scope)
+
+        scope.restore = restore_and_close
+        open_.append(scope)
         return scope
 
     _patch_lang.__wrapped__ = original
     interpreter._patch_lang = _patch_lang
+
+
+def _patch_math_attributes(interpreter) -> None:
+    original = interpreter._patch_lang_math
+
+    def _patch_lang_math(lang, *args, **kwargs):
+        math = getattr(lang, "math", None)
+        kept = {k: v for k, v in vars(math).items() if k[:2] == k[-2:] == "__"} if math else {}
+        try:
+            return original(lang, *args, **kwargs)
+        finally:
+            for name, value in kept.items():
+                setattr(math, name, value)
+
+    _patch_lang_math.__wrapped__ = original
+    interpreter._patch_lang_math = _patch_lang_math
 
 
 def _patch_autotune(autotuner) -> None:
@@ -268,6 +323,11 @@ PATCHES = {
         "triton.runtime.interpreter._patch_lang",
         "libdevice functions a kernel sees run as NumPy math instead of returning None",
     ),
+    "module-attributes": (
+        "triton.runtime.interpreter._patch_lang_math",
+        "triton.language.math keeps its __file__, __name__, ... (triton 2.x replaces them with "
+        "functions at each launch, which breaks Hypothesis's search for constants)",
+    ),
     "autotune": (
         "triton.runtime.autotuner.Autotuner._bench",
         "configs are not timed (no GPU driver); the first config after pruning is used",
@@ -289,6 +349,7 @@ def apply() -> tuple[str, ...]:
     steps = {  # name -> (the module patched, the object holding the target, the target, how)
         "float-arguments": (interpreter, interpreter, "_implicit_cvt", _patch_float_arguments),
         "libdevice": (interpreter, interpreter, "_patch_lang", _patch_libdevice),
+        "module-attributes": (interpreter, interpreter, "_patch_lang_math", _patch_math_attributes),
         "autotune": (autotuner, getattr(autotuner, "Autotuner", None), "_bench", _patch_autotune),
     }
     for name in PATCHES:

@@ -1,6 +1,8 @@
 """Triton's interpreter for the example kernels when there is no GPU: ``TRITON_INTERPRET=1``
 must be set before triton is first imported and stay set (see test_triton_kernels.py), so it is
-set here, before any test module of this folder imports ``examples.triton_kernels``."""
+set here, before any test module of this folder imports ``examples.triton_kernels``, and
+gradspec's patches of the interpreter are applied (``gradspec.triton_interpreter``: the kernels
+of the examples run here outside ``gradspec.check`` too)."""
 
 import os
 import sys
@@ -13,3 +15,7 @@ if (
     and "triton" not in sys.modules
 ):
     os.environ["TRITON_INTERPRET"] = "1"
+
+from gradspec import triton_interpreter  # noqa: E402
+
+triton_interpreter.apply_if_enabled()

@@ -49,6 +49,18 @@ def _libdevice_by_name(X, Y, n, BLOCK: tl.constexpr):
 
 
 @triton.jit
+def _tanh_of(x):
+    return tanh(x)
+
+
+@triton.jit
+def _libdevice_in_a_device_function(X, Y, n, BLOCK: tl.constexpr):
+    cols = tl.arange(0, BLOCK)
+    x = tl.load(X + cols, mask=cols < n, other=0.0)
+    tl.store(Y + cols, _tanh_of(x) + tl.sum(x, axis=0), mask=cols < n)
+
+
+@triton.jit
 def _libdevice_by_module(X, Y, n, BLOCK: tl.constexpr):
     cols = tl.arange(0, BLOCK)
     x = tl.load(X + cols, mask=cols < n, other=1.0)
@@ -193,3 +205,13 @@ def test_nothing_is_patched_or_imported_without_the_interpreter():
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["()", "False"]
+
+
+@needs("libdevice")
+def test_bindings_made_for_a_device_function_are_restored_after_the_launch():
+    """Triton patches a device function called inside a kernel (``_tanh_of``, ``tl.sum``) with
+    a scope it never restores: its libdevice bindings go into the launch's scope."""
+    got = _run(_libdevice_in_a_device_function, X)
+    torch.testing.assert_close(got, torch.tanh(X) + X.sum())
+    assert libdevice.tanh.__module__ == "triton.language.extra.libdevice"
+    assert globals()["tanh"].__module__ == "triton.language.extra.libdevice"
