@@ -42,12 +42,35 @@ def matmul(a, b):
     return out
 
 
+def _fms(x, y, z, w):
+    """``x * y - z * w`` as a fused multiply-subtract, elementwise: ``x * y`` kept exactly,
+    ``z * w`` rounded to the operands' dtype, one rounding at the end. Long double keeps its
+    range (an overflowing ``x * y`` stays finite) and holds the exact product of float32 and
+    narrower operands; float64 products need 106 bits, so where the operands and the result are
+    finite the result is computed again exactly, with fractions (where the products cancel,
+    the rounding error of ``z * w`` is all that is left: 2^-53 of the products, not 0)."""
+    dtype = x.dtype
+    wide = np.longdouble
+    out = np.array(x.astype(wide) * y.astype(wide) - (z * w).astype(wide), dtype=dtype)
+    if dtype != np.float64:
+        return out
+    from fractions import Fraction
+
+    zw = z * w
+    exact = np.isfinite(x) & np.isfinite(y) & np.isfinite(zw) & np.isfinite(out)
+    for i in np.ndindex(out.shape):
+        if not exact[i]:
+            continue
+        value = Fraction(float(x[i])) * Fraction(float(y[i])) - Fraction(float(zw[i]))
+        out[i] = float(value)  # correctly rounded (finite: long double's result was)
+    return out
+
+
 def cross(a, b, axis: int):
     """``np.cross(a, b, axis=axis)``, or inside :func:`fused` (real floating operands) each
-    component ``x * y - z * w`` evaluated as a fused multiply-subtract: ``x * y`` kept (to
-    long double precision), ``z * w`` rounded, one rounding at the end. Where both products
-    overflow that is an infinity, not NaN: what torch's CPU kernel, compiled with contracted
-    multiply-adds, gives."""
+    component ``x * y - z * w`` evaluated as a fused multiply-subtract (:func:`_fms`). Where
+    both products overflow that is an infinity, not NaN; where they cancel, the rounding error
+    of one of them: what torch's CPU kernel, compiled with contracted multiply-adds, gives."""
     if not getattr(_state, "fused", False):
         return np.cross(a, b, axis=axis)
     a, b = np.asarray(a), np.asarray(b)
@@ -55,17 +78,12 @@ def cross(a, b, axis: int):
         return np.cross(a, b, axis=axis)
     a, b = np.moveaxis(a, axis, -1), np.moveaxis(b, axis, -1)
     a, b = np.broadcast_arrays(a, b)
-    wide = np.longdouble
-
-    def fms(x, y, z, w):
-        return (x.astype(wide) * y.astype(wide) - (z * w).astype(wide)).astype(a.dtype)
-
     with np.errstate(all="ignore"):
         out = np.stack(
             [
-                fms(a[..., 1], b[..., 2], a[..., 2], b[..., 1]),
-                fms(a[..., 2], b[..., 0], a[..., 0], b[..., 2]),
-                fms(a[..., 0], b[..., 1], a[..., 1], b[..., 0]),
+                _fms(a[..., 1], b[..., 2], a[..., 2], b[..., 1]),
+                _fms(a[..., 2], b[..., 0], a[..., 0], b[..., 2]),
+                _fms(a[..., 0], b[..., 1], a[..., 1], b[..., 0]),
             ],
             axis=-1,
         )

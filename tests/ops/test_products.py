@@ -93,3 +93,43 @@ def test_fused_cross_has_np_cross_shapes_and_values(shape, axis):
 def test_the_random_runs_cross_example_agrees():
     ex = Example("float64", ((3,), (3,)), ("expanded", "contiguous"), (True, True), 1565072)
     assert check_example(OPS["cross.dim0"], ex, "cpu", ("special",))
+
+
+def test_fused_cross_leaves_the_rounding_error_where_the_products_cancel():
+    """x * y - z * w with x * y == z * w: a fused multiply-subtract keeps x * y exactly and
+    rounds z * w, so the result is that rounding error (here 2^-53 of the product), not 0. Long
+    double (64 bits) does not hold a float64 product (106 bits): the result is exact."""
+    import torch
+
+    x = np.full(3, 1.12355821e307)
+    y = np.full(3, 0.49118344)
+    with _products.fused():
+        got = _products.cross(x, y, 0)
+    from fractions import Fraction
+
+    p = Fraction(x[0]) * Fraction(y[0])
+    want = float(p - Fraction(float(x[0] * y[0])))
+    assert want != 0.0 and got.tolist() == [want] * 3
+    # torch's CPU kernel (contracted multiply-adds) gives the same
+    theirs = torch.linalg.cross(torch.tensor(x), torch.tensor(y), dim=0)
+    assert got.tolist() == theirs.tolist()
+
+
+def test_fused_cross_is_the_exactly_rounded_fused_value():
+    rng = np.random.default_rng(3)
+    from fractions import Fraction
+
+    a = rng.standard_normal((40, 3)) * 10.0 ** rng.integers(-30, 30, (40, 1))
+    b = rng.standard_normal((40, 3))
+    with _products.fused():
+        got = _products.cross(a, b, -1)
+    for row in range(40):
+        x, y = a[row], b[row]
+        for k, (i, j) in enumerate([(1, 2), (2, 0), (0, 1)]):
+            want = Fraction(x[i]) * Fraction(y[j]) - Fraction(float(x[j] * y[i]))
+            assert got[row, k] == float(want)
+
+
+def test_the_thorough_runs_cross_example_agrees():
+    ex = Example("float64", ((3, 3, 3), (3, 1, 1)), ("expanded", "expanded"), (True, True), 131)
+    assert check_example(OPS["cross.dim0"], ex, "cpu", ("special",))
