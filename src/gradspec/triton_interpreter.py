@@ -291,13 +291,13 @@ def _patch_math_attributes(interpreter) -> None:
     original = interpreter._patch_lang_math
 
     def _patch_lang_math(lang, *args, **kwargs):
-        math = getattr(lang, "math", None)
-        kept = {k: v for k, v in vars(math).items() if k[:2] == k[-2:] == "__"} if math else {}
+        module = getattr(lang, "math", None)  # triton.language.math
+        kept = {k: v for k, v in vars(module).items() if k[:2] == k[-2:] == "__"} if module else {}
         try:
             return original(lang, *args, **kwargs)
         finally:
             for name, value in kept.items():
-                setattr(math, name, value)
+                setattr(module, name, value)
 
     _patch_lang_math.__wrapped__ = original
     interpreter._patch_lang_math = _patch_lang_math
