@@ -73,7 +73,7 @@ def _inputs(n: int):
     )
 
 
-def _torch_lazy() -> float:
+def _lazy_imports() -> float:
     """Import what torch imports on first use, and return the seconds it took: torch._dynamo
     (1-1.5 s), which torch loads on the first optimizer, torch.compile or torch.export call of
     a process, and what the first ``torch.export.export`` of a process sets up (about 1 s more;
@@ -164,7 +164,7 @@ def main(argv=None) -> int:
     torch.set_num_threads(1)  # gradspec runs torch on one thread; so do the baselines
 
     print(f"torch {torch.__version__}, one thread; LinearFunction, float64; times in ms")
-    lazy = _torch_lazy()
+    lazy = _lazy_imports()
     print(f"lazy imports (torch's, its first export, onnx), paid first: {lazy:.2f} s")
     print(f"at the start: {_load()}, {os.cpu_count()} CPUs")
     head = ("n", "raw fwd+bwd", "gradspec/example", "fast gc+ggc", "slow gc+ggc",

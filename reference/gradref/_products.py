@@ -49,14 +49,13 @@ def _fms(x, y, z, w):
     narrower operands; float64 products need 106 bits, so where the operands and the result are
     finite the result is computed again exactly, with fractions (where the products cancel,
     the rounding error of ``z * w`` is all that is left: 2^-53 of the products, not 0)."""
-    dtype = x.dtype
+    dtype, zw = x.dtype, z * w
     wide = np.longdouble
-    out = np.array(x.astype(wide) * y.astype(wide) - (z * w).astype(wide), dtype=dtype)
+    out = np.array(x.astype(wide) * y.astype(wide) - zw.astype(wide), dtype=dtype)
     if dtype != np.float64:
         return out
     from fractions import Fraction
 
-    zw = z * w
     exact = np.isfinite(x) & np.isfinite(y) & np.isfinite(zw) & np.isfinite(out)
     for i in np.ndindex(out.shape):
         if not exact[i]:

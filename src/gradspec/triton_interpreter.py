@@ -56,6 +56,7 @@ from __future__ import annotations
 
 import math
 import os
+import sys
 import threading
 
 #: the module names whose functions are libdevice math (the stubs and the backends' externs)
@@ -210,8 +211,6 @@ def _replacement(value):
 def _bind_libdevice(fn, scope) -> None:
     """Bind, in ``scope`` (Triton's record of its launch-time patches), the libdevice functions
     the kernel ``fn`` can see to their interpreter versions."""
-    import sys
-
     module = sys.modules.get(getattr(fn, "__module__", None) or "")
     names = getattr(fn, "__globals__", {})
     if module is not None and getattr(module, "__dict__", None) is names:
@@ -258,8 +257,6 @@ def _patch_libdevice(interpreter) -> None:
         scope is restored after the launch; a device function called inside a kernel gets a
         scope that Triton drops, so its bindings go into the launch's scope instead (else they
         would outlive the launch)."""
-        import sys
-
         scope = original(fn)
         open_ = getattr(_launches, "scopes", None)
         if open_ is None:
