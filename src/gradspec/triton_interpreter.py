@@ -43,6 +43,11 @@ falls back to it):
    every later property test of the process with it. Patched: the module's dunder attributes
    are put back after Triton's patch (its functions stay patched, as Triton wants them).
 
+The libdevice patch also spares the interpreter repeated work: Triton patches its language
+modules anew at every device-function call (each ``tl.sum`` of each program), the same fixed
+replacements the launch already made; a call whose modules the launch (or an earlier call in it)
+has patched skips that work (a layer norm's check under the interpreter: 16% less time).
+
 :func:`apply` does nothing unless ``TRITON_INTERPRET`` is set to a true value (``1``, ``true``,
 ``on``, ``yes``) and ``triton`` imports; it is idempotent. ``gradspec.check``,
 ``gradspec.check_module`` and ``gradspec.run`` apply it when they are first loaded from the
@@ -249,6 +254,37 @@ def _patch_float_arguments(interpreter) -> None:
 _launches = threading.local()
 
 
+def _langs(fn) -> frozenset:
+    """The ids of Triton's language modules that ``fn`` sees (those Triton patches for it)."""
+    import triton.language as tl
+
+    found = getattr(fn, "__globals__", {}).values()
+    return frozenset(id(v) for v in found if v is tl or v is tl.core)
+
+
+def _patched_by(launch, fn) -> bool:
+    """Whether the launch in progress has already made every patch Triton would make for the
+    device function ``fn``, its libdevice bindings included (bound now where they are not).
+
+    Triton's interpreter patches the language anew at every device-function call (every
+    ``tl.sum`` of every program): the same fixed replacements, on the modules ``fn`` sees.
+    Those the launch patched, or an earlier device-function call of the launch, are patched
+    still, so that work is skipped. (Triton restores a launch's own patches at its end and
+    keeps those of device-function calls, as it did before.)"""
+    seen = getattr(launch, "_gradspec_device_functions", None)
+    if seen is None:
+        return False
+    if fn in seen:
+        return True
+    langs = _langs(fn)
+    seen.add(fn)
+    if langs and langs <= launch._gradspec_langs:
+        _bind_libdevice(fn, launch)
+        return True
+    launch._gradspec_langs |= langs  # patched by the caller now, by Triton's own _patch_lang
+    return False
+
+
 def _patch_libdevice(interpreter) -> None:
     original = interpreter._patch_lang
 
@@ -257,15 +293,20 @@ def _patch_libdevice(interpreter) -> None:
         scope is restored after the launch; a device function called inside a kernel gets a
         scope that Triton drops, so its bindings go into the launch's scope instead (else they
         would outlive the launch)."""
-        scope = original(fn)
         open_ = getattr(_launches, "scopes", None)
         if open_ is None:
             open_ = _launches.scopes = []
         caller = sys._getframe(1).f_locals.get("self")
         if not isinstance(caller, getattr(interpreter, "GridExecutor", ())):
             # a device function (or one called outside any kernel: Triton keeps its patches)
+            if open_ and _patched_by(open_[-1], fn):
+                return type(open_[-1])()  # nothing to patch: Triton drops this scope
+            scope = original(fn)
             _bind_libdevice(fn, open_[-1] if open_ else scope)
             return scope
+        scope = original(fn)
+        scope._gradspec_langs = _langs(fn)
+        scope._gradspec_device_functions = set()
         _bind_libdevice(fn, scope)
         restore = scope.restore
 

@@ -215,3 +215,40 @@ def test_bindings_made_for_a_device_function_are_restored_after_the_launch():
     torch.testing.assert_close(got, torch.tanh(X) + X.sum())
     assert libdevice.tanh.__module__ == "triton.language.extra.libdevice"
     assert globals()["tanh"].__module__ == "triton.language.extra.libdevice"
+
+
+@triton.jit
+def _device_functions_per_program(X, Y, n, BLOCK: tl.constexpr):
+    cols = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
+    x = tl.load(X + cols, mask=cols < n, other=0.0)
+    tl.store(Y + cols, _tanh_of(x) + tl.sum(x, axis=0), mask=cols < n)
+
+
+def _patch_work(monkeypatch, programs: int) -> tuple[torch.Tensor, int]:
+    """The output of a launch of ``programs`` programs, each calling two device functions, and
+    how many times Triton's interpreter patched a language module during it."""
+    from triton.runtime import interpreter
+
+    calls = []
+    original = interpreter._patch_builtin
+    monkeypatch.setattr(interpreter, "_patch_builtin", lambda *a: calls.append(a) or original(*a))
+    x = torch.linspace(-2.0, 2.0, programs * BLOCK)
+    y = torch.empty_like(x)
+    _device_functions_per_program[(programs,)](x, y, x.numel(), BLOCK=BLOCK)
+    monkeypatch.undo()
+    return y, len(calls)
+
+
+@needs("libdevice")
+def test_device_function_calls_do_not_patch_the_language_again(monkeypatch):
+    """Triton patches the language at every device-function call, in every program; once the
+    launch (or the function's first call) has patched it, the later calls find it patched: the
+    work does not grow with the programs, and the values are the same."""
+    one, work_one = _patch_work(monkeypatch, 1)
+    many, work_many = _patch_work(monkeypatch, 6)
+    assert work_many == work_one > 0
+    x = torch.linspace(-2.0, 2.0, 6 * BLOCK).reshape(6, BLOCK)
+    torch.testing.assert_close(many, (torch.tanh(x) + x.sum(1, keepdim=True)).reshape(-1))
+    x1 = torch.linspace(-2.0, 2.0, BLOCK)
+    torch.testing.assert_close(one, torch.tanh(x1) + x1.sum())
+    assert libdevice.tanh.__module__ == "triton.language.extra.libdevice"
