@@ -3,6 +3,8 @@ a user's reference or vjp that is wrong (its problem, never the Function's), ``s
 ``assume=`` binding every check, inputs outside the domain, identity outputs, reproducible
 verdicts. Each test failed before the mechanism it names was fixed."""
 
+import sys
+
 import numpy as np
 import pytest
 import torch
@@ -464,6 +466,45 @@ def test_a_graph_kept_globally_is_still_caught():
     assert "graph-freed" in r.failed_checks() | r.advised_checks() or "leaks" in (
         r.failed_checks() | r.advised_checks()
     ), r
+
+
+def _full_collections_by_graph_freed(monkeypatch) -> list:
+    """Records every gc.collect() of the graph-freed check that visits every object (none
+    frozen): in a process with torch imported, each takes 0.05-0.2 s."""
+    import gc
+
+    from gradspec.functions.checks import lifetime
+
+    full, original = [], gc.collect
+
+    def collect(*args, **kwargs):
+        caller = sys._getframe(1).f_code
+        if caller is lifetime.graph_freed.__code__ and gc.get_freeze_count() == 0:
+            full.append(caller.co_name)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(gc, "collect", collect)
+    return full
+
+
+def test_a_cycle_is_told_by_collecting_the_calls_own_objects_only(monkeypatch):
+    from tests.fixtures import zoo_functions as z
+
+    full = _full_collections_by_graph_freed(monkeypatch)
+    r = gradspec.check(z.SinSelfCycle.apply, lambda x: x.sin(), "()->()", checks=["graph-freed"],
+                       dtypes=["float64"], **FAST)  # fmt: skip
+    (f,) = [f for f in r.failures if f.check == "graph-freed"]
+    assert "reference cycle" in f.message, r
+    assert not full
+
+
+def test_a_graph_kept_globally_is_called_global_after_a_full_collection(monkeypatch):
+    full = _full_collections_by_graph_freed(monkeypatch)
+    r = gradspec.check(_square_kept, lambda x: x * x, "(n)->(n)", checks=["graph-freed"],
+                       dtypes=["float64"], **FAST)  # fmt: skip
+    (f,) = [f for f in r.failures if f.check == "graph-freed"]
+    assert "something global keeps the graph alive" in f.message, r
+    assert full
 
 
 class _Cell:

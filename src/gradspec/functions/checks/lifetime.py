@@ -75,12 +75,6 @@ def _script(case: Case, message: str, collect: bool) -> Script:
     order=130,
 )
 def graph_freed(case: Case):
-    refs, node_ref, freed = _run(case)
-    if freed is False:
-        raise CheckFailure(
-            "ctx.saved_tensors still accessible after backward without "
-            "retain_graph: saved tensors were not freed"
-        )
     msg_global = (
         "outputs / the backward node outlive every reference the caller holds, even after "
         "gc.collect(): something global keeps the graph alive"
@@ -90,17 +84,27 @@ def graph_freed(case: Case):
         "gc.collect() runs: a reference cycle (e.g. an output or ctx stored on ctx) keeps the "
         "graph and its memory alive"
     )
-    alive = [r for r in refs if r() is not None]
-    node_alive = node_ref is not None and node_ref() is not None
-    if not alive and not node_alive:
-        return
-    gc.collect()
-    still = [r for r in refs if r() is not None] or (
-        node_ref is not None and node_ref() is not None
-    )
-    if still:
+    with _young_only():
+        refs, node_ref, freed = _run(case)
+        if freed is False:
+            raise CheckFailure(
+                "ctx.saved_tensors still accessible after backward without "
+                "retain_graph: saved tensors were not freed"
+            )
+        if not _alive(refs, node_ref):
+            return
+        gc.collect()  # over the objects the call made (see _young_only)
+        if not _alive(refs, node_ref):  # a cycle among them
+            raise CheckFailure(msg_cycle, repro=_script(case, msg_cycle, False))
+    gc.collect()  # over every object: "global" never rests on the cheap collection
+    if _alive(refs, node_ref):
         raise CheckFailure(msg_global, repro=_script(case, msg_global, True))
     raise CheckFailure(msg_cycle, repro=_script(case, msg_cycle, False))
+
+
+def _alive(refs, node_ref) -> bool:
+    """Whether an output (``refs``) or the backward node (``node_ref``) is still alive."""
+    return any(r() is not None for r in refs) or (node_ref is not None and node_ref() is not None)
 
 
 @contextlib.contextmanager
