@@ -45,9 +45,12 @@ def _sleep():
 
 
 def test_a_hanging_forward_is_a_finding_and_the_check_stops():
+    waits = []
     t = time.monotonic()
-    r = gradspec.run(_spec(_fn(forward_effect=_sleep)), timeout=1, **FAST)
+    r = gradspec.run(_spec(_fn(forward_effect=lambda: waits.append(1) or _sleep())), timeout=1,
+                     **FAST)  # fmt: skip
     assert time.monotonic() - t < 20
+    assert len(waits) == 1  # one hang is waited for once: no later call waits again
     assert not r.ok and r.stopped
     (f,) = r.failures
     assert "did not return within 1 s" in f.message and "float64[" in f.message

@@ -41,16 +41,20 @@ def learn(case) -> None:
     when the op raises there (the checks report that)."""
     module = getattr(case.spec, "module", None)
     hooks, calls = [], [0]
+    forward_ran = False
     try:
         inputs = case.make_inputs()
         outs = case.call(inputs)
+        forward_ran = True
         cots = case.cotangents(outs)
         if module is not None:
             for m in module.modules():
                 hooks.append(m.register_forward_pre_hook(lambda *_: calls.__setitem__(0, 1)))
         case.engine_grads(outs, inputs, cots)  # sets backward_only on a refusal
     except FnRaised as e:
-        if isinstance(e.error, limits.Hung):  # the check that meets it reports it, by stage
+        # a hung backward: the check that meets it reports it, by stage (a hung forward stays
+        # hung: every later call raises it at once, in the forward, instead of waiting again)
+        if isinstance(e.error, limits.Hung) and forward_ran:
             limits.STATE.hung = None
         return
     except Exception:  # noqa: BLE001 - inputs gradspec cannot build here: nothing to learn
