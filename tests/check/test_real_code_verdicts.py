@@ -8,6 +8,7 @@ import sys
 import numpy as np
 import pytest
 import torch
+import torch.utils.checkpoint  # `import torch` alone does not import it on torch 2.2
 from torch.autograd import Function
 
 import gradspec
