@@ -61,7 +61,10 @@ def test_a_hanging_forward_is_a_finding_and_the_check_stops():
 
 
 def test_a_hanging_backward_names_the_backward():
-    r = gradspec.run(_spec(_fn(backward_effect=_sleep)), timeout=1, **FAST)
+    waits = []
+    r = gradspec.run(_spec(_fn(backward_effect=lambda: waits.append(1) or _sleep())), timeout=1,
+                     **FAST)  # fmt: skip
+    assert len(waits) == 1  # met first by the preflight, reported by a check: waited for once
     assert not r.ok and r.stopped
     (f,) = r.failures
     assert f.message.startswith("backward (F.backward, run by ")

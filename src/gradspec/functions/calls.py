@@ -5,6 +5,7 @@ itself is ever blamed on the op."""
 
 from __future__ import annotations
 
+from gradspec.functions.limits import resume_pending
 from gradspec.functions.oracles import as_tuple
 from gradspec.functions.outcomes import FnRaised
 from gradspec.functions.usercode import user_call
@@ -66,6 +67,7 @@ class CaseCalls:
         if self.facts.backward_only:  # torch.autograd.grad would prune it (None) or refuse
             grads = iter(self._grads_by_backward(diff, wrt, cots, **kwargs))
             return [next(grads) if x is not None and x.requires_grad else None for x in inputs]
+        resume_pending()
         try:
             grads = iter(
                 user_call(torch.autograd.grad, diff, wrt, cots, allow_unused=True, **kwargs)
@@ -86,6 +88,7 @@ class CaseCalls:
         kept = [w.grad for w in wrt]
         for w in wrt:
             w.grad = None
+        resume_pending()
         try:
             user_call(torch.autograd.backward, diff, cots, **kwargs)
             return [w.grad for w in wrt]

@@ -84,6 +84,9 @@ class _State:
         self.depth = 0
         self.started: float | None = None
         self.hung: Hung | None = None  # the first call that ran out of time, in this run
+        #: a hung backward met before the checks (by the preflight), put aside: the check that
+        #: next runs the op's backward meets it at once, in its own stage (resume_pending)
+        self.pending: Hung | None = None
         self.fired: Hung | None = None  # the current call ran out of time
         self.args: tuple = ()  # the current call's arguments
         self.func = None  # the current call's callable
@@ -186,6 +189,14 @@ def _refused_exit(code=0):
     raise ExitCalled(f"os._exit({code!r}) was called: it would end the process")
 
 
+def resume_pending() -> None:
+    """Before a call of the op's backward: a hang of it put aside (``STATE.pending``) becomes
+    this run's hang, so the call raises it at once instead of waiting for it again."""
+    s = STATE
+    if s.hung is None and s.pending is not None:
+        s.hung, s.pending = s.pending, None
+
+
 def call(f, *args, **kwargs):
     """``f(*args, **kwargs)`` under the time limit, with exiting turned into ExitCalled."""
     s = STATE
@@ -240,11 +251,12 @@ class limited:  # noqa: N801 - a context manager
         import signal
 
         s = STATE
-        self.saved = (s.seconds, s.signals, s.hung, s.hard_exit, s.warned)
+        self.saved = (s.seconds, s.signals, s.hung, s.pending, s.hard_exit, s.warned)
         if s.armed:  # an outer block's timer: its calls are over while this block runs
             signal.setitimer(signal.ITIMER_REAL, 0)
             s.armed = False
-        s.seconds, s.hung, s.hard_exit, s.warned = self.seconds, None, self.hard_exit, False
+        s.seconds, s.hung, s.pending = self.seconds, None, None
+        s.hard_exit, s.warned = self.hard_exit, False
         self.handler = None
         s.signals = False
         usable = (
@@ -272,7 +284,7 @@ class limited:  # noqa: N801 - a context manager
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, self.handler)
         s.armed = False
-        s.seconds, s.signals, s.hung, s.hard_exit, s.warned = self.saved
+        s.seconds, s.signals, s.hung, s.pending, s.hard_exit, s.warned = self.saved
         return False
 
     def _watch(self) -> None:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from gradspec.functions.calls import diff_outputs, raised
+from gradspec.functions.limits import resume_pending
 from gradspec.functions.outcomes import FnRaised, NotApplicable
 from gradspec.functions.usercode import user_call
 
@@ -135,6 +136,7 @@ class CaseNodes:
             raise NotApplicable("fn is not a single custom autograd.Function applied to its inputs")
         cots = self.cotangents(outs) if cots is None else cots
         grads = self.raw_grad_outputs(outs, cots, view)
+        resume_pending()
         try:
             with torch.no_grad():
                 ret = user_call(view.node.apply, *grads)

@@ -52,10 +52,12 @@ def learn(case) -> None:
                 hooks.append(m.register_forward_pre_hook(lambda *_: calls.__setitem__(0, 1)))
         case.engine_grads(outs, inputs, cots)  # sets backward_only on a refusal
     except FnRaised as e:
-        # a hung backward: the check that meets it reports it, by stage (a hung forward stays
-        # hung: every later call raises it at once, in the forward, instead of waiting again)
+        # a hung backward is put aside: the check that next calls it meets it at once and
+        # reports it in its own stage (a hung forward stays hung: every later call raises it
+        # at once, in the forward); neither is waited for again
         if isinstance(e.error, limits.Hung) and forward_ran:
-            limits.STATE.hung = None
+            s = limits.STATE
+            s.hung, s.pending = None, s.hung
         return
     except Exception:  # noqa: BLE001 - inputs gradspec cannot build here: nothing to learn
         return
