@@ -250,10 +250,6 @@ def _patch_float_arguments(interpreter) -> None:
     interpreter._implicit_cvt = _implicit_cvt
 
 
-#: the patch scopes of the launches in progress, innermost last (per thread)
-_launches = threading.local()
-
-
 def _langs(fn) -> frozenset:
     """The ids of Triton's language modules that ``fn`` sees (those Triton patches for it)."""
     import triton.language as tl
@@ -262,27 +258,37 @@ def _langs(fn) -> frozenset:
     return frozenset(id(v) for v in found if v is tl or v is tl.core)
 
 
-def _patched_by(launch, fn) -> bool:
-    """Whether the launch in progress has already made every patch Triton would make for the
-    device function ``fn``, its libdevice bindings included (bound now where they are not).
+class _Launch:
+    """A kernel launch in progress: Triton's scope of its patches (restored at its end), the
+    language modules patched so far, and the device functions met in it."""
 
-    Triton's interpreter patches the language anew at every device-function call (every
-    ``tl.sum`` of every program): the same fixed replacements, on the modules ``fn`` sees.
-    Those the launch patched, or an earlier device-function call of the launch, are patched
-    still, so that work is skipped. (Triton restores a launch's own patches at its end and
-    keeps those of device-function calls, as it did before.)"""
-    seen = getattr(launch, "_gradspec_device_functions", None)
-    if seen is None:
+    def __init__(self, scope, fn) -> None:
+        self.scope, self.langs, self.device_functions = scope, _langs(fn), set()
+
+    def patches(self, fn) -> bool:
+        """For the device function ``fn`` called in this launch: True where Triton's patches
+        for it are in place already (the libdevice bindings are then made here, once), so its
+        work can be skipped; False where Triton must patch now (``fn``'s modules are noted as
+        patched from then on).
+
+        Triton's interpreter patches the language anew at every device-function call (every
+        ``tl.sum`` of every program): the same fixed replacements, on the modules ``fn`` sees.
+        Those the launch patched, or an earlier device-function call of the launch, are patched
+        still. (Triton restores a launch's own patches at its end and keeps those of
+        device-function calls, as it did before.)"""
+        if fn in self.device_functions:
+            return True
+        self.device_functions.add(fn)
+        langs = _langs(fn)
+        if langs and langs <= self.langs:
+            _bind_libdevice(fn, self.scope)
+            return True
+        self.langs |= langs
         return False
-    if fn in seen:
-        return True
-    langs = _langs(fn)
-    seen.add(fn)
-    if langs and langs <= launch._gradspec_langs:
-        _bind_libdevice(fn, launch)
-        return True
-    launch._gradspec_langs |= langs  # patched by the caller now, by Triton's own _patch_lang
-    return False
+
+
+#: the launches in progress, innermost last (per thread)
+_launches = threading.local()
 
 
 def _patch_libdevice(interpreter) -> None:
@@ -293,32 +299,31 @@ def _patch_libdevice(interpreter) -> None:
         scope is restored after the launch; a device function called inside a kernel gets a
         scope that Triton drops, so its bindings go into the launch's scope instead (else they
         would outlive the launch)."""
-        open_ = getattr(_launches, "scopes", None)
+        open_ = getattr(_launches, "open", None)
         if open_ is None:
-            open_ = _launches.scopes = []
+            open_ = _launches.open = []
         caller = sys._getframe(1).f_locals.get("self")
         if not isinstance(caller, getattr(interpreter, "GridExecutor", ())):
             # a device function (or one called outside any kernel: Triton keeps its patches)
-            if open_ and _patched_by(open_[-1], fn):
-                return type(open_[-1])()  # nothing to patch: Triton drops this scope
+            if open_ and open_[-1].patches(fn):
+                return type(open_[-1].scope)()  # nothing to patch: Triton drops this scope
             scope = original(fn)
-            _bind_libdevice(fn, open_[-1] if open_ else scope)
+            _bind_libdevice(fn, open_[-1].scope if open_ else scope)
             return scope
         scope = original(fn)
-        scope._gradspec_langs = _langs(fn)
-        scope._gradspec_device_functions = set()
         _bind_libdevice(fn, scope)
+        launch = _Launch(scope, fn)
         restore = scope.restore
 
         def restore_and_close():
             try:
                 restore()
             finally:
-                if scope in open_:
-                    open_.remove(scope)
+                if launch in open_:
+                    open_.remove(launch)
 
         scope.restore = restore_and_close
-        open_.append(scope)
+        open_.append(launch)
         return scope
 
     _patch_lang.__wrapped__ = original

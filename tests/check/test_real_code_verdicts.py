@@ -745,8 +745,6 @@ def test_reproducers_are_run_once_and_reproduce():
 
 
 def _inside_a_check() -> bool:
-    import sys
-
     frame = sys._getframe(1)  # (inspect.stack() reads every frame's source: seconds a check)
     while frame is not None:
         if "functions/checks/" in frame.f_code.co_filename.replace("\\", "/"):
