@@ -7,6 +7,17 @@ from gradspec.profiles import load_profile
 PROFILE = load_profile()
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config):
+    """``pytest -n N`` with no ``--dist``: work stealing, not xdist's default ``load``. ``load``
+    hands out chunks of consecutive tests, and the suite's slow tests (subprocesses, Triton's
+    interpreter) sit together: the worker given the last chunk ran alone for 12-17 s of a
+    135-145 s run. A worker out of tests steals half of another's queue instead."""
+    option = config.option
+    if getattr(option, "numprocesses", None) and getattr(option, "dist", None) == "no":
+        option.dist = "worksteal"
+
+
 def pytest_report_header(config):
     return f"gradspec hypothesis profile: {PROFILE}"
 
