@@ -216,8 +216,15 @@ def add(input, other, *, alpha=1):
         [lambda g, c: g, lambda g, c: g * np.conj(alpha) if alpha != 1 else g],
         [(), ()],
         {"alpha": alpha},
+        # self_t + alpha * other_t (the JVP the VJPs give, bit for bit, without a backward)
+        jvp=lambda t, c: add_defined(t[0], _scaled(t[1], alpha)),
     )
     return y
+
+
+def _scaled(t, alpha):
+    """``alpha * t`` for a tangent (None stays None; alpha 1 is t itself)."""
+    return t if t is None or alpha == 1 else t * alpha
 
 
 @register("sub", node="SubBackward0", inplace=True, aliases=("subtract",))
@@ -237,6 +244,7 @@ def sub(input, other, *, alpha=1):
         [lambda g, c: g, lambda g, c: -g * np.conj(alpha) if alpha != 1 else -g],
         [(), ()],
         {"alpha": alpha},
+        jvp=lambda t, c: add_defined(t[0], None if t[1] is None else -_scaled(t[1], alpha)),
     )
     return y
 
@@ -267,6 +275,10 @@ def mul(input, other):
         [lambda g, c: g * c.other.conj(), lambda g, c: g * c.self.conj()],
         [("other",), ("self",)],
         {"self": a, "other": b},
+        # self_t * other + other_t * self (real dtypes only, as forward mode)
+        jvp=lambda t, c: add_defined(
+            None if t[0] is None else t[0] * c.other, None if t[1] is None else t[1] * c.self
+        ),
     )
     return y
 
