@@ -17,8 +17,10 @@ from ._saved_fields import FIELDS
 _UINT64 = 1 << 64
 
 
+@functools.cache
 def fields_of(name: str) -> tuple[tuple[str, str], ...]:
-    """The saved fields ``(field, kind)`` torch's node ``name`` exposes (empty if none)."""
+    """The saved fields ``(field, kind)`` torch's node ``name`` exposes (empty if none; parsed
+    once per name: every op records its node with them)."""
     spec = FIELDS.get(name, "")
     out = []
     for part in spec.split(","):
