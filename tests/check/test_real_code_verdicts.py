@@ -470,7 +470,7 @@ def test_a_graph_kept_globally_is_still_caught(monkeypatch):
     ), r
     (f,) = [f for f in r.failures if f.check == "graph-freed"]
     # said global after one full collection; the later examples (its shrinking among them)
-    # are told by the cheap one (seven full collections before, 0.1-0.3 s each)
+    # are told by the cheap one (six full collections before, 0.1-0.3 s each)
     assert "something global keeps the graph alive" in f.message, r
     assert full.count(("graph_freed", None)) == 1, full
     assert f.reproduced, f.reproducer  # the example kept, collected in full in a fresh process

@@ -57,6 +57,15 @@ class Facts:
         #: backward re-runs the module's forward (activation checkpointing, adjoint solvers):
         #: it reads the module's state when it runs, not when forward ran
         self.recomputes = False
+        #: the dtypes the train-steps check has run in (once each)
+        self.trained: set = set()
+        #: the dtypes a clean pair of steps showed free of leaks (leaks runs no more there)
+        self.leaks_clean: set = set()
+        #: per dtype, where a leak found after a full collection is held (None: not found)
+        self.leak_holders: dict = {}
+        #: graph-freed found the graph kept alive after a full collection (said once per run;
+        #: later examples are told by the cheap collection)
+        self.graph_kept_globally = False
 
     def first_of_structure(self, check: str, example, fields, limit: int, part="") -> bool:
         """Whether ``check`` (or its ``part``) has run on fewer than ``limit`` examples with

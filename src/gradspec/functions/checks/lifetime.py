@@ -96,12 +96,11 @@ def graph_freed(case: Case):
         gc.collect()  # over the objects the call made (see _young_only)
         if not _alive(refs, node_ref):  # a cycle among them
             raise CheckFailure(msg_cycle, repro=_script(case, msg_cycle, False))
-    facts = case.facts.__dict__
-    if not facts.get("graph kept globally"):
+    if not case.facts.graph_kept_globally:
         gc.collect()  # over every object: "global" is first said after a full collection
         if not _alive(refs, node_ref):
             raise CheckFailure(msg_cycle, repro=_script(case, msg_cycle, False))
-        facts["graph kept globally"] = True
+        case.facts.graph_kept_globally = True
     # Once said, the later examples of the run (the shrinking of that finding among them) are
     # told by the cheap collection: a full one takes 0.1-0.3 s in a process with torch
     # imported, and what they find is that same finding (the reproducer of the example kept
@@ -206,7 +205,7 @@ def _step(case: Case):
     order=190,
 )
 def leaks(case: Case):
-    done = case.facts.__dict__.setdefault("leaks_checked", set())
+    done = case.facts.leaks_clean
     if case.dtype in done:
         return  # one clean pair of steps per dtype tells (gc.collect is costly)
     with _young_only():
@@ -221,7 +220,7 @@ def leaks(case: Case):
             if _step(case) is None:
                 raise NotApplicable("the second step raised (reported by other checks)")
             gc.collect()  # over the objects the steps made (see _young_only)
-    holders = case.facts.__dict__.setdefault("leak holders", {})
+    holders = case.facts.leak_holders
     shrinking = case.facts.focus == "leaks" and case.dtype in holders
     if any(r() is not None for _, r in refs) and not shrinking:
         gc.collect()  # over every object: the verdict never rests on the cheap collection

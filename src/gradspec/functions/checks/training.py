@@ -53,7 +53,7 @@ def train_steps(case: Case):
         raise NotApplicable("train_steps= of check_module")
     if case.dtype not in ("float32", "float64"):
         raise NotApplicable("trained in float32 and float64")
-    done = case.facts.__dict__.setdefault("trained", set())
+    done = case.facts.trained
     if case.dtype in done:
         return  # one training run per dtype: the steps, not the drawn example, are the test
     names = spec.parameters
