@@ -6,6 +6,8 @@ import fnmatch
 import warnings
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from gradspec import expectations
 from gradspec.behaviours import catalogue
@@ -164,3 +166,36 @@ def test_a_newer_torch_runs_the_op_error_items_without_crashing(monkeypatch):
     out = apply_expectations(raw, expectations.load(), torch.__version__)
     assert out and all(r.id.startswith("ops.errors.mm") for r in out)
     assert all(r.status in ("passed", "failed") for r in out)
+
+
+_IDS = [
+    "ops.a/vjp",
+    "ops.a/*",
+    "ops.a*",
+    "ops.[ab]/jvp",
+    "ops.b/jvp",
+    "ops.a/vjp",
+    "b?",
+    "c",
+    "ops.b/[!v]*",
+]
+_NAMES = ["ops.a/vjp", "ops.a/jvp", "ops.b/jvp", "ops.b/vjp", "ops.a", "b1", "c", "bb", "d"]
+
+
+@given(
+    ids=st.lists(st.sampled_from(_IDS), max_size=8),
+    devices=st.lists(st.sampled_from([None, ("cuda",), ("cpu",)]), min_size=8, max_size=8),
+    names=st.lists(st.sampled_from(_NAMES), min_size=2, max_size=4),
+    device=st.sampled_from(["cpu", "cuda:0"]),
+)
+def test_lookup_finds_the_first_covering_entry_as_a_scan_in_order_does(ids, devices, names, device):
+    """The installed entries are looked up through an index of their ids (literal and glob); it
+    must give the entry a plain scan of the entries in order gives."""
+    entries = tuple(
+        Expected(id=i, reason=f"r{k}", devices=devices[k], name=f"{i}#{k}")
+        for k, i in enumerate(ids)
+    )
+    rid, beh, *tags = names
+    first = next((e for e in entries if e.applies(rid, beh, device, "2.5", tags)), None)
+    assert expectations.lookup(entries, rid, beh, device, "2.5", tags) is first
+    assert expectations.lookup(list(entries), rid, beh, device, "2.5", tags) is first

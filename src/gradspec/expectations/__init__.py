@@ -178,10 +178,46 @@ def lookup(
     tags: tuple[str, ...] | list[str] = (),
 ) -> Expected | None:
     """The first entry covering this result, or None."""
-    for e in entries:
+    index = _index(entries)
+    if index is None:
+        candidates = entries
+    else:  # the entries whose id can match a name of the result, in their order
+        literal, globs = index
+        names = (result_id, behaviour_id, *tags)
+        found = {i for n in names for i in literal.get(n, ())}
+        found.update(i for i, match in globs if any(match(n) for n in names))
+        candidates = [entries[i] for i in sorted(found)]
+    for e in candidates:
         if e.applies(result_id, behaviour_id, device, torch_version, tags):
             return e
     return None
+
+
+#: id(entries) -> (entries, literal ids -> positions, (position, matcher) of glob ids), for the
+#: tuples of entries :func:`lookup` is given (the installed ones, read once per process): every
+#: result of a run is looked up, and most ids are literal
+_INDEXES: dict[int, tuple] = {}
+
+
+def _index(entries: Sequence[Expected]) -> tuple[dict, list] | None:
+    """Where :func:`lookup` finds the entries that can match a name (None for a list, which
+    may change between calls)."""
+    if not isinstance(entries, tuple):
+        return None
+    hit = _INDEXES.get(id(entries))
+    if hit is not None and hit[0] is entries:
+        return hit[1], hit[2]
+    literal: dict[str, list[int]] = {}
+    globs = []
+    for i, e in enumerate(entries):
+        if any(c in e.id for c in "*?["):
+            globs.append((i, re.compile(fnmatch.translate(e.id)).match))
+        else:
+            literal.setdefault(e.id, []).append(i)
+    if len(_INDEXES) >= 16:
+        _INDEXES.clear()
+    _INDEXES[id(entries)] = (entries, literal, globs)
+    return literal, globs
 
 
 def target() -> str:
