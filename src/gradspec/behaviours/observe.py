@@ -322,11 +322,17 @@ class CompareOptions:
     ``compare_warnings``: whether warnings are part of the comparison.
     ``reduction_length``: widens float tolerances for values that are sums of that many terms.
     ``names``: what to call the two sides in explanations.
+    ``grown``: values may come from chains of ``exp`` and ``pow`` (random programs): an element
+    of magnitude ``v`` above e carries the rounding of its inputs amplified by the condition
+    number of those ops there (``ln v`` for ``exp``, at most ``3 ln v`` for ``(a*a + 1) ** b``:
+    ``ln v`` through the exponent, ``2 ln v`` through the base), so its relative tolerance is
+    widened by ``3 ln v``.
     """
 
     message_prefix: str | None = None
     compare_warnings: bool = True
     reduction_length: int = 1
+    grown: bool = False
     names: tuple[str, str] = ("torch", "gradref")
 
 
@@ -368,15 +374,18 @@ def _compare_arrays(a: np.ndarray, b: np.ndarray, dtype: str, opts: CompareOptio
         bad |= inf_a != inf_b
         bad |= inf_a & inf_b & (np.sign(pa) != np.sign(pb))
         finite = np.isfinite(pa) & np.isfinite(pb)
-        with np.errstate(invalid="ignore", over="ignore"):
-            close = np.abs(pa - pb) <= atol + rtol * np.abs(pa)
+        with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+            r = rtol * np.maximum(1.0, 3.0 * np.log(np.abs(pa))) if opts.grown else rtol
+            close = np.abs(pa - pb) <= atol + r * np.abs(pa)
         bad |= finite & ~close
     if not bad.any():
         return None
     idx = tuple(int(i) for i in np.argwhere(bad)[0])
     return (
         f"values differ at index {idx}: {na} {_fmt_scalar(a[idx])}, {nb} {_fmt_scalar(b[idx])} "
-        f"({int(bad.sum())} of {a.size} differ; {dtype} rtol {rtol:.3g}, atol {atol:.3g})"
+        f"({int(bad.sum())} of {a.size} differ; {dtype} rtol {rtol:.3g}"
+        + (" times 3 ln|v| above e" if opts.grown else "")
+        + f", atol {atol:.3g})"
     )
 
 
