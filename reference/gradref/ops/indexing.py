@@ -316,7 +316,7 @@ def index_fill(input: Tensor, dim: int, index: Tensor, value) -> Tensor:
     fields = {"dim": dim, "index": index}
 
     def vjp_self(g, c):
-        return g.index_fill(d, c.index, 0.0) if g.dim() else g * 0.0
+        return g.index_fill(d, c.index, 0.0)
 
     if isinstance(value, Tensor):
         record(
@@ -493,7 +493,7 @@ def index_copy(input: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor
         [input, source],
         [y],
         [
-            lambda g, c: g.index_fill(d, c.index, 0.0) if g.dim() else g * 0.0,
+            lambda g, c: g.index_fill(d, c.index, 0.0),
             lambda g, c: index_select(g, d, c.index) if g.dim() else g,
         ],
         [("index",), ("index", "source")],

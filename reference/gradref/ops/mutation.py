@@ -18,7 +18,7 @@ from .._ops import (
 )
 from .._tensor import Tensor
 from .indexing import _index_scatter
-from .pointwise import broadcast_shapes
+from .pointwise import _zero_grad, broadcast_shapes
 from .shape import _strided_positions
 
 
@@ -49,7 +49,7 @@ def _copy_values(self: Tensor, src) -> Tensor:
         "torch::autograd::CopyBackwards",
         [self, src if isinstance(src, Tensor) else None],
         [y],
-        [lambda g, c: g * 0, lambda g, c: g],
+        [_zero_grad, lambda g, c: g],
         [(), ()],
     )
     return y
@@ -75,14 +75,14 @@ def _fill_values(self: Tensor, value) -> Tensor:
             "FillBackward3",
             [self, value],
             [y],
-            [lambda g, c: g * 0, lambda g, c: g.sum()],
+            [_zero_grad, lambda g, c: g.sum()],
             [(), ()],
         )
         return y
     if not is_scalar(value):
         raise TypeError(f"fill_(): argument 'value' must be Number, not {type(value).__name__}")
     y = finish(np.full(self._data.shape, value), self.dtype, self.device)
-    record("FillBackward2", [self], [y], [lambda g, c: g * 0], [()])
+    record("FillBackward2", [self], [y], [_zero_grad], [()])
     return y
 
 
@@ -99,7 +99,7 @@ def fill_(self: Tensor, value) -> Tensor:
 
 def _zero_values(self: Tensor) -> Tensor:
     y = finish(np.zeros(self._data.shape), self.dtype, self.device)
-    record("ZeroBackward0", [self], [y], [lambda g, c: g * 0], [()])
+    record("ZeroBackward0", [self], [y], [_zero_grad], [()])
     return y
 
 

@@ -370,7 +370,7 @@ def pow(input, exponent):  # noqa: A001 - torch's name
 
         def vjp(g, c):
             if exponent == 0:
-                return g * 0
+                return _zero_grad(g, c)
             return g * (exponent * c.self.pow(exponent - 1)).conj()
 
         record(

@@ -10,6 +10,7 @@ import numpy as np
 
 from .. import _dtypes
 from .._device import as_device
+from .._factories import zeros_like
 from .._ops import common_device, compute, finish, finish_like, make_view, make_views, record
 from .._tensor import Size, Tensor, _wrap_dim
 from ._table import register
@@ -1075,7 +1076,7 @@ def select_scatter(input: Tensor, src: Tensor, dim: int, index: int) -> Tensor:
     y = finish(data, input.dtype, input.device)
 
     def vjp_self(g, c):
-        return select_scatter(g, g.select(d, index) * 0, d, index)
+        return select_scatter(g, zeros_like(g.select(d, index)), d, index)
 
     record(
         "SelectScatterBackward0",
@@ -1106,7 +1107,7 @@ def slice_scatter(input: Tensor, src: Tensor, dim: int = 0, start=None, end=None
     y = finish(data, input.dtype, input.device)
 
     def vjp_self(g, c):
-        return slice_scatter(g, narrow_slice(g, d, s0, e0, step) * 0, d, s0, e0, step)
+        return slice_scatter(g, zeros_like(narrow_slice(g, d, s0, e0, step)), d, s0, e0, step)
 
     record(
         "SliceScatterBackward0",
