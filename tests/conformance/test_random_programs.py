@@ -60,8 +60,9 @@ def test_a_value_grown_by_exp_and_pow_is_judged_by_their_condition_number():
     torch_obs = observe(run_program, torch, ILL_CONDITIONED)
     gradref_obs = observe(run_program, gradref, ILL_CONDITIONED)
     assert compare(torch_obs, gradref_obs, CompareOptions(reduction_length=16))  # (the flake)
-    with expected_difference("programs.random"):
-        assert not compare(torch_obs, gradref_obs, OPTIONS)
+    # (no version error in this program: the expected difference of programs.random is not
+    # about it, and would be stale here)
+    assert not compare(torch_obs, gradref_obs, OPTIONS)
 
 
 def test_widening_by_growth_still_finds_a_wrong_value_of_the_same_size():
