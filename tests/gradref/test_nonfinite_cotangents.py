@@ -1,9 +1,11 @@
 """Gradients that are inf or NaN reaching a VJP whose result for an input does not depend on
 the gradient's values (copy_ onto a tensor, fill_, zero_, the overwritten part of
-select_scatter and slice_scatter, index_copy of a 0-d tensor, ``x ** 0``): torch gives zeros
-(``zeros_like(grad)`` in its formulas), not ``grad * 0``, which is NaN there. The op table draws
-finite cotangents; such gradients come from the graph around the op (a random program drew
-``exp`` overflowing upstream of a ``copy_``)."""
+select_scatter and slice_scatter, index_copy of a 0-d tensor, ``x ** 0``, the off-diagonal of
+trace, the elements that are not the maximum of a full max/min/median): torch gives zeros
+(``zeros_like(grad)``, or the gradient put into zeros), not ``grad * 0``, which is NaN there.
+The op table draws finite cotangents; such gradients come from the graph around the op (a
+random program drew ``exp`` overflowing upstream of a ``copy_``; ``benchmarks/cotangent_survey.py``
+lists the ops that still differ)."""
 
 from __future__ import annotations
 
@@ -41,11 +43,18 @@ def _case(T, name: str):
         return x0.index_fill(0, T.tensor([], dtype=T.int64), 3.0), [x0], T.tensor(INF)
     if name == "pow-0":
         return x.pow(0), [x], g
+    g0 = T.tensor(INF)
+    if name == "trace":
+        return x[:, :2].trace(), [x], g0
+    if name in ("max", "min", "median", "nanmedian"):
+        tied = T.tensor([[1.0, 6.0, 3.0], [6.0, 1.0, 1.0]], requires_grad=True)
+        return getattr(tied, name)(), [tied], g0
     raise AssertionError(name)
 
 
 CASES = ["copy_", "fill_-tensor", "fill_-scalar", "zero_", "select_scatter", "slice_scatter",
-         "index_copy-0d", "index_fill-0d", "index_fill-0d-no-index", "pow-0"]  # fmt: skip
+         "index_copy-0d", "index_fill-0d", "index_fill-0d-no-index", "pow-0", "trace", "max",
+         "min", "median", "nanmedian"]  # fmt: skip
 
 
 @pytest.mark.parametrize("name", CASES)

@@ -12,7 +12,7 @@ from .._ops import retype as _retype
 from .._tensor import Tensor
 from ._table import register
 from .getitem import getitem
-from .pointwise import broadcast_shapes
+from .pointwise import broadcast_shapes, where
 from .shape import stack, unsafe_view
 
 
@@ -722,9 +722,9 @@ def trace(input: Tensor) -> Tensor:
     y = compute(np.trace, [input], input.dtype, input.dtype, input.device)
     shape = tuple(input.shape)
 
-    def vjp(g, c):
-        eye = Tensor._from_array(np.eye(*shape, dtype=g.dtype.np), g.dtype, g.device)
-        return g * eye
+    def vjp(g, c):  # torch fills the diagonal of zeros: 0 elsewhere whatever the gradient
+        eye = Tensor._from_array(np.eye(*shape, dtype=bool), _dtypes.bool, g.device)
+        return where(eye, g, 0.0)
 
     record("TraceBackward0", [input], [y], [vjp], [()], {"self_sym_sizes": shape})
     return y

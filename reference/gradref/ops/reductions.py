@@ -452,13 +452,17 @@ def _evenly_distribute(
 ) -> Tensor:
     """torch's rule for full max/min and amax/amin: ties share the gradient equally. A NaN
     maximum is shared by the NaNs for full max/min (``nan_ties``); amax/amin compare with
-    ``==`` only, so a NaN maximum gets no match and the gradient is 0/0 = NaN."""
+    ``==`` only, so a NaN maximum gets no match and the gradient is 0/0 = NaN. Full max/min
+    (CPU) put the shares into zeros, so the other elements get 0 whatever the gradient;
+    amax/amin multiply by the mask (an inf gradient gives NaN there)."""
     shape = tuple(x.shape)
     v = _keep(value, shape, dims, keepdim)
     gk = _keep(g, shape, dims, keepdim)
     mask = (x == v) | (x.isnan() & v.isnan()) if nan_ties else x == v
     axes = tuple(range(len(shape))) if dims is None else dims
     count = mask.sum(axes, keepdim=True) if axes else mask.to(x.dtype)
+    if nan_ties:
+        return where(mask, gk / count, 0.0)
     return mask * (gk / count)
 
 
