@@ -448,20 +448,23 @@ def _evenly_read(t: Tensor, x: Tensor, value: Tensor, dims, keepdim: bool) -> Te
 
 
 def _evenly_distribute(
-    g: Tensor, x: Tensor, value: Tensor, dims, keepdim: bool, nan_ties: bool = True
+    g: Tensor, x: Tensor, value: Tensor, dims, keepdim: bool, full: bool = True
 ) -> Tensor:
-    """torch's rule for full max/min and amax/amin: ties share the gradient equally. A NaN
-    maximum is shared by the NaNs for full max/min (``nan_ties``); amax/amin compare with
-    ``==`` only, so a NaN maximum gets no match and the gradient is 0/0 = NaN. Full max/min
-    (CPU) put the shares into zeros, so the other elements get 0 whatever the gradient;
-    amax/amin multiply by the mask (an inf gradient gives NaN there)."""
+    """Ties share the gradient equally, by one of torch's two rules:
+
+    * ``full`` (max/min/median over all elements, ``evenly_distribute_backward``): NaN maxima
+      tie with a NaN result, and on the CPU the shares are put into zeros, so the other elements
+      get 0 whatever the gradient (inf included);
+    * else (amax/amin, ``scale_grad_by_count``): ties by ``==`` only, so a NaN maximum gets no
+      match and the gradient is 0/0 = NaN; the shares multiply the mask (an inf gradient gives
+      NaN off the ties)."""
     shape = tuple(x.shape)
     v = _keep(value, shape, dims, keepdim)
     gk = _keep(g, shape, dims, keepdim)
-    mask = (x == v) | (x.isnan() & v.isnan()) if nan_ties else x == v
+    mask = (x == v) | (x.isnan() & v.isnan()) if full else x == v
     axes = tuple(range(len(shape))) if dims is None else dims
     count = mask.sum(axes, keepdim=True) if axes else mask.to(x.dtype)
-    if nan_ties:
+    if full:
         return where(mask, gk / count, 0.0)
     return mask * (gk / count)
 
@@ -551,7 +554,7 @@ def _amax_like(name: str, node: str, npfn, input: Tensor, dim, keepdim: bool) ->
         node,
         [input],
         [y],
-        [lambda g, c: _evenly_distribute(g, c.self, c.result, dims, keepdim, nan_ties=False)],
+        [lambda g, c: _evenly_distribute(g, c.self, c.result, dims, keepdim, full=False)],
         [("self", "result")],
         {"self": input, "result": y, "dim": dim_field(dim), "keepdim": keepdim},
         jvp=lambda t, c: _evenly_read(t[0], c.self, c.result, dims, keepdim),
@@ -1099,8 +1102,8 @@ def aminmax(input: Tensor, *, dim=None, keepdim: bool = False):
 
     def vjp(grads, c):
         g_min, g_max = grads
-        return _evenly_distribute(g_min, c.self, c.min, dims, keepdim, nan_ties=False) + (
-            _evenly_distribute(g_max, c.self, c.max, dims, keepdim, nan_ties=False)
+        return _evenly_distribute(g_min, c.self, c.min, dims, keepdim, full=False) + (
+            _evenly_distribute(g_max, c.self, c.max, dims, keepdim, full=False)
         )
 
     record(
